@@ -2,7 +2,7 @@
 //! One `on_<operation>()` per operation, each a one-line call into the
 //! runtime's rule builder; matching and replay live in the runtime.
 
-use super::client::{builder_name, error_enum, raw, supports, type_path};
+use super::client::{builder_name, error_enum, raw, static_name, supports, type_path};
 use super::runtime::rt;
 use crate::ir::*;
 use proc_macro2::TokenStream;
@@ -13,22 +13,24 @@ pub fn is_mockable(service: &Service, op: &Operation) -> bool {
     service.is_google() || (!service.is_google() && supports(service.protocol) && !op.event_stream)
 }
 
-/// Whether the crate gets a `testing` module.
-pub fn has_mock(service: &Service) -> bool {
-    service.operations.iter().any(|op| is_mockable(service, op))
+/// Whether the crate gets a `testing` module: a client crate users call
+/// (the test-only protocol crates have no use for one).
+pub fn has_mock(service: &Service, spec: &super::CrateSpec) -> bool {
+    !spec.protocol_tests && service.operations.iter().any(|op| is_mockable(service, op))
 }
 
 /// The statement at the top of a mockable `send()`: a client built from a
 /// `testing::Mock` answers from its rules instead of sending.
 pub fn send_hook(service: &Service, op: &Operation) -> TokenStream {
-    let wire = &op.name.wire;
     if !is_mockable(service, op) {
         return quote! {};
     }
+    // The rule's operation name is the one `OperationInfo` carries.
+    let info = static_name(op);
     quote! {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer(#wire, &self.input);
+            return mocks.answer(#info.name, &self.input);
         }
     }
 }
@@ -41,8 +43,8 @@ fn optional_type(service: &Service, id: Option<TypeId>) -> TokenStream {
 }
 
 /// `src/testing.rs`, when the crate has mockable operations.
-pub fn testing_rs(service: &Service) -> Result<Option<TokenStream>, String> {
-    if !has_mock(service) {
+pub fn testing_rs(service: &Service, spec: &super::CrateSpec) -> Result<Option<TokenStream>, String> {
+    if !has_mock(service, spec) {
         return Ok(None);
     }
     let rt = rt(service);
@@ -68,11 +70,6 @@ pub fn testing_rs(service: &Service) -> Result<Option<TokenStream>, String> {
             }
         });
     }
-    let config = if google {
-        quote! { #rt::Config::new().no_credentials().mocks(self.mocks.clone()) }
-    } else {
-        quote! { #rt::Config::new().region("us-east-1").no_credentials().mocks(self.mocks.clone()) }
-    };
     Ok(Some(quote! {
         //! Typed test doubles for code that calls the service (feature
         //! `test-util`): [`Mock`] answers calls with typed outputs and errors,
@@ -104,7 +101,7 @@ pub fn testing_rs(service: &Service) -> Result<Option<TokenStream>, String> {
             /// The configuration of [`client`](Self::client), to adjust before
             /// building a client from it.
             pub fn config(&self) -> crate::Config {
-                #config
+                #rt::Config::test_double(self.mocks.clone())
             }
 
             #(#methods)*

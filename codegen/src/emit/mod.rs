@@ -102,7 +102,7 @@ pub fn emit_crate(service: &Service, spec: &CrateSpec) -> Result<Vec<GeneratedFi
     ];
     let emitter = client_emitter(service);
     files.extend(emitter.client_files(service)?);
-    if let Some(testing) = mock::testing_rs(service)? {
+    if let Some(testing) = mock::testing_rs(service, spec)? {
         files.push(GeneratedFile { path: "src/testing.rs".into(), contents: format_file(testing, "testing.rs")? });
     }
     if (client::supports(service.protocol) || service.is_google()) && !spec.protocol_tests {
@@ -225,7 +225,7 @@ fn lib_rs(service: &Service, spec: &CrateSpec) -> TokenStream {
         tests = Some(quote! { #tests #[cfg(test)] mod endpoint_tests; });
     }
     let rt = runtime::rt(service);
-    let testing = mock::has_mock(service).then(|| {
+    let testing = mock::has_mock(service, spec).then(|| {
         quote! {
             #[cfg(feature = "test-util")]
             pub mod testing;

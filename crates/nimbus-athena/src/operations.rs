@@ -42,7 +42,7 @@ impl BatchGetNamedQuery {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("BatchGetNamedQuery", &self.input);
+            return mocks.answer(BATCH_GET_NAMED_QUERY.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -97,7 +97,7 @@ impl BatchGetPreparedStatement {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("BatchGetPreparedStatement", &self.input);
+            return mocks.answer(BATCH_GET_PREPARED_STATEMENT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -152,7 +152,7 @@ impl BatchGetQueryExecution {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("BatchGetQueryExecution", &self.input);
+            return mocks.answer(BATCH_GET_QUERY_EXECUTION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -207,7 +207,7 @@ impl CancelCapacityReservation {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CancelCapacityReservation", &self.input);
+            return mocks.answer(CANCEL_CAPACITY_RESERVATION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -264,7 +264,7 @@ impl CreateCapacityReservation {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreateCapacityReservation", &self.input);
+            return mocks.answer(CREATE_CAPACITY_RESERVATION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -366,7 +366,7 @@ impl CreateDataCatalog {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreateDataCatalog", &self.input);
+            return mocks.answer(CREATE_DATA_CATALOG.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -440,7 +440,7 @@ impl CreateNamedQuery {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreateNamedQuery", &self.input);
+            return mocks.answer(CREATE_NAMED_QUERY.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_request_token.is_none() {
@@ -503,7 +503,7 @@ impl CreateNotebook {
     ) -> Result<crate::types::CreateNotebookOutput, crate::errors::CreateNotebookError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreateNotebook", &self.input);
+            return mocks.answer(CREATE_NOTEBOOK.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -559,7 +559,7 @@ impl CreatePreparedStatement {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreatePreparedStatement", &self.input);
+            return mocks.answer(CREATE_PREPARED_STATEMENT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -614,7 +614,7 @@ impl CreatePresignedNotebookUrl {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreatePresignedNotebookUrl", &self.input);
+            return mocks.answer(CREATE_PRESIGNED_NOTEBOOK_URL.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -690,7 +690,7 @@ impl CreateWorkGroup {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreateWorkGroup", &self.input);
+            return mocks.answer(CREATE_WORK_GROUP.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -745,7 +745,7 @@ impl DeleteCapacityReservation {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeleteCapacityReservation", &self.input);
+            return mocks.answer(DELETE_CAPACITY_RESERVATION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -803,7 +803,7 @@ impl DeleteDataCatalog {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeleteDataCatalog", &self.input);
+            return mocks.answer(DELETE_DATA_CATALOG.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -854,7 +854,7 @@ impl DeleteNamedQuery {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeleteNamedQuery", &self.input);
+            return mocks.answer(DELETE_NAMED_QUERY.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -902,7 +902,7 @@ impl DeleteNotebook {
     ) -> Result<crate::types::DeleteNotebookOutput, crate::errors::DeleteNotebookError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeleteNotebook", &self.input);
+            return mocks.answer(DELETE_NOTEBOOK.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -953,7 +953,7 @@ impl DeletePreparedStatement {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeletePreparedStatement", &self.input);
+            return mocks.answer(DELETE_PREPARED_STATEMENT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1010,7 +1010,7 @@ impl DeleteWorkGroup {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeleteWorkGroup", &self.input);
+            return mocks.answer(DELETE_WORK_GROUP.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1058,7 +1058,7 @@ impl ExportNotebook {
     ) -> Result<crate::types::ExportNotebookOutput, crate::errors::ExportNotebookError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ExportNotebook", &self.input);
+            return mocks.answer(EXPORT_NOTEBOOK.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1109,7 +1109,7 @@ impl GetCalculationExecution {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetCalculationExecution", &self.input);
+            return mocks.answer(GET_CALCULATION_EXECUTION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1161,7 +1161,7 @@ impl GetCalculationExecutionCode {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetCalculationExecutionCode", &self.input);
+            return mocks.answer(GET_CALCULATION_EXECUTION_CODE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1214,7 +1214,7 @@ impl GetCalculationExecutionStatus {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetCalculationExecutionStatus", &self.input);
+            return mocks.answer(GET_CALCULATION_EXECUTION_STATUS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1268,7 +1268,7 @@ impl GetCapacityAssignmentConfiguration {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetCapacityAssignmentConfiguration", &self.input);
+            return mocks.answer(GET_CAPACITY_ASSIGNMENT_CONFIGURATION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1321,7 +1321,7 @@ impl GetCapacityReservation {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetCapacityReservation", &self.input);
+            return mocks.answer(GET_CAPACITY_RESERVATION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1374,7 +1374,7 @@ impl GetDataCatalog {
     ) -> Result<crate::types::GetDataCatalogOutput, crate::errors::GetDataCatalogError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetDataCatalog", &self.input);
+            return mocks.answer(GET_DATA_CATALOG.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1428,7 +1428,7 @@ impl GetDatabase {
     ) -> Result<crate::types::GetDatabaseOutput, crate::errors::GetDatabaseError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetDatabase", &self.input);
+            return mocks.answer(GET_DATABASE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1476,7 +1476,7 @@ impl GetNamedQuery {
     ) -> Result<crate::types::GetNamedQueryOutput, crate::errors::GetNamedQueryError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetNamedQuery", &self.input);
+            return mocks.answer(GET_NAMED_QUERY.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1527,7 +1527,7 @@ impl GetNotebookMetadata {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetNotebookMetadata", &self.input);
+            return mocks.answer(GET_NOTEBOOK_METADATA.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1578,7 +1578,7 @@ impl GetPreparedStatement {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetPreparedStatement", &self.input);
+            return mocks.answer(GET_PREPARED_STATEMENT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1631,7 +1631,7 @@ impl GetQueryExecution {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetQueryExecution", &self.input);
+            return mocks.answer(GET_QUERY_EXECUTION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1725,7 +1725,7 @@ impl GetQueryResults {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetQueryResults", &self.input);
+            return mocks.answer(GET_QUERY_RESULTS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1783,7 +1783,7 @@ impl GetQueryRuntimeStatistics {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetQueryRuntimeStatistics", &self.input);
+            return mocks.answer(GET_QUERY_RUNTIME_STATISTICS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1834,7 +1834,7 @@ impl GetResourceDashboard {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetResourceDashboard", &self.input);
+            return mocks.answer(GET_RESOURCE_DASHBOARD.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1882,7 +1882,7 @@ impl GetSession {
     ) -> Result<crate::types::GetSessionResponse, crate::errors::GetSessionError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetSession", &self.input);
+            return mocks.answer(GET_SESSION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1933,7 +1933,7 @@ impl GetSessionEndpoint {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetSessionEndpoint", &self.input);
+            return mocks.answer(GET_SESSION_ENDPOINT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1984,7 +1984,7 @@ impl GetSessionStatus {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetSessionStatus", &self.input);
+            return mocks.answer(GET_SESSION_STATUS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2041,7 +2041,7 @@ impl GetTableMetadata {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetTableMetadata", &self.input);
+            return mocks.answer(GET_TABLE_METADATA.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2089,7 +2089,7 @@ impl GetWorkGroup {
     ) -> Result<crate::types::GetWorkGroupOutput, crate::errors::GetWorkGroupError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetWorkGroup", &self.input);
+            return mocks.answer(GET_WORK_GROUP.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2161,7 +2161,7 @@ impl ImportNotebook {
     ) -> Result<crate::types::ImportNotebookOutput, crate::errors::ImportNotebookError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ImportNotebook", &self.input);
+            return mocks.answer(IMPORT_NOTEBOOK.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2241,7 +2241,7 @@ impl ListApplicationDpuSizes {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListApplicationDPUSizes", &self.input);
+            return mocks.answer(LIST_APPLICATION_DPU_SIZES.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2347,7 +2347,7 @@ impl ListCalculationExecutions {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListCalculationExecutions", &self.input);
+            return mocks.answer(LIST_CALCULATION_EXECUTIONS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2426,7 +2426,7 @@ impl ListCapacityReservations {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListCapacityReservations", &self.input);
+            return mocks.answer(LIST_CAPACITY_RESERVATIONS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2527,7 +2527,7 @@ impl ListDataCatalogs {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListDataCatalogs", &self.input);
+            return mocks.answer(LIST_DATA_CATALOGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2626,7 +2626,7 @@ impl ListDatabases {
     ) -> Result<crate::types::ListDatabasesOutput, crate::errors::ListDatabasesError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListDatabases", &self.input);
+            return mocks.answer(LIST_DATABASES.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2705,7 +2705,7 @@ impl ListEngineVersions {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListEngineVersions", &self.input);
+            return mocks.answer(LIST_ENGINE_VERSIONS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2802,7 +2802,7 @@ impl ListExecutors {
     ) -> Result<crate::types::ListExecutorsResponse, crate::errors::ListExecutorsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListExecutors", &self.input);
+            return mocks.answer(LIST_EXECUTORS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2889,7 +2889,7 @@ impl ListNamedQueries {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListNamedQueries", &self.input);
+            return mocks.answer(LIST_NAMED_QUERIES.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2959,7 +2959,7 @@ impl ListNotebookMetadata {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListNotebookMetadata", &self.input);
+            return mocks.answer(LIST_NOTEBOOK_METADATA.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3024,7 +3024,7 @@ impl ListNotebookSessions {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListNotebookSessions", &self.input);
+            return mocks.answer(LIST_NOTEBOOK_SESSIONS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3103,7 +3103,7 @@ impl ListPreparedStatements {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListPreparedStatements", &self.input);
+            return mocks.answer(LIST_PREPARED_STATEMENTS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3190,7 +3190,7 @@ impl ListQueryExecutions {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListQueryExecutions", &self.input);
+            return mocks.answer(LIST_QUERY_EXECUTIONS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3291,7 +3291,7 @@ impl ListSessions {
     ) -> Result<crate::types::ListSessionsResponse, crate::errors::ListSessionsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListSessions", &self.input);
+            return mocks.answer(LIST_SESSIONS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3399,7 +3399,7 @@ impl ListTableMetadata {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListTableMetadata", &self.input);
+            return mocks.answer(LIST_TABLE_METADATA.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3489,7 +3489,7 @@ impl ListTagsForResource {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListTagsForResource", &self.input);
+            return mocks.answer(LIST_TAGS_FOR_RESOURCE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3565,7 +3565,7 @@ impl ListWorkGroups {
     ) -> Result<crate::types::ListWorkGroupsOutput, crate::errors::ListWorkGroupsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListWorkGroups", &self.input);
+            return mocks.answer(LIST_WORK_GROUPS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3621,7 +3621,7 @@ impl PutCapacityAssignmentConfiguration {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("PutCapacityAssignmentConfiguration", &self.input);
+            return mocks.answer(PUT_CAPACITY_ASSIGNMENT_CONFIGURATION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3709,7 +3709,7 @@ impl StartCalculationExecution {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("StartCalculationExecution", &self.input);
+            return mocks.answer(START_CALCULATION_EXECUTION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3834,7 +3834,7 @@ impl StartQueryExecution {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("StartQueryExecution", &self.input);
+            return mocks.answer(START_QUERY_EXECUTION.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_request_token.is_none() {
@@ -3941,7 +3941,7 @@ impl StartSession {
     ) -> Result<crate::types::StartSessionResponse, crate::errors::StartSessionError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("StartSession", &self.input);
+            return mocks.answer(START_SESSION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3994,7 +3994,7 @@ impl StopCalculationExecution {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("StopCalculationExecution", &self.input);
+            return mocks.answer(STOP_CALCULATION_EXECUTION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4045,7 +4045,7 @@ impl StopQueryExecution {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("StopQueryExecution", &self.input);
+            return mocks.answer(STOP_QUERY_EXECUTION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4102,7 +4102,7 @@ impl TagResource {
     ) -> Result<crate::types::TagResourceOutput, crate::errors::TagResourceError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("TagResource", &self.input);
+            return mocks.answer(TAG_RESOURCE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4156,7 +4156,7 @@ impl TerminateSession {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("TerminateSession", &self.input);
+            return mocks.answer(TERMINATE_SESSION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4204,7 +4204,7 @@ impl UntagResource {
     ) -> Result<crate::types::UntagResourceOutput, crate::errors::UntagResourceError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UntagResource", &self.input);
+            return mocks.answer(UNTAG_RESOURCE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4256,7 +4256,7 @@ impl UpdateCapacityReservation {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdateCapacityReservation", &self.input);
+            return mocks.answer(UPDATE_CAPACITY_RESERVATION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4334,7 +4334,7 @@ impl UpdateDataCatalog {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdateDataCatalog", &self.input);
+            return mocks.answer(UPDATE_DATA_CATALOG.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4390,7 +4390,7 @@ impl UpdateNamedQuery {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdateNamedQuery", &self.input);
+            return mocks.answer(UPDATE_NAMED_QUERY.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4454,7 +4454,7 @@ impl UpdateNotebook {
     ) -> Result<crate::types::UpdateNotebookOutput, crate::errors::UpdateNotebookError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdateNotebook", &self.input);
+            return mocks.answer(UPDATE_NOTEBOOK.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4516,7 +4516,7 @@ impl UpdateNotebookMetadata {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdateNotebookMetadata", &self.input);
+            return mocks.answer(UPDATE_NOTEBOOK_METADATA.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4572,7 +4572,7 @@ impl UpdatePreparedStatement {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdatePreparedStatement", &self.input);
+            return mocks.answer(UPDATE_PREPARED_STATEMENT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4642,7 +4642,7 @@ impl UpdateWorkGroup {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdateWorkGroup", &self.input);
+            return mocks.answer(UPDATE_WORK_GROUP.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {

@@ -53,6 +53,6 @@ pub fn percent_decode(text: &str) -> Vec<u8> {
 
 /// Whether `b` is an RFC 3986 unreserved character (letters, digits,
 /// `-`, `.`, `_`, `~`), which is never percent-encoded.
-pub fn is_unreserved(b: u8) -> bool {
+fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }

@@ -102,12 +102,14 @@ impl Config {
         self
     }
 
-    /// Answers calls from the rules of a generated `testing::Mock`.
+    /// The configuration of a client answered by a generated `testing::Mock`
+    /// from its rules: nothing is sent, so no token is looked for.
     #[cfg(feature = "test-util")]
     #[doc(hidden)]
-    pub fn mocks(mut self, mocks: Arc<nimbus_core::mock::Mocks>) -> Self {
-        self.settings = self.settings.mocks(mocks);
-        self
+    pub fn test_double(mocks: Arc<nimbus_core::mock::Mocks>) -> Self {
+        let mut config = Config::new().no_credentials();
+        config.settings = config.settings.mocks(mocks);
+        config
     }
 
     /// Configuration from the environment, as Google's client libraries read

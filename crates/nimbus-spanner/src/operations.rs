@@ -179,7 +179,7 @@ impl ProjectsInstanceConfigOperationsList {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer("spanner.projects.instanceConfigOperations.list", &self.input);
+                .answer(PROJECTS_INSTANCE_CONFIG_OPERATIONS_LIST.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_list_instance_config_operations_response(&response)
@@ -310,7 +310,7 @@ impl ProjectsInstanceConfigsCreate {
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instanceConfigs.create", &self.input);
+            return mocks.answer(PROJECTS_INSTANCE_CONFIGS_CREATE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -426,7 +426,7 @@ impl ProjectsInstanceConfigsDelete {
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instanceConfigs.delete", &self.input);
+            return mocks.answer(PROJECTS_INSTANCE_CONFIGS_DELETE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_empty(&response)
@@ -516,7 +516,7 @@ impl ProjectsInstanceConfigsGet {
     ) -> Result<crate::types::InstanceConfig, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instanceConfigs.get", &self.input);
+            return mocks.answer(PROJECTS_INSTANCE_CONFIGS_GET.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_instance_config(&response)
@@ -667,7 +667,7 @@ impl ProjectsInstanceConfigsList {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instanceConfigs.list", &self.input);
+            return mocks.answer(PROJECTS_INSTANCE_CONFIGS_LIST.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_list_instance_configs_response(&response)
@@ -763,10 +763,7 @@ impl ProjectsInstanceConfigsOperationsCancel {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instanceConfigs.operations.cancel",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCE_CONFIGS_OPERATIONS_CANCEL.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_empty(&response)
@@ -858,10 +855,7 @@ impl ProjectsInstanceConfigsOperationsDelete {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instanceConfigs.operations.delete",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCE_CONFIGS_OPERATIONS_DELETE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_empty(&response)
@@ -973,7 +967,7 @@ impl ProjectsInstanceConfigsOperationsGet {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer("spanner.projects.instanceConfigs.operations.get", &self.input);
+                .answer(PROJECTS_INSTANCE_CONFIGS_OPERATIONS_GET.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -1144,7 +1138,7 @@ impl ProjectsInstanceConfigsOperationsList {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer("spanner.projects.instanceConfigs.operations.list", &self.input);
+                .answer(PROJECTS_INSTANCE_CONFIGS_OPERATIONS_LIST.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_list_operations_response(&response)
@@ -1274,7 +1268,7 @@ impl ProjectsInstanceConfigsPatch {
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instanceConfigs.patch", &self.input);
+            return mocks.answer(PROJECTS_INSTANCE_CONFIGS_PATCH.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -1374,7 +1368,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsCancel {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instanceConfigs.ssdCaches.operations.cancel",
+                    PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_CANCEL.name,
                     &self.input,
                 );
         }
@@ -1472,7 +1466,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsDelete {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instanceConfigs.ssdCaches.operations.delete",
+                    PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_DELETE.name,
                     &self.input,
                 );
         }
@@ -1588,7 +1582,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsGet {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instanceConfigs.ssdCaches.operations.get",
+                    PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_GET.name,
                     &self.input,
                 );
         }
@@ -1764,7 +1758,7 @@ impl ProjectsInstanceConfigsSsdCachesOperationsList {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instanceConfigs.ssdCaches.operations.list",
+                    PROJECTS_INSTANCE_CONFIGS_SSD_CACHES_OPERATIONS_LIST.name,
                     &self.input,
                 );
         }
@@ -1966,7 +1960,7 @@ impl ProjectsInstancesBackupOperationsList {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer("spanner.projects.instances.backupOperations.list", &self.input);
+                .answer(PROJECTS_INSTANCES_BACKUP_OPERATIONS_LIST.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_list_backup_operations_response(&response)
@@ -2089,7 +2083,7 @@ impl ProjectsInstancesBackupsCopy {
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instances.backups.copy", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_BACKUPS_COPY.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -2288,8 +2282,7 @@ impl ProjectsInstancesBackupsCreate {
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks
-                .answer("spanner.projects.instances.backups.create", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_BACKUPS_CREATE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -2379,8 +2372,7 @@ impl ProjectsInstancesBackupsDelete {
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks
-                .answer("spanner.projects.instances.backups.delete", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_BACKUPS_DELETE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_empty(&response)
@@ -2470,7 +2462,7 @@ impl ProjectsInstancesBackupsGet {
     ) -> Result<crate::types::Backup, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instances.backups.get", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_BACKUPS_GET.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_backup(&response)
@@ -2573,7 +2565,7 @@ impl ProjectsInstancesBackupsGetIamPolicy {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer("spanner.projects.instances.backups.getIamPolicy", &self.input);
+                .answer(PROJECTS_INSTANCES_BACKUPS_GET_IAM_POLICY.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_policy(&response)
@@ -2744,7 +2736,7 @@ impl ProjectsInstancesBackupsList {
     ) -> Result<crate::types::ListBackupsResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instances.backups.list", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_BACKUPS_LIST.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_list_backups_response(&response)
@@ -2840,10 +2832,7 @@ impl ProjectsInstancesBackupsOperationsCancel {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.backups.operations.cancel",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_BACKUPS_OPERATIONS_CANCEL.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_empty(&response)
@@ -2935,10 +2924,7 @@ impl ProjectsInstancesBackupsOperationsDelete {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.backups.operations.delete",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_BACKUPS_OPERATIONS_DELETE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_empty(&response)
@@ -3050,10 +3036,7 @@ impl ProjectsInstancesBackupsOperationsGet {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.backups.operations.get",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_BACKUPS_OPERATIONS_GET.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -3224,10 +3207,7 @@ impl ProjectsInstancesBackupsOperationsList {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.backups.operations.list",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_BACKUPS_OPERATIONS_LIST.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_list_operations_response(&response)
@@ -3340,7 +3320,7 @@ impl ProjectsInstancesBackupsPatch {
     ) -> Result<crate::types::Backup, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instances.backups.patch", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_BACKUPS_PATCH.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_backup(&response)
@@ -3442,7 +3422,7 @@ impl ProjectsInstancesBackupsSetIamPolicy {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer("spanner.projects.instances.backups.setIamPolicy", &self.input);
+                .answer(PROJECTS_INSTANCES_BACKUPS_SET_IAM_POLICY.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_policy(&response)
@@ -3551,7 +3531,7 @@ impl ProjectsInstancesBackupsTestIamPermissions {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.backups.testIamPermissions",
+                    PROJECTS_INSTANCES_BACKUPS_TEST_IAM_PERMISSIONS.name,
                     &self.input,
                 );
         }
@@ -3683,7 +3663,7 @@ impl ProjectsInstancesCreate {
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instances.create", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_CREATE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -3866,10 +3846,7 @@ impl ProjectsInstancesDatabaseOperationsList {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databaseOperations.list",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASE_OPERATIONS_LIST.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_list_database_operations_response(&response)
@@ -3967,10 +3944,7 @@ impl ProjectsInstancesDatabasesAddSplitPoints {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databases.addSplitPoints",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASES_ADD_SPLIT_POINTS.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_add_split_points_response(&response)
@@ -4081,7 +4055,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesCreate {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.backupSchedules.create",
+                    PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_CREATE.name,
                     &self.input,
                 );
         }
@@ -4176,7 +4150,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesDelete {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.backupSchedules.delete",
+                    PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_DELETE.name,
                     &self.input,
                 );
         }
@@ -4271,7 +4245,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesGet {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.backupSchedules.get",
+                    PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_GET.name,
                     &self.input,
                 );
         }
@@ -4380,7 +4354,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesGetIamPolicy {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.backupSchedules.getIamPolicy",
+                    PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_GET_IAM_POLICY.name,
                     &self.input,
                 );
         }
@@ -4536,7 +4510,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesList {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.backupSchedules.list",
+                    PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_LIST.name,
                     &self.input,
                 );
         }
@@ -4652,7 +4626,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesPatch {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.backupSchedules.patch",
+                    PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_PATCH.name,
                     &self.input,
                 );
         }
@@ -4760,7 +4734,7 @@ impl ProjectsInstancesDatabasesBackupSchedulesSetIamPolicy {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.backupSchedules.setIamPolicy",
+                    PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_SET_IAM_POLICY.name,
                     &self.input,
                 );
         }
@@ -4879,7 +4853,8 @@ impl ProjectsInstancesDatabasesBackupSchedulesTestIamPermissions {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.backupSchedules.testIamPermissions",
+                    PROJECTS_INSTANCES_DATABASES_BACKUP_SCHEDULES_TEST_IAM_PERMISSIONS
+                        .name,
                     &self.input,
                 );
         }
@@ -5005,10 +4980,7 @@ impl ProjectsInstancesDatabasesChangequorum {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databases.changequorum",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASES_CHANGEQUORUM.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -5128,8 +5100,7 @@ impl ProjectsInstancesDatabasesCreate {
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks
-                .answer("spanner.projects.instances.databases.create", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_DATABASES_CREATE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -5279,7 +5250,7 @@ impl ProjectsInstancesDatabasesDatabaseRolesList {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.databaseRoles.list",
+                    PROJECTS_INSTANCES_DATABASES_DATABASE_ROLES_LIST.name,
                     &self.input,
                 );
         }
@@ -5398,7 +5369,8 @@ impl ProjectsInstancesDatabasesDatabaseRolesTestIamPermissions {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.databaseRoles.testIamPermissions",
+                    PROJECTS_INSTANCES_DATABASES_DATABASE_ROLES_TEST_IAM_PERMISSIONS
+                        .name,
                     &self.input,
                 );
         }
@@ -5492,10 +5464,7 @@ impl ProjectsInstancesDatabasesDropDatabase {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databases.dropDatabase",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASES_DROP_DATABASE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_empty(&response)
@@ -5585,7 +5554,7 @@ impl ProjectsInstancesDatabasesGet {
     ) -> Result<crate::types::Database, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instances.databases.get", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_DATABASES_GET.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_database(&response)
@@ -5677,8 +5646,7 @@ impl ProjectsInstancesDatabasesGetDdl {
     ) -> Result<crate::types::GetDatabaseDdlResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks
-                .answer("spanner.projects.instances.databases.getDdl", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_DATABASES_GET_DDL.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_get_database_ddl_response(&response)
@@ -5781,10 +5749,7 @@ impl ProjectsInstancesDatabasesGetIamPolicy {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databases.getIamPolicy",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASES_GET_IAM_POLICY.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_policy(&response)
@@ -5919,7 +5884,7 @@ impl ProjectsInstancesDatabasesGetScans {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer("spanner.projects.instances.databases.getScans", &self.input);
+                .answer(PROJECTS_INSTANCES_DATABASES_GET_SCANS.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_scan(&response)
@@ -6064,8 +6029,7 @@ impl ProjectsInstancesDatabasesList {
     ) -> Result<crate::types::ListDatabasesResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks
-                .answer("spanner.projects.instances.databases.list", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_DATABASES_LIST.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_list_databases_response(&response)
@@ -6162,7 +6126,7 @@ impl ProjectsInstancesDatabasesOperationsCancel {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.operations.cancel",
+                    PROJECTS_INSTANCES_DATABASES_OPERATIONS_CANCEL.name,
                     &self.input,
                 );
         }
@@ -6257,7 +6221,7 @@ impl ProjectsInstancesDatabasesOperationsDelete {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.operations.delete",
+                    PROJECTS_INSTANCES_DATABASES_OPERATIONS_DELETE.name,
                     &self.input,
                 );
         }
@@ -6371,10 +6335,7 @@ impl ProjectsInstancesDatabasesOperationsGet {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databases.operations.get",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASES_OPERATIONS_GET.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -6545,10 +6506,7 @@ impl ProjectsInstancesDatabasesOperationsList {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databases.operations.list",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASES_OPERATIONS_LIST.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_list_operations_response(&response)
@@ -6688,8 +6646,7 @@ impl ProjectsInstancesDatabasesPatch {
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks
-                .answer("spanner.projects.instances.databases.patch", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_DATABASES_PATCH.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -6816,8 +6773,7 @@ impl ProjectsInstancesDatabasesRestore {
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks
-                .answer("spanner.projects.instances.databases.restore", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_DATABASES_RESTORE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -6917,7 +6873,7 @@ impl ProjectsInstancesDatabasesSessionsAdaptMessage {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.sessions.adaptMessage",
+                    PROJECTS_INSTANCES_DATABASES_SESSIONS_ADAPT_MESSAGE.name,
                     &self.input,
                 );
         }
@@ -7017,10 +6973,7 @@ impl ProjectsInstancesDatabasesSessionsAdapter {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databases.sessions.adapter",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASES_SESSIONS_ADAPTER.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_adapter_session(&response)
@@ -7123,7 +7076,7 @@ impl ProjectsInstancesDatabasesSessionsBatchCreate {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.sessions.batchCreate",
+                    PROJECTS_INSTANCES_DATABASES_SESSIONS_BATCH_CREATE.name,
                     &self.input,
                 );
         }
@@ -7233,7 +7186,7 @@ impl ProjectsInstancesDatabasesSessionsBatchWrite {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.sessions.batchWrite",
+                    PROJECTS_INSTANCES_DATABASES_SESSIONS_BATCH_WRITE.name,
                     &self.input,
                 );
         }
@@ -7337,7 +7290,7 @@ impl ProjectsInstancesDatabasesSessionsBeginTransaction {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.sessions.beginTransaction",
+                    PROJECTS_INSTANCES_DATABASES_SESSIONS_BEGIN_TRANSACTION.name,
                     &self.input,
                 );
         }
@@ -7443,10 +7396,7 @@ impl ProjectsInstancesDatabasesSessionsCommit {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databases.sessions.commit",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASES_SESSIONS_COMMIT.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_commit_response(&response)
@@ -7551,10 +7501,7 @@ impl ProjectsInstancesDatabasesSessionsCreate {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databases.sessions.create",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASES_SESSIONS_CREATE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_session(&response)
@@ -7645,10 +7592,7 @@ impl ProjectsInstancesDatabasesSessionsDelete {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databases.sessions.delete",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASES_SESSIONS_DELETE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_empty(&response)
@@ -7754,7 +7698,7 @@ impl ProjectsInstancesDatabasesSessionsExecuteBatchDml {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.sessions.executeBatchDml",
+                    PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_BATCH_DML.name,
                     &self.input,
                 );
         }
@@ -7881,7 +7825,7 @@ impl ProjectsInstancesDatabasesSessionsExecuteSql {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.sessions.executeSql",
+                    PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_SQL.name,
                     &self.input,
                 );
         }
@@ -8043,7 +7987,7 @@ impl ProjectsInstancesDatabasesSessionsExecuteStreamingSql {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.sessions.executeStreamingSql",
+                    PROJECTS_INSTANCES_DATABASES_SESSIONS_EXECUTE_STREAMING_SQL.name,
                     &self.input,
                 );
         }
@@ -8136,10 +8080,7 @@ impl ProjectsInstancesDatabasesSessionsGet {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databases.sessions.get",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASES_SESSIONS_GET.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_session(&response)
@@ -8298,10 +8239,7 @@ impl ProjectsInstancesDatabasesSessionsList {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databases.sessions.list",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASES_SESSIONS_LIST.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_list_sessions_response(&response)
@@ -8408,7 +8346,7 @@ impl ProjectsInstancesDatabasesSessionsPartitionQuery {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.sessions.partitionQuery",
+                    PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_QUERY.name,
                     &self.input,
                 );
         }
@@ -8517,7 +8455,7 @@ impl ProjectsInstancesDatabasesSessionsPartitionRead {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.sessions.partitionRead",
+                    PROJECTS_INSTANCES_DATABASES_SESSIONS_PARTITION_READ.name,
                     &self.input,
                 );
         }
@@ -8621,10 +8559,7 @@ impl ProjectsInstancesDatabasesSessionsRead {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databases.sessions.read",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASES_SESSIONS_READ.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_result_set(&response)
@@ -8725,7 +8660,7 @@ impl ProjectsInstancesDatabasesSessionsRollback {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.sessions.rollback",
+                    PROJECTS_INSTANCES_DATABASES_SESSIONS_ROLLBACK.name,
                     &self.input,
                 );
         }
@@ -8884,7 +8819,7 @@ impl ProjectsInstancesDatabasesSessionsStreamingRead {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.sessions.streamingRead",
+                    PROJECTS_INSTANCES_DATABASES_SESSIONS_STREAMING_READ.name,
                     &self.input,
                 );
         }
@@ -8988,10 +8923,7 @@ impl ProjectsInstancesDatabasesSetIamPolicy {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.databases.setIamPolicy",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_DATABASES_SET_IAM_POLICY.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_policy(&response)
@@ -9101,7 +9033,7 @@ impl ProjectsInstancesDatabasesTestIamPermissions {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.databases.testIamPermissions",
+                    PROJECTS_INSTANCES_DATABASES_TEST_IAM_PERMISSIONS.name,
                     &self.input,
                 );
         }
@@ -9224,7 +9156,7 @@ impl ProjectsInstancesDatabasesUpdateDdl {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer("spanner.projects.instances.databases.updateDdl", &self.input);
+                .answer(PROJECTS_INSTANCES_DATABASES_UPDATE_DDL.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -9315,7 +9247,7 @@ impl ProjectsInstancesDelete {
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instances.delete", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_DELETE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_empty(&response)
@@ -9414,7 +9346,7 @@ impl ProjectsInstancesGet {
     ) -> Result<crate::types::Instance, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instances.get", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_GET.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_instance(&response)
@@ -9513,7 +9445,7 @@ impl ProjectsInstancesGetIamPolicy {
     ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instances.getIamPolicy", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_GET_IAM_POLICY.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_policy(&response)
@@ -9721,7 +9653,7 @@ impl ProjectsInstancesInstancePartitionOperationsList {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.instancePartitionOperations.list",
+                    PROJECTS_INSTANCES_INSTANCE_PARTITION_OPERATIONS_LIST.name,
                     &self.input,
                 );
         }
@@ -9855,10 +9787,7 @@ impl ProjectsInstancesInstancePartitionsCreate {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.instancePartitions.create",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_INSTANCE_PARTITIONS_CREATE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -9963,10 +9892,7 @@ impl ProjectsInstancesInstancePartitionsDelete {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.instancePartitions.delete",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_INSTANCE_PARTITIONS_DELETE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_empty(&response)
@@ -10057,10 +9983,7 @@ impl ProjectsInstancesInstancePartitionsGet {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.instancePartitions.get",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_INSTANCE_PARTITIONS_GET.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_instance_partition(&response)
@@ -10228,10 +10151,7 @@ impl ProjectsInstancesInstancePartitionsList {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.instancePartitions.list",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_INSTANCE_PARTITIONS_LIST.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_list_instance_partitions_response(&response)
@@ -10331,7 +10251,7 @@ impl ProjectsInstancesInstancePartitionsOperationsCancel {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.instancePartitions.operations.cancel",
+                    PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_CANCEL.name,
                     &self.input,
                 );
         }
@@ -10429,7 +10349,7 @@ impl ProjectsInstancesInstancePartitionsOperationsDelete {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.instancePartitions.operations.delete",
+                    PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_DELETE.name,
                     &self.input,
                 );
         }
@@ -10547,7 +10467,7 @@ impl ProjectsInstancesInstancePartitionsOperationsGet {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.instancePartitions.operations.get",
+                    PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_GET.name,
                     &self.input,
                 );
         }
@@ -10726,7 +10646,7 @@ impl ProjectsInstancesInstancePartitionsOperationsList {
         if let Some(mocks) = self.client.mocks() {
             return mocks
                 .answer(
-                    "spanner.projects.instances.instancePartitions.operations.list",
+                    PROJECTS_INSTANCES_INSTANCE_PARTITIONS_OPERATIONS_LIST.name,
                     &self.input,
                 );
         }
@@ -10864,10 +10784,7 @@ impl ProjectsInstancesInstancePartitionsPatch {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer(
-                    "spanner.projects.instances.instancePartitions.patch",
-                    &self.input,
-                );
+                .answer(PROJECTS_INSTANCES_INSTANCE_PARTITIONS_PATCH.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -11043,7 +10960,7 @@ impl ProjectsInstancesList {
     ) -> Result<crate::types::ListInstancesResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instances.list", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_LIST.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_list_instances_response(&response)
@@ -11181,7 +11098,7 @@ impl ProjectsInstancesMove {
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instances.move", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_MOVE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -11276,8 +11193,7 @@ impl ProjectsInstancesOperationsCancel {
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks
-                .answer("spanner.projects.instances.operations.cancel", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_OPERATIONS_CANCEL.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_empty(&response)
@@ -11368,8 +11284,7 @@ impl ProjectsInstancesOperationsDelete {
     ) -> Result<crate::types::Empty, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks
-                .answer("spanner.projects.instances.operations.delete", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_OPERATIONS_DELETE.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_empty(&response)
@@ -11480,8 +11395,7 @@ impl ProjectsInstancesOperationsGet {
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks
-                .answer("spanner.projects.instances.operations.get", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_OPERATIONS_GET.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -11651,8 +11565,7 @@ impl ProjectsInstancesOperationsList {
     ) -> Result<crate::types::ListOperationsResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks
-                .answer("spanner.projects.instances.operations.list", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_OPERATIONS_LIST.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_list_operations_response(&response)
@@ -11784,7 +11697,7 @@ impl ProjectsInstancesPatch {
     ) -> Result<crate::types::Operation, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instances.patch", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_PATCH.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_operation(&response)
@@ -11883,7 +11796,7 @@ impl ProjectsInstancesSetIamPolicy {
     ) -> Result<crate::types::Policy, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.projects.instances.setIamPolicy", &self.input);
+            return mocks.answer(PROJECTS_INSTANCES_SET_IAM_POLICY.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_policy(&response)
@@ -11987,7 +11900,7 @@ impl ProjectsInstancesTestIamPermissions {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer("spanner.projects.instances.testIamPermissions", &self.input);
+                .answer(PROJECTS_INSTANCES_TEST_IAM_PERMISSIONS.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_test_iam_permissions_response(&response)
@@ -12146,7 +12059,7 @@ impl ScansList {
     ) -> Result<crate::types::ListScansResponse, nimbus_google::codegen::Error> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("spanner.scans.list", &self.input);
+            return mocks.answer(SCANS_LIST.name, &self.input);
         }
         let response = self.send_raw().await?;
         read_list_scans_response(&response)

@@ -25,7 +25,7 @@ impl Mock {
     /// The configuration of [`client`](Self::client), to adjust before
     /// building a client from it.
     pub fn config(&self) -> crate::Config {
-        nimbus_google::codegen::Config::new().no_credentials().mocks(self.mocks.clone())
+        nimbus_google::codegen::Config::test_double(self.mocks.clone())
     }
     /// A rule answering `spanner.projects.instanceConfigOperations.list` calls ([`ProjectsInstanceConfigOperationsList::send`](crate::operations::ProjectsInstanceConfigOperationsList::send)).
     pub fn on_projects_instance_config_operations_list(

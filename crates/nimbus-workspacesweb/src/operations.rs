@@ -37,7 +37,7 @@ impl AssociateBrowserSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("AssociateBrowserSettings", &self.input);
+            return mocks.answer(ASSOCIATE_BROWSER_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -98,7 +98,7 @@ impl AssociateDataProtectionSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("AssociateDataProtectionSettings", &self.input);
+            return mocks.answer(ASSOCIATE_DATA_PROTECTION_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -157,7 +157,7 @@ impl AssociateIpAccessSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("AssociateIpAccessSettings", &self.input);
+            return mocks.answer(ASSOCIATE_IP_ACCESS_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -216,7 +216,7 @@ impl AssociateNetworkSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("AssociateNetworkSettings", &self.input);
+            return mocks.answer(ASSOCIATE_NETWORK_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -274,7 +274,7 @@ impl AssociateTrustStore {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("AssociateTrustStore", &self.input);
+            return mocks.answer(ASSOCIATE_TRUST_STORE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -335,7 +335,8 @@ impl AssociateUserAccessLoggingSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("AssociateUserAccessLoggingSettings", &self.input);
+            return mocks
+                .answer(ASSOCIATE_USER_ACCESS_LOGGING_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -395,7 +396,7 @@ impl AssociateUserSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("AssociateUserSettings", &self.input);
+            return mocks.answer(ASSOCIATE_USER_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -483,7 +484,7 @@ impl CreateBrowserSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreateBrowserSettings", &self.input);
+            return mocks.answer(CREATE_BROWSER_SETTINGS.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -585,7 +586,7 @@ impl CreateDataProtectionSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreateDataProtectionSettings", &self.input);
+            return mocks.answer(CREATE_DATA_PROTECTION_SETTINGS.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -653,7 +654,7 @@ impl CreateIdentityProvider {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreateIdentityProvider", &self.input);
+            return mocks.answer(CREATE_IDENTITY_PROVIDER.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -744,7 +745,7 @@ impl CreateIpAccessSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreateIpAccessSettings", &self.input);
+            return mocks.answer(CREATE_IP_ACCESS_SETTINGS.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -813,7 +814,7 @@ impl CreateNetworkSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreateNetworkSettings", &self.input);
+            return mocks.answer(CREATE_NETWORK_SETTINGS.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -925,7 +926,7 @@ impl CreatePortal {
     ) -> Result<crate::types::CreatePortalResponse, crate::errors::CreatePortalError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreatePortal", &self.input);
+            return mocks.answer(CREATE_PORTAL.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -997,7 +998,7 @@ impl CreateTrustStore {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreateTrustStore", &self.input);
+            return mocks.answer(CREATE_TRUST_STORE.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -1068,7 +1069,7 @@ impl CreateUserAccessLoggingSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreateUserAccessLoggingSettings", &self.input);
+            return mocks.answer(CREATE_USER_ACCESS_LOGGING_SETTINGS.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -1193,7 +1194,7 @@ impl CreateUserSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("CreateUserSettings", &self.input);
+            return mocks.answer(CREATE_USER_SETTINGS.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -1246,7 +1247,7 @@ impl DeleteBrowserSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeleteBrowserSettings", &self.input);
+            return mocks.answer(DELETE_BROWSER_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1301,7 +1302,7 @@ impl DeleteDataProtectionSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeleteDataProtectionSettings", &self.input);
+            return mocks.answer(DELETE_DATA_PROTECTION_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1354,7 +1355,7 @@ impl DeleteIdentityProvider {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeleteIdentityProvider", &self.input);
+            return mocks.answer(DELETE_IDENTITY_PROVIDER.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1407,7 +1408,7 @@ impl DeleteIpAccessSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeleteIpAccessSettings", &self.input);
+            return mocks.answer(DELETE_IP_ACCESS_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1460,7 +1461,7 @@ impl DeleteNetworkSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeleteNetworkSettings", &self.input);
+            return mocks.answer(DELETE_NETWORK_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1509,7 +1510,7 @@ impl DeletePortal {
     ) -> Result<crate::types::DeletePortalResponse, crate::errors::DeletePortalError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeletePortal", &self.input);
+            return mocks.answer(DELETE_PORTAL.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1562,7 +1563,7 @@ impl DeleteTrustStore {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeleteTrustStore", &self.input);
+            return mocks.answer(DELETE_TRUST_STORE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1618,7 +1619,7 @@ impl DeleteUserAccessLoggingSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeleteUserAccessLoggingSettings", &self.input);
+            return mocks.answer(DELETE_USER_ACCESS_LOGGING_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1671,7 +1672,7 @@ impl DeleteUserSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DeleteUserSettings", &self.input);
+            return mocks.answer(DELETE_USER_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1725,7 +1726,7 @@ impl DisassociateBrowserSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DisassociateBrowserSettings", &self.input);
+            return mocks.answer(DISASSOCIATE_BROWSER_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1782,7 +1783,7 @@ impl DisassociateDataProtectionSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DisassociateDataProtectionSettings", &self.input);
+            return mocks.answer(DISASSOCIATE_DATA_PROTECTION_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1840,7 +1841,7 @@ impl DisassociateIpAccessSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DisassociateIpAccessSettings", &self.input);
+            return mocks.answer(DISASSOCIATE_IP_ACCESS_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1895,7 +1896,7 @@ impl DisassociateNetworkSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DisassociateNetworkSettings", &self.input);
+            return mocks.answer(DISASSOCIATE_NETWORK_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1949,7 +1950,7 @@ impl DisassociateTrustStore {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DisassociateTrustStore", &self.input);
+            return mocks.answer(DISASSOCIATE_TRUST_STORE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2006,7 +2007,8 @@ impl DisassociateUserAccessLoggingSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DisassociateUserAccessLoggingSettings", &self.input);
+            return mocks
+                .answer(DISASSOCIATE_USER_ACCESS_LOGGING_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2063,7 +2065,7 @@ impl DisassociateUserSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DisassociateUserSettings", &self.input);
+            return mocks.answer(DISASSOCIATE_USER_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2114,7 +2116,7 @@ impl ExpireSession {
     ) -> Result<crate::types::ExpireSessionResponse, crate::errors::ExpireSessionError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ExpireSession", &self.input);
+            return mocks.answer(EXPIRE_SESSION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2172,7 +2174,7 @@ impl GetBrowserSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetBrowserSettings", &self.input);
+            return mocks.answer(GET_BROWSER_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2226,7 +2228,7 @@ impl GetDataProtectionSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetDataProtectionSettings", &self.input);
+            return mocks.answer(GET_DATA_PROTECTION_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2279,7 +2281,7 @@ impl GetIdentityProvider {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetIdentityProvider", &self.input);
+            return mocks.answer(GET_IDENTITY_PROVIDER.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2332,7 +2334,7 @@ impl GetIpAccessSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetIpAccessSettings", &self.input);
+            return mocks.answer(GET_IP_ACCESS_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2385,7 +2387,7 @@ impl GetNetworkSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetNetworkSettings", &self.input);
+            return mocks.answer(GET_NETWORK_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2434,7 +2436,7 @@ impl GetPortal {
     ) -> Result<crate::types::GetPortalResponse, crate::errors::GetPortalError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetPortal", &self.input);
+            return mocks.answer(GET_PORTAL.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2490,7 +2492,7 @@ impl GetPortalServiceProviderMetadata {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetPortalServiceProviderMetadata", &self.input);
+            return mocks.answer(GET_PORTAL_SERVICE_PROVIDER_METADATA.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2540,7 +2542,7 @@ impl GetSession {
     ) -> Result<crate::types::GetSessionResponse, crate::errors::GetSessionError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetSession", &self.input);
+            return mocks.answer(GET_SESSION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2595,7 +2597,7 @@ impl GetTrustStore {
     ) -> Result<crate::types::GetTrustStoreResponse, crate::errors::GetTrustStoreError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetTrustStore", &self.input);
+            return mocks.answer(GET_TRUST_STORE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2649,7 +2651,7 @@ impl GetTrustStoreCertificate {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetTrustStoreCertificate", &self.input);
+            return mocks.answer(GET_TRUST_STORE_CERTIFICATE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2709,7 +2711,7 @@ impl GetUserAccessLoggingSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetUserAccessLoggingSettings", &self.input);
+            return mocks.answer(GET_USER_ACCESS_LOGGING_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2762,7 +2764,7 @@ impl GetUserSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GetUserSettings", &self.input);
+            return mocks.answer(GET_USER_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2841,7 +2843,7 @@ impl ListBrowserSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListBrowserSettings", &self.input);
+            return mocks.answer(LIST_BROWSER_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2940,7 +2942,7 @@ impl ListDataProtectionSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListDataProtectionSettings", &self.input);
+            return mocks.answer(LIST_DATA_PROTECTION_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3021,7 +3023,7 @@ impl ListIdentityProviders {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListIdentityProviders", &self.input);
+            return mocks.answer(LIST_IDENTITY_PROVIDERS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3107,7 +3109,7 @@ impl ListIpAccessSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListIpAccessSettings", &self.input);
+            return mocks.answer(LIST_IP_ACCESS_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3188,7 +3190,7 @@ impl ListNetworkSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListNetworkSettings", &self.input);
+            return mocks.answer(LIST_NETWORK_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3266,7 +3268,7 @@ impl ListPortals {
     ) -> Result<crate::types::ListPortalsResponse, crate::errors::ListPortalsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListPortals", &self.input);
+            return mocks.answer(LIST_PORTALS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3376,7 +3378,7 @@ impl ListSessions {
     ) -> Result<crate::types::ListSessionsResponse, crate::errors::ListSessionsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListSessions", &self.input);
+            return mocks.answer(LIST_SESSIONS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3448,7 +3450,7 @@ impl ListTagsForResource {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListTagsForResource", &self.input);
+            return mocks.answer(LIST_TAGS_FOR_RESOURCE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3528,7 +3530,7 @@ impl ListTrustStoreCertificates {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListTrustStoreCertificates", &self.input);
+            return mocks.answer(LIST_TRUST_STORE_CERTIFICATES.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3614,7 +3616,7 @@ impl ListTrustStores {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListTrustStores", &self.input);
+            return mocks.answer(LIST_TRUST_STORES.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3697,7 +3699,7 @@ impl ListUserAccessLoggingSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListUserAccessLoggingSettings", &self.input);
+            return mocks.answer(LIST_USER_ACCESS_LOGGING_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3778,7 +3780,7 @@ impl ListUserSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ListUserSettings", &self.input);
+            return mocks.answer(LIST_USER_SETTINGS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3840,7 +3842,7 @@ impl TagResource {
     ) -> Result<crate::types::TagResourceResponse, crate::errors::TagResourceError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("TagResource", &self.input);
+            return mocks.answer(TAG_RESOURCE.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -3894,7 +3896,7 @@ impl UntagResource {
     ) -> Result<crate::types::UntagResourceResponse, crate::errors::UntagResourceError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UntagResource", &self.input);
+            return mocks.answer(UNTAG_RESOURCE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3968,7 +3970,7 @@ impl UpdateBrowserSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdateBrowserSettings", &self.input);
+            return mocks.answer(UPDATE_BROWSER_SETTINGS.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -4056,7 +4058,7 @@ impl UpdateDataProtectionSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdateDataProtectionSettings", &self.input);
+            return mocks.answer(UPDATE_DATA_PROTECTION_SETTINGS.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -4177,7 +4179,7 @@ impl UpdateIdentityProvider {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdateIdentityProvider", &self.input);
+            return mocks.answer(UPDATE_IDENTITY_PROVIDER.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -4259,7 +4261,7 @@ impl UpdateIpAccessSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdateIpAccessSettings", &self.input);
+            return mocks.answer(UPDATE_IP_ACCESS_SETTINGS.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -4342,7 +4344,7 @@ impl UpdateNetworkSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdateNetworkSettings", &self.input);
+            return mocks.answer(UPDATE_NETWORK_SETTINGS.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -4430,7 +4432,7 @@ impl UpdatePortal {
     ) -> Result<crate::types::UpdatePortalResponse, crate::errors::UpdatePortalError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdatePortal", &self.input);
+            return mocks.answer(UPDATE_PORTAL.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4507,7 +4509,7 @@ impl UpdateTrustStore {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdateTrustStore", &self.input);
+            return mocks.answer(UPDATE_TRUST_STORE.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -4582,7 +4584,7 @@ impl UpdateUserAccessLoggingSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdateUserAccessLoggingSettings", &self.input);
+            return mocks.answer(UPDATE_USER_ACCESS_LOGGING_SETTINGS.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {
@@ -4733,7 +4735,7 @@ impl UpdateUserSettings {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UpdateUserSettings", &self.input);
+            return mocks.answer(UPDATE_USER_SETTINGS.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.client_token.is_none() {

@@ -25,10 +25,7 @@ impl Mock {
     /// The configuration of [`client`](Self::client), to adjust before
     /// building a client from it.
     pub fn config(&self) -> crate::Config {
-        nimbus_aws::codegen::Config::new()
-            .region("us-east-1")
-            .no_credentials()
-            .mocks(self.mocks.clone())
+        nimbus_aws::codegen::Config::test_double(self.mocks.clone())
     }
     /// A rule answering `AssociateBrowserSettings` calls ([`AssociateBrowserSettings::send`](crate::operations::AssociateBrowserSettings::send)).
     pub fn on_associate_browser_settings(

@@ -10,7 +10,7 @@
 use crate::date_time::DateTime;
 use crate::error::Error;
 use crate::http::{HttpRequest, HttpResponse};
-pub use crate::percent::{is_unreserved, percent_decode, percent_encode, push_percent_encoded};
+pub use crate::percent::{percent_decode, percent_encode, push_percent_encoded};
 use base64::Engine as _;
 use bytes::Bytes;
 use std::collections::HashMap;

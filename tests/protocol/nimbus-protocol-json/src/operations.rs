@@ -42,7 +42,7 @@ impl ContentTypeParameters {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ContentTypeParameters", &self.input);
+            return mocks.answer(CONTENT_TYPE_PARAMETERS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -89,7 +89,7 @@ impl DatetimeOffsets {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DatetimeOffsets", &self.input);
+            return mocks.answer(DATETIME_OFFSETS.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -133,7 +133,7 @@ impl EmptyOperation {
     pub async fn send(self) -> Result<(), crate::errors::EmptyOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("EmptyOperation", &self.input);
+            return mocks.answer(EMPTY_OPERATION.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -178,7 +178,7 @@ impl EndpointOperation {
     pub async fn send(self) -> Result<(), crate::errors::EndpointOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("EndpointOperation", &self.input);
+            return mocks.answer(ENDPOINT_OPERATION.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -235,7 +235,7 @@ impl EndpointWithHostLabelOperation {
     ) -> Result<(), crate::errors::EndpointWithHostLabelOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("EndpointWithHostLabelOperation", &self.input);
+            return mocks.answer(ENDPOINT_WITH_HOST_LABEL_OPERATION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -290,7 +290,7 @@ impl FractionalSeconds {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("FractionalSeconds", &self.input);
+            return mocks.answer(FRACTIONAL_SECONDS.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -342,7 +342,7 @@ impl GreetingWithErrors {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GreetingWithErrors", &self.input);
+            return mocks.answer(GREETING_WITH_ERRORS.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -386,7 +386,7 @@ impl HostWithPathOperation {
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HostWithPathOperation", &self.input);
+            return mocks.answer(HOST_WITH_PATH_OPERATION.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -476,7 +476,7 @@ impl JsonEnums {
     ) -> Result<crate::types::JsonEnumsInputOutput, crate::errors::JsonEnumsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("JsonEnums", &self.input);
+            return mocks.answer(JSON_ENUMS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -566,7 +566,7 @@ impl JsonIntEnums {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("JsonIntEnums", &self.input);
+            return mocks.answer(JSON_INT_ENUMS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -619,7 +619,7 @@ impl JsonUnions {
     ) -> Result<crate::types::UnionInputOutput, crate::errors::JsonUnionsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("JsonUnions", &self.input);
+            return mocks.answer(JSON_UNIONS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -846,7 +846,7 @@ impl KitchenSinkOperation {
     ) -> Result<crate::types::KitchenSink, crate::errors::KitchenSinkOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("KitchenSinkOperation", &self.input);
+            return mocks.answer(KITCHEN_SINK_OPERATION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -901,7 +901,7 @@ impl NullOperation {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("NullOperation", &self.input);
+            return mocks.answer(NULL_OPERATION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -959,7 +959,7 @@ impl OperationWithOptionalInputOutput {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("OperationWithOptionalInputOutput", &self.input);
+            return mocks.answer(OPERATION_WITH_OPTIONAL_INPUT_OUTPUT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1019,7 +1019,7 @@ impl PutAndGetInlineDocuments {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("PutAndGetInlineDocuments", &self.input);
+            return mocks.answer(PUT_AND_GET_INLINE_DOCUMENTS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1074,7 +1074,7 @@ impl PutWithContentEncoding {
     pub async fn send(self) -> Result<(), crate::errors::PutWithContentEncodingError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("PutWithContentEncoding", &self.input);
+            return mocks.answer(PUT_WITH_CONTENT_ENCODING.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1137,7 +1137,7 @@ impl SimpleScalarProperties {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("SimpleScalarProperties", &self.input);
+            return mocks.answer(SIMPLE_SCALAR_PROPERTIES.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1203,7 +1203,7 @@ impl SparseNullsOperation {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("SparseNullsOperation", &self.input);
+            return mocks.answer(SPARSE_NULLS_OPERATION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {

@@ -19,8 +19,6 @@ mod protocol_tests;
 mod client;
 pub mod errors;
 pub mod operations;
-#[cfg(feature = "test-util")]
-pub mod testing;
 pub use client::Client;
 pub use config::Config;
 pub use nimbus_aws::codegen::{Error, ErrorKind};

@@ -42,7 +42,7 @@ impl ContentTypeParameters {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ContentTypeParameters", &self.input);
+            return mocks.answer(CONTENT_TYPE_PARAMETERS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -96,7 +96,7 @@ impl EmptyInputAndEmptyOutput {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("EmptyInputAndEmptyOutput", &self.input);
+            return mocks.answer(EMPTY_INPUT_AND_EMPTY_OUTPUT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -138,7 +138,7 @@ impl EndpointOperation {
     pub async fn send(self) -> Result<(), crate::errors::EndpointOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("EndpointOperation", &self.input);
+            return mocks.answer(ENDPOINT_OPERATION.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -195,7 +195,7 @@ impl EndpointWithHostLabelOperation {
     ) -> Result<(), crate::errors::EndpointWithHostLabelOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("EndpointWithHostLabelOperation", &self.input);
+            return mocks.answer(ENDPOINT_WITH_HOST_LABEL_OPERATION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -261,7 +261,7 @@ impl GreetingWithErrors {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GreetingWithErrors", &self.input);
+            return mocks.answer(GREETING_WITH_ERRORS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -303,7 +303,7 @@ impl HostWithPathOperation {
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HostWithPathOperation", &self.input);
+            return mocks.answer(HOST_WITH_PATH_OPERATION.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -359,7 +359,7 @@ impl JsonUnions {
     ) -> Result<crate::types::JsonUnionsOutput, crate::errors::JsonUnionsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("JsonUnions", &self.input);
+            return mocks.answer(JSON_UNIONS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -404,7 +404,7 @@ impl NoInputAndNoOutput {
     pub async fn send(self) -> Result<(), crate::errors::NoInputAndNoOutputError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("NoInputAndNoOutput", &self.input);
+            return mocks.answer(NO_INPUT_AND_NO_OUTPUT.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -457,7 +457,7 @@ impl NoInputAndOutput {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("NoInputAndOutput", &self.input);
+            return mocks.answer(NO_INPUT_AND_OUTPUT.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -532,7 +532,7 @@ impl OperationWithDefaults {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("OperationWithDefaults", &self.input);
+            return mocks.answer(OPERATION_WITH_DEFAULTS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -584,7 +584,7 @@ impl OperationWithNestedStructure {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("OperationWithNestedStructure", &self.input);
+            return mocks.answer(OPERATION_WITH_NESTED_STRUCTURE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -633,7 +633,7 @@ impl OperationWithRequiredMembers {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("OperationWithRequiredMembers", &self.input);
+            return mocks.answer(OPERATION_WITH_REQUIRED_MEMBERS.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -685,7 +685,8 @@ impl OperationWithRequiredMembersWithDefaults {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("OperationWithRequiredMembersWithDefaults", &self.input);
+            return mocks
+                .answer(OPERATION_WITH_REQUIRED_MEMBERS_WITH_DEFAULTS.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -744,7 +745,7 @@ impl PutWithContentEncoding {
     pub async fn send(self) -> Result<(), crate::errors::PutWithContentEncodingError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("PutWithContentEncoding", &self.input);
+            return mocks.answer(PUT_WITH_CONTENT_ENCODING.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -792,7 +793,7 @@ impl QueryIncompatibleOperation {
     ) -> Result<(), crate::errors::QueryIncompatibleOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("QueryIncompatibleOperation", &self.input);
+            return mocks.answer(QUERY_INCOMPATIBLE_OPERATION.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -855,7 +856,7 @@ impl SimpleScalarProperties {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("SimpleScalarProperties", &self.input);
+            return mocks.answer(SIMPLE_SCALAR_PROPERTIES.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {

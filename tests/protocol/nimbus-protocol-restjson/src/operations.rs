@@ -154,7 +154,7 @@ impl AllQueryStringTypes {
     pub async fn send(self) -> Result<(), crate::errors::AllQueryStringTypesError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("AllQueryStringTypes", &self.input);
+            return mocks.answer(ALL_QUERY_STRING_TYPES.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -305,7 +305,7 @@ impl ConstantAndVariableQueryString {
     ) -> Result<(), crate::errors::ConstantAndVariableQueryStringError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ConstantAndVariableQueryString", &self.input);
+            return mocks.answer(CONSTANT_AND_VARIABLE_QUERY_STRING.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -359,7 +359,7 @@ impl ConstantQueryString {
     pub async fn send(self) -> Result<(), crate::errors::ConstantQueryStringError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ConstantQueryString", &self.input);
+            return mocks.answer(CONSTANT_QUERY_STRING.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -421,7 +421,7 @@ impl ContentTypeParameters {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ContentTypeParameters", &self.input);
+            return mocks.answer(CONTENT_TYPE_PARAMETERS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -467,7 +467,7 @@ impl DatetimeOffsets {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DatetimeOffsets", &self.input);
+            return mocks.answer(DATETIME_OFFSETS.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -529,7 +529,7 @@ impl DocumentType {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DocumentType", &self.input);
+            return mocks.answer(DOCUMENT_TYPE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -590,7 +590,7 @@ impl DocumentTypeAsMapValue {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DocumentTypeAsMapValue", &self.input);
+            return mocks.answer(DOCUMENT_TYPE_AS_MAP_VALUE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -648,7 +648,7 @@ impl DocumentTypeAsPayload {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("DocumentTypeAsPayload", &self.input);
+            return mocks.answer(DOCUMENT_TYPE_AS_PAYLOAD.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -826,7 +826,7 @@ impl EmptyInputAndEmptyOutput {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("EmptyInputAndEmptyOutput", &self.input);
+            return mocks.answer(EMPTY_INPUT_AND_EMPTY_OUTPUT.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -866,7 +866,7 @@ impl EndpointOperation {
     pub async fn send(self) -> Result<(), crate::errors::EndpointOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("EndpointOperation", &self.input);
+            return mocks.answer(ENDPOINT_OPERATION.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -919,7 +919,7 @@ impl EndpointWithHostLabelOperation {
     ) -> Result<(), crate::errors::EndpointWithHostLabelOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("EndpointWithHostLabelOperation", &self.input);
+            return mocks.answer(ENDPOINT_WITH_HOST_LABEL_OPERATION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -973,7 +973,7 @@ impl FractionalSeconds {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("FractionalSeconds", &self.input);
+            return mocks.answer(FRACTIONAL_SECONDS.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -1022,7 +1022,7 @@ impl GreetingWithErrors {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("GreetingWithErrors", &self.input);
+            return mocks.answer(GREETING_WITH_ERRORS.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -1062,7 +1062,7 @@ impl HostWithPathOperation {
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HostWithPathOperation", &self.input);
+            return mocks.answer(HOST_WITH_PATH_OPERATION.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -1117,7 +1117,7 @@ impl HttpChecksumRequired {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpChecksumRequired", &self.input);
+            return mocks.answer(HTTP_CHECKSUM_REQUIRED.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1182,7 +1182,7 @@ impl HttpEmptyPrefixHeaders {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpEmptyPrefixHeaders", &self.input);
+            return mocks.answer(HTTP_EMPTY_PREFIX_HEADERS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1238,7 +1238,7 @@ impl HttpEnumPayload {
     ) -> Result<crate::types::EnumPayloadInput, crate::errors::HttpEnumPayloadError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpEnumPayload", &self.input);
+            return mocks.answer(HTTP_ENUM_PAYLOAD.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1304,7 +1304,7 @@ impl HttpPayloadTraits {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpPayloadTraits", &self.input);
+            return mocks.answer(HTTP_PAYLOAD_TRAITS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1375,7 +1375,7 @@ impl HttpPayloadTraitsWithMediaType {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpPayloadTraitsWithMediaType", &self.input);
+            return mocks.answer(HTTP_PAYLOAD_TRAITS_WITH_MEDIA_TYPE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1440,7 +1440,7 @@ impl HttpPayloadWithStructure {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpPayloadWithStructure", &self.input);
+            return mocks.answer(HTTP_PAYLOAD_WITH_STRUCTURE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1502,7 +1502,7 @@ impl HttpPayloadWithUnion {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpPayloadWithUnion", &self.input);
+            return mocks.answer(HTTP_PAYLOAD_WITH_UNION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1570,7 +1570,7 @@ impl HttpPrefixHeaders {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpPrefixHeaders", &self.input);
+            return mocks.answer(HTTP_PREFIX_HEADERS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1629,7 +1629,7 @@ impl HttpPrefixHeadersInResponse {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpPrefixHeadersInResponse", &self.input);
+            return mocks.answer(HTTP_PREFIX_HEADERS_IN_RESPONSE.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -1685,7 +1685,7 @@ impl HttpQueryParamsOnlyOperation {
     ) -> Result<(), crate::errors::HttpQueryParamsOnlyOperationError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpQueryParamsOnlyOperation", &self.input);
+            return mocks.answer(HTTP_QUERY_PARAMS_ONLY_OPERATION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1735,7 +1735,7 @@ impl HttpRequestWithFloatLabels {
     ) -> Result<(), crate::errors::HttpRequestWithFloatLabelsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpRequestWithFloatLabels", &self.input);
+            return mocks.answer(HTTP_REQUEST_WITH_FLOAT_LABELS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1793,7 +1793,8 @@ impl HttpRequestWithGreedyLabelInPath {
     ) -> Result<(), crate::errors::HttpRequestWithGreedyLabelInPathError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpRequestWithGreedyLabelInPath", &self.input);
+            return mocks
+                .answer(HTTP_REQUEST_WITH_GREEDY_LABEL_IN_PATH.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1848,7 +1849,7 @@ impl HttpRequestWithLabels {
     pub async fn send(self) -> Result<(), crate::errors::HttpRequestWithLabelsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpRequestWithLabels", &self.input);
+            return mocks.answer(HTTP_REQUEST_WITH_LABELS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -1937,7 +1938,8 @@ impl HttpRequestWithLabelsAndTimestampFormat {
     ) -> Result<(), crate::errors::HttpRequestWithLabelsAndTimestampFormatError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpRequestWithLabelsAndTimestampFormat", &self.input);
+            return mocks
+                .answer(HTTP_REQUEST_WITH_LABELS_AND_TIMESTAMP_FORMAT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2020,7 +2022,7 @@ impl HttpRequestWithRegexLiteral {
     ) -> Result<(), crate::errors::HttpRequestWithRegexLiteralError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpRequestWithRegexLiteral", &self.input);
+            return mocks.answer(HTTP_REQUEST_WITH_REGEX_LITERAL.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2071,7 +2073,7 @@ impl HttpResponseCode {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpResponseCode", &self.input);
+            return mocks.answer(HTTP_RESPONSE_CODE.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -2124,7 +2126,7 @@ impl HttpStringPayload {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("HttpStringPayload", &self.input);
+            return mocks.answer(HTTP_STRING_PAYLOAD.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2178,7 +2180,7 @@ impl IgnoreQueryParamsInResponse {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("IgnoreQueryParamsInResponse", &self.input);
+            return mocks.answer(IGNORE_QUERY_PARAMS_IN_RESPONSE.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -2331,7 +2333,7 @@ impl InputAndOutputWithHeaders {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("InputAndOutputWithHeaders", &self.input);
+            return mocks.answer(INPUT_AND_OUTPUT_WITH_HEADERS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2516,7 +2518,7 @@ impl JsonBlobs {
     ) -> Result<crate::types::JsonBlobsInputOutput, crate::errors::JsonBlobsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("JsonBlobs", &self.input);
+            return mocks.answer(JSON_BLOBS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2602,7 +2604,7 @@ impl JsonEnums {
     ) -> Result<crate::types::JsonEnumsInputOutput, crate::errors::JsonEnumsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("JsonEnums", &self.input);
+            return mocks.answer(JSON_ENUMS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2700,7 +2702,7 @@ impl JsonIntEnums {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("JsonIntEnums", &self.input);
+            return mocks.answer(JSON_INT_ENUMS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2805,7 +2807,7 @@ impl JsonLists {
     ) -> Result<crate::types::JsonListsInputOutput, crate::errors::JsonListsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("JsonLists", &self.input);
+            return mocks.answer(JSON_LISTS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -2894,7 +2896,7 @@ impl JsonMaps {
     ) -> Result<crate::types::JsonMapsInputOutput, crate::errors::JsonMapsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("JsonMaps", &self.input);
+            return mocks.answer(JSON_MAPS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3001,7 +3003,7 @@ impl JsonTimestamps {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("JsonTimestamps", &self.input);
+            return mocks.answer(JSON_TIMESTAMPS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3053,7 +3055,7 @@ impl JsonUnions {
     ) -> Result<crate::types::UnionInputOutput, crate::errors::JsonUnionsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("JsonUnions", &self.input);
+            return mocks.answer(JSON_UNIONS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3100,7 +3102,7 @@ impl MalformedAcceptWithBody {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedAcceptWithBody", &self.input);
+            return mocks.answer(MALFORMED_ACCEPT_WITH_BODY.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -3148,7 +3150,7 @@ impl MalformedAcceptWithGenericString {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedAcceptWithGenericString", &self.input);
+            return mocks.answer(MALFORMED_ACCEPT_WITH_GENERIC_STRING.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -3194,7 +3196,7 @@ impl MalformedAcceptWithPayload {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedAcceptWithPayload", &self.input);
+            return mocks.answer(MALFORMED_ACCEPT_WITH_PAYLOAD.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -3242,7 +3244,7 @@ impl MalformedBlob {
     pub async fn send(self) -> Result<(), crate::errors::MalformedBlobError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedBlob", &self.input);
+            return mocks.answer(MALFORMED_BLOB.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3302,7 +3304,7 @@ impl MalformedBoolean {
     pub async fn send(self) -> Result<(), crate::errors::MalformedBooleanError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedBoolean", &self.input);
+            return mocks.answer(MALFORMED_BOOLEAN.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3372,7 +3374,7 @@ impl MalformedByte {
     pub async fn send(self) -> Result<(), crate::errors::MalformedByteError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedByte", &self.input);
+            return mocks.answer(MALFORMED_BYTE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3436,7 +3438,7 @@ impl MalformedContentTypeWithBody {
     ) -> Result<(), crate::errors::MalformedContentTypeWithBodyError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedContentTypeWithBody", &self.input);
+            return mocks.answer(MALFORMED_CONTENT_TYPE_WITH_BODY.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3491,7 +3493,8 @@ impl MalformedContentTypeWithGenericString {
     ) -> Result<(), crate::errors::MalformedContentTypeWithGenericStringError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedContentTypeWithGenericString", &self.input);
+            return mocks
+                .answer(MALFORMED_CONTENT_TYPE_WITH_GENERIC_STRING.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3553,7 +3556,7 @@ impl MalformedContentTypeWithPayload {
     ) -> Result<(), crate::errors::MalformedContentTypeWithPayloadError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedContentTypeWithPayload", &self.input);
+            return mocks.answer(MALFORMED_CONTENT_TYPE_WITH_PAYLOAD.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3605,7 +3608,7 @@ impl MalformedContentTypeWithoutBody {
     ) -> Result<(), crate::errors::MalformedContentTypeWithoutBodyError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedContentTypeWithoutBody", &self.input);
+            return mocks.answer(MALFORMED_CONTENT_TYPE_WITHOUT_BODY.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -3662,7 +3665,10 @@ impl MalformedContentTypeWithoutBodyEmptyInput {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
             return mocks
-                .answer("MalformedContentTypeWithoutBodyEmptyInput", &self.input);
+                .answer(
+                    MALFORMED_CONTENT_TYPE_WITHOUT_BODY_EMPTY_INPUT.name,
+                    &self.input,
+                );
         }
         let Self { client, input } = self;
         let request = {
@@ -3726,7 +3732,7 @@ impl MalformedDouble {
     pub async fn send(self) -> Result<(), crate::errors::MalformedDoubleError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedDouble", &self.input);
+            return mocks.answer(MALFORMED_DOUBLE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3803,7 +3809,7 @@ impl MalformedFloat {
     pub async fn send(self) -> Result<(), crate::errors::MalformedFloatError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedFloat", &self.input);
+            return mocks.answer(MALFORMED_FLOAT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3873,7 +3879,7 @@ impl MalformedInteger {
     pub async fn send(self) -> Result<(), crate::errors::MalformedIntegerError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedInteger", &self.input);
+            return mocks.answer(MALFORMED_INTEGER.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3933,7 +3939,7 @@ impl MalformedList {
     pub async fn send(self) -> Result<(), crate::errors::MalformedListError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedList", &self.input);
+            return mocks.answer(MALFORMED_LIST.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -3993,7 +3999,7 @@ impl MalformedLong {
     pub async fn send(self) -> Result<(), crate::errors::MalformedLongError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedLong", &self.input);
+            return mocks.answer(MALFORMED_LONG.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4056,7 +4062,7 @@ impl MalformedMap {
     pub async fn send(self) -> Result<(), crate::errors::MalformedMapError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedMap", &self.input);
+            return mocks.answer(MALFORMED_MAP.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4111,7 +4117,7 @@ impl MalformedRequestBody {
     pub async fn send(self) -> Result<(), crate::errors::MalformedRequestBodyError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedRequestBody", &self.input);
+            return mocks.answer(MALFORMED_REQUEST_BODY.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4171,7 +4177,7 @@ impl MalformedShort {
     pub async fn send(self) -> Result<(), crate::errors::MalformedShortError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedShort", &self.input);
+            return mocks.answer(MALFORMED_SHORT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4231,7 +4237,7 @@ impl MalformedString {
     pub async fn send(self) -> Result<(), crate::errors::MalformedStringError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedString", &self.input);
+            return mocks.answer(MALFORMED_STRING.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4285,7 +4291,7 @@ impl MalformedTimestampBodyDateTime {
     ) -> Result<(), crate::errors::MalformedTimestampBodyDateTimeError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedTimestampBodyDateTime", &self.input);
+            return mocks.answer(MALFORMED_TIMESTAMP_BODY_DATE_TIME.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4334,7 +4340,7 @@ impl MalformedTimestampBodyDefault {
     ) -> Result<(), crate::errors::MalformedTimestampBodyDefaultError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedTimestampBodyDefault", &self.input);
+            return mocks.answer(MALFORMED_TIMESTAMP_BODY_DEFAULT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4383,7 +4389,7 @@ impl MalformedTimestampBodyHttpDate {
     ) -> Result<(), crate::errors::MalformedTimestampBodyHttpDateError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedTimestampBodyHttpDate", &self.input);
+            return mocks.answer(MALFORMED_TIMESTAMP_BODY_HTTP_DATE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4433,7 +4439,7 @@ impl MalformedTimestampHeaderDateTime {
     ) -> Result<(), crate::errors::MalformedTimestampHeaderDateTimeError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedTimestampHeaderDateTime", &self.input);
+            return mocks.answer(MALFORMED_TIMESTAMP_HEADER_DATE_TIME.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4486,7 +4492,7 @@ impl MalformedTimestampHeaderDefault {
     ) -> Result<(), crate::errors::MalformedTimestampHeaderDefaultError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedTimestampHeaderDefault", &self.input);
+            return mocks.answer(MALFORMED_TIMESTAMP_HEADER_DEFAULT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4538,7 +4544,7 @@ impl MalformedTimestampHeaderEpoch {
     ) -> Result<(), crate::errors::MalformedTimestampHeaderEpochError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedTimestampHeaderEpoch", &self.input);
+            return mocks.answer(MALFORMED_TIMESTAMP_HEADER_EPOCH.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4590,7 +4596,7 @@ impl MalformedTimestampPathDefault {
     ) -> Result<(), crate::errors::MalformedTimestampPathDefaultError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedTimestampPathDefault", &self.input);
+            return mocks.answer(MALFORMED_TIMESTAMP_PATH_DEFAULT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4641,7 +4647,7 @@ impl MalformedTimestampPathEpoch {
     ) -> Result<(), crate::errors::MalformedTimestampPathEpochError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedTimestampPathEpoch", &self.input);
+            return mocks.answer(MALFORMED_TIMESTAMP_PATH_EPOCH.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4693,7 +4699,7 @@ impl MalformedTimestampPathHttpDate {
     ) -> Result<(), crate::errors::MalformedTimestampPathHttpDateError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedTimestampPathHttpDate", &self.input);
+            return mocks.answer(MALFORMED_TIMESTAMP_PATH_HTTP_DATE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4745,7 +4751,7 @@ impl MalformedTimestampQueryDefault {
     ) -> Result<(), crate::errors::MalformedTimestampQueryDefaultError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedTimestampQueryDefault", &self.input);
+            return mocks.answer(MALFORMED_TIMESTAMP_QUERY_DEFAULT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4797,7 +4803,7 @@ impl MalformedTimestampQueryEpoch {
     ) -> Result<(), crate::errors::MalformedTimestampQueryEpochError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedTimestampQueryEpoch", &self.input);
+            return mocks.answer(MALFORMED_TIMESTAMP_QUERY_EPOCH.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4850,7 +4856,7 @@ impl MalformedTimestampQueryHttpDate {
     ) -> Result<(), crate::errors::MalformedTimestampQueryHttpDateError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedTimestampQueryHttpDate", &self.input);
+            return mocks.answer(MALFORMED_TIMESTAMP_QUERY_HTTP_DATE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4903,7 +4909,7 @@ impl MalformedUnion {
     pub async fn send(self) -> Result<(), crate::errors::MalformedUnionError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MalformedUnion", &self.input);
+            return mocks.answer(MALFORMED_UNION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -4959,7 +4965,7 @@ impl MediaTypeHeader {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("MediaTypeHeader", &self.input);
+            return mocks.answer(MEDIA_TYPE_HEADER.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -5005,7 +5011,7 @@ impl NoInputAndNoOutput {
     pub async fn send(self) -> Result<(), crate::errors::NoInputAndNoOutputError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("NoInputAndNoOutput", &self.input);
+            return mocks.answer(NO_INPUT_AND_NO_OUTPUT.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -5054,7 +5060,7 @@ impl NoInputAndOutput {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("NoInputAndOutput", &self.input);
+            return mocks.answer(NO_INPUT_AND_OUTPUT.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -5119,7 +5125,7 @@ impl NullAndEmptyHeadersClient {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("NullAndEmptyHeadersClient", &self.input);
+            return mocks.answer(NULL_AND_EMPTY_HEADERS_CLIENT.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -5193,7 +5199,7 @@ impl NullAndEmptyHeadersServer {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("NullAndEmptyHeadersServer", &self.input);
+            return mocks.answer(NULL_AND_EMPTY_HEADERS_SERVER.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -5260,7 +5266,7 @@ impl OmitsNullSerializesEmptyString {
     ) -> Result<(), crate::errors::OmitsNullSerializesEmptyStringError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("OmitsNullSerializesEmptyString", &self.input);
+            return mocks.answer(OMITS_NULL_SERIALIZES_EMPTY_STRING.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -5359,7 +5365,7 @@ impl OmitsSerializingEmptyLists {
     ) -> Result<(), crate::errors::OmitsSerializingEmptyListsError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("OmitsSerializingEmptyLists", &self.input);
+            return mocks.answer(OMITS_SERIALIZING_EMPTY_LISTS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -5469,7 +5475,7 @@ impl OperationWithDefaults {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("OperationWithDefaults", &self.input);
+            return mocks.answer(OPERATION_WITH_DEFAULTS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -5520,7 +5526,7 @@ impl OperationWithNestedStructure {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("OperationWithNestedStructure", &self.input);
+            return mocks.answer(OPERATION_WITH_NESTED_STRUCTURE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -5638,7 +5644,7 @@ impl PostPlayerAction {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("PostPlayerAction", &self.input);
+            return mocks.answer(POST_PLAYER_ACTION.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -5696,7 +5702,7 @@ impl PostUnionWithJsonName {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("PostUnionWithJsonName", &self.input);
+            return mocks.answer(POST_UNION_WITH_JSON_NAME.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -5750,7 +5756,7 @@ impl PutWithContentEncoding {
     pub async fn send(self) -> Result<(), crate::errors::PutWithContentEncodingError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("PutWithContentEncoding", &self.input);
+            return mocks.answer(PUT_WITH_CONTENT_ENCODING.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -5810,7 +5816,7 @@ impl QueryIdempotencyTokenAutoFill {
     ) -> Result<(), crate::errors::QueryIdempotencyTokenAutoFillError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("QueryIdempotencyTokenAutoFill", &self.input);
+            return mocks.answer(QUERY_IDEMPOTENCY_TOKEN_AUTO_FILL.name, &self.input);
         }
         let Self { client, mut input } = self;
         if input.token.is_none() {
@@ -5876,7 +5882,7 @@ impl QueryParamsAsStringListMap {
     ) -> Result<(), crate::errors::QueryParamsAsStringListMapError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("QueryParamsAsStringListMap", &self.input);
+            return mocks.answer(QUERY_PARAMS_AS_STRING_LIST_MAP.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -5945,7 +5951,7 @@ impl QueryPrecedence {
     pub async fn send(self) -> Result<(), crate::errors::QueryPrecedenceError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("QueryPrecedence", &self.input);
+            return mocks.answer(QUERY_PRECEDENCE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -6008,7 +6014,7 @@ impl RecursiveShapes {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("RecursiveShapes", &self.input);
+            return mocks.answer(RECURSIVE_SHAPES.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -6058,7 +6064,7 @@ impl ResponseCodeHttpFallback {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ResponseCodeHttpFallback", &self.input);
+            return mocks.answer(RESPONSE_CODE_HTTP_FALLBACK.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -6103,7 +6109,7 @@ impl ResponseCodeRequired {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("ResponseCodeRequired", &self.input);
+            return mocks.answer(RESPONSE_CODE_REQUIRED.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -6201,7 +6207,7 @@ impl SimpleScalarProperties {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("SimpleScalarProperties", &self.input);
+            return mocks.answer(SIMPLE_SCALAR_PROPERTIES.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -6266,7 +6272,7 @@ impl SparseJsonLists {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("SparseJsonLists", &self.input);
+            return mocks.answer(SPARSE_JSON_LISTS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -6358,7 +6364,7 @@ impl SparseJsonMaps {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("SparseJsonMaps", &self.input);
+            return mocks.answer(SPARSE_JSON_MAPS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -6419,7 +6425,7 @@ impl StreamingTraits {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("StreamingTraits", &self.input);
+            return mocks.answer(STREAMING_TRAITS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -6488,7 +6494,7 @@ impl StreamingTraitsRequireLength {
     ) -> Result<(), crate::errors::StreamingTraitsRequireLengthError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("StreamingTraitsRequireLength", &self.input);
+            return mocks.answer(STREAMING_TRAITS_REQUIRE_LENGTH.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -6560,7 +6566,7 @@ impl StreamingTraitsWithMediaType {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("StreamingTraitsWithMediaType", &self.input);
+            return mocks.answer(STREAMING_TRAITS_WITH_MEDIA_TYPE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -6632,7 +6638,7 @@ impl TestBodyStructure {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("TestBodyStructure", &self.input);
+            return mocks.answer(TEST_BODY_STRUCTURE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -6685,7 +6691,7 @@ impl TestGetNoInputNoPayload {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("TestGetNoInputNoPayload", &self.input);
+            return mocks.answer(TEST_GET_NO_INPUT_NO_PAYLOAD.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -6741,7 +6747,7 @@ impl TestGetNoPayload {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("TestGetNoPayload", &self.input);
+            return mocks.answer(TEST_GET_NO_PAYLOAD.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -6806,7 +6812,7 @@ impl TestPayloadBlob {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("TestPayloadBlob", &self.input);
+            return mocks.answer(TEST_PAYLOAD_BLOB.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -6878,7 +6884,7 @@ impl TestPayloadStructure {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("TestPayloadStructure", &self.input);
+            return mocks.answer(TEST_PAYLOAD_STRUCTURE.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -6938,7 +6944,7 @@ impl TestPostNoInputNoPayload {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("TestPostNoInputNoPayload", &self.input);
+            return mocks.answer(TEST_POST_NO_INPUT_NO_PAYLOAD.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
@@ -6994,7 +7000,7 @@ impl TestPostNoPayload {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("TestPostNoPayload", &self.input);
+            return mocks.answer(TEST_POST_NO_PAYLOAD.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -7102,7 +7108,7 @@ impl TimestampFormatHeaders {
     > {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("TimestampFormatHeaders", &self.input);
+            return mocks.answer(TIMESTAMP_FORMAT_HEADERS.name, &self.input);
         }
         let Self { client, input } = self;
         let request = {
@@ -7164,7 +7170,7 @@ impl UnitInputAndOutput {
     pub async fn send(self) -> Result<(), crate::errors::UnitInputAndOutputError> {
         #[cfg(feature = "test-util")]
         if let Some(mocks) = self.client.mocks() {
-            return mocks.answer("UnitInputAndOutput", &self.input);
+            return mocks.answer(UNIT_INPUT_AND_OUTPUT.name, &self.input);
         }
         let Self { client, input: _ } = self;
         let request = {
