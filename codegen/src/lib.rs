@@ -55,6 +55,24 @@ pub fn read_spec(format: SpecFormat, file: &str, bytes: &[u8], service: Option<&
     Ok(s)
 }
 
+/// The invariant the fuzzers check, as one call: reading `bytes` either
+/// fails with a located [`diagnostics::SpecError`] (`Ok(false)`), or gives a
+/// service that every emitter turns into crate files (`Ok(true)`). `Err`
+/// means the invariant broke: an emitter failed on a model the readers and
+/// passes accepted.
+pub fn read_then_emit(format: SpecFormat, bytes: &[u8]) -> Result<bool, String> {
+    let Ok(service) = read_spec(format, "fuzz.json", bytes, None) else { return Ok(false) };
+    let spec = emit::CrateSpec {
+        crate_name: "fuzz".into(),
+        spec_label: "fuzz".into(),
+        runtime_dir: "crates".into(),
+        version: "0.1.0".into(),
+        protocol_tests: false,
+        examples: Vec::new(),
+    };
+    emit::emit_crate(&service, &spec).map(|_| true).map_err(|e| format!("an emitter failed on a model that passed validation: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::SpecFormat;

@@ -5,8 +5,7 @@
 //! the JSON structure. Any panic is a crash: its input is saved under
 //! `target/fuzz/crashes/` to become a regression fixture.
 
-use nimbus_codegen::emit::{CrateSpec, emit_crate};
-use nimbus_codegen::{SpecFormat, read_spec};
+use nimbus_codegen::{SpecFormat, read_then_emit};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -266,24 +265,17 @@ pub fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
     b
 }
 
-/// Runs one input through a reader and the emitters; `Err` = a panic (crash).
+/// Runs one input through a reader and the emitters; `Err` = a crash: a
+/// panic, or an emitter failing on a model the reader accepted.
 pub fn execute(reader: Reader, input: &[u8]) -> Result<(), String> {
     let format = match reader {
         Reader::Smithy => SpecFormat::Smithy,
         Reader::Discovery => SpecFormat::Discovery,
     };
-    std::panic::catch_unwind(|| {
-        if let Ok(service) = read_spec(format, "fuzz.json", input, None) {
-            let spec = CrateSpec {
-                crate_name: "fuzz".into(),
-                spec_label: "fuzz".into(),
-                runtime_dir: "crates".into(),
-                version: "0.1.0".into(),
-                protocol_tests: false,
-                examples: Vec::new(),
-            };
-            let _ = emit_crate(&service, &spec);
+    match std::panic::catch_unwind(|| read_then_emit(format, input)) {
+        Ok(result) => result.map(|_| ()),
+        Err(p) => {
+            Err(p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned())).unwrap_or_default())
         }
-    })
-    .map_err(|p| p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned())).unwrap_or_default())
+    }
 }

@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 
 pub mod bench;
 pub mod catalog;
+pub mod coverage;
 pub mod fuzz;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

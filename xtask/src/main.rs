@@ -17,8 +17,13 @@ commands:
   build    [--mirror DIR]                 codegen, then build every crate of the workspace
   test     [--mirror DIR] [-- ARGS]       materialise the inputs, then run every test
   fuzz     [--mirror DIR] [--iterations N] [--seed S] [--jobs N]
-                                          mutation-fuzz the Smithy and Discovery readers (N executions
-                                          each, default 1000000); crashes go to target/fuzz/crashes
+                                          blind mutation fuzzing of the Smithy and Discovery readers (N
+                                          executions each, default 1000000); crashes go to target/fuzz/crashes
+  fuzz     --coverage [--seconds N] [--save] [--mirror DIR] [--seed S]
+                                          coverage-guided (libFuzzer, stable toolchain): the readers with the
+                                          emitters, and the response decoders, N seconds each (default 60);
+                                          --save merges what raised coverage into fuzz/corpus (seeded only
+                                          from committable inputs)
   protocol [--mirror DIR]                 run the AWS protocol compliance suites; one line per suite
   bench    [--mirror DIR] [--skip-catalog] [--reuse-builds] [--calls-scale F]
                                           build cost, binary size and CPU per call of user programs with our
@@ -72,6 +77,9 @@ fn run(args: &[String]) -> Result<(), String> {
     let mut compile = None;
     let mut iterations: u64 = 1_000_000;
     let mut seed: u64 = 0x6e69_6d62_7573;
+    let mut coverage = false;
+    let mut seconds = None;
+    let mut save = false;
     let mut bench = xtask::bench::Options { skip_catalog: false, calls_scale: 1.0, reuse_builds: false };
     let allowed = options_of(cmd)?;
     let mut iter = rest.iter();
@@ -96,6 +104,9 @@ fn run(args: &[String]) -> Result<(), String> {
             "--iterations" => iterations = iter.next().and_then(|j| j.parse().ok()).ok_or("--iterations needs a number")?,
             "--seed" => seed = iter.next().and_then(|j| j.parse().ok()).ok_or("--seed needs a number")?,
             "--check-all" => compile = Some("all"),
+            "--coverage" => coverage = true,
+            "--seconds" => seconds = Some(iter.next().and_then(|j| j.parse().ok()).ok_or("--seconds needs a number")?),
+            "--save" => save = true,
             "--skip-catalog" => bench.skip_catalog = true,
             "--reuse-builds" => bench.reuse_builds = true,
             "--calls-scale" => bench.calls_scale = iter.next().and_then(|j| j.parse().ok()).ok_or("--calls-scale needs a number")?,
@@ -166,7 +177,18 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         "bench" if only.first().map(String::as_str) == Some("serve") => xtask::bench::serve_forever(),
         "bench" => xtask::bench::run(&root, mirror.as_deref(), &bench),
-        "fuzz" => run_fuzz(&root, mirror.as_deref(), iterations, seed, jobs),
+        "fuzz" if !coverage => {
+            if save || seconds.is_some() {
+                return Err(format!("--seconds and --save belong to `fuzz --coverage`\n\n{HELP}"));
+            }
+            run_fuzz(&root, mirror.as_deref(), iterations, seed, jobs)
+        }
+        "fuzz" => {
+            if rest.iter().any(|a| a == "--iterations" || a == "--jobs") {
+                return Err(format!("--iterations and --jobs belong to blind `fuzz`, not `fuzz --coverage`\n\n{HELP}"));
+            }
+            run_fuzz_coverage(&root, mirror.as_deref(), xtask::coverage::Options { seconds: seconds.unwrap_or(60), save, seed })
+        }
         "catalog" => run_catalog(&root, mirror.as_deref(), filter, out, jobs, write, compile),
         "help" | "--help" | "-h" => {
             println!("{HELP}");
@@ -193,6 +215,9 @@ const KNOWN_OPTIONS: &[&str] = &[
     "--skip-catalog",
     "--reuse-builds",
     "--calls-scale",
+    "--coverage",
+    "--seconds",
+    "--save",
     "--",
 ];
 
@@ -204,7 +229,7 @@ fn options_of(cmd: &str) -> Result<&'static [&'static str], String> {
         "codegen" => &["--check", "--mirror", "--crates-dir"],
         "gen" => &["--service", "--out"],
         "test" => &["--mirror", "--"],
-        "fuzz" => &["--mirror", "--iterations", "--seed", "--jobs"],
+        "fuzz" => &["--mirror", "--iterations", "--seed", "--jobs", "--coverage", "--seconds", "--save"],
         "bench" => &["--mirror", "--skip-catalog", "--reuse-builds", "--calls-scale"],
         "catalog" => &["--mirror", "--filter", "--out", "--jobs", "--no-write", "--check-sample", "--check-all"],
         "help" | "--help" | "-h" => &[],
@@ -335,6 +360,23 @@ fn run_fuzz(root: &std::path::Path, mirror: Option<&std::path::Path>, iterations
     }
     let _ = std::panic::take_hook();
     if failed { Err("the fuzzer found crashes".into()) } else { Ok(()) }
+}
+
+/// `cargo xtask fuzz --coverage`: one line per target; an error when any crashed.
+fn run_fuzz_coverage(root: &std::path::Path, mirror: Option<&std::path::Path>, opts: xtask::coverage::Options) -> Result<(), String> {
+    // The AWS models may not be committed, so a run that saves to fuzz/corpus slices only the Google corpus.
+    let mut corpora = vec![xtask::materialise_id(root, "google-corpus", mirror)?];
+    if !opts.save {
+        corpora.push(xtask::materialise_id(root, "aws-corpus", mirror)?);
+    }
+    let reports = xtask::coverage::run(root, &corpora, &opts)?;
+    for r in &reports {
+        println!(
+            "fuzz (coverage): {}: {} execs, {} edges, {} crashes ({} inputs in the work corpus)",
+            r.target, r.execs, r.edges, r.crashes, r.corpus
+        );
+    }
+    if reports.iter().any(|r| r.crashes > 0) { Err("the coverage-guided fuzzer found crashes".into()) } else { Ok(()) }
 }
 
 fn run_codegen(root: &std::path::Path, opts: CodegenOptions) -> Result<(), String> {

@@ -1,0 +1,4 @@
+//! libFuzzer entry point of the `smithy` target (see the crate docs).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|input: &[u8]| nimbus_fuzz::run("smithy", input));
