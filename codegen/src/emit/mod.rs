@@ -296,10 +296,28 @@ pub fn is_emitted_type(t: &crate::ir::TypeDef) -> bool {
 
 /// The `types.rs` module: every type of the service users see.
 pub fn types_rs(service: &Service) -> TokenStream {
-    let items = service.types.iter().enumerate().filter(|(_, t)| is_emitted_type(t)).map(|(i, t)| types::type_item(service, TypeId(i), t));
+    let items: Vec<TokenStream> = service
+        .types
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| is_emitted_type(t))
+        .map(|(i, t)| types::type_item(service, TypeId(i), t))
+        .collect();
+    // What the outputs' `Deserialize` implementations name, short.
+    let rt = runtime::rt(service);
+    // (Modules only: a type of the service may be called `Object`.)
+    let uses =
+        service.types.iter().any(|t| is_emitted_type(t) && t.usage.output && matches!(t.kind, crate::ir::TypeKind::Struct(_))).then(|| {
+            quote! {
+                use #rt::wire;
+                use serde::de;
+            }
+        });
     quote! {
         //! Request, response, error and shared types of the service.
         #![allow(deprecated)]
+
+        #uses
 
         #(#items)*
     }

@@ -114,72 +114,69 @@ pub fn type_text(ty: &TokenStream) -> String {
     ty.to_string().split_whitespace().collect::<String>().replace(',', ", ")
 }
 
-/// The wire codec module of a leaf type, if it needs one.
-fn codec(ty: &TypeRef) -> Option<&'static str> {
-    match ty {
-        TypeRef::Timestamp(TimestampFormat::EpochSeconds) => Some("wire::epoch_seconds"),
-        TypeRef::Timestamp(TimestampFormat::DateTime) => Some("wire::date_time"),
-        TypeRef::Timestamp(TimestampFormat::HttpDate) => Some("wire::http_date"),
-        TypeRef::Int { as_string: true, .. } => Some("wire::int64_string"),
-        TypeRef::Float | TypeRef::Double => Some("wire::special_float"),
-        TypeRef::List { item, .. } => codec(item),
-        TypeRef::Map { value, .. } => codec(value),
-        _ => None,
-    }
+/// A wire encoding of the runtime's `wire` module: its `#[serde(with)]`
+/// module and its marker type (for `wire::encoded`).
+#[derive(Clone, Copy)]
+struct Codec {
+    module: &'static str,
+    marker: &'static str,
+}
+
+/// The wire codec of a leaf type, if it needs one.
+fn codec(ty: &TypeRef) -> Option<Codec> {
+    let (module, marker) = match ty {
+        TypeRef::Timestamp(TimestampFormat::EpochSeconds) => ("wire::epoch_seconds", "EpochSeconds"),
+        TypeRef::Timestamp(TimestampFormat::DateTime) => ("wire::date_time", "DateTimeFormat"),
+        TypeRef::Timestamp(TimestampFormat::HttpDate) => ("wire::http_date", "HttpDate"),
+        TypeRef::Int { as_string: true, .. } => ("wire::int64_string", "Int64String"),
+        TypeRef::Float | TypeRef::Double => ("wire::special_float", "SpecialFloat"),
+        TypeRef::List { item, .. } => return codec(item),
+        TypeRef::Map { value, .. } => return codec(value),
+        _ => return None,
+    };
+    Some(Codec { module, marker })
 }
 
 fn raw(s: &str) -> &str {
     s.strip_prefix("r#").unwrap_or(s)
 }
 
-/// `#[serde(...)]` of a structure field of a type that derives `Serialize`
-/// when `ser` and `Deserialize` when `de`: only the attributes those
-/// derives read (an output type carries no `skip_serializing_if`).
-fn serde_field_attr(service: &Service, f: &Field, json_body: bool, ser: bool, de: bool) -> TokenStream {
-    // Bound to the URI in requests; in responses such bindings do not apply
-    // and the member is read from the body.
-    let uri_bound = json_body && matches!(f.binding, Binding::Label | Binding::Query(_) | Binding::QueryParams);
-    if json_body && !uri_bound && f.binding != Binding::Body {
+/// The attributes of a structure member that the derives read: for a type
+/// that derives `Serialize` (`ser`), its `#[serde(...)]`; otherwise only
+/// what the schemars derive needs (the wire name, members outside the JSON
+/// object). `Deserialize` reads the member table ([`object_impls`]).
+fn field_attrs(service: &Service, f: &Field, json_body: bool, ser: bool) -> TokenStream {
+    let wire = &f.name.wire;
+    let renamed = raw(&f.name.rust) != wire;
+    if !ser {
+        return if !in_json_object(f, json_body) {
+            quote! { #[cfg_attr(feature = "schemars", schemars(skip))] }
+        } else if renamed {
+            quote! { #[cfg_attr(feature = "schemars", schemars(rename = #wire))] }
+        } else {
+            quote! {}
+        };
+    }
+    if !in_json_object(f, json_body) {
         // Bound to headers, the status or the payload: not part of the JSON object.
         return quote! { #[serde(skip)] };
     }
-    let serialized = ser && !uri_bound;
+    // Bound to the URI in requests (in responses such bindings do not apply
+    // and the member is read from the body).
+    let uri_bound = json_body && f.binding != Binding::Body;
     let mut parts = Vec::new();
-    if ser && uri_bound {
+    if uri_bound {
         parts.push(quote! { skip_serializing });
     }
-    let wire = &f.name.wire;
-    if raw(&f.name.rust) != wire {
+    if renamed {
         parts.push(quote! { rename = #wire });
     }
-    let optional = !(f.required || f.defaulted);
-    let codec = codec(&f.ty);
-    // An optional member read through a codec, and a required member without
-    // a modeled default (which the struct's `Default` holds), may be absent.
-    if de && ((optional && codec.is_some()) || (!optional && f.default_value.is_none())) {
-        parts.push(quote! { default });
-    }
-    if serialized && optional {
+    if !(uri_bound || f.required || f.defaulted) {
         parts.push(quote! { skip_serializing_if = "Option::is_none" });
     }
-    match (codec, serialized, de) {
-        (Some(c), true, true) => {
-            let c = runtime_item(service, c);
-            parts.push(quote! { with = #c });
-        }
-        (Some(c), true, false) => {
-            let c = runtime_item(service, &format!("{c}::serialize"));
-            parts.push(quote! { serialize_with = #c });
-        }
-        (Some(c), false, true) => {
-            let c = runtime_item(service, &format!("{c}::deserialize"));
-            parts.push(quote! { deserialize_with = #c });
-        }
-        (None, _, true) if !optional => {
-            let null_as_default = runtime_item(service, "wire::null_as_default");
-            parts.push(quote! { deserialize_with = #null_as_default });
-        }
-        _ => {}
+    if let (Some(c), false) = (codec(&f.ty), uri_bound) {
+        let c = runtime_item(service, &format!("{}::serialize", c.module));
+        parts.push(quote! { serialize_with = #c });
     }
     if parts.is_empty() {
         return quote! {};
@@ -187,10 +184,62 @@ fn serde_field_attr(service: &Service, f: &Field, json_body: bool, ser: bool, de
     quote! { #[serde( #(#parts),* )] }
 }
 
+/// The derives of a structure: `Serialize` for input types; output types
+/// implement `Deserialize` through the runtime's member table
+/// ([`object_impls`]), not the derive.
 fn derives(t: &TypeDef, extra: TokenStream) -> TokenStream {
     let ser = t.usage.input.then(|| quote! { serde::Serialize, });
-    let de = t.usage.output.then(|| quote! { serde::Deserialize, });
-    quote! { #[derive(#extra #ser #de)] }
+    quote! { #[derive(#extra #ser)] }
+}
+
+/// Whether a member of a structure is read from (and written to) the JSON
+/// object: not when it is bound to a header, the status or the payload.
+fn in_json_object(f: &Field, json_body: bool) -> bool {
+    !json_body || matches!(f.binding, Binding::Body | Binding::Label | Binding::Query(_) | Binding::QueryParams)
+}
+
+/// `impl wire::Object` of an output structure (one statement per member of
+/// the JSON object, by wire name) and its `Deserialize`, which the runtime
+/// writes from it: no serde derive, so no per-type visitors.
+fn object_impls(t: &TypeDef, fields: &[Field], json_body: bool) -> TokenStream {
+    let name = ident(&t.name.rust);
+    let arms: Vec<TokenStream> = fields
+        .iter()
+        .filter(|f| in_json_object(f, json_body))
+        .map(|f| {
+            let fname = ident(&f.name.rust);
+            let wire = &f.name.wire;
+            let value = match codec(&f.ty) {
+                Some(c) => {
+                    let marker = format_ident!("{}", c.marker);
+                    quote! { wire::encoded(wire::#marker, m)? }
+                }
+                None if !(f.required || f.defaulted) => quote! { wire::optional(m)? },
+                None => quote! { wire::or_default(m)? },
+            };
+            quote! { #wire => self.#fname = #value, }
+        })
+        .collect();
+    let body = if arms.is_empty() {
+        quote! { let _ = (key, m); Ok(false) }
+    } else {
+        quote! {
+            match key {
+                #(#arms)*
+                _ => return Ok(false),
+            }
+            Ok(true)
+        }
+    };
+    quote! {
+        impl wire::Object for #name {
+            fn read<'de, A: de::MapAccess<'de>>(&mut self, key: &str, m: &mut A) -> Result<bool, A::Error> {
+                #body
+            }
+        }
+
+        wire::impl_deserialize!(#name);
+    }
 }
 
 /// Emits one named type (`t`, the type `id` of `service`).
@@ -213,12 +262,19 @@ fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> 
     let member_defaults = fields.iter().any(|f| f.default_value.is_some());
     let derive_default = (!member_defaults).then(|| quote! { Default, });
     let derive = derives(t, quote! { Clone, PartialEq, #derive_default #debug });
-    let container_default = member_defaults.then(|| quote! { #[serde(default)] });
+    // Every member of an output may be absent (it keeps the `Default`), and
+    // members with modeled defaults need not be given.
+    let schema_default = (t.usage.output || member_defaults).then(|| quote! { #[cfg_attr(feature = "schemars", schemars(default))] });
+    let skip_attr = if t.usage.input {
+        quote! { #[serde(skip)] }
+    } else {
+        quote! { #[cfg_attr(feature = "schemars", schemars(skip))] }
+    };
     let meta = super::client::carries_response_meta(service, id);
     let meta_field = meta.then(|| {
         quote! {
             /// The request id and HTTP status of the response this was decoded from.
-            #[serde(skip)]
+            #skip_attr
             pub(crate) _response: #rt::ResponseMeta,
         }
     });
@@ -268,11 +324,12 @@ fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> 
         }
     });
     let json_body = service.protocol != Protocol::GoogleRest;
+    let object = t.usage.output.then(|| object_impls(t, fields, json_body));
     let field_items = fields.iter().map(|f| {
         let fname = ident(&f.name.rust);
         let ty = field_type(service, f);
         let docs = docs_or(&f.docs, || format!("The `{}` member.", f.member_name));
-        let serde = serde_field_attr(service, f, json_body, t.usage.input, t.usage.output);
+        let serde = field_attrs(service, f, json_body, t.usage.input);
         let dep = deprecated_attr(&f.deprecated);
         let schema = schemars_with(service, f, true);
         quote! { #docs #dep #serde #schema pub #fname: #ty, }
@@ -352,8 +409,8 @@ fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> 
         #docs
         #deprecated
         #derive
-        #container_default
         #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+        #schema_default
         #[non_exhaustive]
         pub struct #name {
             #(#field_items)*
@@ -361,6 +418,8 @@ fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> 
         }
 
         #default_impl
+
+        #object
 
         impl #name {
             #new_doc
@@ -646,7 +705,7 @@ fn union_item(service: &Service, t: &TypeDef, variants: &[Field]) -> TokenStream
             ty = quote! { Box<#ty> };
         }
         let with = codec(&v.ty).map(|c| {
-            let c = runtime_item(service, &format!("{c}::serialize"));
+            let c = runtime_item(service, &format!("{}::serialize", c.module));
             quote! { , serialize_with = #c }
         });
         let schema = schemars_with(service, v, false);
@@ -660,7 +719,7 @@ fn union_item(service: &Service, t: &TypeDef, variants: &[Field]) -> TokenStream
             let wire = &v.name.wire;
             let decode = match codec(&v.ty) {
                 Some(c) => {
-                    let module = format_ident!("{}", c.trim_start_matches("wire::"));
+                    let module = format_ident!("{}", c.module.trim_start_matches("wire::"));
                     let path = quote! { #rt::wire::#module::deserialize };
                     quote! { #path(value).map_err(serde::de::Error::custom)? }
                 }

@@ -2,14 +2,17 @@
 
 //! Request, response, error and shared types of the service.
 #![allow(deprecated)]
+use nimbus_aws::codegen::wire;
+use serde::de;
 /// Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query results,
 /// including data files inserted by Athena as the result of statements like CTAS or INSERT INTO. When
 /// Athena stores query results in Amazon S3, the canned ACL is set with the `x-amz-acl` request header.
 /// For more information about S3 Object Ownership, see [Object Ownership
 /// settings](https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html#object-ownership-overview)
 /// in the *Amazon S3 User Guide*.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AclConfiguration {
     /// The Amazon S3 canned ACL that Athena should specify when storing query results, including data files
@@ -20,13 +23,23 @@ pub struct AclConfiguration {
     /// canned ACLs, see [Canned
     /// ACL](https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl) in the *Amazon
     /// S3 User Guide*.
-    #[serde(
-        rename = "S3AclOption",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "S3AclOption")]
     pub s3_acl_option: S3AclOption,
 }
+impl wire::Object for AclConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "S3AclOption" => self.s3_acl_option = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AclConfiguration);
 impl AclConfiguration {
     /// Creates a `AclConfiguration` from its required members (`s3_acl_option`); optional members are set
     /// with the `set_*` methods.
@@ -37,17 +50,33 @@ impl AclConfiguration {
     }
 }
 /// Contains the application runtime IDs and their supported DPU sizes.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ApplicationDpuSizes {
     /// The name of the supported application runtime (for example, `Athena notebook version 1`).
-    #[serde(rename = "ApplicationRuntimeId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ApplicationRuntimeId"))]
     pub application_runtime_id: Option<String>,
     /// A list of the supported DPU sizes that the application runtime supports.
-    #[serde(rename = "SupportedDPUSizes")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SupportedDPUSizes"))]
     pub supported_dpu_sizes: Option<Vec<i32>>,
 }
+impl wire::Object for ApplicationDpuSizes {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ApplicationRuntimeId" => self.application_runtime_id = wire::optional(m)?,
+            "SupportedDPUSizes" => self.supported_dpu_sizes = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ApplicationDpuSizes);
 impl ApplicationDpuSizes {
     /// Creates an empty `ApplicationDpuSizes`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -68,8 +97,9 @@ impl ApplicationDpuSizes {
 /// error information to help you understand failed queries and take steps after a query failure occurs.
 /// `AthenaError` includes an `ErrorCategory` field that specifies whether the cause of the failed query
 /// is due to system error, user error, or other error.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AthenaError {
     /// An integer value that specifies the category of a query failure error. The following list shows the
@@ -80,25 +110,38 @@ pub struct AthenaError {
     /// **2** - User
     ///
     /// **3** - Other
-    #[serde(rename = "ErrorCategory")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ErrorCategory"))]
     pub error_category: Option<i32>,
     /// An integer value that provides specific information about an Athena query error. For the meaning of
     /// specific values, see the [Error Type
     /// Reference](https://docs.aws.amazon.com/athena/latest/ug/error-reference.html#error-reference-error-type-reference)
     /// in the *Amazon Athena User Guide*.
-    #[serde(rename = "ErrorType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ErrorType"))]
     pub error_type: Option<i32>,
     /// True if the query might succeed if resubmitted.
-    #[serde(
-        rename = "Retryable",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Retryable"))]
     pub retryable: bool,
     /// Contains a short description of the error that occurred.
-    #[serde(rename = "ErrorMessage")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ErrorMessage"))]
     pub error_message: Option<String>,
 }
+impl wire::Object for AthenaError {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ErrorCategory" => self.error_category = wire::optional(m)?,
+            "ErrorType" => self.error_type = wire::optional(m)?,
+            "Retryable" => self.retryable = wire::or_default(m)?,
+            "ErrorMessage" => self.error_message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AthenaError);
 impl AthenaError {
     /// Creates an empty `AthenaError`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -204,20 +247,38 @@ impl BatchGetNamedQueryInput {
     }
 }
 /// The `BatchGetNamedQueryOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BatchGetNamedQueryOutput {
     /// Information about the named query IDs submitted.
-    #[serde(rename = "NamedQueries")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NamedQueries"))]
     pub named_queries: Option<Vec<NamedQuery>>,
     /// Information about provided query IDs.
-    #[serde(rename = "UnprocessedNamedQueryIds")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "UnprocessedNamedQueryIds"))]
     pub unprocessed_named_query_ids: Option<Vec<UnprocessedNamedQueryId>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for BatchGetNamedQueryOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NamedQueries" => self.named_queries = wire::optional(m)?,
+            "UnprocessedNamedQueryIds" => {
+                self.unprocessed_named_query_ids = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(BatchGetNamedQueryOutput);
 impl BatchGetNamedQueryOutput {
     /// Creates an empty `BatchGetNamedQueryOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -268,22 +329,43 @@ impl BatchGetPreparedStatementInput {
     }
 }
 /// The `BatchGetPreparedStatementOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BatchGetPreparedStatementOutput {
     /// The list of prepared statements returned.
-    #[serde(rename = "PreparedStatements")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "PreparedStatements"))]
     pub prepared_statements: Option<Vec<PreparedStatement>>,
     /// A list of one or more prepared statements that were requested but could not be returned.
-    #[serde(rename = "UnprocessedPreparedStatementNames")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "UnprocessedPreparedStatementNames")
+    )]
     pub unprocessed_prepared_statement_names: Option<
         Vec<UnprocessedPreparedStatementName>,
     >,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for BatchGetPreparedStatementOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "PreparedStatements" => self.prepared_statements = wire::optional(m)?,
+            "UnprocessedPreparedStatementNames" => {
+                self.unprocessed_prepared_statement_names = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(BatchGetPreparedStatementOutput);
 impl BatchGetPreparedStatementOutput {
     /// Creates an empty `BatchGetPreparedStatementOutput`; optional members are set with the `set_*`
     /// methods.
@@ -332,20 +414,38 @@ impl BatchGetQueryExecutionInput {
     }
 }
 /// The `BatchGetQueryExecutionOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BatchGetQueryExecutionOutput {
     /// Information about a query execution.
-    #[serde(rename = "QueryExecutions")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryExecutions"))]
     pub query_executions: Option<Vec<QueryExecution>>,
     /// Information about the query executions that failed to run.
-    #[serde(rename = "UnprocessedQueryExecutionIds")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "UnprocessedQueryExecutionIds"))]
     pub unprocessed_query_execution_ids: Option<Vec<UnprocessedQueryExecutionId>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for BatchGetQueryExecutionOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "QueryExecutions" => self.query_executions = wire::optional(m)?,
+            "UnprocessedQueryExecutionIds" => {
+                self.unprocessed_query_execution_ids = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(BatchGetQueryExecutionOutput);
 impl BatchGetQueryExecutionOutput {
     /// Creates an empty `BatchGetQueryExecutionOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -492,23 +592,41 @@ impl schemars::JsonSchema for CalculationExecutionState {
     }
 }
 /// Contains information about an application-specific calculation result.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CalculationResult {
     /// The Amazon S3 location of the `stdout` file for the calculation.
-    #[serde(rename = "StdOutS3Uri")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StdOutS3Uri"))]
     pub std_out_s3_uri: Option<String>,
     /// The Amazon S3 location of the `stderr` error messages file for the calculation.
-    #[serde(rename = "StdErrorS3Uri")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StdErrorS3Uri"))]
     pub std_error_s3_uri: Option<String>,
     /// The Amazon S3 location of the folder for the calculation results.
-    #[serde(rename = "ResultS3Uri")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResultS3Uri"))]
     pub result_s3_uri: Option<String>,
     /// The data format of the calculation result.
-    #[serde(rename = "ResultType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResultType"))]
     pub result_type: Option<String>,
 }
+impl wire::Object for CalculationResult {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "StdOutS3Uri" => self.std_out_s3_uri = wire::optional(m)?,
+            "StdErrorS3Uri" => self.std_error_s3_uri = wire::optional(m)?,
+            "ResultS3Uri" => self.result_s3_uri = wire::optional(m)?,
+            "ResultType" => self.result_type = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CalculationResult);
 impl CalculationResult {
     /// Creates an empty `CalculationResult`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -536,17 +654,33 @@ impl CalculationResult {
     }
 }
 /// Contains statistics for a notebook calculation.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CalculationStatistics {
     /// The data processing unit execution time in milliseconds for the calculation.
-    #[serde(rename = "DpuExecutionInMillis")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DpuExecutionInMillis"))]
     pub dpu_execution_in_millis: Option<i64>,
     /// The progress of the calculation.
-    #[serde(rename = "Progress")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Progress"))]
     pub progress: Option<String>,
 }
+impl wire::Object for CalculationStatistics {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "DpuExecutionInMillis" => self.dpu_execution_in_millis = wire::optional(m)?,
+            "Progress" => self.progress = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CalculationStatistics);
 impl CalculationStatistics {
     /// Creates an empty `CalculationStatistics`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -564,24 +698,17 @@ impl CalculationStatistics {
     }
 }
 /// Contains information about the status of a notebook calculation.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CalculationStatus {
     /// The date and time the calculation was submitted for processing.
-    #[serde(
-        rename = "SubmissionDateTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SubmissionDateTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub submission_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The date and time the calculation completed processing.
-    #[serde(
-        rename = "CompletionDateTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CompletionDateTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub completion_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The state of the calculation execution. A description of each state follows.
@@ -602,13 +729,34 @@ pub struct CalculationStatus {
     /// `COMPLETED` - The calculation has completed without error.
     ///
     /// `FAILED` - The calculation failed and is no longer running.
-    #[serde(rename = "State")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "State"))]
     pub state: Option<CalculationExecutionState>,
     /// The reason for the calculation state change (for example, the calculation was canceled because the
     /// session was terminated).
-    #[serde(rename = "StateChangeReason")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StateChangeReason"))]
     pub state_change_reason: Option<String>,
 }
+impl wire::Object for CalculationStatus {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "SubmissionDateTime" => {
+                self.submission_date_time = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "CompletionDateTime" => {
+                self.completion_date_time = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "State" => self.state = wire::optional(m)?,
+            "StateChangeReason" => self.state_change_reason = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CalculationStatus);
 impl CalculationStatus {
     /// Creates an empty `CalculationStatus`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -642,20 +790,39 @@ impl CalculationStatus {
     }
 }
 /// Summary information for a notebook calculation.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CalculationSummary {
     /// The calculation execution UUID.
-    #[serde(rename = "CalculationExecutionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CalculationExecutionId"))]
     pub calculation_execution_id: Option<String>,
     /// A description of the calculation.
-    #[serde(rename = "Description")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// Contains information about the status of the calculation.
-    #[serde(rename = "Status")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Status"))]
     pub status: Option<CalculationStatus>,
 }
+impl wire::Object for CalculationSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "CalculationExecutionId" => {
+                self.calculation_execution_id = wire::optional(m)?;
+            }
+            "Description" => self.description = wire::optional(m)?,
+            "Status" => self.status = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CalculationSummary);
 impl CalculationSummary {
     /// Creates an empty `CalculationSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -694,14 +861,26 @@ impl CancelCapacityReservationInput {
     }
 }
 /// The `CancelCapacityReservationOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CancelCapacityReservationOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CancelCapacityReservationOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(CancelCapacityReservationOutput);
 impl CancelCapacityReservationOutput {
     /// Creates an empty `CancelCapacityReservationOutput`; optional members are set with the `set_*`
     /// methods.
@@ -716,37 +895,45 @@ impl CancelCapacityReservationOutput {
 }
 /// Contains the submission time of a single allocation request for a capacity reservation and the most
 /// recent status of the attempted allocation.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CapacityAllocation {
     /// The status of the capacity allocation.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Status"))]
     pub status: CapacityAllocationStatus,
     /// The status message of the capacity allocation.
-    #[serde(rename = "StatusMessage")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StatusMessage"))]
     pub status_message: Option<String>,
     /// The time when the capacity allocation was requested.
-    #[serde(
-        rename = "RequestTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "RequestTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub request_time: nimbus_aws::codegen::DateTime,
     /// The time when the capacity allocation request was completed.
-    #[serde(
-        rename = "RequestCompletionTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "RequestCompletionTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub request_completion_time: Option<nimbus_aws::codegen::DateTime>,
 }
+impl wire::Object for CapacityAllocation {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Status" => self.status = wire::or_default(m)?,
+            "StatusMessage" => self.status_message = wire::optional(m)?,
+            "RequestTime" => self.request_time = wire::encoded(wire::EpochSeconds, m)?,
+            "RequestCompletionTime" => {
+                self.request_completion_time = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CapacityAllocation);
 impl CapacityAllocation {
     /// Creates a `CapacityAllocation` from its required members (`status`, `request_time`); optional
     /// members are set with the `set_*` methods.
@@ -838,14 +1025,29 @@ impl schemars::JsonSchema for CapacityAllocationStatus {
     }
 }
 /// A mapping between one or more workgroups and a capacity reservation.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CapacityAssignment {
     /// The list of workgroup names for the capacity assignment.
     #[serde(rename = "WorkGroupNames", skip_serializing_if = "Option::is_none")]
     pub work_group_names: Option<Vec<String>>,
 }
+impl wire::Object for CapacityAssignment {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "WorkGroupNames" => self.work_group_names = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CapacityAssignment);
 impl CapacityAssignment {
     /// Creates an empty `CapacityAssignment`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -861,17 +1063,35 @@ impl CapacityAssignment {
 /// can have only one capacity assignment configuration, but the capacity assignment configuration can
 /// be made up of multiple individual assignments. Each assignment specifies how Athena queries can
 /// consume capacity from the capacity reservation that their workgroup is mapped to.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CapacityAssignmentConfiguration {
     /// The name of the reservation that the capacity assignment configuration is for.
-    #[serde(rename = "CapacityReservationName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CapacityReservationName"))]
     pub capacity_reservation_name: Option<String>,
     /// The list of assignments that make up the capacity assignment configuration.
-    #[serde(rename = "CapacityAssignments")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CapacityAssignments"))]
     pub capacity_assignments: Option<Vec<CapacityAssignment>>,
 }
+impl wire::Object for CapacityAssignmentConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "CapacityReservationName" => {
+                self.capacity_reservation_name = wire::optional(m)?;
+            }
+            "CapacityAssignments" => self.capacity_assignments = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CapacityAssignmentConfiguration);
 impl CapacityAssignmentConfiguration {
     /// Creates an empty `CapacityAssignmentConfiguration`; optional members are set with the `set_*`
     /// methods.
@@ -896,59 +1116,61 @@ impl CapacityAssignmentConfiguration {
 /// A reservation for a specified number of data processing units (DPUs). When a reservation is
 /// initially created, it has no DPUs. Athena allocates DPUs until the allocated amount equals the
 /// requested amount.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CapacityReservation {
     /// The name of the capacity reservation.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// The status of the capacity reservation.
-    #[serde(
-        rename = "Status",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Status"))]
     pub status: CapacityReservationStatus,
     /// The number of data processing units requested.
-    #[serde(
-        rename = "TargetDpus",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TargetDpus"))]
     pub target_dpus: i32,
     /// The number of data processing units currently allocated.
-    #[serde(
-        rename = "AllocatedDpus",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "AllocatedDpus"))]
     pub allocated_dpus: i32,
     /// Contains the submission time of a single allocation request for a capacity reservation and the most
     /// recent status of the attempted allocation.
-    #[serde(rename = "LastAllocation")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "LastAllocation"))]
     pub last_allocation: Option<CapacityAllocation>,
     /// The time of the most recent capacity allocation that succeeded.
-    #[serde(
-        rename = "LastSuccessfulAllocationTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "LastSuccessfulAllocationTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_successful_allocation_time: Option<nimbus_aws::codegen::DateTime>,
     /// The time in UTC epoch millis when the capacity reservation was created.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CreationTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub creation_time: nimbus_aws::codegen::DateTime,
 }
+impl wire::Object for CapacityReservation {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Name" => self.name = wire::or_default(m)?,
+            "Status" => self.status = wire::or_default(m)?,
+            "TargetDpus" => self.target_dpus = wire::or_default(m)?,
+            "AllocatedDpus" => self.allocated_dpus = wire::or_default(m)?,
+            "LastAllocation" => self.last_allocation = wire::optional(m)?,
+            "LastSuccessfulAllocationTime" => {
+                self.last_successful_allocation_time = wire::encoded(
+                    wire::EpochSeconds,
+                    m,
+                )?;
+            }
+            "CreationTime" => self.creation_time = wire::encoded(wire::EpochSeconds, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CapacityReservation);
 impl CapacityReservation {
     /// Creates a `CapacityReservation` from its required members (`name`, `status`, `target_dpus`,
     /// `allocated_dpus`, `creation_time`); optional members are set with the `set_*` methods.
@@ -1066,8 +1288,9 @@ impl schemars::JsonSchema for CapacityReservationStatus {
     }
 }
 /// A classification refers to a set of specific configurations.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Classification {
     /// The name of the configuration classification.
@@ -1077,6 +1300,21 @@ pub struct Classification {
     #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
     pub properties: Option<std::collections::HashMap<String, String>>,
 }
+impl wire::Object for Classification {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Name" => self.name = wire::optional(m)?,
+            "Properties" => self.properties = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Classification);
 impl Classification {
     /// Creates an empty `Classification`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1097,16 +1335,13 @@ impl Classification {
     }
 }
 /// Configuration settings for delivering logs to Amazon CloudWatch log groups.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CloudWatchLoggingConfiguration {
     /// Enables CloudWatch logging.
-    #[serde(
-        rename = "Enabled",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Enabled")]
     pub enabled: bool,
     /// The name of the log group in Amazon CloudWatch Logs where you want to publish your logs.
     #[serde(rename = "LogGroup", skip_serializing_if = "Option::is_none")]
@@ -1118,6 +1353,23 @@ pub struct CloudWatchLoggingConfiguration {
     #[serde(rename = "LogTypes", skip_serializing_if = "Option::is_none")]
     pub log_types: Option<std::collections::HashMap<String, Vec<String>>>,
 }
+impl wire::Object for CloudWatchLoggingConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Enabled" => self.enabled = wire::or_default(m)?,
+            "LogGroup" => self.log_group = wire::optional(m)?,
+            "LogStreamNamePrefix" => self.log_stream_name_prefix = wire::optional(m)?,
+            "LogTypes" => self.log_types = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CloudWatchLoggingConfiguration);
 impl CloudWatchLoggingConfiguration {
     /// Creates a `CloudWatchLoggingConfiguration` from its required members (`enabled`); optional members
     /// are set with the `set_*` methods.
@@ -1147,24 +1399,37 @@ impl CloudWatchLoggingConfiguration {
     }
 }
 /// Contains metadata for a column in a table.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Column {
     /// The name of the column.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// The data type of the column.
-    #[serde(rename = "Type")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Type"))]
     pub r#type: Option<String>,
     /// Optional information about the column.
-    #[serde(rename = "Comment")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Comment"))]
     pub comment: Option<String>,
 }
+impl wire::Object for Column {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Name" => self.name = wire::or_default(m)?,
+            "Type" => self.r#type = wire::optional(m)?,
+            "Comment" => self.comment = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Column);
 impl Column {
     /// Creates a `Column` from its required members (`name`); optional members are set with the `set_*`
     /// methods.
@@ -1186,63 +1451,67 @@ impl Column {
     }
 }
 /// Information about the columns in a query execution result.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ColumnInfo {
     /// The catalog to which the query results belong.
-    #[serde(rename = "CatalogName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CatalogName"))]
     pub catalog_name: Option<String>,
     /// The schema name (database name) to which the query results belong.
-    #[serde(rename = "SchemaName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SchemaName"))]
     pub schema_name: Option<String>,
     /// The table name for the query results.
-    #[serde(rename = "TableName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TableName"))]
     pub table_name: Option<String>,
     /// The name of the column.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// A column label.
-    #[serde(rename = "Label")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Label"))]
     pub label: Option<String>,
     /// The data type of the column.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Type"))]
     pub r#type: String,
     /// For `DECIMAL` data types, specifies the total number of digits, up to 38. For performance reasons,
     /// we recommend up to 18 digits.
-    #[serde(
-        rename = "Precision",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Precision"))]
     pub precision: i32,
     /// For `DECIMAL` data types, specifies the total number of digits in the fractional part of the value.
     /// Defaults to 0.
-    #[serde(
-        rename = "Scale",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Scale"))]
     pub scale: i32,
     /// Unsupported constraint. This value always shows as `UNKNOWN`.
-    #[serde(rename = "Nullable")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Nullable"))]
     pub nullable: Option<ColumnNullable>,
     /// Indicates whether values in the column are case-sensitive.
-    #[serde(
-        rename = "CaseSensitive",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CaseSensitive"))]
     pub case_sensitive: bool,
 }
+impl wire::Object for ColumnInfo {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "CatalogName" => self.catalog_name = wire::optional(m)?,
+            "SchemaName" => self.schema_name = wire::optional(m)?,
+            "TableName" => self.table_name = wire::optional(m)?,
+            "Name" => self.name = wire::or_default(m)?,
+            "Label" => self.label = wire::optional(m)?,
+            "Type" => self.r#type = wire::or_default(m)?,
+            "Precision" => self.precision = wire::or_default(m)?,
+            "Scale" => self.scale = wire::or_default(m)?,
+            "Nullable" => self.nullable = wire::optional(m)?,
+            "CaseSensitive" => self.case_sensitive = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ColumnInfo);
 impl ColumnInfo {
     /// Creates a `ColumnInfo` from its required members (`name`, `type`); optional members are set with the
     /// `set_*` methods.
@@ -1541,14 +1810,26 @@ impl CreateCapacityReservationInput {
     }
 }
 /// The `CreateCapacityReservationOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateCapacityReservationOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreateCapacityReservationOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(CreateCapacityReservationOutput);
 impl CreateCapacityReservationOutput {
     /// Creates an empty `CreateCapacityReservationOutput`; optional members are set with the `set_*`
     /// methods.
@@ -1660,20 +1941,35 @@ impl CreateDataCatalogInput {
     }
 }
 /// The `CreateDataCatalogOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateDataCatalogOutput {
     /// Contains information about a data catalog in an Amazon Web Services account.
     ///
     /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources**
     /// page under the **Data source name** column.
-    #[serde(rename = "DataCatalog")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DataCatalog"))]
     pub data_catalog: Option<DataCatalog>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreateDataCatalogOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "DataCatalog" => self.data_catalog = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateDataCatalogOutput);
 impl CreateDataCatalogOutput {
     /// Creates an empty `CreateDataCatalogOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1754,17 +2050,32 @@ impl CreateNamedQueryInput {
     }
 }
 /// The `CreateNamedQueryOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateNamedQueryOutput {
     /// The unique ID of the query.
-    #[serde(rename = "NamedQueryId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NamedQueryId"))]
     pub named_query_id: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreateNamedQueryOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NamedQueryId" => self.named_query_id = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateNamedQueryOutput);
 impl CreateNamedQueryOutput {
     /// Creates an empty `CreateNamedQueryOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1819,17 +2130,32 @@ impl CreateNotebookInput {
     }
 }
 /// The `CreateNotebookOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateNotebookOutput {
     /// A unique identifier for the notebook.
-    #[serde(rename = "NotebookId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookId"))]
     pub notebook_id: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreateNotebookOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NotebookId" => self.notebook_id = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateNotebookOutput);
 impl CreateNotebookOutput {
     /// Creates an empty `CreateNotebookOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1886,14 +2212,26 @@ impl CreatePreparedStatementInput {
     }
 }
 /// The `CreatePreparedStatementOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreatePreparedStatementOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreatePreparedStatementOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(CreatePreparedStatementOutput);
 impl CreatePreparedStatementOutput {
     /// Creates an empty `CreatePreparedStatementOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1924,36 +2262,43 @@ impl CreatePresignedNotebookUrlRequest {
     }
 }
 /// The `CreatePresignedNotebookUrlResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreatePresignedNotebookUrlResponse {
     /// The URL of the notebook. The URL includes the authentication token and notebook file name and points
     /// directly to the opened notebook.
-    #[serde(
-        rename = "NotebookUrl",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookUrl"))]
     pub notebook_url: String,
     /// The authentication token for the notebook.
-    #[serde(
-        rename = "AuthToken",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "AuthToken"))]
     pub auth_token: String,
     /// The UTC epoch time when the authentication token expires.
-    #[serde(
-        rename = "AuthTokenExpirationTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "AuthTokenExpirationTime"))]
     pub auth_token_expiration_time: i64,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreatePresignedNotebookUrlResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NotebookUrl" => self.notebook_url = wire::or_default(m)?,
+            "AuthToken" => self.auth_token = wire::or_default(m)?,
+            "AuthTokenExpirationTime" => {
+                self.auth_token_expiration_time = wire::or_default(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreatePresignedNotebookUrlResponse);
 impl CreatePresignedNotebookUrlResponse {
     /// Creates a `CreatePresignedNotebookUrlResponse` from its required members (`notebook_url`,
     /// `auth_token`, `auth_token_expiration_time`); optional members are set with the `set_*` methods.
@@ -2028,14 +2373,26 @@ impl CreateWorkGroupInput {
     }
 }
 /// The `CreateWorkGroupOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateWorkGroupOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreateWorkGroupOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(CreateWorkGroupOutput);
 impl CreateWorkGroupOutput {
     /// Creates an empty `CreateWorkGroupOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2050,18 +2407,29 @@ impl CreateWorkGroupOutput {
 /// Specifies the customer managed KMS key that is used to encrypt the user's data stores in Athena.
 /// When an Amazon Web Services managed key is used, this value is null. This setting does not apply to
 /// Athena SQL workgroups.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CustomerContentEncryptionConfiguration {
     /// The customer managed KMS key that is used to encrypt the user's data stores in Athena.
-    #[serde(
-        rename = "KmsKey",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "KmsKey")]
     pub kms_key: String,
 }
+impl wire::Object for CustomerContentEncryptionConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "KmsKey" => self.kms_key = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CustomerContentEncryptionConfiguration);
 impl CustomerContentEncryptionConfiguration {
     /// Creates a `CustomerContentEncryptionConfiguration` from its required members (`kms_key`); optional
     /// members are set with the `set_*` methods.
@@ -2073,31 +2441,24 @@ impl CustomerContentEncryptionConfiguration {
 ///
 /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources**
 /// page under the **Data source name** column.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DataCatalog {
     /// The name of the data catalog. The catalog name must be unique for the Amazon Web Services account
     /// and can use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The remainder
     /// of the length constraint of 256 is reserved for use by Athena.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// An optional description of the data catalog.
-    #[serde(rename = "Description")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// The type of data catalog to create: `LAMBDA` for a federated catalog, `GLUE` for an Glue Data
     /// Catalog, and `HIVE` for an external Apache Hive metastore. `FEDERATED` is a federated catalog for
     /// which Athena creates the connection and the Lambda function for you based on the parameters that you
     /// pass.
-    #[serde(
-        rename = "Type",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Type"))]
     pub r#type: DataCatalogType,
     /// Specifies the Lambda function or functions to use for the data catalog. This is a mapping whose
     /// values depend on the catalog type.
@@ -2126,7 +2487,7 @@ pub struct DataCatalog {
     ///   - `connection-type:MYSQL|REDSHIFT|...., connection-properties:"<json_string>"`\
     ///     For *`<json_string>`* , use escaped JSON text, as in the following example.\
     ///     `"{\"spill_bucket\":\"my_spill\",\"spill_prefix\":\"athena-spill\",\"host\":\"abc12345.snowflakecomputing.com\",\"port\":\"1234\",\"warehouse\":\"DEV_WH\",\"database\":\"TEST\",\"schema\":\"PUBLIC\",\"SecretArn\":\"arn:aws:secretsmanager:ap-south-1:111122223333:secret:snowflake-XHb67j\"}"`
-    #[serde(rename = "Parameters")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Parameters"))]
     pub parameters: Option<std::collections::HashMap<String, String>>,
     /// The status of the creation or deletion of the data catalog.
     ///
@@ -2148,17 +2509,37 @@ pub struct DataCatalog {
     /// - `DELETE_IN_PROGRESS`: Federated data catalog deletion in progress.
     /// - `DELETE_COMPLETE`: Federated data catalog deleted.
     /// - `DELETE_FAILED`: Federated data catalog could not be deleted.
-    #[serde(rename = "Status")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Status"))]
     pub status: Option<DataCatalogStatus>,
     /// The type of connection for a `FEDERATED` data catalog (for example, `REDSHIFT`, `MYSQL`, or
     /// `SQLSERVER`). For information about individual connectors, see [Available data source
     /// connectors](https://docs.aws.amazon.com/athena/latest/ug/connectors-available.html).
-    #[serde(rename = "ConnectionType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ConnectionType"))]
     pub connection_type: Option<ConnectionType>,
     /// Text of the error that occurred during data catalog creation or deletion.
-    #[serde(rename = "Error")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Error"))]
     pub error: Option<String>,
 }
+impl wire::Object for DataCatalog {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Name" => self.name = wire::or_default(m)?,
+            "Description" => self.description = wire::optional(m)?,
+            "Type" => self.r#type = wire::or_default(m)?,
+            "Parameters" => self.parameters = wire::optional(m)?,
+            "Status" => self.status = wire::optional(m)?,
+            "ConnectionType" => self.connection_type = wire::optional(m)?,
+            "Error" => self.error = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(DataCatalog);
 impl DataCatalog {
     /// Creates a `DataCatalog` from its required members (`name`, `type`); optional members are set with
     /// the `set_*` methods.
@@ -2296,17 +2677,18 @@ impl schemars::JsonSchema for DataCatalogStatus {
     }
 }
 /// The summary information for the data catalog, which includes its name and type.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DataCatalogSummary {
     /// The name of the data catalog. The catalog name is unique for the Amazon Web Services account and can
     /// use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The remainder of the
     /// length constraint of 256 is reserved for use by Athena.
-    #[serde(rename = "CatalogName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CatalogName"))]
     pub catalog_name: Option<String>,
     /// The data catalog type.
-    #[serde(rename = "Type")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Type"))]
     pub r#type: Option<DataCatalogType>,
     /// The status of the creation or deletion of the data catalog.
     ///
@@ -2328,17 +2710,35 @@ pub struct DataCatalogSummary {
     /// - `DELETE_IN_PROGRESS`: Federated data catalog deletion in progress.
     /// - `DELETE_COMPLETE`: Federated data catalog deleted.
     /// - `DELETE_FAILED`: Federated data catalog could not be deleted.
-    #[serde(rename = "Status")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Status"))]
     pub status: Option<DataCatalogStatus>,
     /// The type of connection for a `FEDERATED` data catalog (for example, `REDSHIFT`, `MYSQL`, or
     /// `SQLSERVER`). For information about individual connectors, see [Available data source
     /// connectors](https://docs.aws.amazon.com/athena/latest/ug/connectors-available.html).
-    #[serde(rename = "ConnectionType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ConnectionType"))]
     pub connection_type: Option<ConnectionType>,
     /// Text of the error that occurred during data catalog creation or deletion.
-    #[serde(rename = "Error")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Error"))]
     pub error: Option<String>,
 }
+impl wire::Object for DataCatalogSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "CatalogName" => self.catalog_name = wire::optional(m)?,
+            "Type" => self.r#type = wire::optional(m)?,
+            "Status" => self.status = wire::optional(m)?,
+            "ConnectionType" => self.connection_type = wire::optional(m)?,
+            "Error" => self.error = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(DataCatalogSummary);
 impl DataCatalogSummary {
     /// Creates an empty `DataCatalogSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2443,24 +2843,37 @@ impl schemars::JsonSchema for DataCatalogType {
     }
 }
 /// Contains metadata information for a database in a data catalog.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Database {
     /// The name of the database.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// An optional description of the database.
-    #[serde(rename = "Description")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// A set of custom key/value pairs.
-    #[serde(rename = "Parameters")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Parameters"))]
     pub parameters: Option<std::collections::HashMap<String, String>>,
 }
+impl wire::Object for Database {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Name" => self.name = wire::or_default(m)?,
+            "Description" => self.description = wire::optional(m)?,
+            "Parameters" => self.parameters = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Database);
 impl Database {
     /// Creates a `Database` from its required members (`name`); optional members are set with the `set_*`
     /// methods.
@@ -2485,14 +2898,29 @@ impl Database {
     }
 }
 /// A piece of data (a field in the table).
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Datum {
     /// The value of the datum.
-    #[serde(rename = "VarCharValue")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "VarCharValue"))]
     pub var_char_value: Option<String>,
 }
+impl wire::Object for Datum {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "VarCharValue" => self.var_char_value = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Datum);
 impl Datum {
     /// Creates an empty `Datum`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2521,14 +2949,26 @@ impl DeleteCapacityReservationInput {
     }
 }
 /// The `DeleteCapacityReservationOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeleteCapacityReservationOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeleteCapacityReservationOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DeleteCapacityReservationOutput);
 impl DeleteCapacityReservationOutput {
     /// Creates an empty `DeleteCapacityReservationOutput`; optional members are set with the `set_*`
     /// methods.
@@ -2571,20 +3011,35 @@ impl DeleteDataCatalogInput {
     }
 }
 /// The `DeleteDataCatalogOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeleteDataCatalogOutput {
     /// Contains information about a data catalog in an Amazon Web Services account.
     ///
     /// **Note:** In the Athena console, data catalogs are listed as "data sources" on the **Data sources**
     /// page under the **Data source name** column.
-    #[serde(rename = "DataCatalog")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DataCatalog"))]
     pub data_catalog: Option<DataCatalog>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeleteDataCatalogOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "DataCatalog" => self.data_catalog = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(DeleteDataCatalogOutput);
 impl DeleteDataCatalogOutput {
     /// Creates an empty `DeleteDataCatalogOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2620,14 +3075,26 @@ impl DeleteNamedQueryInput {
     }
 }
 /// The `DeleteNamedQueryOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeleteNamedQueryOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeleteNamedQueryOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DeleteNamedQueryOutput);
 impl DeleteNamedQueryOutput {
     /// Creates an empty `DeleteNamedQueryOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2658,14 +3125,26 @@ impl DeleteNotebookInput {
     }
 }
 /// The `DeleteNotebookOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeleteNotebookOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeleteNotebookOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DeleteNotebookOutput);
 impl DeleteNotebookOutput {
     /// Creates an empty `DeleteNotebookOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2703,14 +3182,26 @@ impl DeletePreparedStatementInput {
     }
 }
 /// The `DeletePreparedStatementOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeletePreparedStatementOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeletePreparedStatementOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DeletePreparedStatementOutput);
 impl DeletePreparedStatementOutput {
     /// Creates an empty `DeletePreparedStatementOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2751,14 +3242,26 @@ impl DeleteWorkGroupInput {
     }
 }
 /// The `DeleteWorkGroupOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeleteWorkGroupOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeleteWorkGroupOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DeleteWorkGroupOutput);
 impl DeleteWorkGroupOutput {
     /// Creates an empty `DeleteWorkGroupOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2772,8 +3275,9 @@ impl DeleteWorkGroupOutput {
 }
 /// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used
 /// (for example, `SSE_KMS` or `CSE_KMS`) and key information.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct EncryptionConfiguration {
     /// Indicates whether Amazon S3 server-side encryption with Amazon S3-managed keys (`SSE_S3`),
@@ -2783,16 +3287,27 @@ pub struct EncryptionConfiguration {
     /// If a query runs in a workgroup and the workgroup overrides client-side settings, then the
     /// workgroup's setting for encryption is used. It specifies whether query results must be encrypted,
     /// for all queries that run in this workgroup.
-    #[serde(
-        rename = "EncryptionOption",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "EncryptionOption")]
     pub encryption_option: EncryptionOption,
     /// For `SSE_KMS` and `CSE_KMS`, this is the KMS key ARN or ID.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<String>,
 }
+impl wire::Object for EncryptionConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "EncryptionOption" => self.encryption_option = wire::or_default(m)?,
+            "KmsKey" => self.kms_key = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(EncryptionConfiguration);
 impl EncryptionConfiguration {
     /// Creates a `EncryptionConfiguration` from its required members (`encryption_option`); optional
     /// members are set with the `set_*` methods.
@@ -2884,9 +3399,9 @@ impl schemars::JsonSchema for EncryptionOption {
 /// To specify DPU values for PC queries the WG containing EngineConfiguration should have the following
 /// values: The name of the Classifications should be `athena-query-engine-properties`, with the only
 /// allowed properties as `max-dpu-count` and `min-dpu-count`.
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, PartialEq, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct EngineConfiguration {
     /// The number of DPUs to use for the coordinator. A coordinator is a special executor that orchestrates
@@ -2894,10 +3409,7 @@ pub struct EngineConfiguration {
     #[serde(rename = "CoordinatorDpuSize", skip_serializing_if = "Option::is_none")]
     pub coordinator_dpu_size: Option<i32>,
     /// The maximum number of DPUs that can run concurrently.
-    #[serde(
-        rename = "MaxConcurrentDpus",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "MaxConcurrentDpus")]
     pub max_concurrent_dpus: i32,
     /// The default number of DPUs to use for executors. An executor is the smallest unit of compute that a
     /// notebook session can request from Athena. The default is 1.
@@ -2930,6 +3442,27 @@ impl Default for EngineConfiguration {
         }
     }
 }
+impl wire::Object for EngineConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "CoordinatorDpuSize" => self.coordinator_dpu_size = wire::optional(m)?,
+            "MaxConcurrentDpus" => self.max_concurrent_dpus = wire::or_default(m)?,
+            "DefaultExecutorDpuSize" => {
+                self.default_executor_dpu_size = wire::optional(m)?;
+            }
+            "AdditionalConfigs" => self.additional_configs = wire::optional(m)?,
+            "SparkProperties" => self.spark_properties = wire::optional(m)?,
+            "Classifications" => self.classifications = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(EngineConfiguration);
 impl EngineConfiguration {
     /// Creates an empty `EngineConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2973,8 +3506,9 @@ impl EngineConfiguration {
     }
 }
 /// The Athena engine version for running queries, or the PySpark engine version for running sessions.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct EngineVersion {
     /// The engine version requested by the user. Possible values are determined by the output of
@@ -2989,6 +3523,23 @@ pub struct EngineVersion {
     #[serde(rename = "EffectiveEngineVersion", skip_serializing_if = "Option::is_none")]
     pub effective_engine_version: Option<String>,
 }
+impl wire::Object for EngineVersion {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "SelectedEngineVersion" => self.selected_engine_version = wire::optional(m)?,
+            "EffectiveEngineVersion" => {
+                self.effective_engine_version = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(EngineVersion);
 impl EngineVersion {
     /// Creates an empty `EngineVersion`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3156,25 +3707,22 @@ impl schemars::JsonSchema for ExecutorType {
     }
 }
 /// Contains summary information about an executor.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ExecutorsSummary {
     /// The UUID of the executor.
-    #[serde(
-        rename = "ExecutorId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExecutorId"))]
     pub executor_id: String,
     /// The type of executor used for the application (`COORDINATOR`, `GATEWAY`, or `WORKER`).
-    #[serde(rename = "ExecutorType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExecutorType"))]
     pub executor_type: Option<ExecutorType>,
     /// The date and time that the executor started.
-    #[serde(rename = "StartDateTime")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StartDateTime"))]
     pub start_date_time: Option<i64>,
     /// The date and time that the executor was terminated.
-    #[serde(rename = "TerminationDateTime")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TerminationDateTime"))]
     pub termination_date_time: Option<i64>,
     /// The processing state of the executor. A description of each state follows.
     ///
@@ -3189,13 +3737,32 @@ pub struct ExecutorsSummary {
     /// `TERMINATED` - The executor is no longer running.
     ///
     /// `FAILED` - Due to a failure, the executor is no longer running.
-    #[serde(rename = "ExecutorState")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExecutorState"))]
     pub executor_state: Option<ExecutorState>,
     /// The smallest unit of compute that a session can request from Athena. Size is measured in data
     /// processing unit (DPU) values, a relative measure of processing power.
-    #[serde(rename = "ExecutorSize")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExecutorSize"))]
     pub executor_size: Option<i64>,
 }
+impl wire::Object for ExecutorsSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ExecutorId" => self.executor_id = wire::or_default(m)?,
+            "ExecutorType" => self.executor_type = wire::optional(m)?,
+            "StartDateTime" => self.start_date_time = wire::optional(m)?,
+            "TerminationDateTime" => self.termination_date_time = wire::optional(m)?,
+            "ExecutorState" => self.executor_state = wire::optional(m)?,
+            "ExecutorSize" => self.executor_size = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ExecutorsSummary);
 impl ExecutorsSummary {
     /// Creates a `ExecutorsSummary` from its required members (`executor_id`); optional members are set
     /// with the `set_*` methods.
@@ -3250,20 +3817,36 @@ impl ExportNotebookInput {
     }
 }
 /// The `ExportNotebookOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ExportNotebookOutput {
     /// The notebook metadata, including notebook ID, notebook name, and workgroup name.
-    #[serde(rename = "NotebookMetadata")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookMetadata"))]
     pub notebook_metadata: Option<NotebookMetadata>,
     /// The content of the exported notebook.
-    #[serde(rename = "Payload")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Payload"))]
     pub payload: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ExportNotebookOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NotebookMetadata" => self.notebook_metadata = wire::optional(m)?,
+            "Payload" => self.payload = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ExportNotebookOutput);
 impl ExportNotebookOutput {
     /// Creates an empty `ExportNotebookOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3324,17 +3907,32 @@ impl GetCalculationExecutionCodeRequest {
     }
 }
 /// The `GetCalculationExecutionCodeResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetCalculationExecutionCodeResponse {
     /// The unencrypted code that was executed for the calculation.
-    #[serde(rename = "CodeBlock")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CodeBlock"))]
     pub code_block: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetCalculationExecutionCodeResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "CodeBlock" => self.code_block = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetCalculationExecutionCodeResponse);
 impl GetCalculationExecutionCodeResponse {
     /// Creates an empty `GetCalculationExecutionCodeResponse`; optional members are set with the `set_*`
     /// methods.
@@ -3371,36 +3969,59 @@ impl GetCalculationExecutionRequest {
     }
 }
 /// The `GetCalculationExecutionResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetCalculationExecutionResponse {
     /// The calculation execution UUID.
-    #[serde(rename = "CalculationExecutionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CalculationExecutionId"))]
     pub calculation_execution_id: Option<String>,
     /// The session ID that the calculation ran in.
-    #[serde(rename = "SessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: Option<String>,
     /// The description of the calculation execution.
-    #[serde(rename = "Description")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// The Amazon S3 location in which calculation results are stored.
-    #[serde(rename = "WorkingDirectory")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkingDirectory"))]
     pub working_directory: Option<String>,
     /// Contains information about the status of the calculation.
-    #[serde(rename = "Status")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Status"))]
     pub status: Option<CalculationStatus>,
     /// Contains information about the data processing unit (DPU) execution time and progress. This field is
     /// populated only when statistics are available.
-    #[serde(rename = "Statistics")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Statistics"))]
     pub statistics: Option<CalculationStatistics>,
     /// Contains result information. This field is populated only if the calculation is completed.
-    #[serde(rename = "Result")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Result"))]
     pub result: Option<CalculationResult>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetCalculationExecutionResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "CalculationExecutionId" => {
+                self.calculation_execution_id = wire::optional(m)?;
+            }
+            "SessionId" => self.session_id = wire::optional(m)?,
+            "Description" => self.description = wire::optional(m)?,
+            "WorkingDirectory" => self.working_directory = wire::optional(m)?,
+            "Status" => self.status = wire::optional(m)?,
+            "Statistics" => self.statistics = wire::optional(m)?,
+            "Result" => self.result = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetCalculationExecutionResponse);
 impl GetCalculationExecutionResponse {
     /// Creates an empty `GetCalculationExecutionResponse`; optional members are set with the `set_*`
     /// methods.
@@ -3467,20 +4088,36 @@ impl GetCalculationExecutionStatusRequest {
     }
 }
 /// The `GetCalculationExecutionStatusResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetCalculationExecutionStatusResponse {
     /// Contains information about the calculation execution status.
-    #[serde(rename = "Status")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Status"))]
     pub status: Option<CalculationStatus>,
     /// Contains information about the DPU execution time and progress.
-    #[serde(rename = "Statistics")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Statistics"))]
     pub statistics: Option<CalculationStatistics>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetCalculationExecutionStatusResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Status" => self.status = wire::optional(m)?,
+            "Statistics" => self.statistics = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetCalculationExecutionStatusResponse);
 impl GetCalculationExecutionStatusResponse {
     /// Creates an empty `GetCalculationExecutionStatusResponse`; optional members are set with the `set_*`
     /// methods.
@@ -3522,21 +4159,37 @@ impl GetCapacityAssignmentConfigurationInput {
     }
 }
 /// The `GetCapacityAssignmentConfigurationOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetCapacityAssignmentConfigurationOutput {
     /// The requested capacity assignment configuration for the specified capacity reservation.
-    #[serde(
-        rename = "CapacityAssignmentConfiguration",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "CapacityAssignmentConfiguration")
     )]
     pub capacity_assignment_configuration: CapacityAssignmentConfiguration,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetCapacityAssignmentConfigurationOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "CapacityAssignmentConfiguration" => {
+                self.capacity_assignment_configuration = wire::or_default(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetCapacityAssignmentConfigurationOutput);
 impl GetCapacityAssignmentConfigurationOutput {
     /// Creates a `GetCapacityAssignmentConfigurationOutput` from its required members
     /// (`capacity_assignment_configuration`); optional members are set with the `set_*` methods.
@@ -3571,21 +4224,32 @@ impl GetCapacityReservationInput {
     }
 }
 /// The `GetCapacityReservationOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetCapacityReservationOutput {
     /// The requested capacity reservation structure.
-    #[serde(
-        rename = "CapacityReservation",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CapacityReservation"))]
     pub capacity_reservation: CapacityReservation,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetCapacityReservationOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "CapacityReservation" => self.capacity_reservation = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetCapacityReservationOutput);
 impl GetCapacityReservationOutput {
     /// Creates a `GetCapacityReservationOutput` from its required members (`capacity_reservation`);
     /// optional members are set with the `set_*` methods.
@@ -3629,17 +4293,32 @@ impl GetDataCatalogInput {
     }
 }
 /// The `GetDataCatalogOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetDataCatalogOutput {
     /// The data catalog returned.
-    #[serde(rename = "DataCatalog")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DataCatalog"))]
     pub data_catalog: Option<DataCatalog>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetDataCatalogOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "DataCatalog" => self.data_catalog = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetDataCatalogOutput);
 impl GetDataCatalogOutput {
     /// Creates an empty `GetDataCatalogOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3692,17 +4371,32 @@ impl GetDatabaseInput {
     }
 }
 /// The `GetDatabaseOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetDatabaseOutput {
     /// The database returned.
-    #[serde(rename = "Database")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Database"))]
     pub database: Option<Database>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetDatabaseOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Database" => self.database = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetDatabaseOutput);
 impl GetDatabaseOutput {
     /// Creates an empty `GetDatabaseOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3738,17 +4432,32 @@ impl GetNamedQueryInput {
     }
 }
 /// The `GetNamedQueryOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetNamedQueryOutput {
     /// Information about the query.
-    #[serde(rename = "NamedQuery")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NamedQuery"))]
     pub named_query: Option<NamedQuery>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetNamedQueryOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NamedQuery" => self.named_query = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetNamedQueryOutput);
 impl GetNamedQueryOutput {
     /// Creates an empty `GetNamedQueryOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3784,17 +4493,32 @@ impl GetNotebookMetadataInput {
     }
 }
 /// The `GetNotebookMetadataOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetNotebookMetadataOutput {
     /// The metadata that is returned for the specified notebook ID.
-    #[serde(rename = "NotebookMetadata")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookMetadata"))]
     pub notebook_metadata: Option<NotebookMetadata>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetNotebookMetadataOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NotebookMetadata" => self.notebook_metadata = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetNotebookMetadataOutput);
 impl GetNotebookMetadataOutput {
     /// Creates an empty `GetNotebookMetadataOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3837,17 +4561,32 @@ impl GetPreparedStatementInput {
     }
 }
 /// The `GetPreparedStatementOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetPreparedStatementOutput {
     /// The name of the prepared statement that was retrieved.
-    #[serde(rename = "PreparedStatement")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "PreparedStatement"))]
     pub prepared_statement: Option<PreparedStatement>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetPreparedStatementOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "PreparedStatement" => self.prepared_statement = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetPreparedStatementOutput);
 impl GetPreparedStatementOutput {
     /// Creates an empty `GetPreparedStatementOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3886,17 +4625,32 @@ impl GetQueryExecutionInput {
     }
 }
 /// The `GetQueryExecutionOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetQueryExecutionOutput {
     /// Information about the query execution.
-    #[serde(rename = "QueryExecution")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryExecution"))]
     pub query_execution: Option<QueryExecution>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetQueryExecutionOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "QueryExecution" => self.query_execution = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetQueryExecutionOutput);
 impl GetQueryExecutionOutput {
     /// Creates an empty `GetQueryExecutionOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3962,25 +4716,42 @@ impl GetQueryResultsInput {
     }
 }
 /// The `GetQueryResultsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetQueryResultsOutput {
     /// The number of rows inserted with a `CREATE TABLE AS SELECT`, `INSERT INTO`, or `UPDATE` statement.
-    #[serde(rename = "UpdateCount")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "UpdateCount"))]
     pub update_count: Option<i64>,
     /// The results of the query execution.
-    #[serde(rename = "ResultSet")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResultSet"))]
     pub result_set: Option<ResultSet>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetQueryResultsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "UpdateCount" => self.update_count = wire::optional(m)?,
+            "ResultSet" => self.result_set = wire::optional(m)?,
+            "NextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetQueryResultsOutput);
 impl GetQueryResultsOutput {
     /// Creates an empty `GetQueryResultsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4026,17 +4797,34 @@ impl GetQueryRuntimeStatisticsInput {
     }
 }
 /// The `GetQueryRuntimeStatisticsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetQueryRuntimeStatisticsOutput {
     /// Runtime statistics about the query execution.
-    #[serde(rename = "QueryRuntimeStatistics")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryRuntimeStatistics"))]
     pub query_runtime_statistics: Option<QueryRuntimeStatistics>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetQueryRuntimeStatisticsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "QueryRuntimeStatistics" => {
+                self.query_runtime_statistics = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetQueryRuntimeStatisticsOutput);
 impl GetQueryRuntimeStatisticsOutput {
     /// Creates an empty `GetQueryRuntimeStatisticsOutput`; optional members are set with the `set_*`
     /// methods.
@@ -4076,21 +4864,32 @@ impl GetResourceDashboardRequest {
     }
 }
 /// The `GetResourceDashboardResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetResourceDashboardResponse {
     /// The Live UI/Persistence UI url for a session.
-    #[serde(
-        rename = "Url",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Url"))]
     pub url: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetResourceDashboardResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Url" => self.url = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetResourceDashboardResponse);
 impl GetResourceDashboardResponse {
     /// Creates a `GetResourceDashboardResponse` from its required members (`url`); optional members are set
     /// with the `set_*` methods.
@@ -4125,36 +4924,43 @@ impl GetSessionEndpointRequest {
     }
 }
 /// The `GetSessionEndpointResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetSessionEndpointResponse {
     /// The endpoint for connecting to the session.
-    #[serde(
-        rename = "EndpointUrl",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EndpointUrl"))]
     pub endpoint_url: String,
     /// Authentication token for the connection
-    #[serde(
-        rename = "AuthToken",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "AuthToken"))]
     pub auth_token: String,
     /// Expiration time of the auth token.
-    #[serde(
-        rename = "AuthTokenExpirationTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "AuthTokenExpirationTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub auth_token_expiration_time: nimbus_aws::codegen::DateTime,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetSessionEndpointResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "EndpointUrl" => self.endpoint_url = wire::or_default(m)?,
+            "AuthToken" => self.auth_token = wire::or_default(m)?,
+            "AuthTokenExpirationTime" => {
+                self.auth_token_expiration_time = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetSessionEndpointResponse);
 impl GetSessionEndpointResponse {
     /// Creates a `GetSessionEndpointResponse` from its required members (`endpoint_url`, `auth_token`,
     /// `auth_token_expiration_time`); optional members are set with the `set_*` methods.
@@ -4195,46 +5001,72 @@ impl GetSessionRequest {
     }
 }
 /// The `GetSessionResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetSessionResponse {
     /// The session ID.
-    #[serde(rename = "SessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: Option<String>,
     /// The session description.
-    #[serde(rename = "Description")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// The workgroup to which the session belongs.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<String>,
     /// The engine version used by the session (for example, `PySpark engine version 3`). You can get a list
     /// of engine versions by calling `ListEngineVersions`.
-    #[serde(rename = "EngineVersion")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EngineVersion"))]
     pub engine_version: Option<String>,
     /// Contains engine configuration information like DPU usage.
-    #[serde(rename = "EngineConfiguration")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EngineConfiguration"))]
     pub engine_configuration: Option<EngineConfiguration>,
     /// The notebook version.
-    #[serde(rename = "NotebookVersion")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookVersion"))]
     pub notebook_version: Option<String>,
     /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
     /// buckets, Amazon CloudWatch log groups etc.
-    #[serde(rename = "MonitoringConfiguration")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MonitoringConfiguration"))]
     pub monitoring_configuration: Option<MonitoringConfiguration>,
     /// Contains the workgroup configuration information used by the session.
-    #[serde(rename = "SessionConfiguration")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionConfiguration"))]
     pub session_configuration: Option<SessionConfiguration>,
     /// Contains information about the status of the session.
-    #[serde(rename = "Status")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Status"))]
     pub status: Option<SessionStatus>,
     /// Contains the DPU execution time.
-    #[serde(rename = "Statistics")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Statistics"))]
     pub statistics: Option<SessionStatistics>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetSessionResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "SessionId" => self.session_id = wire::optional(m)?,
+            "Description" => self.description = wire::optional(m)?,
+            "WorkGroup" => self.work_group = wire::optional(m)?,
+            "EngineVersion" => self.engine_version = wire::optional(m)?,
+            "EngineConfiguration" => self.engine_configuration = wire::optional(m)?,
+            "NotebookVersion" => self.notebook_version = wire::optional(m)?,
+            "MonitoringConfiguration" => {
+                self.monitoring_configuration = wire::optional(m)?;
+            }
+            "SessionConfiguration" => self.session_configuration = wire::optional(m)?,
+            "Status" => self.status = wire::optional(m)?,
+            "Statistics" => self.statistics = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetSessionResponse);
 impl GetSessionResponse {
     /// Creates an empty `GetSessionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4324,20 +5156,36 @@ impl GetSessionStatusRequest {
     }
 }
 /// The `GetSessionStatusResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetSessionStatusResponse {
     /// The session ID.
-    #[serde(rename = "SessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: Option<String>,
     /// Contains information about the status of the session.
-    #[serde(rename = "Status")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Status"))]
     pub status: Option<SessionStatus>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetSessionStatusResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "SessionId" => self.session_id = wire::optional(m)?,
+            "Status" => self.status = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetSessionStatusResponse);
 impl GetSessionStatusResponse {
     /// Creates an empty `GetSessionStatusResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4400,17 +5248,32 @@ impl GetTableMetadataInput {
     }
 }
 /// The `GetTableMetadataOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetTableMetadataOutput {
     /// An object that contains table metadata.
-    #[serde(rename = "TableMetadata")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TableMetadata"))]
     pub table_metadata: Option<TableMetadata>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetTableMetadataOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "TableMetadata" => self.table_metadata = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetTableMetadataOutput);
 impl GetTableMetadataOutput {
     /// Creates an empty `GetTableMetadataOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4446,17 +5309,32 @@ impl GetWorkGroupInput {
     }
 }
 /// The `GetWorkGroupOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetWorkGroupOutput {
     /// Information about the workgroup.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<WorkGroup>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetWorkGroupOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "WorkGroup" => self.work_group = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetWorkGroupOutput);
 impl GetWorkGroupOutput {
     /// Creates an empty `GetWorkGroupOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4474,8 +5352,9 @@ impl GetWorkGroupOutput {
     }
 }
 /// Specifies whether the workgroup is IAM Identity Center supported.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct IdentityCenterConfiguration {
     /// Specifies whether the workgroup is IAM Identity Center supported.
@@ -4488,6 +5367,23 @@ pub struct IdentityCenterConfiguration {
     )]
     pub identity_center_instance_arn: Option<String>,
 }
+impl wire::Object for IdentityCenterConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "EnableIdentityCenter" => self.enable_identity_center = wire::optional(m)?,
+            "IdentityCenterInstanceArn" => {
+                self.identity_center_instance_arn = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(IdentityCenterConfiguration);
 impl IdentityCenterConfiguration {
     /// Creates an empty `IdentityCenterConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4567,17 +5463,32 @@ impl ImportNotebookInput {
     }
 }
 /// The `ImportNotebookOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ImportNotebookOutput {
     /// The ID assigned to the imported notebook.
-    #[serde(rename = "NotebookId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookId"))]
     pub notebook_id: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ImportNotebookOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NotebookId" => self.notebook_id = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ImportNotebookOutput);
 impl ImportNotebookOutput {
     /// Creates an empty `ImportNotebookOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4595,17 +5506,32 @@ impl ImportNotebookOutput {
     }
 }
 /// Indicates a platform issue, which may be due to a transient condition or outage.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InternalServerException {
     /// The `Message` member.
-    #[serde(rename = "Message")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Message"))]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for InternalServerException {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Message" => self.message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(InternalServerException);
 impl InternalServerException {
     /// Creates an empty `InternalServerException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4628,21 +5554,37 @@ impl InternalServerException {
 }
 /// Indicates that something is wrong with the input to the request. For example, a required parameter
 /// may be missing or out of range.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InvalidRequestException {
     /// The error code returned when the query execution failed to process, or when the processing request
     /// for the named query failed.
-    #[serde(rename = "AthenaErrorCode")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "AthenaErrorCode"))]
     pub athena_error_code: Option<String>,
     /// The `Message` member.
-    #[serde(rename = "Message")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Message"))]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for InvalidRequestException {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "AthenaErrorCode" => self.athena_error_code = wire::optional(m)?,
+            "Message" => self.message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(InvalidRequestException);
 impl InvalidRequestException {
     /// Creates an empty `InvalidRequestException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4698,22 +5640,38 @@ impl ListApplicationDpuSizesInput {
     }
 }
 /// The `ListApplicationDPUSizesOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListApplicationDpuSizesOutput {
     /// A list of the supported DPU sizes that the application runtime supports.
-    #[serde(rename = "ApplicationDPUSizes")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ApplicationDPUSizes"))]
     pub application_dpu_sizes: Option<Vec<ApplicationDpuSizes>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListApplicationDpuSizesOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ApplicationDPUSizes" => self.application_dpu_sizes = wire::optional(m)?,
+            "NextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListApplicationDpuSizesOutput);
 impl ListApplicationDpuSizesOutput {
     /// Creates an empty `ListApplicationDpuSizesOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4804,22 +5762,38 @@ impl ListCalculationExecutionsRequest {
     }
 }
 /// The `ListCalculationExecutionsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListCalculationExecutionsResponse {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// A list of `CalculationSummary` objects.
-    #[serde(rename = "Calculations")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Calculations"))]
     pub calculations: Option<Vec<CalculationSummary>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListCalculationExecutionsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NextToken" => self.next_token = wire::optional(m)?,
+            "Calculations" => self.calculations = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListCalculationExecutionsResponse);
 impl ListCalculationExecutionsResponse {
     /// Creates an empty `ListCalculationExecutionsResponse`; optional members are set with the `set_*`
     /// methods.
@@ -4875,26 +5849,38 @@ impl ListCapacityReservationsInput {
     }
 }
 /// The `ListCapacityReservationsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListCapacityReservationsOutput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The capacity reservations for the current account.
-    #[serde(
-        rename = "CapacityReservations",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CapacityReservations"))]
     pub capacity_reservations: Vec<CapacityReservation>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListCapacityReservationsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NextToken" => self.next_token = wire::optional(m)?,
+            "CapacityReservations" => self.capacity_reservations = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListCapacityReservationsOutput);
 impl ListCapacityReservationsOutput {
     /// Creates a `ListCapacityReservationsOutput` from its required members (`capacity_reservations`);
     /// optional members are set with the `set_*` methods.
@@ -4954,22 +5940,38 @@ impl ListDataCatalogsInput {
     }
 }
 /// The `ListDataCatalogsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListDataCatalogsOutput {
     /// A summary list of data catalogs.
-    #[serde(rename = "DataCatalogsSummary")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DataCatalogsSummary"))]
     pub data_catalogs_summary: Option<Vec<DataCatalogSummary>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListDataCatalogsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "DataCatalogsSummary" => self.data_catalogs_summary = wire::optional(m)?,
+            "NextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListDataCatalogsOutput);
 impl ListDataCatalogsOutput {
     /// Creates an empty `ListDataCatalogsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5041,22 +6043,38 @@ impl ListDatabasesInput {
     }
 }
 /// The `ListDatabasesOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListDatabasesOutput {
     /// A list of databases from a data catalog.
-    #[serde(rename = "DatabaseList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DatabaseList"))]
     pub database_list: Option<Vec<Database>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListDatabasesOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "DatabaseList" => self.database_list = wire::optional(m)?,
+            "NextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListDatabasesOutput);
 impl ListDatabasesOutput {
     /// Creates an empty `ListDatabasesOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5109,22 +6127,38 @@ impl ListEngineVersionsInput {
     }
 }
 /// The `ListEngineVersionsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListEngineVersionsOutput {
     /// A list of engine versions that are available to choose from.
-    #[serde(rename = "EngineVersions")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EngineVersions"))]
     pub engine_versions: Option<Vec<EngineVersion>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListEngineVersionsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "EngineVersions" => self.engine_versions = wire::optional(m)?,
+            "NextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListEngineVersionsOutput);
 impl ListEngineVersionsOutput {
     /// Creates an empty `ListEngineVersionsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5204,29 +6238,42 @@ impl ListExecutorsRequest {
     }
 }
 /// The `ListExecutorsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListExecutorsResponse {
     /// The session ID.
-    #[serde(
-        rename = "SessionId",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: String,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// Contains summary information about the executor.
-    #[serde(rename = "ExecutorsSummary")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExecutorsSummary"))]
     pub executors_summary: Option<Vec<ExecutorsSummary>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListExecutorsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "SessionId" => self.session_id = wire::or_default(m)?,
+            "NextToken" => self.next_token = wire::optional(m)?,
+            "ExecutorsSummary" => self.executors_summary = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListExecutorsResponse);
 impl ListExecutorsResponse {
     /// Creates a `ListExecutorsResponse` from its required members (`session_id`); optional members are set
     /// with the `set_*` methods.
@@ -5295,22 +6342,38 @@ impl ListNamedQueriesInput {
     }
 }
 /// The `ListNamedQueriesOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListNamedQueriesOutput {
     /// The list of unique query IDs.
-    #[serde(rename = "NamedQueryIds")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NamedQueryIds"))]
     pub named_query_ids: Option<Vec<String>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListNamedQueriesOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NamedQueryIds" => self.named_query_ids = wire::optional(m)?,
+            "NextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListNamedQueriesOutput);
 impl ListNamedQueriesOutput {
     /// Creates an empty `ListNamedQueriesOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5377,22 +6440,38 @@ impl ListNotebookMetadataInput {
     }
 }
 /// The `ListNotebookMetadataOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListNotebookMetadataOutput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The list of notebook metadata for the specified workgroup.
-    #[serde(rename = "NotebookMetadataList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookMetadataList"))]
     pub notebook_metadata_list: Option<Vec<NotebookMetadata>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListNotebookMetadataOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NextToken" => self.next_token = wire::optional(m)?,
+            "NotebookMetadataList" => self.notebook_metadata_list = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListNotebookMetadataOutput);
 impl ListNotebookMetadataOutput {
     /// Creates an empty `ListNotebookMetadataOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5455,26 +6534,38 @@ impl ListNotebookSessionsRequest {
     }
 }
 /// The `ListNotebookSessionsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListNotebookSessionsResponse {
     /// A list of the sessions belonging to the notebook.
-    #[serde(
-        rename = "NotebookSessionsList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookSessionsList"))]
     pub notebook_sessions_list: Vec<NotebookSessionSummary>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListNotebookSessionsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NotebookSessionsList" => self.notebook_sessions_list = wire::or_default(m)?,
+            "NextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListNotebookSessionsResponse);
 impl ListNotebookSessionsResponse {
     /// Creates a `ListNotebookSessionsResponse` from its required members (`notebook_sessions_list`);
     /// optional members are set with the `set_*` methods.
@@ -5533,22 +6624,38 @@ impl ListPreparedStatementsInput {
     }
 }
 /// The `ListPreparedStatementsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListPreparedStatementsOutput {
     /// The list of prepared statements for the workgroup.
-    #[serde(rename = "PreparedStatements")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "PreparedStatements"))]
     pub prepared_statements: Option<Vec<PreparedStatementSummary>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListPreparedStatementsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "PreparedStatements" => self.prepared_statements = wire::optional(m)?,
+            "NextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListPreparedStatementsOutput);
 impl ListPreparedStatementsOutput {
     /// Creates an empty `ListPreparedStatementsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5613,20 +6720,36 @@ impl ListQueryExecutionsInput {
     }
 }
 /// The `ListQueryExecutionsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListQueryExecutionsOutput {
     /// The unique IDs of each query execution as an array of strings.
-    #[serde(rename = "QueryExecutionIds")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryExecutionIds"))]
     pub query_execution_ids: Option<Vec<String>>,
     /// A token to be used by the next request if this request is truncated.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListQueryExecutionsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "QueryExecutionIds" => self.query_execution_ids = wire::optional(m)?,
+            "NextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListQueryExecutionsOutput);
 impl ListQueryExecutionsOutput {
     /// Creates an empty `ListQueryExecutionsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5710,22 +6833,38 @@ impl ListSessionsRequest {
     }
 }
 /// The `ListSessionsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListSessionsResponse {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// A list of sessions.
-    #[serde(rename = "Sessions")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Sessions"))]
     pub sessions: Option<Vec<SessionSummary>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListSessionsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NextToken" => self.next_token = wire::optional(m)?,
+            "Sessions" => self.sessions = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListSessionsResponse);
 impl ListSessionsResponse {
     /// Creates an empty `ListSessionsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5810,22 +6949,38 @@ impl ListTableMetadataInput {
     }
 }
 /// The `ListTableMetadataOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListTableMetadataOutput {
     /// A list of table metadata.
-    #[serde(rename = "TableMetadataList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TableMetadataList"))]
     pub table_metadata_list: Option<Vec<TableMetadata>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListTableMetadataOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "TableMetadataList" => self.table_metadata_list = wire::optional(m)?,
+            "NextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListTableMetadataOutput);
 impl ListTableMetadataOutput {
     /// Creates an empty `ListTableMetadataOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5887,20 +7042,36 @@ impl ListTagsForResourceInput {
     }
 }
 /// The `ListTagsForResourceOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListTagsForResourceOutput {
     /// The list of tags associated with the specified resource.
-    #[serde(rename = "Tags")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Tags"))]
     pub tags: Option<Vec<Tag>>,
     /// A token to be used by the next request if this request is truncated.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListTagsForResourceOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Tags" => self.tags = wire::optional(m)?,
+            "NextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListTagsForResourceOutput);
 impl ListTagsForResourceOutput {
     /// Creates an empty `ListTagsForResourceOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5953,23 +7124,39 @@ impl ListWorkGroupsInput {
     }
 }
 /// The `ListWorkGroupsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListWorkGroupsOutput {
     /// A list of `WorkGroupSummary` objects that include the names, descriptions, creation times, and
     /// states for each workgroup.
-    #[serde(rename = "WorkGroups")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroups"))]
     pub work_groups: Option<Vec<WorkGroupSummary>>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListWorkGroupsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "WorkGroups" => self.work_groups = wire::optional(m)?,
+            "NextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListWorkGroupsOutput);
 impl ListWorkGroupsOutput {
     /// Creates an empty `ListWorkGroupsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5992,21 +7179,33 @@ impl ListWorkGroupsOutput {
     }
 }
 /// Configuration settings for delivering logs to Amazon S3 buckets.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ManagedLoggingConfiguration {
     /// Enables mamanged log persistence.
-    #[serde(
-        rename = "Enabled",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Enabled")]
     pub enabled: bool,
     /// The KMS key ARN to encrypt the logs stored in managed log persistence.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<String>,
 }
+impl wire::Object for ManagedLoggingConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Enabled" => self.enabled = wire::or_default(m)?,
+            "KmsKey" => self.kms_key = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ManagedLoggingConfiguration);
 impl ManagedLoggingConfiguration {
     /// Creates a `ManagedLoggingConfiguration` from its required members (`enabled`); optional members are
     /// set with the `set_*` methods.
@@ -6024,25 +7223,39 @@ impl ManagedLoggingConfiguration {
 }
 /// The configuration for storing results in Athena owned storage, which includes whether this feature
 /// is enabled; whether encryption configuration, if any, is used for encrypting query results.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ManagedQueryResultsConfiguration {
     /// If set to true, allows you to store query results in Athena owned storage. If set to false,
     /// workgroup member stores query results in location specified under
     /// `ResultConfiguration$OutputLocation`. The default is false. A workgroup cannot have the
     /// `ResultConfiguration$OutputLocation` parameter when you set this field to true.
-    #[serde(
-        rename = "Enabled",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Enabled")]
     pub enabled: bool,
     /// If you encrypt query and calculation results in Athena owned storage, this field indicates the
     /// encryption option (for example, SSE_KMS or CSE_KMS) and key information.
     #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
     pub encryption_configuration: Option<ManagedQueryResultsEncryptionConfiguration>,
 }
+impl wire::Object for ManagedQueryResultsConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Enabled" => self.enabled = wire::or_default(m)?,
+            "EncryptionConfiguration" => {
+                self.encryption_configuration = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ManagedQueryResultsConfiguration);
 impl ManagedQueryResultsConfiguration {
     /// Creates a `ManagedQueryResultsConfiguration` from its required members (`enabled`); optional members
     /// are set with the `set_*` methods.
@@ -6114,18 +7327,29 @@ impl ManagedQueryResultsConfigurationUpdates {
 }
 /// If you encrypt query and calculation results in Athena owned storage, this field indicates the
 /// encryption option (for example, SSE_KMS or CSE_KMS) and key information.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ManagedQueryResultsEncryptionConfiguration {
     /// The ARN of an KMS key for encrypting managed query results.
-    #[serde(
-        rename = "KmsKey",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "KmsKey")]
     pub kms_key: String,
 }
+impl wire::Object for ManagedQueryResultsEncryptionConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "KmsKey" => self.kms_key = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ManagedQueryResultsEncryptionConfiguration);
 impl ManagedQueryResultsEncryptionConfiguration {
     /// Creates a `ManagedQueryResultsEncryptionConfiguration` from its required members (`kms_key`);
     /// optional members are set with the `set_*` methods.
@@ -6137,17 +7361,32 @@ impl ManagedQueryResultsEncryptionConfiguration {
 /// caused by user input (`InvalidRequestException`) or from the Athena platform
 /// (`InternalServerException`). For example, if a user-created Lambda function is missing permissions,
 /// the Lambda `4XX` exception is returned in a `MetadataException`.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct MetadataException {
     /// The `Message` member.
-    #[serde(rename = "Message")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Message"))]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for MetadataException {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Message" => self.message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(MetadataException);
 impl MetadataException {
     /// Creates an empty `MetadataException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6170,8 +7409,9 @@ impl MetadataException {
 }
 /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
 /// buckets, Amazon CloudWatch log groups etc.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct MonitoringConfiguration {
     /// Configuration settings for delivering logs to Amazon CloudWatch log groups.
@@ -6190,6 +7430,28 @@ pub struct MonitoringConfiguration {
     #[serde(rename = "S3LoggingConfiguration", skip_serializing_if = "Option::is_none")]
     pub s3_logging_configuration: Option<S3LoggingConfiguration>,
 }
+impl wire::Object for MonitoringConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "CloudWatchLoggingConfiguration" => {
+                self.cloud_watch_logging_configuration = wire::optional(m)?;
+            }
+            "ManagedLoggingConfiguration" => {
+                self.managed_logging_configuration = wire::optional(m)?;
+            }
+            "S3LoggingConfiguration" => {
+                self.s3_logging_configuration = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(MonitoringConfiguration);
 impl MonitoringConfiguration {
     /// Creates an empty `MonitoringConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6223,41 +7485,49 @@ impl MonitoringConfiguration {
     }
 }
 /// A query, where `QueryString` contains the SQL statements that make up the query.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct NamedQuery {
     /// The query name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// The query description.
-    #[serde(rename = "Description")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// The database to which the query belongs.
-    #[serde(
-        rename = "Database",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Database"))]
     pub database: String,
     /// The SQL statements that make up the query.
-    #[serde(
-        rename = "QueryString",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryString"))]
     pub query_string: String,
     /// The unique identifier of the query.
-    #[serde(rename = "NamedQueryId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NamedQueryId"))]
     pub named_query_id: Option<String>,
     /// The name of the workgroup that contains the named query.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<String>,
 }
+impl wire::Object for NamedQuery {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Name" => self.name = wire::or_default(m)?,
+            "Description" => self.description = wire::optional(m)?,
+            "Database" => self.database = wire::or_default(m)?,
+            "QueryString" => self.query_string = wire::or_default(m)?,
+            "NamedQueryId" => self.named_query_id = wire::optional(m)?,
+            "WorkGroup" => self.work_group = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(NamedQuery);
 impl NamedQuery {
     /// Creates a `NamedQuery` from its required members (`name`, `database`, `query_string`); optional
     /// members are set with the `set_*` methods.
@@ -6290,39 +7560,53 @@ impl NamedQuery {
     }
 }
 /// Contains metadata for notebook, including the notebook name, ID, workgroup, and time created.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct NotebookMetadata {
     /// The notebook ID.
-    #[serde(rename = "NotebookId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookId"))]
     pub notebook_id: Option<String>,
     /// The name of the notebook.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: Option<String>,
     /// The name of the Spark enabled workgroup to which the notebook belongs.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<String>,
     /// The time when the notebook was created.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CreationTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus_aws::codegen::DateTime>,
     /// The type of notebook. Currently, the only valid type is `IPYNB`.
-    #[serde(rename = "Type")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Type"))]
     pub r#type: Option<NotebookType>,
     /// The time when the notebook was last modified.
-    #[serde(
-        rename = "LastModifiedTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "LastModifiedTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_modified_time: Option<nimbus_aws::codegen::DateTime>,
 }
+impl wire::Object for NotebookMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NotebookId" => self.notebook_id = wire::optional(m)?,
+            "Name" => self.name = wire::optional(m)?,
+            "WorkGroup" => self.work_group = wire::optional(m)?,
+            "CreationTime" => self.creation_time = wire::encoded(wire::EpochSeconds, m)?,
+            "Type" => self.r#type = wire::optional(m)?,
+            "LastModifiedTime" => {
+                self.last_modified_time = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(NotebookMetadata);
 impl NotebookMetadata {
     /// Creates an empty `NotebookMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6366,22 +7650,34 @@ impl NotebookMetadata {
     }
 }
 /// Contains the notebook session ID and notebook session creation time.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct NotebookSessionSummary {
     /// The notebook session ID.
-    #[serde(rename = "SessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: Option<String>,
     /// The time when the notebook session was created.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CreationTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus_aws::codegen::DateTime>,
 }
+impl wire::Object for NotebookSessionSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "SessionId" => self.session_id = wire::optional(m)?,
+            "CreationTime" => self.creation_time = wire::encoded(wire::EpochSeconds, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(NotebookSessionSummary);
 impl NotebookSessionSummary {
     /// Creates an empty `NotebookSessionSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6462,31 +7758,48 @@ impl schemars::JsonSchema for NotebookType {
     }
 }
 /// A prepared SQL statement for use with Athena.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PreparedStatement {
     /// The name of the prepared statement.
-    #[serde(rename = "StatementName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StatementName"))]
     pub statement_name: Option<String>,
     /// The query string for the prepared statement.
-    #[serde(rename = "QueryStatement")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryStatement"))]
     pub query_statement: Option<String>,
     /// The name of the workgroup to which the prepared statement belongs.
-    #[serde(rename = "WorkGroupName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroupName"))]
     pub work_group_name: Option<String>,
     /// The description of the prepared statement.
-    #[serde(rename = "Description")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// The last modified time of the prepared statement.
-    #[serde(
-        rename = "LastModifiedTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "LastModifiedTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_modified_time: Option<nimbus_aws::codegen::DateTime>,
 }
+impl wire::Object for PreparedStatement {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "StatementName" => self.statement_name = wire::optional(m)?,
+            "QueryStatement" => self.query_statement = wire::optional(m)?,
+            "WorkGroupName" => self.work_group_name = wire::optional(m)?,
+            "Description" => self.description = wire::optional(m)?,
+            "LastModifiedTime" => {
+                self.last_modified_time = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PreparedStatement);
 impl PreparedStatement {
     /// Creates an empty `PreparedStatement`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6522,22 +7835,36 @@ impl PreparedStatement {
     }
 }
 /// The name and last modified time of the prepared statement.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PreparedStatementSummary {
     /// The name of the prepared statement.
-    #[serde(rename = "StatementName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StatementName"))]
     pub statement_name: Option<String>,
     /// The last modified time of the prepared statement.
-    #[serde(
-        rename = "LastModifiedTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "LastModifiedTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_modified_time: Option<nimbus_aws::codegen::DateTime>,
 }
+impl wire::Object for PreparedStatementSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "StatementName" => self.statement_name = wire::optional(m)?,
+            "LastModifiedTime" => {
+                self.last_modified_time = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PreparedStatementSummary);
 impl PreparedStatementSummary {
     /// Creates an empty `PreparedStatementSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6584,14 +7911,26 @@ impl PutCapacityAssignmentConfigurationInput {
     }
 }
 /// The `PutCapacityAssignmentConfigurationOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PutCapacityAssignmentConfigurationOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for PutCapacityAssignmentConfigurationOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(PutCapacityAssignmentConfigurationOutput);
 impl PutCapacityAssignmentConfigurationOutput {
     /// Creates an empty `PutCapacityAssignmentConfigurationOutput`; optional members are set with the
     /// `set_*` methods.
@@ -6605,66 +7944,106 @@ impl PutCapacityAssignmentConfigurationOutput {
     }
 }
 /// Information about a single instance of a query execution.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QueryExecution {
     /// The unique identifier for each query execution.
-    #[serde(rename = "QueryExecutionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryExecutionId"))]
     pub query_execution_id: Option<String>,
     /// The SQL query statements which the query execution ran.
-    #[serde(rename = "Query")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Query"))]
     pub query: Option<String>,
     /// The type of query statement that was run. `DDL` indicates DDL query statements. `DML` indicates DML
     /// (Data Manipulation Language) query statements, such as `CREATE TABLE AS SELECT`. `UTILITY` indicates
     /// query statements other than DDL and DML, such as `SHOW CREATE TABLE`, `EXPLAIN`, `DESCRIBE`, or
     /// `SHOW TABLES`.
-    #[serde(rename = "StatementType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StatementType"))]
     pub statement_type: Option<StatementType>,
     /// The configuration for storing results in Athena owned storage, which includes whether this feature
     /// is enabled; whether encryption configuration, if any, is used for encrypting query results.
-    #[serde(rename = "ManagedQueryResultsConfiguration")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "ManagedQueryResultsConfiguration")
+    )]
     pub managed_query_results_configuration: Option<ManagedQueryResultsConfiguration>,
     /// The location in Amazon S3 where query and calculation results are stored and the encryption option,
     /// if any, used for query results. These are known as "client-side settings". If workgroup settings
     /// override client-side settings, then the query uses the location for the query results and the
     /// encryption configuration that are specified for the workgroup.
-    #[serde(rename = "ResultConfiguration")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResultConfiguration"))]
     pub result_configuration: Option<ResultConfiguration>,
     /// Specifies the query result reuse behavior that was used for the query.
-    #[serde(rename = "ResultReuseConfiguration")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResultReuseConfiguration"))]
     pub result_reuse_configuration: Option<ResultReuseConfiguration>,
     /// The database in which the query execution occurred.
-    #[serde(rename = "QueryExecutionContext")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryExecutionContext"))]
     pub query_execution_context: Option<QueryExecutionContext>,
     /// The completion date, current state, submission time, and state change reason (if applicable) for the
     /// query execution.
-    #[serde(rename = "Status")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Status"))]
     pub status: Option<QueryExecutionStatus>,
     /// Query execution statistics, such as the amount of data scanned, the amount of time that the query
     /// took to process, and the type of statement that was run.
-    #[serde(rename = "Statistics")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Statistics"))]
     pub statistics: Option<QueryExecutionStatistics>,
     /// The name of the workgroup in which the query ran.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<String>,
     /// The engine version that executed the query.
-    #[serde(rename = "EngineVersion")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EngineVersion"))]
     pub engine_version: Option<EngineVersion>,
     /// A list of values for the parameters in a query. The values are applied sequentially to the
     /// parameters in the query in the order in which the parameters occur. The list of parameters is not
     /// returned in the response.
-    #[serde(rename = "ExecutionParameters")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExecutionParameters"))]
     pub execution_parameters: Option<Vec<String>>,
     /// The kind of query statement that was run.
-    #[serde(rename = "SubstatementType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SubstatementType"))]
     pub substatement_type: Option<String>,
     /// Specifies whether Amazon S3 access grants are enabled for query results.
-    #[serde(rename = "QueryResultsS3AccessGrantsConfiguration")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "QueryResultsS3AccessGrantsConfiguration")
+    )]
     pub query_results_s3_access_grants_configuration: Option<
         QueryResultsS3AccessGrantsConfiguration,
     >,
 }
+impl wire::Object for QueryExecution {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "QueryExecutionId" => self.query_execution_id = wire::optional(m)?,
+            "Query" => self.query = wire::optional(m)?,
+            "StatementType" => self.statement_type = wire::optional(m)?,
+            "ManagedQueryResultsConfiguration" => {
+                self.managed_query_results_configuration = wire::optional(m)?;
+            }
+            "ResultConfiguration" => self.result_configuration = wire::optional(m)?,
+            "ResultReuseConfiguration" => {
+                self.result_reuse_configuration = wire::optional(m)?;
+            }
+            "QueryExecutionContext" => self.query_execution_context = wire::optional(m)?,
+            "Status" => self.status = wire::optional(m)?,
+            "Statistics" => self.statistics = wire::optional(m)?,
+            "WorkGroup" => self.work_group = wire::optional(m)?,
+            "EngineVersion" => self.engine_version = wire::optional(m)?,
+            "ExecutionParameters" => self.execution_parameters = wire::optional(m)?,
+            "SubstatementType" => self.substatement_type = wire::optional(m)?,
+            "QueryResultsS3AccessGrantsConfiguration" => {
+                self.query_results_s3_access_grants_configuration = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(QueryExecution);
 impl QueryExecution {
     /// Creates an empty `QueryExecution`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6759,8 +8138,9 @@ impl QueryExecution {
     }
 }
 /// The database and data catalog context in which the query execution occurs.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QueryExecutionContext {
     /// The name of the database used in the query execution. The database must exist in the catalog.
@@ -6770,6 +8150,21 @@ pub struct QueryExecutionContext {
     #[serde(rename = "Catalog", skip_serializing_if = "Option::is_none")]
     pub catalog: Option<String>,
 }
+impl wire::Object for QueryExecutionContext {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Database" => self.database = wire::optional(m)?,
+            "Catalog" => self.catalog = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(QueryExecutionContext);
 impl QueryExecutionContext {
     /// Creates an empty `QueryExecutionContext`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6865,15 +8260,16 @@ impl schemars::JsonSchema for QueryExecutionState {
 }
 /// The amount of data scanned during the query execution and the amount of time that it took to
 /// execute, and the type of statement that was run.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QueryExecutionStatistics {
     /// The number of milliseconds that the query took to execute.
-    #[serde(rename = "EngineExecutionTimeInMillis")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EngineExecutionTimeInMillis"))]
     pub engine_execution_time_in_millis: Option<i64>,
     /// The number of bytes in the data that was queried.
-    #[serde(rename = "DataScannedInBytes")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DataScannedInBytes"))]
     pub data_scanned_in_bytes: Option<i64>,
     /// The location and file name of a data manifest file. The manifest file is saved to the Athena query
     /// results location in Amazon S3. The manifest file tracks files that the query wrote to Amazon S3. If
@@ -6882,40 +8278,76 @@ pub struct QueryExecutionStatistics {
     /// [Working with Query Results, Output Files, and Query
     /// History](https://docs.aws.amazon.com/athena/latest/ug/querying.html) in the *Amazon Athena User
     /// Guide*.
-    #[serde(rename = "DataManifestLocation")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DataManifestLocation"))]
     pub data_manifest_location: Option<String>,
     /// The number of milliseconds that Athena took to run the query.
-    #[serde(rename = "TotalExecutionTimeInMillis")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TotalExecutionTimeInMillis"))]
     pub total_execution_time_in_millis: Option<i64>,
     /// The number of milliseconds that the query was in your query queue waiting for resources. Note that
     /// if transient errors occur, Athena might automatically add the query back to the queue.
-    #[serde(rename = "QueryQueueTimeInMillis")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryQueueTimeInMillis"))]
     pub query_queue_time_in_millis: Option<i64>,
     /// The number of milliseconds that Athena took to preprocess the query before submitting the query to
     /// the query engine.
-    #[serde(rename = "ServicePreProcessingTimeInMillis")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "ServicePreProcessingTimeInMillis")
+    )]
     pub service_pre_processing_time_in_millis: Option<i64>,
     /// The number of milliseconds that Athena took to plan the query processing flow. This includes the
     /// time spent retrieving table partitions from the data source. Note that because the query engine
     /// performs the query planning, query planning time is a subset of engine processing time.
-    #[serde(rename = "QueryPlanningTimeInMillis")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryPlanningTimeInMillis"))]
     pub query_planning_time_in_millis: Option<i64>,
     /// The number of milliseconds that Athena took to finalize and publish the query results after the
     /// query engine finished running the query.
-    #[serde(rename = "ServiceProcessingTimeInMillis")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ServiceProcessingTimeInMillis"))]
     pub service_processing_time_in_millis: Option<i64>,
     /// Contains information about whether previous query results were reused for the query.
-    #[serde(rename = "ResultReuseInformation")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResultReuseInformation"))]
     pub result_reuse_information: Option<ResultReuseInformation>,
     /// The number of Data Processing Units (DPUs) that Athena used to run the query.
-    #[serde(
-        rename = "DpuCount",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DpuCount"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub dpu_count: Option<f64>,
 }
+impl wire::Object for QueryExecutionStatistics {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "EngineExecutionTimeInMillis" => {
+                self.engine_execution_time_in_millis = wire::optional(m)?;
+            }
+            "DataScannedInBytes" => self.data_scanned_in_bytes = wire::optional(m)?,
+            "DataManifestLocation" => self.data_manifest_location = wire::optional(m)?,
+            "TotalExecutionTimeInMillis" => {
+                self.total_execution_time_in_millis = wire::optional(m)?;
+            }
+            "QueryQueueTimeInMillis" => {
+                self.query_queue_time_in_millis = wire::optional(m)?;
+            }
+            "ServicePreProcessingTimeInMillis" => {
+                self.service_pre_processing_time_in_millis = wire::optional(m)?;
+            }
+            "QueryPlanningTimeInMillis" => {
+                self.query_planning_time_in_millis = wire::optional(m)?;
+            }
+            "ServiceProcessingTimeInMillis" => {
+                self.service_processing_time_in_millis = wire::optional(m)?;
+            }
+            "ResultReuseInformation" => {
+                self.result_reuse_information = wire::optional(m)?;
+            }
+            "DpuCount" => self.dpu_count = wire::encoded(wire::SpecialFloat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(QueryExecutionStatistics);
 impl QueryExecutionStatistics {
     /// Creates an empty `QueryExecutionStatistics`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6988,8 +8420,9 @@ impl QueryExecutionStatistics {
 }
 /// The completion date, current state, submission time, and state change reason (if applicable) for the
 /// query execution.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QueryExecutionStatus {
     /// The state of query execution. `QUEUED` indicates that the query has been submitted to the service,
@@ -7000,31 +8433,45 @@ pub struct QueryExecutionStatus {
     ///
     /// **Note:** For queries that experience certain transient errors, the state transitions from `RUNNING`
     /// back to `QUEUED`. The `FAILED` state is always terminal with no automatic retry.
-    #[serde(rename = "State")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "State"))]
     pub state: Option<QueryExecutionState>,
     /// Further detail about the status of the query.
-    #[serde(rename = "StateChangeReason")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StateChangeReason"))]
     pub state_change_reason: Option<String>,
     /// The date and time that the query was submitted.
-    #[serde(
-        rename = "SubmissionDateTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SubmissionDateTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub submission_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The date and time that the query completed.
-    #[serde(
-        rename = "CompletionDateTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CompletionDateTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub completion_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// Provides information about an Athena query error.
-    #[serde(rename = "AthenaError")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "AthenaError"))]
     pub athena_error: Option<AthenaError>,
 }
+impl wire::Object for QueryExecutionStatus {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "State" => self.state = wire::optional(m)?,
+            "StateChangeReason" => self.state_change_reason = wire::optional(m)?,
+            "SubmissionDateTime" => {
+                self.submission_date_time = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "CompletionDateTime" => {
+                self.completion_date_time = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "AthenaError" => self.athena_error = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(QueryExecutionStatus);
 impl QueryExecutionStatus {
     /// Creates an empty `QueryExecutionStatus`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7122,29 +8569,38 @@ impl schemars::JsonSchema for QueryResultType {
     }
 }
 /// Specifies whether Amazon S3 access grants are enabled for query results.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QueryResultsS3AccessGrantsConfiguration {
     /// Specifies whether Amazon S3 access grants are enabled for query results.
-    #[serde(
-        rename = "EnableS3AccessGrants",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "EnableS3AccessGrants")]
     pub enable_s3_access_grants: bool,
     /// When enabled, appends the user ID as an Amazon S3 path prefix to the query result output location.
     #[serde(rename = "CreateUserLevelPrefix", skip_serializing_if = "Option::is_none")]
     pub create_user_level_prefix: Option<bool>,
     /// The authentication type used for Amazon S3 access grants. Currently, only `DIRECTORY_IDENTITY` is
     /// supported.
-    #[serde(
-        rename = "AuthenticationType",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "AuthenticationType")]
     pub authentication_type: AuthenticationType,
 }
+impl wire::Object for QueryResultsS3AccessGrantsConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "EnableS3AccessGrants" => self.enable_s3_access_grants = wire::or_default(m)?,
+            "CreateUserLevelPrefix" => self.create_user_level_prefix = wire::optional(m)?,
+            "AuthenticationType" => self.authentication_type = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(QueryResultsS3AccessGrantsConfiguration);
 impl QueryResultsS3AccessGrantsConfiguration {
     /// Creates a `QueryResultsS3AccessGrantsConfiguration` from its required members
     /// (`enable_s3_access_grants`, `authentication_type`); optional members are set with the `set_*`
@@ -7168,23 +8624,40 @@ impl QueryResultsS3AccessGrantsConfiguration {
 }
 /// The query execution timeline, statistics on input and output rows and bytes, and the different query
 /// stages that form the query execution plan.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QueryRuntimeStatistics {
     /// Timeline statistics such as query queue time, planning time, execution time, service processing
     /// time, and total execution time.
-    #[serde(rename = "Timeline")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Timeline"))]
     pub timeline: Option<QueryRuntimeStatisticsTimeline>,
     /// Statistics such as input rows and bytes read by the query, rows and bytes output by the query, and
     /// the number of rows written by the query.
-    #[serde(rename = "Rows")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Rows"))]
     pub rows: Option<QueryRuntimeStatisticsRows>,
     /// Stage statistics such as input and output rows and bytes, execution time, and stage state. This
     /// information also includes substages and the query stage plan.
-    #[serde(rename = "OutputStage")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "OutputStage"))]
     pub output_stage: Option<QueryStage>,
 }
+impl wire::Object for QueryRuntimeStatistics {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Timeline" => self.timeline = wire::optional(m)?,
+            "Rows" => self.rows = wire::optional(m)?,
+            "OutputStage" => self.output_stage = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(QueryRuntimeStatistics);
 impl QueryRuntimeStatistics {
     /// Creates an empty `QueryRuntimeStatistics`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7211,23 +8684,41 @@ impl QueryRuntimeStatistics {
 }
 /// Statistics such as input rows and bytes read by the query, rows and bytes output by the query, and
 /// the number of rows written by the query.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QueryRuntimeStatisticsRows {
     /// The number of rows read to execute the query.
-    #[serde(rename = "InputRows")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "InputRows"))]
     pub input_rows: Option<i64>,
     /// The number of bytes read to execute the query.
-    #[serde(rename = "InputBytes")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "InputBytes"))]
     pub input_bytes: Option<i64>,
     /// The number of bytes returned by the query.
-    #[serde(rename = "OutputBytes")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "OutputBytes"))]
     pub output_bytes: Option<i64>,
     /// The number of rows returned by the query.
-    #[serde(rename = "OutputRows")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "OutputRows"))]
     pub output_rows: Option<i64>,
 }
+impl wire::Object for QueryRuntimeStatisticsRows {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "InputRows" => self.input_rows = wire::optional(m)?,
+            "InputBytes" => self.input_bytes = wire::optional(m)?,
+            "OutputBytes" => self.output_bytes = wire::optional(m)?,
+            "OutputRows" => self.output_rows = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(QueryRuntimeStatisticsRows);
 impl QueryRuntimeStatisticsRows {
     /// Creates an empty `QueryRuntimeStatisticsRows`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7256,34 +8747,69 @@ impl QueryRuntimeStatisticsRows {
 }
 /// Timeline statistics such as query queue time, planning time, execution time, service processing
 /// time, and total execution time.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QueryRuntimeStatisticsTimeline {
     /// The number of milliseconds that the query was in your query queue waiting for resources. Note that
     /// if transient errors occur, Athena might automatically add the query back to the queue.
-    #[serde(rename = "QueryQueueTimeInMillis")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryQueueTimeInMillis"))]
     pub query_queue_time_in_millis: Option<i64>,
     /// The number of milliseconds that Athena spends on preprocessing before it submits the query to the
     /// engine.
-    #[serde(rename = "ServicePreProcessingTimeInMillis")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "ServicePreProcessingTimeInMillis")
+    )]
     pub service_pre_processing_time_in_millis: Option<i64>,
     /// The number of milliseconds that Athena took to plan the query processing flow. This includes the
     /// time spent retrieving table partitions from the data source. Note that because the query engine
     /// performs the query planning, query planning time is a subset of engine processing time.
-    #[serde(rename = "QueryPlanningTimeInMillis")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryPlanningTimeInMillis"))]
     pub query_planning_time_in_millis: Option<i64>,
     /// The number of milliseconds that the query took to execute.
-    #[serde(rename = "EngineExecutionTimeInMillis")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EngineExecutionTimeInMillis"))]
     pub engine_execution_time_in_millis: Option<i64>,
     /// The number of milliseconds that Athena took to finalize and publish the query results after the
     /// query engine finished running the query.
-    #[serde(rename = "ServiceProcessingTimeInMillis")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ServiceProcessingTimeInMillis"))]
     pub service_processing_time_in_millis: Option<i64>,
     /// The number of milliseconds that Athena took to run the query.
-    #[serde(rename = "TotalExecutionTimeInMillis")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TotalExecutionTimeInMillis"))]
     pub total_execution_time_in_millis: Option<i64>,
 }
+impl wire::Object for QueryRuntimeStatisticsTimeline {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "QueryQueueTimeInMillis" => {
+                self.query_queue_time_in_millis = wire::optional(m)?;
+            }
+            "ServicePreProcessingTimeInMillis" => {
+                self.service_pre_processing_time_in_millis = wire::optional(m)?;
+            }
+            "QueryPlanningTimeInMillis" => {
+                self.query_planning_time_in_millis = wire::optional(m)?;
+            }
+            "EngineExecutionTimeInMillis" => {
+                self.engine_execution_time_in_millis = wire::optional(m)?;
+            }
+            "ServiceProcessingTimeInMillis" => {
+                self.service_processing_time_in_millis = wire::optional(m)?;
+            }
+            "TotalExecutionTimeInMillis" => {
+                self.total_execution_time_in_millis = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(QueryRuntimeStatisticsTimeline);
 impl QueryRuntimeStatisticsTimeline {
     /// Creates an empty `QueryRuntimeStatisticsTimeline`; optional members are set with the `set_*`
     /// methods.
@@ -7335,38 +8861,61 @@ impl QueryRuntimeStatisticsTimeline {
 }
 /// Stage statistics such as input and output rows and bytes, execution time and stage state. This
 /// information also includes substages and the query stage plan.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QueryStage {
     /// The identifier for a stage.
-    #[serde(rename = "StageId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StageId"))]
     pub stage_id: Option<i64>,
     /// State of the stage after query execution.
-    #[serde(rename = "State")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "State"))]
     pub state: Option<String>,
     /// The number of bytes output from the stage after execution.
-    #[serde(rename = "OutputBytes")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "OutputBytes"))]
     pub output_bytes: Option<i64>,
     /// The number of rows output from the stage after execution.
-    #[serde(rename = "OutputRows")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "OutputRows"))]
     pub output_rows: Option<i64>,
     /// The number of bytes input into the stage for execution.
-    #[serde(rename = "InputBytes")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "InputBytes"))]
     pub input_bytes: Option<i64>,
     /// The number of rows input into the stage for execution.
-    #[serde(rename = "InputRows")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "InputRows"))]
     pub input_rows: Option<i64>,
     /// Time taken to execute this stage.
-    #[serde(rename = "ExecutionTime")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExecutionTime"))]
     pub execution_time: Option<i64>,
     /// Stage plan information such as name, identifier, sub plans, and source stages.
-    #[serde(rename = "QueryStagePlan")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryStagePlan"))]
     pub query_stage_plan: Option<QueryStagePlanNode>,
     /// List of sub query stages that form this stage execution plan.
-    #[serde(rename = "SubStages")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SubStages"))]
     pub sub_stages: Option<Vec<QueryStage>>,
 }
+impl wire::Object for QueryStage {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "StageId" => self.stage_id = wire::optional(m)?,
+            "State" => self.state = wire::optional(m)?,
+            "OutputBytes" => self.output_bytes = wire::optional(m)?,
+            "OutputRows" => self.output_rows = wire::optional(m)?,
+            "InputBytes" => self.input_bytes = wire::optional(m)?,
+            "InputRows" => self.input_rows = wire::optional(m)?,
+            "ExecutionTime" => self.execution_time = wire::optional(m)?,
+            "QueryStagePlan" => self.query_stage_plan = wire::optional(m)?,
+            "SubStages" => self.sub_stages = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(QueryStage);
 impl QueryStage {
     /// Creates an empty `QueryStage`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7419,24 +8968,42 @@ impl QueryStage {
     }
 }
 /// Stage plan information such as name, identifier, sub plans, and remote sources.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QueryStagePlanNode {
     /// Name of the query stage plan that describes the operation this stage is performing as part of query
     /// execution.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: Option<String>,
     /// Information about the operation this query stage plan node is performing.
-    #[serde(rename = "Identifier")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Identifier"))]
     pub identifier: Option<String>,
     /// Stage plan information such as name, identifier, sub plans, and remote sources of child plan nodes/
-    #[serde(rename = "Children")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Children"))]
     pub children: Option<Vec<QueryStagePlanNode>>,
     /// Source plan node IDs.
-    #[serde(rename = "RemoteSources")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "RemoteSources"))]
     pub remote_sources: Option<Vec<String>>,
 }
+impl wire::Object for QueryStagePlanNode {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Name" => self.name = wire::optional(m)?,
+            "Identifier" => self.identifier = wire::optional(m)?,
+            "Children" => self.children = wire::optional(m)?,
+            "RemoteSources" => self.remote_sources = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(QueryStagePlanNode);
 impl QueryStagePlanNode {
     /// Creates an empty `QueryStagePlanNode`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7464,20 +9031,36 @@ impl QueryStagePlanNode {
     }
 }
 /// A resource, such as a workgroup, was not found.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResourceNotFoundException {
     /// The `Message` member.
-    #[serde(rename = "Message")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Message"))]
     pub message: Option<String>,
     /// The name of the Amazon resource.
-    #[serde(rename = "ResourceName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResourceName"))]
     pub resource_name: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ResourceNotFoundException {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Message" => self.message = wire::optional(m)?,
+            "ResourceName" => self.resource_name = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ResourceNotFoundException);
 impl ResourceNotFoundException {
     /// Creates an empty `ResourceNotFoundException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7506,8 +9089,9 @@ impl ResourceNotFoundException {
 /// The location in Amazon S3 where query and calculation results are stored and the encryption option,
 /// if any, used for query and calculation results. These are known as "client-side settings". If
 /// workgroup settings override client-side settings, then the query uses the workgroup settings.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResultConfiguration {
     /// The location in Amazon S3 where your query and calculation results are stored, such as
@@ -7551,6 +9135,25 @@ pub struct ResultConfiguration {
     #[serde(rename = "AclConfiguration", skip_serializing_if = "Option::is_none")]
     pub acl_configuration: Option<AclConfiguration>,
 }
+impl wire::Object for ResultConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "OutputLocation" => self.output_location = wire::optional(m)?,
+            "EncryptionConfiguration" => {
+                self.encryption_configuration = wire::optional(m)?;
+            }
+            "ExpectedBucketOwner" => self.expected_bucket_owner = wire::optional(m)?,
+            "AclConfiguration" => self.acl_configuration = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ResultConfiguration);
 impl ResultConfiguration {
     /// Creates an empty `ResultConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7708,23 +9311,35 @@ impl ResultConfigurationUpdates {
     }
 }
 /// Specifies whether previous query results are reused, and if so, their maximum age.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResultReuseByAgeConfiguration {
     /// True if previous query results can be reused when the query is run; otherwise, false. The default is
     /// false.
-    #[serde(
-        rename = "Enabled",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Enabled")]
     pub enabled: bool,
     /// Specifies, in minutes, the maximum age of a previous query result that Athena should consider for
     /// reuse. The default is 60.
     #[serde(rename = "MaxAgeInMinutes", skip_serializing_if = "Option::is_none")]
     pub max_age_in_minutes: Option<i32>,
 }
+impl wire::Object for ResultReuseByAgeConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Enabled" => self.enabled = wire::or_default(m)?,
+            "MaxAgeInMinutes" => self.max_age_in_minutes = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ResultReuseByAgeConfiguration);
 impl ResultReuseByAgeConfiguration {
     /// Creates a `ResultReuseByAgeConfiguration` from its required members (`enabled`); optional members
     /// are set with the `set_*` methods.
@@ -7741,8 +9356,9 @@ impl ResultReuseByAgeConfiguration {
     }
 }
 /// Specifies the query result reuse behavior for the query.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResultReuseConfiguration {
     /// Specifies whether previous query results are reused, and if so, their maximum age.
@@ -7752,6 +9368,22 @@ pub struct ResultReuseConfiguration {
     )]
     pub result_reuse_by_age_configuration: Option<ResultReuseByAgeConfiguration>,
 }
+impl wire::Object for ResultReuseConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ResultReuseByAgeConfiguration" => {
+                self.result_reuse_by_age_configuration = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ResultReuseConfiguration);
 impl ResultReuseConfiguration {
     /// Creates an empty `ResultReuseConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7768,19 +9400,30 @@ impl ResultReuseConfiguration {
     }
 }
 /// Contains information about whether the result of a previous query was reused.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResultReuseInformation {
     /// True if a previous query result was reused; false if the result was generated from a new run of the
     /// query.
-    #[serde(
-        rename = "ReusedPreviousResult",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ReusedPreviousResult"))]
     pub reused_previous_result: bool,
 }
+impl wire::Object for ResultReuseInformation {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ReusedPreviousResult" => self.reused_previous_result = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ResultReuseInformation);
 impl ResultReuseInformation {
     /// Creates a `ResultReuseInformation` from its required members (`reused_previous_result`); optional
     /// members are set with the `set_*` methods.
@@ -7792,17 +9435,33 @@ impl ResultReuseInformation {
 }
 /// The metadata and rows that make up a query result set. The metadata describes the column structure
 /// and data types. To return a `ResultSet` object, use `GetQueryResults`.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResultSet {
     /// The rows in the table.
-    #[serde(rename = "Rows")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Rows"))]
     pub rows: Option<Vec<Row>>,
     /// The metadata that describes the column structure and data types of a table of query results.
-    #[serde(rename = "ResultSetMetadata")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResultSetMetadata"))]
     pub result_set_metadata: Option<ResultSetMetadata>,
 }
+impl wire::Object for ResultSet {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Rows" => self.rows = wire::optional(m)?,
+            "ResultSetMetadata" => self.result_set_metadata = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ResultSet);
 impl ResultSet {
     /// Creates an empty `ResultSet`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7824,14 +9483,29 @@ impl ResultSet {
 }
 /// The metadata that describes the column structure and data types of a table of query results. To
 /// return a `ResultSetMetadata` object, use `GetQueryResults`.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResultSetMetadata {
     /// Information about the columns returned in a query result metadata.
-    #[serde(rename = "ColumnInfo")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ColumnInfo"))]
     pub column_info: Option<Vec<ColumnInfo>>,
 }
+impl wire::Object for ResultSetMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ColumnInfo" => self.column_info = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ResultSetMetadata);
 impl ResultSetMetadata {
     /// Creates an empty `ResultSetMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7844,14 +9518,29 @@ impl ResultSetMetadata {
     }
 }
 /// The rows that make up a query result table.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Row {
     /// The data that populates a row in a query result table.
-    #[serde(rename = "Data")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Data"))]
     pub data: Option<Vec<Datum>>,
 }
+impl wire::Object for Row {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Data" => self.data = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Row);
 impl Row {
     /// Creates an empty `Row`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7924,16 +9613,13 @@ impl schemars::JsonSchema for S3AclOption {
     }
 }
 /// Configuration settings for delivering logs to Amazon S3 buckets.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct S3LoggingConfiguration {
     /// Enables S3 log delivery.
-    #[serde(
-        rename = "Enabled",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Enabled")]
     pub enabled: bool,
     /// The KMS key ARN to encrypt the logs published to the given Amazon S3 destination.
     #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
@@ -7942,6 +9628,22 @@ pub struct S3LoggingConfiguration {
     #[serde(rename = "LogLocation", skip_serializing_if = "Option::is_none")]
     pub log_location: Option<String>,
 }
+impl wire::Object for S3LoggingConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Enabled" => self.enabled = wire::or_default(m)?,
+            "KmsKey" => self.kms_key = wire::optional(m)?,
+            "LogLocation" => self.log_location = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(S3LoggingConfiguration);
 impl S3LoggingConfiguration {
     /// Creates a `S3LoggingConfiguration` from its required members (`enabled`); optional members are set
     /// with the `set_*` methods.
@@ -7963,17 +9665,32 @@ impl S3LoggingConfiguration {
     }
 }
 /// The specified session already exists.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SessionAlreadyExistsException {
     /// The `Message` member.
-    #[serde(rename = "Message")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Message"))]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for SessionAlreadyExistsException {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Message" => self.message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SessionAlreadyExistsException);
 impl SessionAlreadyExistsException {
     /// Creates an empty `SessionAlreadyExistsException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7995,29 +9712,52 @@ impl SessionAlreadyExistsException {
     }
 }
 /// Contains session configuration information.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SessionConfiguration {
     /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center
     /// enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center
     /// enabled workgroups.
-    #[serde(rename = "ExecutionRole")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExecutionRole"))]
     pub execution_role: Option<String>,
     /// The Amazon S3 location that stores information for the notebook.
-    #[serde(rename = "WorkingDirectory")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkingDirectory"))]
     pub working_directory: Option<String>,
     /// The idle timeout in seconds for the session.
-    #[serde(rename = "IdleTimeoutSeconds")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "IdleTimeoutSeconds"))]
     pub idle_timeout_seconds: Option<i64>,
     /// The idle timeout in seconds for the session.
-    #[serde(rename = "SessionIdleTimeoutInMinutes")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionIdleTimeoutInMinutes"))]
     pub session_idle_timeout_in_minutes: Option<i32>,
     /// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used
     /// (for example, `SSE_KMS` or `CSE_KMS`) and key information.
-    #[serde(rename = "EncryptionConfiguration")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EncryptionConfiguration"))]
     pub encryption_configuration: Option<EncryptionConfiguration>,
 }
+impl wire::Object for SessionConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ExecutionRole" => self.execution_role = wire::optional(m)?,
+            "WorkingDirectory" => self.working_directory = wire::optional(m)?,
+            "IdleTimeoutSeconds" => self.idle_timeout_seconds = wire::optional(m)?,
+            "SessionIdleTimeoutInMinutes" => {
+                self.session_idle_timeout_in_minutes = wire::optional(m)?;
+            }
+            "EncryptionConfiguration" => {
+                self.encryption_configuration = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SessionConfiguration);
 impl SessionConfiguration {
     /// Creates an empty `SessionConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8151,14 +9891,29 @@ impl schemars::JsonSchema for SessionState {
     }
 }
 /// Contains statistics for a session.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SessionStatistics {
     /// The data processing unit execution time for a session in milliseconds.
-    #[serde(rename = "DpuExecutionInMillis")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DpuExecutionInMillis"))]
     pub dpu_execution_in_millis: Option<i64>,
 }
+impl wire::Object for SessionStatistics {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "DpuExecutionInMillis" => self.dpu_execution_in_millis = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SessionStatistics);
 impl SessionStatistics {
     /// Creates an empty `SessionStatistics`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8171,41 +9926,26 @@ impl SessionStatistics {
     }
 }
 /// Contains information about the status of a session.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SessionStatus {
     /// The date and time that the session started.
-    #[serde(
-        rename = "StartDateTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StartDateTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub start_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The most recent date and time that the session was modified.
-    #[serde(
-        rename = "LastModifiedDateTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "LastModifiedDateTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_modified_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The date and time that the session ended.
-    #[serde(
-        rename = "EndDateTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EndDateTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub end_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The date and time starting at which the session became idle. Can be empty if the session is not
     /// currently idle.
-    #[serde(
-        rename = "IdleSinceDateTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "IdleSinceDateTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub idle_since_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The state of the session. A description of each state follows.
@@ -8225,12 +9965,37 @@ pub struct SessionStatus {
     /// `DEGRADED` - The session has no healthy coordinators.
     ///
     /// `FAILED` - Due to a failure, the session and its resources are no longer running.
-    #[serde(rename = "State")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "State"))]
     pub state: Option<SessionState>,
     /// The reason for the session state change (for example, canceled because the session was terminated).
-    #[serde(rename = "StateChangeReason")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StateChangeReason"))]
     pub state_change_reason: Option<String>,
 }
+impl wire::Object for SessionStatus {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "StartDateTime" => {
+                self.start_date_time = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "LastModifiedDateTime" => {
+                self.last_modified_date_time = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "EndDateTime" => self.end_date_time = wire::encoded(wire::EpochSeconds, m)?,
+            "IdleSinceDateTime" => {
+                self.idle_since_date_time = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "State" => self.state = wire::optional(m)?,
+            "StateChangeReason" => self.state_change_reason = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SessionStatus);
 impl SessionStatus {
     /// Creates an empty `SessionStatus`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8280,26 +10045,45 @@ impl SessionStatus {
     }
 }
 /// Contains summary information about a session.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SessionSummary {
     /// The session ID.
-    #[serde(rename = "SessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: Option<String>,
     /// The session description.
-    #[serde(rename = "Description")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// The engine version used by the session (for example, `PySpark engine version 3`).
-    #[serde(rename = "EngineVersion")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EngineVersion"))]
     pub engine_version: Option<EngineVersion>,
     /// The notebook version.
-    #[serde(rename = "NotebookVersion")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookVersion"))]
     pub notebook_version: Option<String>,
     /// Contains information about the session status.
-    #[serde(rename = "Status")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Status"))]
     pub status: Option<SessionStatus>,
 }
+impl wire::Object for SessionSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "SessionId" => self.session_id = wire::optional(m)?,
+            "Description" => self.description = wire::optional(m)?,
+            "EngineVersion" => self.engine_version = wire::optional(m)?,
+            "NotebookVersion" => self.notebook_version = wire::optional(m)?,
+            "Status" => self.status = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SessionSummary);
 impl SessionSummary {
     /// Creates an empty `SessionSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8400,12 +10184,13 @@ impl StartCalculationExecutionRequest {
     }
 }
 /// The `StartCalculationExecutionResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StartCalculationExecutionResponse {
     /// The calculation execution UUID.
-    #[serde(rename = "CalculationExecutionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CalculationExecutionId"))]
     pub calculation_execution_id: Option<String>,
     /// `CREATING` - The calculation is in the process of being created.
     ///
@@ -8423,12 +10208,29 @@ pub struct StartCalculationExecutionResponse {
     /// `COMPLETED` - The calculation has completed without error.
     ///
     /// `FAILED` - The calculation failed and is no longer running.
-    #[serde(rename = "State")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "State"))]
     pub state: Option<CalculationExecutionState>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for StartCalculationExecutionResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "CalculationExecutionId" => {
+                self.calculation_execution_id = wire::optional(m)?;
+            }
+            "State" => self.state = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(StartCalculationExecutionResponse);
 impl StartCalculationExecutionResponse {
     /// Creates an empty `StartCalculationExecutionResponse`; optional members are set with the `set_*`
     /// methods.
@@ -8566,17 +10368,32 @@ impl StartQueryExecutionInput {
     }
 }
 /// The `StartQueryExecutionOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StartQueryExecutionOutput {
     /// The unique ID of the query that ran as a result of this request.
-    #[serde(rename = "QueryExecutionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryExecutionId"))]
     pub query_execution_id: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for StartQueryExecutionOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "QueryExecutionId" => self.query_execution_id = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(StartQueryExecutionOutput);
 impl StartQueryExecutionOutput {
     /// Creates an empty `StartQueryExecutionOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8704,12 +10521,13 @@ impl StartSessionRequest {
     }
 }
 /// The `StartSessionResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StartSessionResponse {
     /// The session ID.
-    #[serde(rename = "SessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: Option<String>,
     /// The state of the session. A description of each state follows.
     ///
@@ -8728,12 +10546,27 @@ pub struct StartSessionResponse {
     /// `DEGRADED` - The session has no healthy coordinators.
     ///
     /// `FAILED` - Due to a failure, the session and its resources are no longer running.
-    #[serde(rename = "State")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "State"))]
     pub state: Option<SessionState>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for StartSessionResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "SessionId" => self.session_id = wire::optional(m)?,
+            "State" => self.state = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(StartSessionResponse);
 impl StartSessionResponse {
     /// Creates an empty `StartSessionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8837,8 +10670,9 @@ impl StopCalculationExecutionRequest {
     }
 }
 /// The `StopCalculationExecutionResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StopCalculationExecutionResponse {
     /// `CREATING` - The calculation is in the process of being created.
@@ -8857,12 +10691,26 @@ pub struct StopCalculationExecutionResponse {
     /// `COMPLETED` - The calculation has completed without error.
     ///
     /// `FAILED` - The calculation failed and is no longer running.
-    #[serde(rename = "State")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "State"))]
     pub state: Option<CalculationExecutionState>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for StopCalculationExecutionResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "State" => self.state = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(StopCalculationExecutionResponse);
 impl StopCalculationExecutionResponse {
     /// Creates an empty `StopCalculationExecutionResponse`; optional members are set with the `set_*`
     /// methods.
@@ -8899,14 +10747,26 @@ impl StopQueryExecutionInput {
     }
 }
 /// The `StopQueryExecutionOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StopQueryExecutionOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for StopQueryExecutionOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(StopQueryExecutionOutput);
 impl StopQueryExecutionOutput {
     /// Creates an empty `StopQueryExecutionOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8919,46 +10779,57 @@ impl StopQueryExecutionOutput {
     }
 }
 /// Contains metadata for a table.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TableMetadata {
     /// The name of the table.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// The time that the table was created.
-    #[serde(
-        rename = "CreateTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CreateTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub create_time: Option<nimbus_aws::codegen::DateTime>,
     /// The last time the table was accessed.
-    #[serde(
-        rename = "LastAccessTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "LastAccessTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub last_access_time: Option<nimbus_aws::codegen::DateTime>,
     /// The type of table. In Athena, only `EXTERNAL_TABLE` is supported.
-    #[serde(rename = "TableType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TableType"))]
     pub table_type: Option<String>,
     /// A list of the columns in the table.
-    #[serde(rename = "Columns")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Columns"))]
     pub columns: Option<Vec<Column>>,
     /// A list of the partition keys in the table.
-    #[serde(rename = "PartitionKeys")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "PartitionKeys"))]
     pub partition_keys: Option<Vec<Column>>,
     /// A set of custom key/value pairs for table properties.
-    #[serde(rename = "Parameters")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Parameters"))]
     pub parameters: Option<std::collections::HashMap<String, String>>,
 }
+impl wire::Object for TableMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Name" => self.name = wire::or_default(m)?,
+            "CreateTime" => self.create_time = wire::encoded(wire::EpochSeconds, m)?,
+            "LastAccessTime" => {
+                self.last_access_time = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "TableType" => self.table_type = wire::optional(m)?,
+            "Columns" => self.columns = wire::optional(m)?,
+            "PartitionKeys" => self.partition_keys = wire::optional(m)?,
+            "Parameters" => self.parameters = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(TableMetadata);
 impl TableMetadata {
     /// Creates a `TableMetadata` from its required members (`name`); optional members are set with the
     /// `set_*` methods.
@@ -9018,8 +10889,9 @@ impl TableMetadata {
 /// Unicode characters. Tags can use letters and numbers representable in UTF-8, and the following
 /// characters: + - = . \_ : / @. Tag keys and values are case-sensitive. Tag keys must be unique per
 /// resource. If you specify more than one tag, separate them by commas.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Tag {
     /// A tag key. The tag key length is from 1 to 128 Unicode characters in UTF-8. You can use letters and
@@ -9033,6 +10905,21 @@ pub struct Tag {
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
+impl wire::Object for Tag {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Key" => self.key = wire::optional(m)?,
+            "Value" => self.value = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Tag);
 impl Tag {
     /// Creates an empty `Tag`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9072,14 +10959,26 @@ impl TagResourceInput {
     }
 }
 /// The `TagResourceOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TagResourceOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for TagResourceOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(TagResourceOutput);
 impl TagResourceOutput {
     /// Creates an empty `TagResourceOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9110,8 +11009,9 @@ impl TerminateSessionRequest {
     }
 }
 /// The `TerminateSessionResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TerminateSessionResponse {
     /// The state of the session. A description of each state follows.
@@ -9131,12 +11031,26 @@ pub struct TerminateSessionResponse {
     /// `DEGRADED` - The session has no healthy coordinators.
     ///
     /// `FAILED` - Due to a failure, the session and its resources are no longer running.
-    #[serde(rename = "State")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "State"))]
     pub state: Option<SessionState>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for TerminateSessionResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "State" => self.state = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(TerminateSessionResponse);
 impl TerminateSessionResponse {
     /// Creates an empty `TerminateSessionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9209,20 +11123,36 @@ impl schemars::JsonSchema for ThrottleReason {
     }
 }
 /// Indicates that the request was throttled.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TooManyRequestsException {
     /// The `Message` member.
-    #[serde(rename = "Message")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Message"))]
     pub message: Option<String>,
     /// The reason for the query throttling, for example, when it exceeds the concurrent query limit.
-    #[serde(rename = "Reason")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Reason"))]
     pub reason: Option<ThrottleReason>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for TooManyRequestsException {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Message" => self.message = wire::optional(m)?,
+            "Reason" => self.reason = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(TooManyRequestsException);
 impl TooManyRequestsException {
     /// Creates an empty `TooManyRequestsException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9249,20 +11179,37 @@ impl TooManyRequestsException {
     }
 }
 /// Information about a named query ID that could not be processed.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UnprocessedNamedQueryId {
     /// The unique identifier of the named query.
-    #[serde(rename = "NamedQueryId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NamedQueryId"))]
     pub named_query_id: Option<String>,
     /// The error code returned when the processing request for the named query failed, if applicable.
-    #[serde(rename = "ErrorCode")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ErrorCode"))]
     pub error_code: Option<String>,
     /// The error message returned when the processing request for the named query failed, if applicable.
-    #[serde(rename = "ErrorMessage")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ErrorMessage"))]
     pub error_message: Option<String>,
 }
+impl wire::Object for UnprocessedNamedQueryId {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "NamedQueryId" => self.named_query_id = wire::optional(m)?,
+            "ErrorCode" => self.error_code = wire::optional(m)?,
+            "ErrorMessage" => self.error_message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UnprocessedNamedQueryId);
 impl UnprocessedNamedQueryId {
     /// Creates an empty `UnprocessedNamedQueryId`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9285,15 +11232,16 @@ impl UnprocessedNamedQueryId {
     }
 }
 /// The name of a prepared statement that could not be returned.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UnprocessedPreparedStatementName {
     /// The name of a prepared statement that could not be returned due to an error.
-    #[serde(rename = "StatementName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StatementName"))]
     pub statement_name: Option<String>,
     /// The error code returned when the request for the prepared statement failed.
-    #[serde(rename = "ErrorCode")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ErrorCode"))]
     pub error_code: Option<String>,
     /// The error message containing the reason why the prepared statement could not be returned. The
     /// following error messages are possible:
@@ -9303,9 +11251,25 @@ pub struct UnprocessedPreparedStatementName {
     /// - `STATEMENT_NOT_FOUND` - A prepared statement with the name provided could not be found.
     /// - `UNAUTHORIZED` - The requester does not have permission to access the workgroup that contains the
     ///   prepared statement.
-    #[serde(rename = "ErrorMessage")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ErrorMessage"))]
     pub error_message: Option<String>,
 }
+impl wire::Object for UnprocessedPreparedStatementName {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "StatementName" => self.statement_name = wire::optional(m)?,
+            "ErrorCode" => self.error_code = wire::optional(m)?,
+            "ErrorMessage" => self.error_message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UnprocessedPreparedStatementName);
 impl UnprocessedPreparedStatementName {
     /// Creates an empty `UnprocessedPreparedStatementName`; optional members are set with the `set_*`
     /// methods.
@@ -9329,20 +11293,37 @@ impl UnprocessedPreparedStatementName {
     }
 }
 /// Describes a query execution that failed to process.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UnprocessedQueryExecutionId {
     /// The unique identifier of the query execution.
-    #[serde(rename = "QueryExecutionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryExecutionId"))]
     pub query_execution_id: Option<String>,
     /// The error code returned when the query execution failed to process, if applicable.
-    #[serde(rename = "ErrorCode")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ErrorCode"))]
     pub error_code: Option<String>,
     /// The error message returned when the query execution failed to process, if applicable.
-    #[serde(rename = "ErrorMessage")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ErrorMessage"))]
     pub error_message: Option<String>,
 }
+impl wire::Object for UnprocessedQueryExecutionId {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "QueryExecutionId" => self.query_execution_id = wire::optional(m)?,
+            "ErrorCode" => self.error_code = wire::optional(m)?,
+            "ErrorMessage" => self.error_message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UnprocessedQueryExecutionId);
 impl UnprocessedQueryExecutionId {
     /// Creates an empty `UnprocessedQueryExecutionId`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9391,14 +11372,26 @@ impl UntagResourceInput {
     }
 }
 /// The `UntagResourceOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UntagResourceOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UntagResourceOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(UntagResourceOutput);
 impl UntagResourceOutput {
     /// Creates an empty `UntagResourceOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9433,14 +11426,26 @@ impl UpdateCapacityReservationInput {
     }
 }
 /// The `UpdateCapacityReservationOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateCapacityReservationOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdateCapacityReservationOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(UpdateCapacityReservationOutput);
 impl UpdateCapacityReservationOutput {
     /// Creates an empty `UpdateCapacityReservationOutput`; optional members are set with the `set_*`
     /// methods.
@@ -9513,14 +11518,26 @@ impl UpdateDataCatalogInput {
     }
 }
 /// The `UpdateDataCatalogOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateDataCatalogOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdateDataCatalogOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(UpdateDataCatalogOutput);
 impl UpdateDataCatalogOutput {
     /// Creates an empty `UpdateDataCatalogOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9572,14 +11589,26 @@ impl UpdateNamedQueryInput {
     }
 }
 /// The `UpdateNamedQueryOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateNamedQueryOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdateNamedQueryOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(UpdateNamedQueryOutput);
 impl UpdateNamedQueryOutput {
     /// Creates an empty `UpdateNamedQueryOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9682,14 +11711,26 @@ impl UpdateNotebookMetadataInput {
     }
 }
 /// The `UpdateNotebookMetadataOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateNotebookMetadataOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdateNotebookMetadataOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(UpdateNotebookMetadataOutput);
 impl UpdateNotebookMetadataOutput {
     /// Creates an empty `UpdateNotebookMetadataOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9702,14 +11743,26 @@ impl UpdateNotebookMetadataOutput {
     }
 }
 /// The `UpdateNotebookOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateNotebookOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdateNotebookOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(UpdateNotebookOutput);
 impl UpdateNotebookOutput {
     /// Creates an empty `UpdateNotebookOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9761,14 +11814,26 @@ impl UpdatePreparedStatementInput {
     }
 }
 /// The `UpdatePreparedStatementOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdatePreparedStatementOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdatePreparedStatementOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(UpdatePreparedStatementOutput);
 impl UpdatePreparedStatementOutput {
     /// Creates an empty `UpdatePreparedStatementOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9827,14 +11892,26 @@ impl UpdateWorkGroupInput {
     }
 }
 /// The `UpdateWorkGroupOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateWorkGroupOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdateWorkGroupOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(UpdateWorkGroupOutput);
 impl UpdateWorkGroupOutput {
     /// Creates an empty `UpdateWorkGroupOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9854,19 +11931,16 @@ impl UpdateWorkGroupOutput {
 /// workgroup. The workgroup settings override is specified in `EnforceWorkGroupConfiguration`
 /// (true/false) in the `WorkGroupConfiguration`. See
 /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct WorkGroup {
     /// The workgroup name.
-    #[serde(
-        rename = "Name",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// The state of the workgroup: ENABLED or DISABLED.
-    #[serde(rename = "State")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "State"))]
     pub state: Option<WorkGroupState>,
     /// The configuration of the workgroup, which includes the location in Amazon S3 where query and
     /// calculation results are stored, the encryption configuration, if any, used for query and calculation
@@ -9875,23 +11949,40 @@ pub struct WorkGroup {
     /// query or per workgroup. The workgroup settings override is specified in
     /// `EnforceWorkGroupConfiguration` (true/false) in the `WorkGroupConfiguration`. See
     /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
-    #[serde(rename = "Configuration")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Configuration"))]
     pub configuration: Option<WorkGroupConfiguration>,
     /// The workgroup description.
-    #[serde(rename = "Description")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// The date and time the workgroup was created.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CreationTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus_aws::codegen::DateTime>,
     /// The ARN of the IAM Identity Center enabled application associated with the workgroup.
-    #[serde(rename = "IdentityCenterApplicationArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "IdentityCenterApplicationArn"))]
     pub identity_center_application_arn: Option<String>,
 }
+impl wire::Object for WorkGroup {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Name" => self.name = wire::or_default(m)?,
+            "State" => self.state = wire::optional(m)?,
+            "Configuration" => self.configuration = wire::optional(m)?,
+            "Description" => self.description = wire::optional(m)?,
+            "CreationTime" => self.creation_time = wire::encoded(wire::EpochSeconds, m)?,
+            "IdentityCenterApplicationArn" => {
+                self.identity_center_application_arn = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(WorkGroup);
 impl WorkGroup {
     /// Creates a `WorkGroup` from its required members (`name`); optional members are set with the `set_*`
     /// methods.
@@ -9943,8 +12034,9 @@ impl WorkGroup {
 /// or per workgroup. The workgroup settings override is specified in `EnforceWorkGroupConfiguration`
 /// (true/false) in the `WorkGroupConfiguration`. See
 /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct WorkGroupConfiguration {
     /// The configuration for the workgroup, which includes the location in Amazon S3 where query and
@@ -10055,6 +12147,54 @@ pub struct WorkGroupConfiguration {
         QueryResultsS3AccessGrantsConfiguration,
     >,
 }
+impl wire::Object for WorkGroupConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ResultConfiguration" => self.result_configuration = wire::optional(m)?,
+            "ManagedQueryResultsConfiguration" => {
+                self.managed_query_results_configuration = wire::optional(m)?;
+            }
+            "EnforceWorkGroupConfiguration" => {
+                self.enforce_work_group_configuration = wire::optional(m)?;
+            }
+            "PublishCloudWatchMetricsEnabled" => {
+                self.publish_cloud_watch_metrics_enabled = wire::optional(m)?;
+            }
+            "BytesScannedCutoffPerQuery" => {
+                self.bytes_scanned_cutoff_per_query = wire::optional(m)?;
+            }
+            "RequesterPaysEnabled" => self.requester_pays_enabled = wire::optional(m)?,
+            "EngineVersion" => self.engine_version = wire::optional(m)?,
+            "AdditionalConfiguration" => {
+                self.additional_configuration = wire::optional(m)?;
+            }
+            "ExecutionRole" => self.execution_role = wire::optional(m)?,
+            "MonitoringConfiguration" => {
+                self.monitoring_configuration = wire::optional(m)?;
+            }
+            "EngineConfiguration" => self.engine_configuration = wire::optional(m)?,
+            "CustomerContentEncryptionConfiguration" => {
+                self.customer_content_encryption_configuration = wire::optional(m)?;
+            }
+            "EnableMinimumEncryptionConfiguration" => {
+                self.enable_minimum_encryption_configuration = wire::optional(m)?;
+            }
+            "IdentityCenterConfiguration" => {
+                self.identity_center_configuration = wire::optional(m)?;
+            }
+            "QueryResultsS3AccessGrantsConfiguration" => {
+                self.query_results_s3_access_grants_configuration = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(WorkGroupConfiguration);
 impl WorkGroupConfiguration {
     /// Creates an empty `WorkGroupConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -10494,35 +12634,53 @@ impl schemars::JsonSchema for WorkGroupState {
 }
 /// The summary information for the workgroup, which includes its name, state, description, and the date
 /// and time it was created.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct WorkGroupSummary {
     /// The name of the workgroup.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: Option<String>,
     /// The state of the workgroup.
-    #[serde(rename = "State")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "State"))]
     pub state: Option<WorkGroupState>,
     /// The workgroup description.
-    #[serde(rename = "Description")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// The workgroup creation date and time.
-    #[serde(
-        rename = "CreationTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CreationTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_time: Option<nimbus_aws::codegen::DateTime>,
     /// The engine version setting for all queries on the workgroup. Queries on the
     /// `AmazonAthenaPreviewFunctionality` workgroup run on the preview engine regardless of this setting.
-    #[serde(rename = "EngineVersion")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EngineVersion"))]
     pub engine_version: Option<EngineVersion>,
     /// The ARN of the IAM Identity Center enabled application associated with the workgroup.
-    #[serde(rename = "IdentityCenterApplicationArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "IdentityCenterApplicationArn"))]
     pub identity_center_application_arn: Option<String>,
 }
+impl wire::Object for WorkGroupSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Name" => self.name = wire::optional(m)?,
+            "State" => self.state = wire::optional(m)?,
+            "Description" => self.description = wire::optional(m)?,
+            "CreationTime" => self.creation_time = wire::encoded(wire::EpochSeconds, m)?,
+            "EngineVersion" => self.engine_version = wire::optional(m)?,
+            "IdentityCenterApplicationArn" => {
+                self.identity_center_application_arn = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(WorkGroupSummary);
 impl WorkGroupSummary {
     /// Creates an empty `WorkGroupSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {

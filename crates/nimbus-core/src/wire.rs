@@ -32,7 +32,8 @@
 //! reasonably arrive in.
 //!
 //! The module also holds the helpers for deserializing unions
-//! ([`union_entry`], [`from_value`]), [`null_as_default`], and
+//! ([`union_entry`], [`from_value`]), the [`Object`] reader of generated
+//! structures (its own module), and
 //! [`Redacted`] for the `Debug` output of sensitive members.
 
 use std::collections::HashMap;
@@ -46,6 +47,10 @@ use serde::ser::{Serialize, Serializer};
 
 use crate::DateTime;
 use crate::date_time::DateTimeVisitor;
+
+mod object;
+pub use crate::impl_deserialize;
+pub use object::{Object, deserialize_object, encoded, optional, or_default};
 
 /// Encoding marker: a timestamp as a JSON number of seconds since the Unix
 /// epoch (with a fractional part when needed).
@@ -410,19 +415,6 @@ with_module!(
 // ---------------------------------------------------------------------------
 // Other helpers.
 // ---------------------------------------------------------------------------
-
-/// Deserializes a `T`, mapping JSON `null` to `T::default()`.
-///
-/// For members that services may send as `null` although the model does not
-/// make them optional: `#[serde(default, deserialize_with =
-/// "nimbus_core::wire::null_as_default")]`.
-pub fn null_as_default<'de, T, D>(d: D) -> Result<T, D::Error>
-where
-    T: Deserialize<'de> + Default,
-    D: Deserializer<'de>,
-{
-    Option::<T>::deserialize(d).map(Option::unwrap_or_default)
-}
 
 /// Reads the set member of a union from a JSON object.
 ///

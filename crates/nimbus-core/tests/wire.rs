@@ -320,29 +320,6 @@ fn encode_trait_is_usable_directly() {
 }
 
 // ---------------------------------------------------------------------------
-// null_as_default.
-// ---------------------------------------------------------------------------
-
-#[derive(Deserialize, Debug, PartialEq)]
-struct Defaults {
-    #[serde(default, deserialize_with = "nimbus_core::wire::null_as_default")]
-    count: i32,
-    #[serde(default, deserialize_with = "nimbus_core::wire::null_as_default")]
-    names: Vec<String>,
-    #[serde(default, deserialize_with = "nimbus_core::wire::null_as_default")]
-    flag: bool,
-}
-
-#[test]
-fn null_as_default_maps_null_and_absence() {
-    let parsed: Defaults = serde_json::from_str(r#"{"count": null, "names": null}"#).expect("nulls");
-    assert_eq!(parsed, Defaults { count: 0, names: vec![], flag: false });
-    let parsed: Defaults = serde_json::from_str(r#"{"count": 3, "names": ["a"], "flag": true}"#).expect("values");
-    assert_eq!(parsed, Defaults { count: 3, names: vec!["a".to_owned()], flag: true });
-    assert!(serde_json::from_str::<Defaults>(r#"{"count": "3"}"#).is_err());
-}
-
-// ---------------------------------------------------------------------------
 // Unions.
 // ---------------------------------------------------------------------------
 

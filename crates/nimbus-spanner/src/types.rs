@@ -2,6 +2,8 @@
 
 //! Request, response, error and shared types of the service.
 #![allow(deprecated)]
+use nimbus_google::codegen::wire;
+use serde::de;
 /// Arguments to ack operations.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -86,8 +88,9 @@ impl AdaptMessageRequest {
     }
 }
 /// Message sent by the adapter to the client.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AdaptMessageResponse {
     /// Optional. Indicates whether this is the last AdaptMessageResponse in the stream. This field may be
@@ -96,9 +99,25 @@ pub struct AdaptMessageResponse {
     /// Optional. Uninterpreted bytes from the underlying wire protocol.
     pub payload: Option<nimbus_google::codegen::Blob>,
     /// Optional. Opaque state updates to be applied by the client.
-    #[serde(rename = "stateUpdates")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "stateUpdates"))]
     pub state_updates: Option<std::collections::HashMap<String, String>>,
 }
+impl wire::Object for AdaptMessageResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "last" => self.last = wire::optional(m)?,
+            "payload" => self.payload = wire::optional(m)?,
+            "stateUpdates" => self.state_updates = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AdaptMessageResponse);
 impl AdaptMessageResponse {
     /// Creates an empty `AdaptMessageResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -127,14 +146,29 @@ impl AdaptMessageResponse {
     }
 }
 /// A session in the Cloud Spanner Adapter API.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AdapterSession {
     /// Identifier. The name of the session. This is always system-assigned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+impl wire::Object for AdapterSession {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AdapterSession);
 impl AdapterSession {
     /// Creates an empty `AdapterSession`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -177,10 +211,22 @@ impl AddSplitPointsRequest {
     }
 }
 /// The response for AddSplitPoints.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AddSplitPointsResponse {}
+impl wire::Object for AddSplitPointsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(AddSplitPointsResponse);
 impl AddSplitPointsResponse {
     /// Creates an empty `AddSplitPointsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -188,8 +234,9 @@ impl AddSplitPointsResponse {
     }
 }
 /// AsymmetricAutoscalingOption specifies the scaling of replicas identified by the given selection.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AsymmetricAutoscalingOption {
     /// Optional. Overrides applied to the top-level autoscaling configuration for the selected replicas.
@@ -200,6 +247,21 @@ pub struct AsymmetricAutoscalingOption {
     #[serde(rename = "replicaSelection", skip_serializing_if = "Option::is_none")]
     pub replica_selection: Option<InstanceReplicaSelection>,
 }
+impl wire::Object for AsymmetricAutoscalingOption {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "overrides" => self.overrides = wire::optional(m)?,
+            "replicaSelection" => self.replica_selection = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AsymmetricAutoscalingOption);
 impl AsymmetricAutoscalingOption {
     /// Creates an empty `AsymmetricAutoscalingOption`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -223,8 +285,9 @@ impl AsymmetricAutoscalingOption {
     }
 }
 /// Autoscaling configuration for an instance.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AutoscalingConfig {
     /// Optional. Optional asymmetric autoscaling options. Replicas matching the replica selection criteria
@@ -244,6 +307,24 @@ pub struct AutoscalingConfig {
     #[serde(rename = "autoscalingTargets", skip_serializing_if = "Option::is_none")]
     pub autoscaling_targets: Option<AutoscalingTargets>,
 }
+impl wire::Object for AutoscalingConfig {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "asymmetricAutoscalingOptions" => {
+                self.asymmetric_autoscaling_options = wire::optional(m)?;
+            }
+            "autoscalingLimits" => self.autoscaling_limits = wire::optional(m)?,
+            "autoscalingTargets" => self.autoscaling_targets = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AutoscalingConfig);
 impl AutoscalingConfig {
     /// Creates an empty `AutoscalingConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -277,8 +358,9 @@ impl AutoscalingConfig {
 /// Overrides the top-level autoscaling configuration for the replicas identified by
 /// `replica_selection`. All fields in this message are optional. Any unspecified fields will use the
 /// corresponding values from the top-level autoscaling configuration.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AutoscalingConfigOverrides {
     /// Optional. If specified, overrides the min/max limit in the top-level autoscaling configuration for
@@ -326,6 +408,36 @@ pub struct AutoscalingConfigOverrides {
     )]
     pub disable_total_cpu_autoscaling: Option<bool>,
 }
+impl wire::Object for AutoscalingConfigOverrides {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "autoscalingLimits" => self.autoscaling_limits = wire::optional(m)?,
+            "autoscalingTargetHighPriorityCpuUtilizationPercent" => {
+                self.autoscaling_target_high_priority_cpu_utilization_percent = wire::optional(
+                    m,
+                )?;
+            }
+            "autoscalingTargetTotalCpuUtilizationPercent" => {
+                self.autoscaling_target_total_cpu_utilization_percent = wire::optional(
+                    m,
+                )?;
+            }
+            "disableHighPriorityCpuAutoscaling" => {
+                self.disable_high_priority_cpu_autoscaling = wire::optional(m)?;
+            }
+            "disableTotalCpuAutoscaling" => {
+                self.disable_total_cpu_autoscaling = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AutoscalingConfigOverrides);
 impl AutoscalingConfigOverrides {
     /// Creates an empty `AutoscalingConfigOverrides`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -379,8 +491,9 @@ impl AutoscalingConfigOverrides {
 /// allocated to the instance, and the autoscaler will only scale within that range. Users can either
 /// use nodes or processing units to specify the limits, but should use the same unit to set both the
 /// min_limit and max_limit.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AutoscalingLimits {
     /// Maximum number of nodes allocated to the instance. If set, this number should be greater than or
@@ -400,6 +513,23 @@ pub struct AutoscalingLimits {
     #[serde(rename = "minProcessingUnits", skip_serializing_if = "Option::is_none")]
     pub min_processing_units: Option<i32>,
 }
+impl wire::Object for AutoscalingLimits {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "maxNodes" => self.max_nodes = wire::optional(m)?,
+            "maxProcessingUnits" => self.max_processing_units = wire::optional(m)?,
+            "minNodes" => self.min_nodes = wire::optional(m)?,
+            "minProcessingUnits" => self.min_processing_units = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AutoscalingLimits);
 impl AutoscalingLimits {
     /// Creates an empty `AutoscalingLimits`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -427,8 +557,9 @@ impl AutoscalingLimits {
     }
 }
 /// The autoscaling targets for an instance.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AutoscalingTargets {
     /// Optional. The target high priority cpu utilization percentage that the autoscaler should be trying
@@ -460,6 +591,28 @@ pub struct AutoscalingTargets {
     )]
     pub total_cpu_utilization_percent: Option<i32>,
 }
+impl wire::Object for AutoscalingTargets {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "highPriorityCpuUtilizationPercent" => {
+                self.high_priority_cpu_utilization_percent = wire::optional(m)?;
+            }
+            "storageUtilizationPercent" => {
+                self.storage_utilization_percent = wire::optional(m)?;
+            }
+            "totalCpuUtilizationPercent" => {
+                self.total_cpu_utilization_percent = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AutoscalingTargets);
 impl AutoscalingTargets {
     /// Creates an empty `AutoscalingTargets`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -486,8 +639,9 @@ impl AutoscalingTargets {
     }
 }
 /// A backup of a Cloud Spanner database.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Backup {
     /// Output only. List of backup schedule URIs that are associated with creating this backup. This is
@@ -502,9 +656,8 @@ pub struct Backup {
     /// `version_time`, the `version_time` of the backup will be equivalent to the `create_time`.
     #[serde(
         rename = "createTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -536,9 +689,8 @@ pub struct Backup {
     /// space used by all backups of a database can be computed by summing up this field.
     #[serde(
         rename = "exclusiveSizeBytes",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::int64_string"
+        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub exclusive_size_bytes: Option<i64>,
@@ -548,9 +700,8 @@ pub struct Backup {
     /// deleted by Cloud Spanner to free the resources used by the backup.
     #[serde(
         rename = "expireTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -564,9 +715,8 @@ pub struct Backup {
     /// expired.
     #[serde(
         rename = "freeableSizeBytes",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::int64_string"
+        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub freeable_size_bytes: Option<i64>,
@@ -589,9 +739,8 @@ pub struct Backup {
     /// `Backup.max_expire_time`.
     #[serde(
         rename = "maxExpireTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -620,9 +769,8 @@ pub struct Backup {
     /// system.
     #[serde(
         rename = "oldestVersionTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -647,9 +795,8 @@ pub struct Backup {
     /// sum of the `exclusive_size_bytes` of itself and all older backups in the chain.
     #[serde(
         rename = "sizeBytes",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::int64_string"
+        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub size_bytes: Option<i64>,
@@ -661,9 +808,8 @@ pub struct Backup {
     /// `create_time` of the backup.
     #[serde(
         rename = "versionTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -671,6 +817,51 @@ pub struct Backup {
     )]
     pub version_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for Backup {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "backupSchedules" => self.backup_schedules = wire::optional(m)?,
+            "createTime" => self.create_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "database" => self.database = wire::optional(m)?,
+            "databaseDialect" => self.database_dialect = wire::optional(m)?,
+            "encryptionInfo" => self.encryption_info = wire::optional(m)?,
+            "encryptionInformation" => self.encryption_information = wire::optional(m)?,
+            "exclusiveSizeBytes" => {
+                self.exclusive_size_bytes = wire::encoded(wire::Int64String, m)?;
+            }
+            "expireTime" => self.expire_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "freeableSizeBytes" => {
+                self.freeable_size_bytes = wire::encoded(wire::Int64String, m)?;
+            }
+            "incrementalBackupChainId" => {
+                self.incremental_backup_chain_id = wire::optional(m)?;
+            }
+            "instancePartitions" => self.instance_partitions = wire::optional(m)?,
+            "maxExpireTime" => {
+                self.max_expire_time = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            "minimumRestorableEdition" => {
+                self.minimum_restorable_edition = wire::optional(m)?;
+            }
+            "name" => self.name = wire::optional(m)?,
+            "oldestVersionTime" => {
+                self.oldest_version_time = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            "referencingBackups" => self.referencing_backups = wire::optional(m)?,
+            "referencingDatabases" => self.referencing_databases = wire::optional(m)?,
+            "sizeBytes" => self.size_bytes = wire::encoded(wire::Int64String, m)?,
+            "state" => self.state = wire::optional(m)?,
+            "versionTime" => self.version_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Backup);
 impl Backup {
     /// Creates an empty `Backup`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -879,8 +1070,9 @@ impl schemars::JsonSchema for BackupDatabaseDialect {
     }
 }
 /// Information about a backup.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BackupInfo {
     /// Name of the backup.
@@ -889,9 +1081,8 @@ pub struct BackupInfo {
     /// The time the CreateBackup request was received.
     #[serde(
         rename = "createTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -906,9 +1097,8 @@ pub struct BackupInfo {
     /// the backup is equivalent to the `create_time`.
     #[serde(
         rename = "versionTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -916,6 +1106,23 @@ pub struct BackupInfo {
     )]
     pub version_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for BackupInfo {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "backup" => self.backup = wire::optional(m)?,
+            "createTime" => self.create_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "sourceDatabase" => self.source_database = wire::optional(m)?,
+            "versionTime" => self.version_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(BackupInfo);
 impl BackupInfo {
     /// Creates an empty `BackupInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -949,8 +1156,9 @@ impl BackupInfo {
     }
 }
 /// Instance partition information for the backup.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BackupInstancePartition {
     /// A unique identifier for the instance partition. Values are of the form
@@ -958,6 +1166,20 @@ pub struct BackupInstancePartition {
     #[serde(rename = "instancePartition", skip_serializing_if = "Option::is_none")]
     pub instance_partition: Option<String>,
 }
+impl wire::Object for BackupInstancePartition {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "instancePartition" => self.instance_partition = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(BackupInstancePartition);
 impl BackupInstancePartition {
     /// Creates an empty `BackupInstancePartition`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1050,8 +1272,9 @@ impl schemars::JsonSchema for BackupMinimumRestorableEdition {
     }
 }
 /// BackupSchedule expresses the automated backup creation specification for a Spanner database.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BackupSchedule {
     /// Optional. The encryption configuration that is used to encrypt the backup. If this field is not
@@ -1081,9 +1304,8 @@ pub struct BackupSchedule {
     /// updated, this field contains the timestamp when the schedule was first created.
     #[serde(
         rename = "updateTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -1091,6 +1313,26 @@ pub struct BackupSchedule {
     )]
     pub update_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for BackupSchedule {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "encryptionConfig" => self.encryption_config = wire::optional(m)?,
+            "fullBackupSpec" => self.full_backup_spec = wire::optional(m)?,
+            "incrementalBackupSpec" => self.incremental_backup_spec = wire::optional(m)?,
+            "name" => self.name = wire::optional(m)?,
+            "retentionDuration" => self.retention_duration = wire::optional(m)?,
+            "spec" => self.spec = wire::optional(m)?,
+            "updateTime" => self.update_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(BackupSchedule);
 impl BackupSchedule {
     /// Creates an empty `BackupSchedule`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1142,14 +1384,29 @@ impl BackupSchedule {
     }
 }
 /// Defines specifications of the backup schedule.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BackupScheduleSpec {
     /// Cron style schedule specification.
     #[serde(rename = "cronSpec", skip_serializing_if = "Option::is_none")]
     pub cron_spec: Option<CrontabSpec>,
 }
+impl wire::Object for BackupScheduleSpec {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cronSpec" => self.cron_spec = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(BackupScheduleSpec);
 impl BackupScheduleSpec {
     /// Creates an empty `BackupScheduleSpec`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1268,13 +1525,28 @@ impl BatchCreateSessionsRequest {
     }
 }
 /// The response for BatchCreateSessions.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BatchCreateSessionsResponse {
     /// The freshly created sessions.
     pub session: Option<Vec<Session>>,
 }
+impl wire::Object for BatchCreateSessionsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "session" => self.session = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(BatchCreateSessionsResponse);
 impl BatchCreateSessionsResponse {
     /// Creates an empty `BatchCreateSessionsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1331,19 +1603,16 @@ impl BatchWriteRequest {
     }
 }
 /// The result of applying a batch of mutations.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BatchWriteResponse {
     /// The commit timestamp of the transaction that applied this batch. Present if status is OK and the
     /// mutation groups were applied, absent otherwise. For mutation groups with conditions, a status=OK and
     /// missing commit_timestamp means that the mutation groups were not applied due to the condition not
     /// being satisfied after evaluation.
-    #[serde(
-        rename = "commitTimestamp",
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "commitTimestamp"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -1355,6 +1624,24 @@ pub struct BatchWriteResponse {
     /// An `OK` status indicates success. Any other status indicates a failure.
     pub status: Option<Status>,
 }
+impl wire::Object for BatchWriteResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "commitTimestamp" => {
+                self.commit_timestamp = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            "indexes" => self.indexes = wire::optional(m)?,
+            "status" => self.status = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(BatchWriteResponse);
 impl BatchWriteResponse {
     /// Creates an empty `BatchWriteResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1420,8 +1707,9 @@ impl BeginTransactionRequest {
     }
 }
 /// Associates `members`, or principals, with a `role`.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Binding {
     /// The condition that is associated with this binding. If the condition evaluates to `true`, then this
@@ -1486,6 +1774,22 @@ pub struct Binding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
 }
+impl wire::Object for Binding {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "condition" => self.condition = wire::optional(m)?,
+            "members" => self.members = wire::optional(m)?,
+            "role" => self.role = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Binding);
 impl Binding {
     /// Creates an empty `Binding`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1508,16 +1812,16 @@ impl Binding {
     }
 }
 /// Metadata type for the long-running operation returned by ChangeQuorum.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ChangeQuorumMetadata {
     /// If set, the time at which this operation failed or was completed successfully.
     #[serde(
         rename = "endTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -1530,9 +1834,8 @@ pub struct ChangeQuorumMetadata {
     /// Time the request was received.
     #[serde(
         rename = "startTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -1540,6 +1843,22 @@ pub struct ChangeQuorumMetadata {
     )]
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for ChangeQuorumMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endTime" => self.end_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "request" => self.request = wire::optional(m)?,
+            "startTime" => self.start_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ChangeQuorumMetadata);
 impl ChangeQuorumMetadata {
     /// Creates an empty `ChangeQuorumMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1568,8 +1887,9 @@ impl ChangeQuorumMetadata {
     }
 }
 /// The request for ChangeQuorum.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ChangeQuorumRequest {
     /// Optional. The etag is the hash of the `QuorumInfo`. The `ChangeQuorum` operation is only performed
@@ -1586,6 +1906,22 @@ pub struct ChangeQuorumRequest {
     #[serde(rename = "quorumType", skip_serializing_if = "Option::is_none")]
     pub quorum_type: Option<QuorumType>,
 }
+impl wire::Object for ChangeQuorumRequest {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "etag" => self.etag = wire::optional(m)?,
+            "name" => self.name = wire::optional(m)?,
+            "quorumType" => self.quorum_type = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ChangeQuorumRequest);
 impl ChangeQuorumRequest {
     /// Creates an empty `ChangeQuorumRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1614,8 +1950,9 @@ impl ChangeQuorumRequest {
 /// Function (TVF) along with each Change Streams. The function provides access to the change stream's
 /// records. The function is named READ_ (where is the name of the change stream), and it returns a
 /// table with only one column called ChangeRecord.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ChangeStreamRecord {
     /// Data change record describing a data change for a change stream partition.
@@ -1634,6 +1971,24 @@ pub struct ChangeStreamRecord {
     #[serde(rename = "partitionStartRecord", skip_serializing_if = "Option::is_none")]
     pub partition_start_record: Option<PartitionStartRecord>,
 }
+impl wire::Object for ChangeStreamRecord {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataChangeRecord" => self.data_change_record = wire::optional(m)?,
+            "heartbeatRecord" => self.heartbeat_record = wire::optional(m)?,
+            "partitionEndRecord" => self.partition_end_record = wire::optional(m)?,
+            "partitionEventRecord" => self.partition_event_record = wire::optional(m)?,
+            "partitionStartRecord" => self.partition_start_record = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ChangeStreamRecord);
 impl ChangeStreamRecord {
     /// Creates an empty `ChangeStreamRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1675,12 +2030,13 @@ impl ChangeStreamRecord {
     }
 }
 /// Metadata associated with a parent-child relationship appearing in a PlanNode.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ChildLink {
     /// The node to which the link points.
-    #[serde(rename = "childIndex")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "childIndex"))]
     pub child_index: Option<i32>,
     /// The type of the link. For example, in Hash Joins this could be used to distinguish between the build
     /// child and the probe child, or in the case of the child being an output variable, to represent the
@@ -1693,6 +2049,22 @@ pub struct ChildLink {
     /// set to the variable names assigned to the columns.
     pub variable: Option<String>,
 }
+impl wire::Object for ChildLink {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "childIndex" => self.child_index = wire::optional(m)?,
+            "type" => self.r#type = wire::optional(m)?,
+            "variable" => self.variable = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ChildLink);
 impl ChildLink {
     /// Creates an empty `ChildLink`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1744,8 +2116,9 @@ impl ClientContext {
     }
 }
 /// Metadata for a column.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ColumnMetadata {
     /// Indicates whether the column is a primary key column.
@@ -1758,9 +2131,8 @@ pub struct ColumnMetadata {
     /// value of 1.
     #[serde(
         rename = "ordinalPosition",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::int64_string"
+        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub ordinal_position: Option<i64>,
@@ -1768,6 +2140,25 @@ pub struct ColumnMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<Type>,
 }
+impl wire::Object for ColumnMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "isPrimaryKey" => self.is_primary_key = wire::optional(m)?,
+            "name" => self.name = wire::optional(m)?,
+            "ordinalPosition" => {
+                self.ordinal_position = wire::encoded(wire::Int64String, m)?;
+            }
+            "type" => self.r#type = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ColumnMetadata);
 impl ColumnMetadata {
     /// Creates an empty `ColumnMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1882,49 +2273,65 @@ impl CommitRequest {
     }
 }
 /// The response for Commit.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CommitResponse {
     /// The statistics about this `Commit`. Not returned by default. For more information, see
     /// CommitRequest.return_commit_stats.
-    #[serde(rename = "commitStats")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "commitStats"))]
     pub commit_stats: Option<CommitStats>,
     /// The Cloud Spanner timestamp at which the transaction committed.
-    #[serde(
-        rename = "commitTimestamp",
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "commitTimestamp"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub commit_timestamp: Option<nimbus_google::codegen::DateTime>,
     /// The isolation level used for the read-write transaction.
-    #[serde(rename = "isolationLevel")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "isolationLevel"))]
     pub isolation_level: Option<CommitResponseIsolationLevel>,
     /// If specified, transaction has not committed yet. You must retry the commit with the new precommit
     /// token.
-    #[serde(rename = "precommitToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "precommitToken"))]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// The read lock mode used for the read-write transaction.
-    #[serde(rename = "readLockMode")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "readLockMode"))]
     pub read_lock_mode: Option<CommitResponseReadLockMode>,
     /// If `TransactionOptions.isolation_level` is set to `IsolationLevel.REPEATABLE_READ`, then the
     /// snapshot timestamp is the timestamp at which all reads in the transaction ran. This timestamp is
     /// never returned.
-    #[serde(
-        rename = "snapshotTimestamp",
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "snapshotTimestamp"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub snapshot_timestamp: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for CommitResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "commitStats" => self.commit_stats = wire::optional(m)?,
+            "commitTimestamp" => {
+                self.commit_timestamp = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            "isolationLevel" => self.isolation_level = wire::optional(m)?,
+            "precommitToken" => self.precommit_token = wire::optional(m)?,
+            "readLockMode" => self.read_lock_mode = wire::optional(m)?,
+            "snapshotTimestamp" => {
+                self.snapshot_timestamp = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CommitResponse);
 impl CommitResponse {
     /// Creates an empty `CommitResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2135,8 +2542,9 @@ impl schemars::JsonSchema for CommitResponseReadLockMode {
     }
 }
 /// Additional statistics about a commit.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CommitStats {
     /// The total number of mutations for the transaction. Knowing the `mutation_count` value can help you
@@ -2145,14 +2553,24 @@ pub struct CommitStats {
     /// [limit](https://cloud.google.com/spanner/quotas#limits_for_creating_reading_updating_and_deleting_data).
     /// If the number of mutations exceeds the limit, the server returns
     /// [INVALID_ARGUMENT](https://cloud.google.com/spanner/docs/reference/rest/v1/Code#ENUM_VALUES.INVALID_ARGUMENT).
-    #[serde(
-        rename = "mutationCount",
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::int64_string::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "mutationCount"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub mutation_count: Option<i64>,
 }
+impl wire::Object for CommitStats {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "mutationCount" => self.mutation_count = wire::encoded(wire::Int64String, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CommitStats);
 impl CommitStats {
     /// Creates an empty `CommitStats`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2166,8 +2584,9 @@ impl CommitStats {
 }
 /// Metadata type for the long-running operation returned by `CALL compact_all()`, which can be executed
 /// using ExecuteSql or ExecuteStreamingSql APIs.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CompactDatabaseMetadata {
     /// Output only. The time at which cancellation of this operation was received.
@@ -2179,9 +2598,8 @@ pub struct CompactDatabaseMetadata {
     /// corresponding to `Code.CANCELLED`.
     #[serde(
         rename = "cancelTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -2195,6 +2613,22 @@ pub struct CompactDatabaseMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<OperationProgress>,
 }
+impl wire::Object for CompactDatabaseMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cancelTime" => self.cancel_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "database" => self.database = wire::optional(m)?,
+            "progress" => self.progress = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CompactDatabaseMetadata);
 impl CompactDatabaseMetadata {
     /// Creates an empty `CompactDatabaseMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2220,8 +2654,9 @@ impl CompactDatabaseMetadata {
     }
 }
 /// A message representing context for a KeyRangeInfo, including a label, value, unit, and severity.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ContextValue {
     /// The label for the context value. e.g. "latency".
@@ -2231,13 +2666,26 @@ pub struct ContextValue {
     /// The unit of the context value.
     pub unit: Option<String>,
     /// The value for the context.
-    #[serde(
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::special_float::deserialize"
-    )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub value: Option<f32>,
 }
+impl wire::Object for ContextValue {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "label" => self.label = wire::optional(m)?,
+            "severity" => self.severity = wire::optional(m)?,
+            "unit" => self.unit = wire::optional(m)?,
+            "value" => self.value = wire::encoded(wire::SpecialFloat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ContextValue);
 impl ContextValue {
     /// Creates an empty `ContextValue`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2480,8 +2928,9 @@ impl schemars::JsonSchema for CopyBackupEncryptionConfigEncryptionType {
     }
 }
 /// Metadata type for the operation returned by CopyBackup.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CopyBackupMetadata {
     /// The time at which cancellation of CopyBackup operation was received. Operations.CancelOperation
@@ -2493,9 +2942,8 @@ pub struct CopyBackupMetadata {
     /// `Code.CANCELLED`.
     #[serde(
         rename = "cancelTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -2514,6 +2962,23 @@ pub struct CopyBackupMetadata {
     #[serde(rename = "sourceBackup", skip_serializing_if = "Option::is_none")]
     pub source_backup: Option<String>,
 }
+impl wire::Object for CopyBackupMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cancelTime" => self.cancel_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "name" => self.name = wire::optional(m)?,
+            "progress" => self.progress = wire::optional(m)?,
+            "sourceBackup" => self.source_backup = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CopyBackupMetadata);
 impl CopyBackupMetadata {
     /// Creates an empty `CopyBackupMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2611,8 +3076,9 @@ impl CopyBackupRequest {
     }
 }
 /// Encryption configuration for the backup to create.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateBackupEncryptionConfig {
     /// Required. The encryption type of the backup.
@@ -2640,6 +3106,22 @@ pub struct CreateBackupEncryptionConfig {
     #[serde(rename = "kmsKeyNames", skip_serializing_if = "Option::is_none")]
     pub kms_key_names: Option<Vec<String>>,
 }
+impl wire::Object for CreateBackupEncryptionConfig {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "encryptionType" => self.encryption_type = wire::optional(m)?,
+            "kmsKeyName" => self.kms_key_name = wire::optional(m)?,
+            "kmsKeyNames" => self.kms_key_names = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateBackupEncryptionConfig);
 impl CreateBackupEncryptionConfig {
     /// Creates an empty `CreateBackupEncryptionConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2746,8 +3228,9 @@ impl schemars::JsonSchema for CreateBackupEncryptionConfigEncryptionType {
     }
 }
 /// Metadata type for the operation returned by CreateBackup.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateBackupMetadata {
     /// The time at which cancellation of this operation was received. Operations.CancelOperation starts
@@ -2758,9 +3241,8 @@ pub struct CreateBackupMetadata {
     /// Operation.error value with a google.rpc.Status.code of 1, corresponding to `Code.CANCELLED`.
     #[serde(
         rename = "cancelTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -2777,6 +3259,23 @@ pub struct CreateBackupMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<OperationProgress>,
 }
+impl wire::Object for CreateBackupMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cancelTime" => self.cancel_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "database" => self.database = wire::optional(m)?,
+            "name" => self.name = wire::optional(m)?,
+            "progress" => self.progress = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateBackupMetadata);
 impl CreateBackupMetadata {
     /// Creates an empty `CreateBackupMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2807,14 +3306,29 @@ impl CreateBackupMetadata {
     }
 }
 /// Metadata type for the operation returned by CreateDatabase.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateDatabaseMetadata {
     /// The database being created.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
 }
+impl wire::Object for CreateDatabaseMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "database" => self.database = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateDatabaseMetadata);
 impl CreateDatabaseMetadata {
     /// Creates an empty `CreateDatabaseMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2967,16 +3481,16 @@ impl schemars::JsonSchema for CreateDatabaseRequestDatabaseDialect {
     }
 }
 /// Metadata type for the operation returned by CreateInstanceConfig.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateInstanceConfigMetadata {
     /// The time at which this operation was cancelled.
     #[serde(
         rename = "cancelTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -2990,6 +3504,22 @@ pub struct CreateInstanceConfigMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<InstanceOperationProgress>,
 }
+impl wire::Object for CreateInstanceConfigMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cancelTime" => self.cancel_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "instanceConfig" => self.instance_config = wire::optional(m)?,
+            "progress" => self.progress = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateInstanceConfigMetadata);
 impl CreateInstanceConfigMetadata {
     /// Creates an empty `CreateInstanceConfigMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3055,17 +3585,17 @@ impl CreateInstanceConfigRequest {
     }
 }
 /// Metadata type for the operation returned by CreateInstance.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateInstanceMetadata {
     /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
     /// itself (which is guaranteed to succeed) and cannot be cancelled again.
     #[serde(
         rename = "cancelTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -3075,9 +3605,8 @@ pub struct CreateInstanceMetadata {
     /// The time at which this operation failed or was completed successfully.
     #[serde(
         rename = "endTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -3098,9 +3627,8 @@ pub struct CreateInstanceMetadata {
     /// The time at which the CreateInstance request was received.
     #[serde(
         rename = "startTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -3108,6 +3636,26 @@ pub struct CreateInstanceMetadata {
     )]
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for CreateInstanceMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cancelTime" => self.cancel_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "endTime" => self.end_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "expectedFulfillmentPeriod" => {
+                self.expected_fulfillment_period = wire::optional(m)?;
+            }
+            "instance" => self.instance = wire::optional(m)?,
+            "startTime" => self.start_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateInstanceMetadata);
 impl CreateInstanceMetadata {
     /// Creates an empty `CreateInstanceMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3226,17 +3774,17 @@ impl schemars::JsonSchema for CreateInstanceMetadataExpectedFulfillmentPeriod {
     }
 }
 /// Metadata type for the operation returned by CreateInstancePartition.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateInstancePartitionMetadata {
     /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
     /// itself (which is guaranteed to succeed) and cannot be cancelled again.
     #[serde(
         rename = "cancelTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -3246,9 +3794,8 @@ pub struct CreateInstancePartitionMetadata {
     /// The time at which this operation failed or was completed successfully.
     #[serde(
         rename = "endTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -3261,9 +3808,8 @@ pub struct CreateInstancePartitionMetadata {
     /// The time at which the CreateInstancePartition request was received.
     #[serde(
         rename = "startTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -3271,6 +3817,23 @@ pub struct CreateInstancePartitionMetadata {
     )]
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for CreateInstancePartitionMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cancelTime" => self.cancel_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "endTime" => self.end_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "instancePartition" => self.instance_partition = wire::optional(m)?,
+            "startTime" => self.start_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateInstancePartitionMetadata);
 impl CreateInstancePartitionMetadata {
     /// Creates an empty `CreateInstancePartitionMetadata`; optional members are set with the `set_*`
     /// methods.
@@ -3394,8 +3957,9 @@ impl CreateSessionRequest {
     }
 }
 /// CrontabSpec can be used to specify the version time and frequency at which the backup is created.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CrontabSpec {
     /// Output only. Scheduled backups contain an externally consistent copy of the database at the version
@@ -3421,6 +3985,22 @@ pub struct CrontabSpec {
     #[serde(rename = "timeZone", skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
 }
+impl wire::Object for CrontabSpec {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "creationWindow" => self.creation_window = wire::optional(m)?,
+            "text" => self.text = wire::optional(m)?,
+            "timeZone" => self.time_zone = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CrontabSpec);
 impl CrontabSpec {
     /// Creates an empty `CrontabSpec`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3446,8 +4026,9 @@ impl CrontabSpec {
 /// update, or delete) committed at the same commit timestamp in one change stream partition for the
 /// same transaction. Multiple data change records can be returned for the same transaction across
 /// multiple change stream partitions.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DataChangeRecord {
     /// Provides metadata describing the columns associated with the mods listed below.
@@ -3458,9 +4039,8 @@ pub struct DataChangeRecord {
     /// PartitionEndRecord.end_timestamps can have the same value in the same partition.
     #[serde(
         rename = "commitTimestamp",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -3525,6 +4105,40 @@ pub struct DataChangeRecord {
     #[serde(rename = "valueCaptureType", skip_serializing_if = "Option::is_none")]
     pub value_capture_type: Option<DataChangeRecordValueCaptureType>,
 }
+impl wire::Object for DataChangeRecord {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "columnMetadata" => self.column_metadata = wire::optional(m)?,
+            "commitTimestamp" => {
+                self.commit_timestamp = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            "isLastRecordInTransactionInPartition" => {
+                self.is_last_record_in_transaction_in_partition = wire::optional(m)?;
+            }
+            "isSystemTransaction" => self.is_system_transaction = wire::optional(m)?,
+            "modType" => self.mod_type = wire::optional(m)?,
+            "mods" => self.mods = wire::optional(m)?,
+            "numberOfPartitionsInTransaction" => {
+                self.number_of_partitions_in_transaction = wire::optional(m)?;
+            }
+            "numberOfRecordsInTransaction" => {
+                self.number_of_records_in_transaction = wire::optional(m)?;
+            }
+            "recordSequence" => self.record_sequence = wire::optional(m)?,
+            "serverTransactionId" => self.server_transaction_id = wire::optional(m)?,
+            "table" => self.table = wire::optional(m)?,
+            "transactionTag" => self.transaction_tag = wire::optional(m)?,
+            "valueCaptureType" => self.value_capture_type = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(DataChangeRecord);
 impl DataChangeRecord {
     /// Creates an empty `DataChangeRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3779,16 +4393,16 @@ impl schemars::JsonSchema for DataChangeRecordValueCaptureType {
     }
 }
 /// A Cloud Spanner database.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Database {
     /// Output only. If exists, the time at which the database creation started.
     #[serde(
         rename = "createTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -3809,9 +4423,8 @@ pub struct Database {
     /// queried to the moment when you initiate the recovery.
     #[serde(
         rename = "earliestVersionTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -3861,6 +4474,36 @@ pub struct Database {
     #[serde(rename = "versionRetentionPeriod", skip_serializing_if = "Option::is_none")]
     pub version_retention_period: Option<String>,
 }
+impl wire::Object for Database {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "createTime" => self.create_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "databaseDialect" => self.database_dialect = wire::optional(m)?,
+            "defaultLeader" => self.default_leader = wire::optional(m)?,
+            "earliestVersionTime" => {
+                self.earliest_version_time = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            "enableDropProtection" => self.enable_drop_protection = wire::optional(m)?,
+            "encryptionConfig" => self.encryption_config = wire::optional(m)?,
+            "encryptionInfo" => self.encryption_info = wire::optional(m)?,
+            "name" => self.name = wire::optional(m)?,
+            "quorumInfo" => self.quorum_info = wire::optional(m)?,
+            "reconciling" => self.reconciling = wire::optional(m)?,
+            "restoreInfo" => self.restore_info = wire::optional(m)?,
+            "state" => self.state = wire::optional(m)?,
+            "versionRetentionPeriod" => {
+                self.version_retention_period = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Database);
 impl Database {
     /// Creates an empty `Database`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4054,8 +4697,9 @@ impl DatabaseMoveConfig {
     }
 }
 /// A Cloud Spanner database role.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DatabaseRole {
     /// Required. The name of the database role. Values are of the form
@@ -4063,6 +4707,20 @@ pub struct DatabaseRole {
     /// statement.
     pub name: Option<String>,
 }
+impl wire::Object for DatabaseRole {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(DatabaseRole);
 impl DatabaseRole {
     /// Creates an empty `DatabaseRole`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4159,8 +4817,9 @@ impl schemars::JsonSchema for DatabaseState {
 }
 /// Action information extracted from a DDL statement. This proto is used to display the brief info of
 /// the DDL statement for the operation UpdateDatabaseDdl.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DdlStatementActionInfo {
     /// The action for the DDL statement, for example, CREATE, ALTER, DROP, GRANT, etc. This field is a
@@ -4177,6 +4836,22 @@ pub struct DdlStatementActionInfo {
     #[serde(rename = "entityType", skip_serializing_if = "Option::is_none")]
     pub entity_type: Option<String>,
 }
+impl wire::Object for DdlStatementActionInfo {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action" => self.action = wire::optional(m)?,
+            "entityNames" => self.entity_names = wire::optional(m)?,
+            "entityType" => self.entity_type = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(DdlStatementActionInfo);
 impl DdlStatementActionInfo {
     /// Creates an empty `DdlStatementActionInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4230,8 +4905,9 @@ impl Delete {
     }
 }
 /// A message representing a derived metric.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DerivedMetric {
     /// The name of the denominator metric. e.g. "rows".
@@ -4239,6 +4915,21 @@ pub struct DerivedMetric {
     /// The name of the numerator metric. e.g. "latency".
     pub numerator: Option<LocalizedString>,
 }
+impl wire::Object for DerivedMetric {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "denominator" => self.denominator = wire::optional(m)?,
+            "numerator" => self.numerator = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(DerivedMetric);
 impl DerivedMetric {
     /// Creates an empty `DerivedMetric`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4256,8 +4947,9 @@ impl DerivedMetric {
     }
 }
 /// A message representing the key visualizer diagnostic messages.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DiagnosticMessage {
     /// Information about this diagnostic information.
@@ -4269,14 +4961,32 @@ pub struct DiagnosticMessage {
     /// occasionally a metric will generate so many messages that the resulting visual clutter becomes
     /// overwhelming. In this case setting this to true, will show the diagnostic messages for that metric
     /// only if it is the currently selected metric.
-    #[serde(rename = "metricSpecific")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "metricSpecific"))]
     pub metric_specific: Option<bool>,
     /// The severity of the diagnostic message.
     pub severity: Option<DiagnosticMessageSeverity>,
     /// The short message.
-    #[serde(rename = "shortMessage")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "shortMessage"))]
     pub short_message: Option<LocalizedString>,
 }
+impl wire::Object for DiagnosticMessage {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "info" => self.info = wire::optional(m)?,
+            "metric" => self.metric = wire::optional(m)?,
+            "metricSpecific" => self.metric_specific = wire::optional(m)?,
+            "severity" => self.severity = wire::optional(m)?,
+            "shortMessage" => self.short_message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(DiagnosticMessage);
 impl DiagnosticMessage {
     /// Creates an empty `DiagnosticMessage`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4422,10 +5132,22 @@ impl DirectedReadOptions {
     }
 }
 /// Message type for a dual-region quorum. Currently this type has no options.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DualRegionQuorum {}
+impl wire::Object for DualRegionQuorum {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DualRegionQuorum);
 impl DualRegionQuorum {
     /// Creates an empty `DualRegionQuorum`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4435,10 +5157,22 @@ impl DualRegionQuorum {
 /// A generic empty message that you can re-use to avoid defining duplicated empty messages in your
 /// APIs. A typical example is to use it as the request or the response type of an API method. For
 /// instance: service Foo { rpc Bar(google.protobuf.Empty) returns (google.protobuf.Empty); }
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Empty {}
+impl wire::Object for Empty {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(Empty);
 impl Empty {
     /// Creates an empty `Empty`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4446,8 +5180,9 @@ impl Empty {
     }
 }
 /// Encryption configuration for a Cloud Spanner database.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct EncryptionConfig {
     /// The Cloud KMS key to be used for encrypting and decrypting the database. Values are of the form
@@ -4466,6 +5201,21 @@ pub struct EncryptionConfig {
     #[serde(rename = "kmsKeyNames", skip_serializing_if = "Option::is_none")]
     pub kms_key_names: Option<Vec<String>>,
 }
+impl wire::Object for EncryptionConfig {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "kmsKeyName" => self.kms_key_name = wire::optional(m)?,
+            "kmsKeyNames" => self.kms_key_names = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(EncryptionConfig);
 impl EncryptionConfig {
     /// Creates an empty `EncryptionConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4483,8 +5233,9 @@ impl EncryptionConfig {
     }
 }
 /// Encryption information for a Cloud Spanner database or backup.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct EncryptionInfo {
     /// Output only. If present, the status of a recent encrypt/decrypt call on underlying data for this
@@ -4498,6 +5249,22 @@ pub struct EncryptionInfo {
     #[serde(rename = "kmsKeyVersion", skip_serializing_if = "Option::is_none")]
     pub kms_key_version: Option<String>,
 }
+impl wire::Object for EncryptionInfo {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "encryptionStatus" => self.encryption_status = wire::optional(m)?,
+            "encryptionType" => self.encryption_type = wire::optional(m)?,
+            "kmsKeyVersion" => self.kms_key_version = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(EncryptionInfo);
 impl EncryptionInfo {
     /// Creates an empty `EncryptionInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4703,25 +5470,42 @@ impl ExecuteBatchDmlRequest {
 /// Example 2: \* Request: 5 DML statements. The third statement has a syntax error. \* Response: 2
 /// ResultSet messages, and a syntax error (`INVALID_ARGUMENT`) status. The number of ResultSet messages
 /// indicates that the third statement failed, and the fourth and fifth statements were not executed.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ExecuteBatchDmlResponse {
     /// Optional. A precommit token is included if the read-write transaction is on a multiplexed session.
     /// Pass the precommit token with the highest sequence number from this transaction attempt should be
     /// passed to the Commit request for this transaction.
-    #[serde(rename = "precommitToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "precommitToken"))]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// One ResultSet for each statement in the request that ran successfully, in the same order as the
     /// statements in the request. Each ResultSet does not contain any rows. The ResultSetStats in each
     /// ResultSet contain the number of rows modified by the statement. Only the first ResultSet in the
     /// response contains valid ResultSetMetadata.
-    #[serde(rename = "resultSets")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "resultSets"))]
     pub result_sets: Option<Vec<ResultSet>>,
     /// If all DML statements are executed successfully, the status is `OK`. Otherwise, the error status of
     /// the first failed statement.
     pub status: Option<Status>,
 }
+impl wire::Object for ExecuteBatchDmlResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "precommitToken" => self.precommit_token = wire::optional(m)?,
+            "resultSets" => self.result_sets = wire::optional(m)?,
+            "status" => self.status = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ExecuteBatchDmlResponse);
 impl ExecuteBatchDmlResponse {
     /// Creates an empty `ExecuteBatchDmlResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5013,8 +5797,9 @@ impl schemars::JsonSchema for ExecuteSqlRequestQueryMode {
 /// string(document.create_time)" The exact variables and functions that may be referenced within an
 /// expression are determined by the service that evaluates it. See the service documentation for
 /// additional information.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Expr {
     /// Optional. Description of the expression. This is a longer text which describes the expression, e.g.
@@ -5033,6 +5818,23 @@ pub struct Expr {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
+impl wire::Object for Expr {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = wire::optional(m)?,
+            "expression" => self.expression = wire::optional(m)?,
+            "location" => self.location = wire::optional(m)?,
+            "title" => self.title = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Expr);
 impl Expr {
     /// Creates an empty `Expr`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5060,8 +5862,9 @@ impl Expr {
     }
 }
 /// Message representing a single field of a struct.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Field {
     /// The name of the field. For reads, this is the column name. For SQL queries, it is the column alias
@@ -5074,6 +5877,21 @@ pub struct Field {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<Type>,
 }
+impl wire::Object for Field {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = wire::optional(m)?,
+            "type" => self.r#type = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Field);
 impl Field {
     /// Creates an empty `Field`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5092,8 +5910,9 @@ impl Field {
 }
 /// Free instance specific metadata that is kept even after an instance has been upgraded for tracking
 /// purposes.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct FreeInstanceMetadata {
     /// Specifies the expiration behavior of a free instance. The default of ExpireBehavior is
@@ -5105,9 +5924,8 @@ pub struct FreeInstanceMetadata {
     /// instance for deletion. This timestamp is set during the creation of a free instance.
     #[serde(
         rename = "expireTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -5118,9 +5936,8 @@ pub struct FreeInstanceMetadata {
     /// instance.
     #[serde(
         rename = "upgradeTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -5128,6 +5945,22 @@ pub struct FreeInstanceMetadata {
     )]
     pub upgrade_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for FreeInstanceMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "expireBehavior" => self.expire_behavior = wire::optional(m)?,
+            "expireTime" => self.expire_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "upgradeTime" => self.upgrade_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(FreeInstanceMetadata);
 impl FreeInstanceMetadata {
     /// Creates an empty `FreeInstanceMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5236,10 +6069,22 @@ impl schemars::JsonSchema for FreeInstanceMetadataExpireBehavior {
 }
 /// The specification for full backups. A full backup stores the entire contents of the database at a
 /// given version time.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct FullBackupSpec {}
+impl wire::Object for FullBackupSpec {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(FullBackupSpec);
 impl FullBackupSpec {
     /// Creates an empty `FullBackupSpec`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5247,19 +6092,35 @@ impl FullBackupSpec {
     }
 }
 /// The response for GetDatabaseDdl.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetDatabaseDdlResponse {
     /// Proto descriptors stored in the database. Contains a protobuf-serialized
     /// [google.protobuf.FileDescriptorSet](https://github.com/protocolbuffers/protobuf/blob/main/src/google/protobuf/descriptor.proto).
     /// For more details, see protobuffer [self
     /// description](https://developers.google.com/protocol-buffers/docs/techniques#self-description).
-    #[serde(rename = "protoDescriptors")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "protoDescriptors"))]
     pub proto_descriptors: Option<nimbus_google::codegen::Blob>,
     /// A list of formatted DDL statements defining the schema of the database specified in the request.
     pub statements: Option<Vec<String>>,
 }
+impl wire::Object for GetDatabaseDdlResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "protoDescriptors" => self.proto_descriptors = wire::optional(m)?,
+            "statements" => self.statements = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetDatabaseDdlResponse);
 impl GetDatabaseDdlResponse {
     /// Creates an empty `GetDatabaseDdlResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5444,17 +6305,17 @@ impl schemars::JsonSchema for GlobalXgafv {
 }
 /// A heartbeat record is returned as a progress indicator, when there are no data changes or any other
 /// partition record types in the change stream partition.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HeartbeatRecord {
     /// Indicates the timestamp at which the query has returned all the records in the change stream
     /// partition with timestamp &lt;= heartbeat timestamp. The heartbeat timestamp will not be the same as
     /// the timestamps of other record types in the same partition.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -5462,6 +6323,20 @@ pub struct HeartbeatRecord {
     )]
     pub timestamp: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for HeartbeatRecord {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timestamp" => self.timestamp = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(HeartbeatRecord);
 impl HeartbeatRecord {
     /// Creates an empty `HeartbeatRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5513,10 +6388,22 @@ impl IncludeReplicas {
 /// between a previous backup and the database contents at a given version time. An incremental backup
 /// chain consists of a full backup and zero or more successive incremental backups. The first backup
 /// created for an incremental backup chain is always a full backup.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct IncrementalBackupSpec {}
+impl wire::Object for IncrementalBackupSpec {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(IncrementalBackupSpec);
 impl IncrementalBackupSpec {
     /// Creates an empty `IncrementalBackupSpec`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5524,22 +6411,36 @@ impl IncrementalBackupSpec {
     }
 }
 /// Recommendation to add new indexes to run queries more efficiently.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct IndexAdvice {
     /// Optional. DDL statements to add new indexes that will improve the query.
     pub ddl: Option<Vec<String>>,
     /// Optional. Estimated latency improvement factor. For example if the query currently takes 500 ms to
     /// run and the estimated latency with new indexes is 100 ms this field will be 5.
-    #[serde(
-        rename = "improvementFactor",
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "improvementFactor"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub improvement_factor: Option<f64>,
 }
+impl wire::Object for IndexAdvice {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ddl" => self.ddl = wire::optional(m)?,
+            "improvementFactor" => {
+                self.improvement_factor = wire::encoded(wire::SpecialFloat, m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(IndexAdvice);
 impl IndexAdvice {
     /// Creates an empty `IndexAdvice`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5557,16 +6458,31 @@ impl IndexAdvice {
     }
 }
 /// A message representing a (sparse) collection of hot keys for specific key buckets.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct IndexedHotKey {
     /// A (sparse) mapping from key bucket index to the index of the specific hot row key for that key
     /// bucket. The index of the hot row key can be translated to the actual row key via the
     /// ScanData.VisualizationData.indexed_keys repeated field.
-    #[serde(rename = "sparseHotKeys")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sparseHotKeys"))]
     pub sparse_hot_keys: Option<std::collections::HashMap<String, i32>>,
 }
+impl wire::Object for IndexedHotKey {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sparseHotKeys" => self.sparse_hot_keys = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(IndexedHotKey);
 impl IndexedHotKey {
     /// Creates an empty `IndexedHotKey`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5582,14 +6498,29 @@ impl IndexedHotKey {
     }
 }
 /// A message representing a (sparse) collection of KeyRangeInfos for specific key buckets.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct IndexedKeyRangeInfos {
     /// A (sparse) mapping from key bucket index to the KeyRangeInfos for that key bucket.
-    #[serde(rename = "keyRangeInfos")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "keyRangeInfos"))]
     pub key_range_infos: Option<std::collections::HashMap<String, KeyRangeInfos>>,
 }
+impl wire::Object for IndexedKeyRangeInfos {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "keyRangeInfos" => self.key_range_infos = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(IndexedKeyRangeInfos);
 impl IndexedKeyRangeInfos {
     /// Creates an empty `IndexedKeyRangeInfos`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5605,8 +6536,9 @@ impl IndexedKeyRangeInfos {
     }
 }
 /// An isolated set of Cloud Spanner resources on which databases can be hosted.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Instance {
     /// Optional. The autoscaling configuration. Autoscaling is enabled if this field is set. When
@@ -5621,9 +6553,8 @@ pub struct Instance {
     /// Output only. The time at which the instance was created.
     #[serde(
         rename = "createTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -5715,9 +6646,8 @@ pub struct Instance {
     /// Output only. The time at which the instance was most recently updated.
     #[serde(
         rename = "updateTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -5725,6 +6655,40 @@ pub struct Instance {
     )]
     pub update_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for Instance {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "autoscalingConfig" => self.autoscaling_config = wire::optional(m)?,
+            "config" => self.config = wire::optional(m)?,
+            "createTime" => self.create_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "defaultBackupScheduleType" => {
+                self.default_backup_schedule_type = wire::optional(m)?;
+            }
+            "displayName" => self.display_name = wire::optional(m)?,
+            "edition" => self.edition = wire::optional(m)?,
+            "endpointUris" => self.endpoint_uris = wire::optional(m)?,
+            "freeInstanceMetadata" => self.free_instance_metadata = wire::optional(m)?,
+            "instanceType" => self.instance_type = wire::optional(m)?,
+            "labels" => self.labels = wire::optional(m)?,
+            "name" => self.name = wire::optional(m)?,
+            "nodeCount" => self.node_count = wire::optional(m)?,
+            "processingUnits" => self.processing_units = wire::optional(m)?,
+            "replicaComputeCapacity" => {
+                self.replica_compute_capacity = wire::optional(m)?;
+            }
+            "state" => self.state = wire::optional(m)?,
+            "tags" => self.tags = wire::optional(m)?,
+            "updateTime" => self.update_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Instance);
 impl Instance {
     /// Creates an empty `Instance`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5842,8 +6806,9 @@ impl Instance {
 }
 /// A possible configuration for a Cloud Spanner instance. Configurations define the geographic
 /// placement of nodes and their replication.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InstanceConfig {
     /// Base configuration name, e.g. projects//instanceConfigs/nam3, based on which this configuration is
@@ -5919,13 +6884,46 @@ pub struct InstanceConfig {
     /// Output only. The storage limit in bytes per processing unit.
     #[serde(
         rename = "storageLimitPerProcessingUnit",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::int64_string"
+        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub storage_limit_per_processing_unit: Option<i64>,
 }
+impl wire::Object for InstanceConfig {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "baseConfig" => self.base_config = wire::optional(m)?,
+            "configType" => self.config_type = wire::optional(m)?,
+            "displayName" => self.display_name = wire::optional(m)?,
+            "etag" => self.etag = wire::optional(m)?,
+            "freeInstanceAvailability" => {
+                self.free_instance_availability = wire::optional(m)?;
+            }
+            "labels" => self.labels = wire::optional(m)?,
+            "leaderOptions" => self.leader_options = wire::optional(m)?,
+            "name" => self.name = wire::optional(m)?,
+            "optionalReplicas" => self.optional_replicas = wire::optional(m)?,
+            "quorumType" => self.quorum_type = wire::optional(m)?,
+            "reconciling" => self.reconciling = wire::optional(m)?,
+            "replicas" => self.replicas = wire::optional(m)?,
+            "state" => self.state = wire::optional(m)?,
+            "storageLimitPerProcessingUnit" => {
+                self.storage_limit_per_processing_unit = wire::encoded(
+                    wire::Int64String,
+                    m,
+                )?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(InstanceConfig);
 impl InstanceConfig {
     /// Creates an empty `InstanceConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6621,16 +7619,16 @@ impl schemars::JsonSchema for InstanceInstanceType {
     }
 }
 /// Encapsulates progress related information for a Cloud Spanner long running instance operations.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InstanceOperationProgress {
     /// If set, the time at which this operation failed or was completed successfully.
     #[serde(
         rename = "endTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -6643,9 +7641,8 @@ pub struct InstanceOperationProgress {
     /// Time the request was received.
     #[serde(
         rename = "startTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -6653,6 +7650,22 @@ pub struct InstanceOperationProgress {
     )]
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for InstanceOperationProgress {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endTime" => self.end_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "progressPercent" => self.progress_percent = wire::optional(m)?,
+            "startTime" => self.start_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(InstanceOperationProgress);
 impl InstanceOperationProgress {
     /// Creates an empty `InstanceOperationProgress`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6681,8 +7694,9 @@ impl InstanceOperationProgress {
     }
 }
 /// An isolated set of Cloud Spanner resources that databases can define placements on.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InstancePartition {
     /// Optional. The autoscaling configuration. Autoscaling is enabled if this field is set. When
@@ -6697,9 +7711,8 @@ pub struct InstancePartition {
     /// Output only. The time at which the instance partition was created.
     #[serde(
         rename = "createTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -6756,9 +7769,8 @@ pub struct InstancePartition {
     /// Output only. The time at which the instance partition was most recently updated.
     #[serde(
         rename = "updateTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -6766,6 +7778,31 @@ pub struct InstancePartition {
     )]
     pub update_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for InstancePartition {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "autoscalingConfig" => self.autoscaling_config = wire::optional(m)?,
+            "config" => self.config = wire::optional(m)?,
+            "createTime" => self.create_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "displayName" => self.display_name = wire::optional(m)?,
+            "etag" => self.etag = wire::optional(m)?,
+            "name" => self.name = wire::optional(m)?,
+            "nodeCount" => self.node_count = wire::optional(m)?,
+            "processingUnits" => self.processing_units = wire::optional(m)?,
+            "referencingBackups" => self.referencing_backups = wire::optional(m)?,
+            "referencingDatabases" => self.referencing_databases = wire::optional(m)?,
+            "state" => self.state = wire::optional(m)?,
+            "updateTime" => self.update_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(InstancePartition);
 impl InstancePartition {
     /// Creates an empty `InstancePartition`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6918,14 +7955,29 @@ impl schemars::JsonSchema for InstancePartitionState {
     }
 }
 /// ReplicaSelection identifies replicas with common properties.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InstanceReplicaSelection {
     /// Required. Name of the location of the replicas (for example, "us-central1").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
 }
+impl wire::Object for InstanceReplicaSelection {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "location" => self.location = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(InstanceReplicaSelection);
 impl InstanceReplicaSelection {
     /// Creates an empty `InstanceReplicaSelection`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7122,44 +8174,59 @@ impl KeyRange {
     }
 }
 /// A message representing information for a key range (possibly one key).
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct KeyRangeInfo {
     /// The list of context values for this key range.
-    #[serde(rename = "contextValues")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "contextValues"))]
     pub context_values: Option<Vec<ContextValue>>,
     /// The index of the end key in indexed_keys.
-    #[serde(rename = "endKeyIndex")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endKeyIndex"))]
     pub end_key_index: Option<i32>,
     /// Information about this key range, for all metrics.
     pub info: Option<LocalizedString>,
     /// The number of keys this range covers.
-    #[serde(
-        rename = "keysCount",
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::int64_string::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "keysCount"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub keys_count: Option<i64>,
     /// The name of the metric. e.g. "latency".
     pub metric: Option<LocalizedString>,
     /// The index of the start key in indexed_keys.
-    #[serde(rename = "startKeyIndex")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startKeyIndex"))]
     pub start_key_index: Option<i32>,
     /// The time offset. This is the time since the start of the time interval.
-    #[serde(rename = "timeOffset")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "timeOffset"))]
     pub time_offset: Option<String>,
     /// The unit of the metric. This is an unstructured field and will be mapped as is to the user.
     pub unit: Option<LocalizedString>,
     /// The value of the metric.
-    #[serde(
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::special_float::deserialize"
-    )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub value: Option<f32>,
 }
+impl wire::Object for KeyRangeInfo {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contextValues" => self.context_values = wire::optional(m)?,
+            "endKeyIndex" => self.end_key_index = wire::optional(m)?,
+            "info" => self.info = wire::optional(m)?,
+            "keysCount" => self.keys_count = wire::encoded(wire::Int64String, m)?,
+            "metric" => self.metric = wire::optional(m)?,
+            "startKeyIndex" => self.start_key_index = wire::optional(m)?,
+            "timeOffset" => self.time_offset = wire::optional(m)?,
+            "unit" => self.unit = wire::optional(m)?,
+            "value" => self.value = wire::encoded(wire::SpecialFloat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(KeyRangeInfo);
 impl KeyRangeInfo {
     /// Creates an empty `KeyRangeInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7212,8 +8279,9 @@ impl KeyRangeInfo {
     }
 }
 /// A message representing a list of specific information for multiple key ranges.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct KeyRangeInfos {
     /// The list individual KeyRangeInfos.
@@ -7221,9 +8289,24 @@ pub struct KeyRangeInfos {
     /// The total size of the list of all KeyRangeInfos. This may be larger than the number of repeated
     /// messages above. If that is the case, this number may be used to determine how many are not being
     /// shown.
-    #[serde(rename = "totalSize")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "totalSize"))]
     pub total_size: Option<i32>,
 }
+impl wire::Object for KeyRangeInfos {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "infos" => self.infos = wire::optional(m)?,
+            "totalSize" => self.total_size = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(KeyRangeInfos);
 impl KeyRangeInfos {
     /// Creates an empty `KeyRangeInfos`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7286,13 +8369,14 @@ impl KeySet {
     }
 }
 /// The response for ListBackupOperations.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListBackupOperationsResponse {
     /// `next_page_token` can be sent in a subsequent ListBackupOperations call to fetch more of the
     /// matching metadata.
-    #[serde(rename = "nextPageToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextPageToken"))]
     pub next_page_token: Option<String>,
     /// The list of matching backup long-running operations. Each operation's name will be prefixed by the
     /// backup's name. The operation's metadata field type `metadata.type_url` describes the type of the
@@ -7302,6 +8386,21 @@ pub struct ListBackupOperationsResponse {
     /// started operation.
     pub operations: Option<Vec<Operation>>,
 }
+impl wire::Object for ListBackupOperationsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nextPageToken" => self.next_page_token = wire::optional(m)?,
+            "operations" => self.operations = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListBackupOperationsResponse);
 impl ListBackupOperationsResponse {
     /// Creates an empty `ListBackupOperationsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7319,18 +8418,34 @@ impl ListBackupOperationsResponse {
     }
 }
 /// The response for ListBackupSchedules.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListBackupSchedulesResponse {
     /// The list of backup schedules for a database.
-    #[serde(rename = "backupSchedules")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "backupSchedules"))]
     pub backup_schedules: Option<Vec<BackupSchedule>>,
     /// `next_page_token` can be sent in a subsequent ListBackupSchedules call to fetch more of the
     /// schedules.
-    #[serde(rename = "nextPageToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextPageToken"))]
     pub next_page_token: Option<String>,
 }
+impl wire::Object for ListBackupSchedulesResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "backupSchedules" => self.backup_schedules = wire::optional(m)?,
+            "nextPageToken" => self.next_page_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListBackupSchedulesResponse);
 impl ListBackupSchedulesResponse {
     /// Creates an empty `ListBackupSchedulesResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7351,8 +8466,9 @@ impl ListBackupSchedulesResponse {
     }
 }
 /// The response for ListBackups.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListBackupsResponse {
     /// The list of matching backups. Backups returned are ordered by `create_time` in descending order,
@@ -7360,9 +8476,24 @@ pub struct ListBackupsResponse {
     pub backups: Option<Vec<Backup>>,
     /// `next_page_token` can be sent in a subsequent ListBackups call to fetch more of the matching
     /// backups.
-    #[serde(rename = "nextPageToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextPageToken"))]
     pub next_page_token: Option<String>,
 }
+impl wire::Object for ListBackupsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "backups" => self.backups = wire::optional(m)?,
+            "nextPageToken" => self.next_page_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListBackupsResponse);
 impl ListBackupsResponse {
     /// Creates an empty `ListBackupsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7380,19 +8511,35 @@ impl ListBackupsResponse {
     }
 }
 /// The response for ListDatabaseOperations.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListDatabaseOperationsResponse {
     /// `next_page_token` can be sent in a subsequent ListDatabaseOperations call to fetch more of the
     /// matching metadata.
-    #[serde(rename = "nextPageToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextPageToken"))]
     pub next_page_token: Option<String>,
     /// The list of matching database long-running operations. Each operation's name will be prefixed by the
     /// database's name. The operation's metadata field type `metadata.type_url` describes the type of the
     /// metadata.
     pub operations: Option<Vec<Operation>>,
 }
+impl wire::Object for ListDatabaseOperationsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nextPageToken" => self.next_page_token = wire::optional(m)?,
+            "operations" => self.operations = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListDatabaseOperationsResponse);
 impl ListDatabaseOperationsResponse {
     /// Creates an empty `ListDatabaseOperationsResponse`; optional members are set with the `set_*`
     /// methods.
@@ -7411,18 +8558,34 @@ impl ListDatabaseOperationsResponse {
     }
 }
 /// The response for ListDatabaseRoles.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListDatabaseRolesResponse {
     /// Database roles that matched the request.
-    #[serde(rename = "databaseRoles")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "databaseRoles"))]
     pub database_roles: Option<Vec<DatabaseRole>>,
     /// `next_page_token` can be sent in a subsequent ListDatabaseRoles call to fetch more of the matching
     /// roles.
-    #[serde(rename = "nextPageToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextPageToken"))]
     pub next_page_token: Option<String>,
 }
+impl wire::Object for ListDatabaseRolesResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "databaseRoles" => self.database_roles = wire::optional(m)?,
+            "nextPageToken" => self.next_page_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListDatabaseRolesResponse);
 impl ListDatabaseRolesResponse {
     /// Creates an empty `ListDatabaseRolesResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7440,17 +8603,33 @@ impl ListDatabaseRolesResponse {
     }
 }
 /// The response for ListDatabases.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListDatabasesResponse {
     /// Databases that matched the request.
     pub databases: Option<Vec<Database>>,
     /// `next_page_token` can be sent in a subsequent ListDatabases call to fetch more of the matching
     /// databases.
-    #[serde(rename = "nextPageToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextPageToken"))]
     pub next_page_token: Option<String>,
 }
+impl wire::Object for ListDatabasesResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "databases" => self.databases = wire::optional(m)?,
+            "nextPageToken" => self.next_page_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListDatabasesResponse);
 impl ListDatabasesResponse {
     /// Creates an empty `ListDatabasesResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7468,19 +8647,35 @@ impl ListDatabasesResponse {
     }
 }
 /// The response for ListInstanceConfigOperations.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListInstanceConfigOperationsResponse {
     /// `next_page_token` can be sent in a subsequent ListInstanceConfigOperations call to fetch more of the
     /// matching metadata.
-    #[serde(rename = "nextPageToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextPageToken"))]
     pub next_page_token: Option<String>,
     /// The list of matching instance configuration long-running operations. Each operation's name will be
     /// prefixed by the name of the instance configuration. The operation's metadata field type
     /// `metadata.type_url` describes the type of the metadata.
     pub operations: Option<Vec<Operation>>,
 }
+impl wire::Object for ListInstanceConfigOperationsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nextPageToken" => self.next_page_token = wire::optional(m)?,
+            "operations" => self.operations = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListInstanceConfigOperationsResponse);
 impl ListInstanceConfigOperationsResponse {
     /// Creates an empty `ListInstanceConfigOperationsResponse`; optional members are set with the `set_*`
     /// methods.
@@ -7499,18 +8694,34 @@ impl ListInstanceConfigOperationsResponse {
     }
 }
 /// The response for ListInstanceConfigs.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListInstanceConfigsResponse {
     /// The list of requested instance configurations.
-    #[serde(rename = "instanceConfigs")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instanceConfigs"))]
     pub instance_configs: Option<Vec<InstanceConfig>>,
     /// `next_page_token` can be sent in a subsequent ListInstanceConfigs call to fetch more of the matching
     /// instance configurations.
-    #[serde(rename = "nextPageToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextPageToken"))]
     pub next_page_token: Option<String>,
 }
+impl wire::Object for ListInstanceConfigsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "instanceConfigs" => self.instance_configs = wire::optional(m)?,
+            "nextPageToken" => self.next_page_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListInstanceConfigsResponse);
 impl ListInstanceConfigsResponse {
     /// Creates an empty `ListInstanceConfigsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7531,13 +8742,14 @@ impl ListInstanceConfigsResponse {
     }
 }
 /// The response for ListInstancePartitionOperations.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListInstancePartitionOperationsResponse {
     /// `next_page_token` can be sent in a subsequent ListInstancePartitionOperations call to fetch more of
     /// the matching metadata.
-    #[serde(rename = "nextPageToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextPageToken"))]
     pub next_page_token: Option<String>,
     /// The list of matching instance partition long-running operations. Each operation's name will be
     /// prefixed by the instance partition's name. The operation's metadata field type `metadata.type_url`
@@ -7545,9 +8757,27 @@ pub struct ListInstancePartitionOperationsResponse {
     pub operations: Option<Vec<Operation>>,
     /// The list of unreachable instance partitions. It includes the names of instance partitions whose
     /// operation metadata could not be retrieved within instance_partition_deadline.
-    #[serde(rename = "unreachableInstancePartitions")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "unreachableInstancePartitions"))]
     pub unreachable_instance_partitions: Option<Vec<String>>,
 }
+impl wire::Object for ListInstancePartitionOperationsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nextPageToken" => self.next_page_token = wire::optional(m)?,
+            "operations" => self.operations = wire::optional(m)?,
+            "unreachableInstancePartitions" => {
+                self.unreachable_instance_partitions = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListInstancePartitionOperationsResponse);
 impl ListInstancePartitionOperationsResponse {
     /// Creates an empty `ListInstancePartitionOperationsResponse`; optional members are set with the
     /// `set_*` methods.
@@ -7575,21 +8805,38 @@ impl ListInstancePartitionOperationsResponse {
     }
 }
 /// The response for ListInstancePartitions.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListInstancePartitionsResponse {
     /// The list of requested instancePartitions.
-    #[serde(rename = "instancePartitions")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instancePartitions"))]
     pub instance_partitions: Option<Vec<InstancePartition>>,
     /// `next_page_token` can be sent in a subsequent ListInstancePartitions call to fetch more of the
     /// matching instance partitions.
-    #[serde(rename = "nextPageToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextPageToken"))]
     pub next_page_token: Option<String>,
     /// The list of unreachable instances or instance partitions. It includes the names of instances or
     /// instance partitions whose metadata could not be retrieved within instance_partition_deadline.
     pub unreachable: Option<Vec<String>>,
 }
+impl wire::Object for ListInstancePartitionsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "instancePartitions" => self.instance_partitions = wire::optional(m)?,
+            "nextPageToken" => self.next_page_token = wire::optional(m)?,
+            "unreachable" => self.unreachable = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListInstancePartitionsResponse);
 impl ListInstancePartitionsResponse {
     /// Creates an empty `ListInstancePartitionsResponse`; optional members are set with the `set_*`
     /// methods.
@@ -7616,20 +8863,37 @@ impl ListInstancePartitionsResponse {
     }
 }
 /// The response for ListInstances.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListInstancesResponse {
     /// The list of requested instances.
     pub instances: Option<Vec<Instance>>,
     /// `next_page_token` can be sent in a subsequent ListInstances call to fetch more of the matching
     /// instances.
-    #[serde(rename = "nextPageToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextPageToken"))]
     pub next_page_token: Option<String>,
     /// The list of unreachable instances. It includes the names of instances whose metadata could not be
     /// retrieved within instance_deadline.
     pub unreachable: Option<Vec<String>>,
 }
+impl wire::Object for ListInstancesResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "instances" => self.instances = wire::optional(m)?,
+            "nextPageToken" => self.next_page_token = wire::optional(m)?,
+            "unreachable" => self.unreachable = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListInstancesResponse);
 impl ListInstancesResponse {
     /// Creates an empty `ListInstancesResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7652,12 +8916,13 @@ impl ListInstancesResponse {
     }
 }
 /// The response message for Operations.ListOperations.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListOperationsResponse {
     /// The standard List next-page token.
-    #[serde(rename = "nextPageToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextPageToken"))]
     pub next_page_token: Option<String>,
     /// A list of operations that matches the specified filter in the request.
     pub operations: Option<Vec<Operation>>,
@@ -7666,6 +8931,22 @@ pub struct ListOperationsResponse {
     /// attempting to list all resources across all supported locations.
     pub unreachable: Option<Vec<String>>,
 }
+impl wire::Object for ListOperationsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nextPageToken" => self.next_page_token = wire::optional(m)?,
+            "operations" => self.operations = wire::optional(m)?,
+            "unreachable" => self.unreachable = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListOperationsResponse);
 impl ListOperationsResponse {
     /// Creates an empty `ListOperationsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7688,16 +8969,32 @@ impl ListOperationsResponse {
     }
 }
 /// Response method from the ListScans method.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListScansResponse {
     /// Token to retrieve the next page of results, or empty if there are no more results in the list.
-    #[serde(rename = "nextPageToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextPageToken"))]
     pub next_page_token: Option<String>,
     /// Available scans based on the list query parameters.
     pub scans: Option<Vec<Scan>>,
 }
+impl wire::Object for ListScansResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nextPageToken" => self.next_page_token = wire::optional(m)?,
+            "scans" => self.scans = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListScansResponse);
 impl ListScansResponse {
     /// Creates an empty `ListScansResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7715,17 +9012,33 @@ impl ListScansResponse {
     }
 }
 /// The response for ListSessions.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListSessionsResponse {
     /// `next_page_token` can be sent in a subsequent ListSessions call to fetch more of the matching
     /// sessions.
-    #[serde(rename = "nextPageToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextPageToken"))]
     pub next_page_token: Option<String>,
     /// The list of requested sessions.
     pub sessions: Option<Vec<Session>>,
 }
+impl wire::Object for ListSessionsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nextPageToken" => self.next_page_token = wire::optional(m)?,
+            "sessions" => self.sessions = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListSessionsResponse);
 impl ListSessionsResponse {
     /// Creates an empty `ListSessionsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7744,8 +9057,9 @@ impl ListSessionsResponse {
 }
 /// A message representing a user-facing string whose value may need to be translated before being
 /// displayed.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct LocalizedString {
     /// A map of arguments used when creating the localized message. Keys represent parameter names which
@@ -7757,6 +9071,22 @@ pub struct LocalizedString {
     /// The token identifying the message, e.g. 'METRIC_READ_CPU'. This should be unique within the service.
     pub token: Option<String>,
 }
+impl wire::Object for LocalizedString {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "args" => self.args = wire::optional(m)?,
+            "message" => self.message = wire::optional(m)?,
+            "token" => self.token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(LocalizedString);
 impl LocalizedString {
     /// Creates an empty `LocalizedString`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7783,8 +9113,9 @@ impl LocalizedString {
 }
 /// A message representing the actual monitoring data, values for each key bucket over time, of a
 /// metric.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Metric {
     /// The aggregation function used to aggregate each key bucket
@@ -7794,28 +9125,24 @@ pub struct Metric {
     /// The references to numerator and denominator metrics for a derived metric.
     pub derived: Option<DerivedMetric>,
     /// The displayed label of the metric.
-    #[serde(rename = "displayLabel")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayLabel"))]
     pub display_label: Option<LocalizedString>,
     /// Whether the metric has any non-zero data.
-    #[serde(rename = "hasNonzeroData")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "hasNonzeroData"))]
     pub has_nonzero_data: Option<bool>,
     /// The value that is considered hot for the metric. On a per metric basis hotness signals high
     /// utilization and something that might potentially be a cause for concern by the end user. hot_value
     /// is used to calibrate and scale visual color scales.
-    #[serde(
-        rename = "hotValue",
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "hotValue"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub hot_value: Option<f32>,
     /// The (sparse) mapping from time index to an IndexedHotKey message, representing those time intervals
     /// for which there are hot keys.
-    #[serde(rename = "indexedHotKeys")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "indexedHotKeys"))]
     pub indexed_hot_keys: Option<std::collections::HashMap<String, IndexedHotKey>>,
     /// The (sparse) mapping from time interval index to an IndexedKeyRangeInfos message, representing those
     /// time intervals for which there are informational messages concerning key ranges.
-    #[serde(rename = "indexedKeyRangeInfos")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "indexedKeyRangeInfos"))]
     pub indexed_key_range_infos: Option<
         std::collections::HashMap<String, IndexedKeyRangeInfos>,
     >,
@@ -7828,6 +9155,31 @@ pub struct Metric {
     /// Whether the metric is visible to the end user.
     pub visible: Option<bool>,
 }
+impl wire::Object for Metric {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "aggregation" => self.aggregation = wire::optional(m)?,
+            "category" => self.category = wire::optional(m)?,
+            "derived" => self.derived = wire::optional(m)?,
+            "displayLabel" => self.display_label = wire::optional(m)?,
+            "hasNonzeroData" => self.has_nonzero_data = wire::optional(m)?,
+            "hotValue" => self.hot_value = wire::encoded(wire::SpecialFloat, m)?,
+            "indexedHotKeys" => self.indexed_hot_keys = wire::optional(m)?,
+            "indexedKeyRangeInfos" => self.indexed_key_range_infos = wire::optional(m)?,
+            "info" => self.info = wire::optional(m)?,
+            "matrix" => self.matrix = wire::optional(m)?,
+            "unit" => self.unit = wire::optional(m)?,
+            "visible" => self.visible = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Metric);
 impl Metric {
     /// Creates an empty `Metric`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7970,13 +9322,28 @@ impl schemars::JsonSchema for MetricAggregation {
     }
 }
 /// A message representing a matrix of floats.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct MetricMatrix {
     /// The rows of the matrix.
     pub rows: Option<Vec<MetricMatrixRow>>,
 }
+impl wire::Object for MetricMatrix {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rows" => self.rows = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(MetricMatrix);
 impl MetricMatrix {
     /// Creates an empty `MetricMatrix`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7989,18 +9356,29 @@ impl MetricMatrix {
     }
 }
 /// A message representing a row of a matrix of floats.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct MetricMatrixRow {
     /// The columns of the row.
-    #[serde(
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::special_float::deserialize"
-    )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<f32>>"))]
     pub cols: Option<Vec<f32>>,
 }
+impl wire::Object for MetricMatrixRow {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cols" => self.cols = wire::encoded(wire::SpecialFloat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(MetricMatrixRow);
 impl MetricMatrixRow {
     /// Creates an empty `MetricMatrixRow`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8013,8 +9391,9 @@ impl MetricMatrixRow {
     }
 }
 /// A mod describes all data changes in a watched table row.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Mod {
     /// Returns the value of the primary key of the modified row.
@@ -8028,6 +9407,22 @@ pub struct Mod {
     #[serde(rename = "oldValues", skip_serializing_if = "Option::is_none")]
     pub old_values: Option<Vec<ModValue>>,
 }
+impl wire::Object for Mod {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "keys" => self.keys = wire::optional(m)?,
+            "newValues" => self.new_values = wire::optional(m)?,
+            "oldValues" => self.old_values = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Mod);
 impl Mod {
     /// Creates an empty `Mod`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8050,8 +9445,9 @@ impl Mod {
     }
 }
 /// Returns the value and associated metadata for a particular field of the Mod.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ModValue {
     /// Index within the repeated column_metadata field, to obtain the column metadata for the column that
@@ -8062,6 +9458,21 @@ pub struct ModValue {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<nimbus_google::codegen::Document>,
 }
+impl wire::Object for ModValue {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "columnMetadataIndex" => self.column_metadata_index = wire::optional(m)?,
+            "value" => self.value = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ModValue);
 impl ModValue {
     /// Creates an empty `ModValue`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8087,8 +9498,9 @@ impl ModValue {
 /// record commit timestamp until the queries processing the source change stream partitions have
 /// processed all change stream records with timestamps &lt;= the partition event record commit
 /// timestamp.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct MoveInEvent {
     /// An unique partition identifier describing the source change stream partition that recorded changes
@@ -8096,6 +9508,20 @@ pub struct MoveInEvent {
     #[serde(rename = "sourcePartitionToken", skip_serializing_if = "Option::is_none")]
     pub source_partition_token: Option<String>,
 }
+impl wire::Object for MoveInEvent {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sourcePartitionToken" => self.source_partition_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(MoveInEvent);
 impl MoveInEvent {
     /// Creates an empty `MoveInEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8147,8 +9573,9 @@ impl MoveInstanceRequest {
 /// query processing the MoveOutEvent in the partition identified by partition_token should inform the
 /// queries processing the destination partitions that they can unblock and proceed processing records
 /// past the commit_timestamp.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct MoveOutEvent {
     /// An unique partition identifier describing the destination change stream partition that will record
@@ -8159,6 +9586,22 @@ pub struct MoveOutEvent {
     )]
     pub destination_partition_token: Option<String>,
 }
+impl wire::Object for MoveOutEvent {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "destinationPartitionToken" => {
+                self.destination_partition_token = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(MoveOutEvent);
 impl MoveOutEvent {
     /// Creates an empty `MoveOutEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8173,8 +9616,9 @@ impl MoveOutEvent {
 /// When a read-write transaction is executed on a multiplexed session, this precommit token is sent
 /// back to the client as a part of the Transaction message in the BeginTransaction response and also as
 /// a part of the ResultSet and PartialResultSet responses.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct MultiplexedSessionPrecommitToken {
     /// Opaque precommit token.
@@ -8185,6 +9629,21 @@ pub struct MultiplexedSessionPrecommitToken {
     #[serde(rename = "seqNum", skip_serializing_if = "Option::is_none")]
     pub seq_num: Option<i32>,
 }
+impl wire::Object for MultiplexedSessionPrecommitToken {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "precommitToken" => self.precommit_token = wire::optional(m)?,
+            "seqNum" => self.seq_num = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(MultiplexedSessionPrecommitToken);
 impl MultiplexedSessionPrecommitToken {
     /// Creates an empty `MultiplexedSessionPrecommitToken`; optional members are set with the `set_*`
     /// methods.
@@ -8306,8 +9765,9 @@ impl MutationGroup {
     }
 }
 /// This resource represents a long-running operation that is the result of a network API call.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Operation {
     /// If the value is `false`, it means the operation is still in progress. If `true`, the operation is
@@ -8334,6 +9794,24 @@ pub struct Operation {
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
 }
+impl wire::Object for Operation {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "done" => self.done = wire::optional(m)?,
+            "error" => self.error = wire::optional(m)?,
+            "metadata" => self.metadata = wire::optional(m)?,
+            "name" => self.name = wire::optional(m)?,
+            "response" => self.response = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Operation);
 impl Operation {
     /// Creates an empty `Operation`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8376,16 +9854,16 @@ impl Operation {
     }
 }
 /// Encapsulates progress related information for a Cloud Spanner long running operation.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct OperationProgress {
     /// If set, the time at which this operation failed or was completed successfully.
     #[serde(
         rename = "endTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -8398,9 +9876,8 @@ pub struct OperationProgress {
     /// Time the request was received.
     #[serde(
         rename = "startTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -8408,6 +9885,22 @@ pub struct OperationProgress {
     )]
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for OperationProgress {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endTime" => self.end_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "progressPercent" => self.progress_percent = wire::optional(m)?,
+            "startTime" => self.start_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(OperationProgress);
 impl OperationProgress {
     /// Creates an empty `OperationProgress`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8438,8 +9931,9 @@ impl OperationProgress {
 /// Metadata type for the long-running operation used to track the progress of optimizations performed
 /// on a newly restored database. This long-running operation is automatically created by the system
 /// after the successful completion of a database restore, and cannot be cancelled.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct OptimizeRestoredDatabaseMetadata {
     /// Name of the restored database being optimized.
@@ -8449,6 +9943,21 @@ pub struct OptimizeRestoredDatabaseMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<OperationProgress>,
 }
+impl wire::Object for OptimizeRestoredDatabaseMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = wire::optional(m)?,
+            "progress" => self.progress = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(OptimizeRestoredDatabaseMetadata);
 impl OptimizeRestoredDatabaseMetadata {
     /// Creates an empty `OptimizeRestoredDatabaseMetadata`; optional members are set with the `set_*`
     /// methods.
@@ -8468,13 +9977,14 @@ impl OptimizeRestoredDatabaseMetadata {
 }
 /// Partial results from a streaming read or SQL query. Streaming reads and SQL queries better tolerate
 /// large result sets, large rows, and large values, but are a little trickier to consume.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PartialResultSet {
     /// If true, then the final value in values is chunked, and must be combined with more values from
     /// subsequent `PartialResultSet`s to obtain a complete field value.
-    #[serde(rename = "chunkedValue")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "chunkedValue"))]
     pub chunked_value: Option<bool>,
     /// Optional. Indicates whether this is the last `PartialResultSet` in the stream. The server might
     /// optionally set this field. Clients shouldn't rely on this field being set in all cases.
@@ -8484,12 +9994,12 @@ pub struct PartialResultSet {
     /// Optional. A precommit token is included if the read-write transaction has multiplexed sessions
     /// enabled. Pass the precommit token with the highest sequence number from this transaction attempt to
     /// the Commit request for this transaction.
-    #[serde(rename = "precommitToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "precommitToken"))]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// Streaming calls might be interrupted for a variety of reasons, such as TCP connection loss. If this
     /// occurs, the stream of results can be resumed by re-sending the original request and including
     /// `resume_token`. Note that executing any other transaction in the same session invalidates the token.
-    #[serde(rename = "resumeToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "resumeToken"))]
     pub resume_token: Option<nimbus_google::codegen::Blob>,
     /// Query plan and execution statistics for the statement that produced this streaming result set. These
     /// can be requested by setting ExecuteSqlRequest.query_mode and are sent only once with the last
@@ -8525,6 +10035,26 @@ pub struct PartialResultSet {
     /// results from the `PartialResultSet` with value "orl".
     pub values: Option<Vec<nimbus_google::codegen::Document>>,
 }
+impl wire::Object for PartialResultSet {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "chunkedValue" => self.chunked_value = wire::optional(m)?,
+            "last" => self.last = wire::optional(m)?,
+            "metadata" => self.metadata = wire::optional(m)?,
+            "precommitToken" => self.precommit_token = wire::optional(m)?,
+            "resumeToken" => self.resume_token = wire::optional(m)?,
+            "stats" => self.stats = wire::optional(m)?,
+            "values" => self.values = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PartialResultSet);
 impl PartialResultSet {
     /// Creates an empty `PartialResultSet`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8576,15 +10106,30 @@ impl PartialResultSet {
     }
 }
 /// Information returned for each partition returned in a PartitionResponse.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Partition {
     /// This token can be passed to `Read`, `StreamingRead`, `ExecuteSql`, or `ExecuteStreamingSql` requests
     /// to restrict the results to those identified by this partition token.
-    #[serde(rename = "partitionToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "partitionToken"))]
     pub partition_token: Option<nimbus_google::codegen::Blob>,
 }
+impl wire::Object for Partition {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "partitionToken" => self.partition_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Partition);
 impl Partition {
     /// Creates an empty `Partition`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8601,8 +10146,9 @@ impl Partition {
 }
 /// A partition end record serves as a notification that the client should stop reading the partition.
 /// No further records are expected to be retrieved on it.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PartitionEndRecord {
     /// End timestamp at which the change stream partition is terminated. All changes generated by this
@@ -8612,9 +10158,8 @@ pub struct PartitionEndRecord {
     /// is the last record returned for a partition.
     #[serde(
         rename = "endTimestamp",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -8633,6 +10178,24 @@ pub struct PartitionEndRecord {
     #[serde(rename = "recordSequence", skip_serializing_if = "Option::is_none")]
     pub record_sequence: Option<String>,
 }
+impl wire::Object for PartitionEndRecord {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "endTimestamp" => {
+                self.end_timestamp = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            "partitionToken" => self.partition_token = wire::optional(m)?,
+            "recordSequence" => self.record_sequence = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PartitionEndRecord);
 impl PartitionEndRecord {
     /// Creates an empty `PartitionEndRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8669,8 +10232,9 @@ impl PartitionEndRecord {
 /// this PartitionEventRecord.commit_timestamp, before advancing beyond this PartitionEventRecord. If
 /// the event describes move-outs, the reader can notify the readers of the destination partitions that
 /// they can continue processing.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PartitionEventRecord {
     /// Indicates the commit timestamp at which the key range change occurred.
@@ -8679,9 +10243,8 @@ pub struct PartitionEventRecord {
     /// value in the same partition.
     #[serde(
         rename = "commitTimestamp",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -8722,6 +10285,26 @@ pub struct PartitionEventRecord {
     #[serde(rename = "recordSequence", skip_serializing_if = "Option::is_none")]
     pub record_sequence: Option<String>,
 }
+impl wire::Object for PartitionEventRecord {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "commitTimestamp" => {
+                self.commit_timestamp = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            "moveInEvents" => self.move_in_events = wire::optional(m)?,
+            "moveOutEvents" => self.move_out_events = wire::optional(m)?,
+            "partitionToken" => self.partition_token = wire::optional(m)?,
+            "recordSequence" => self.record_sequence = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PartitionEventRecord);
 impl PartitionEventRecord {
     /// Creates an empty `PartitionEventRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8941,8 +10524,9 @@ impl PartitionReadRequest {
     }
 }
 /// The response for PartitionQuery or PartitionRead
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PartitionResponse {
     /// Partitions created by this request.
@@ -8950,6 +10534,21 @@ pub struct PartitionResponse {
     /// Transaction created by this request.
     pub transaction: Option<Transaction>,
 }
+impl wire::Object for PartitionResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "partitions" => self.partitions = wire::optional(m)?,
+            "transaction" => self.transaction = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PartitionResponse);
 impl PartitionResponse {
     /// Creates an empty `PartitionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8968,8 +10567,9 @@ impl PartitionResponse {
 }
 /// A partition start record serves as a notification that the client should schedule the partitions to
 /// be queried. PartitionStartRecord returns information about one or more partitions.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PartitionStartRecord {
     /// Unique partition identifiers to be used in queries.
@@ -8987,9 +10587,8 @@ pub struct PartitionStartRecord {
     /// PartitionEndRecord.end_timestamps can have the same value in the same partition.
     #[serde(
         rename = "startTimestamp",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -8997,6 +10596,24 @@ pub struct PartitionStartRecord {
     )]
     pub start_timestamp: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for PartitionStartRecord {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "partitionTokens" => self.partition_tokens = wire::optional(m)?,
+            "recordSequence" => self.record_sequence = wire::optional(m)?,
+            "startTimestamp" => {
+                self.start_timestamp = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PartitionStartRecord);
 impl PartitionStartRecord {
     /// Creates an empty `PartitionStartRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9033,20 +10650,21 @@ impl PartitionedDml {
     }
 }
 /// Node information for nodes appearing in a QueryPlan.plan_nodes.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PlanNode {
     /// List of child node `index`es and their relationship to this parent.
-    #[serde(rename = "childLinks")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "childLinks"))]
     pub child_links: Option<Vec<ChildLink>>,
     /// The display name for the node.
-    #[serde(rename = "displayName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// The execution statistics associated with the node, contained in a group of key-value pairs. Only
     /// present if the plan was returned as a result of a profile query. For example, number of executions,
     /// number of rows/time per execution etc.
-    #[serde(rename = "executionStats")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "executionStats"))]
     pub execution_stats: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
@@ -9063,9 +10681,29 @@ pub struct PlanNode {
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
     /// Condensed representation for SCALAR nodes.
-    #[serde(rename = "shortRepresentation")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "shortRepresentation"))]
     pub short_representation: Option<ShortRepresentation>,
 }
+impl wire::Object for PlanNode {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "childLinks" => self.child_links = wire::optional(m)?,
+            "displayName" => self.display_name = wire::optional(m)?,
+            "executionStats" => self.execution_stats = wire::optional(m)?,
+            "index" => self.index = wire::optional(m)?,
+            "kind" => self.kind = wire::optional(m)?,
+            "metadata" => self.metadata = wire::optional(m)?,
+            "shortRepresentation" => self.short_representation = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PlanNode);
 impl PlanNode {
     /// Creates an empty `PlanNode`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9217,8 +10855,9 @@ impl schemars::JsonSchema for PlanNodeKind {
 /// grant access after Sep 2020 expression: request.time < timestamp('2020-10-01T00:00:00.000Z') etag:
 /// BwWWja0YfJA= version: 3 ``` For a description of IAM and its features, see the [IAM
 /// documentation](https://cloud.google.com/iam/docs/).
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Policy {
     /// Associates a list of `members`, or principals, with a `role`. Optionally, may specify a `condition`
@@ -9254,6 +10893,22 @@ pub struct Policy {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
 }
+impl wire::Object for Policy {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "bindings" => self.bindings = wire::optional(m)?,
+            "etag" => self.etag = wire::optional(m)?,
+            "version" => self.version = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Policy);
 impl Policy {
     /// Creates an empty `Policy`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9280,24 +10935,43 @@ impl Policy {
 /// where users use the keys to organize data. Eg ///employee In this case Keysight will possibly use
 /// one node for a company and reuse it for all employees that fall under the company. Doing so improves
 /// legibility in the UI.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PrefixNode {
     /// Whether this corresponds to a data_source name.
-    #[serde(rename = "dataSourceNode")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataSourceNode"))]
     pub data_source_node: Option<bool>,
     /// The depth in the prefix hierarchy.
     pub depth: Option<i32>,
     /// The index of the end key bucket of the range that this node spans.
-    #[serde(rename = "endIndex")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endIndex"))]
     pub end_index: Option<i32>,
     /// The index of the start key bucket of the range that this node spans.
-    #[serde(rename = "startIndex")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startIndex"))]
     pub start_index: Option<i32>,
     /// The string represented by the prefix node.
     pub word: Option<String>,
 }
+impl wire::Object for PrefixNode {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataSourceNode" => self.data_source_node = wire::optional(m)?,
+            "depth" => self.depth = wire::optional(m)?,
+            "endIndex" => self.end_index = wire::optional(m)?,
+            "startIndex" => self.start_index = wire::optional(m)?,
+            "word" => self.word = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PrefixNode);
 impl PrefixNode {
     /// Creates an empty `PrefixNode`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9474,15 +11148,30 @@ impl schemars::JsonSchema for ProjectsInstancesDatabasesGetScansView {
     }
 }
 /// Output of query advisor analysis.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QueryAdvisorResult {
     /// Optional. Index Recommendation for a query. This is an optional field and the recommendation will
     /// only be available when the recommendation guarantees significant improvement in query performance.
-    #[serde(rename = "indexAdvice")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "indexAdvice"))]
     pub index_advice: Option<Vec<IndexAdvice>>,
 }
+impl wire::Object for QueryAdvisorResult {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "indexAdvice" => self.index_advice = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(QueryAdvisorResult);
 impl QueryAdvisorResult {
     /// Creates an empty `QueryAdvisorResult`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9544,19 +11233,35 @@ impl QueryOptions {
     }
 }
 /// Contains an ordered list of nodes appearing in the query plan.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QueryPlan {
     /// The nodes in the query plan. Plan nodes are returned in pre-order starting with the plan root. Each
     /// PlanNode's `id` corresponds to its index in `plan_nodes`.
-    #[serde(rename = "planNodes")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "planNodes"))]
     pub plan_nodes: Option<Vec<PlanNode>>,
     /// Optional. The advise/recommendations for a query. Currently this field will be serving index
     /// recommendations for a query.
-    #[serde(rename = "queryAdvice")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryAdvice"))]
     pub query_advice: Option<QueryAdvisorResult>,
 }
+impl wire::Object for QueryPlan {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "planNodes" => self.plan_nodes = wire::optional(m)?,
+            "queryAdvice" => self.query_advice = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(QueryPlan);
 impl QueryPlan {
     /// Creates an empty `QueryPlan`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9574,8 +11279,9 @@ impl QueryPlan {
     }
 }
 /// Information about the dual-region quorum.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QuorumInfo {
     /// Output only. The etag is used for optimistic concurrency control as a way to help prevent
@@ -9592,9 +11298,8 @@ pub struct QuorumInfo {
     /// Output only. The timestamp when the request was triggered.
     #[serde(
         rename = "startTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -9602,6 +11307,23 @@ pub struct QuorumInfo {
     )]
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for QuorumInfo {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "etag" => self.etag = wire::optional(m)?,
+            "initiator" => self.initiator = wire::optional(m)?,
+            "quorumType" => self.quorum_type = wire::optional(m)?,
+            "startTime" => self.start_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(QuorumInfo);
 impl QuorumInfo {
     /// Creates an empty `QuorumInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9706,8 +11428,9 @@ impl schemars::JsonSchema for QuorumInfoInitiator {
     }
 }
 /// Information about the database quorum type. This only applies to dual-region instance configs.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QuorumType {
     /// Dual-region quorum type.
@@ -9717,6 +11440,21 @@ pub struct QuorumType {
     #[serde(rename = "singleRegion", skip_serializing_if = "Option::is_none")]
     pub single_region: Option<SingleRegionQuorum>,
 }
+impl wire::Object for QuorumType {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dualRegion" => self.dual_region = wire::optional(m)?,
+            "singleRegion" => self.single_region = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(QuorumType);
 impl QuorumType {
     /// Creates an empty `QuorumType`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -10269,8 +12007,9 @@ impl schemars::JsonSchema for ReadWriteReadLockMode {
 }
 /// ReplicaComputeCapacity describes the amount of server resources that are allocated to each replica
 /// identified by the replica selection.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ReplicaComputeCapacity {
     /// The number of nodes allocated to each replica. This may be zero in API responses for instances that
@@ -10286,6 +12025,22 @@ pub struct ReplicaComputeCapacity {
     #[serde(rename = "replicaSelection", skip_serializing_if = "Option::is_none")]
     pub replica_selection: Option<InstanceReplicaSelection>,
 }
+impl wire::Object for ReplicaComputeCapacity {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nodeCount" => self.node_count = wire::optional(m)?,
+            "processingUnits" => self.processing_units = wire::optional(m)?,
+            "replicaSelection" => self.replica_selection = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ReplicaComputeCapacity);
 impl ReplicaComputeCapacity {
     /// Creates an empty `ReplicaComputeCapacity`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -10311,8 +12066,9 @@ impl ReplicaComputeCapacity {
     }
 }
 /// The `ReplicaInfo` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ReplicaInfo {
     /// If true, this location is designated as the default leader location where leader replicas are
@@ -10327,6 +12083,22 @@ pub struct ReplicaInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ReplicaInfoType>,
 }
+impl wire::Object for ReplicaInfo {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "defaultLeaderLocation" => self.default_leader_location = wire::optional(m)?,
+            "location" => self.location = wire::optional(m)?,
+            "type" => self.r#type = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ReplicaInfo);
 impl ReplicaInfo {
     /// Creates an empty `ReplicaInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -10800,8 +12572,9 @@ impl schemars::JsonSchema for RestoreDatabaseEncryptionConfigEncryptionType {
     }
 }
 /// Metadata type for the long-running operation returned by RestoreDatabase.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct RestoreDatabaseMetadata {
     /// Information about the backup used to restore the database.
@@ -10815,9 +12588,8 @@ pub struct RestoreDatabaseMetadata {
     /// Operation.error value with a google.rpc.Status.code of 1, corresponding to `Code.CANCELLED`.
     #[serde(
         rename = "cancelTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -10846,6 +12618,27 @@ pub struct RestoreDatabaseMetadata {
     #[serde(rename = "sourceType", skip_serializing_if = "Option::is_none")]
     pub source_type: Option<RestoreDatabaseMetadataSourceType>,
 }
+impl wire::Object for RestoreDatabaseMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "backupInfo" => self.backup_info = wire::optional(m)?,
+            "cancelTime" => self.cancel_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "name" => self.name = wire::optional(m)?,
+            "optimizeDatabaseOperationName" => {
+                self.optimize_database_operation_name = wire::optional(m)?;
+            }
+            "progress" => self.progress = wire::optional(m)?,
+            "sourceType" => self.source_type = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(RestoreDatabaseMetadata);
 impl RestoreDatabaseMetadata {
     /// Creates an empty `RestoreDatabaseMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11003,8 +12796,9 @@ impl RestoreDatabaseRequest {
     }
 }
 /// Information about the database restore.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct RestoreInfo {
     /// Information about the backup used to restore the database. The backup may no longer exist.
@@ -11014,6 +12808,21 @@ pub struct RestoreInfo {
     #[serde(rename = "sourceType", skip_serializing_if = "Option::is_none")]
     pub source_type: Option<RestoreInfoSourceType>,
 }
+impl wire::Object for RestoreInfo {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "backupInfo" => self.backup_info = wire::optional(m)?,
+            "sourceType" => self.source_type = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(RestoreInfo);
 impl RestoreInfo {
     /// Creates an empty `RestoreInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11097,8 +12906,9 @@ impl schemars::JsonSchema for RestoreInfoSourceType {
     }
 }
 /// Results from Read or ExecuteSql.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResultSet {
     /// Metadata about the result set, such as row type information.
@@ -11106,7 +12916,7 @@ pub struct ResultSet {
     /// Optional. A precommit token is included if the read-write transaction is on a multiplexed session.
     /// Pass the precommit token with the highest sequence number from this transaction attempt to the
     /// Commit request for this transaction.
-    #[serde(rename = "precommitToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "precommitToken"))]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// Each element in `rows` is a row whose format is defined by metadata.row_type. The ith element in
     /// each row matches the ith field in metadata.row_type. Elements are encoded based on type as described
@@ -11119,6 +12929,23 @@ pub struct ResultSet {
     /// ExecuteSqlRequest.query_mode.
     pub stats: Option<ResultSetStats>,
 }
+impl wire::Object for ResultSet {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "metadata" => self.metadata = wire::optional(m)?,
+            "precommitToken" => self.precommit_token = wire::optional(m)?,
+            "rows" => self.rows = wire::optional(m)?,
+            "stats" => self.stats = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ResultSet);
 impl ResultSet {
     /// Creates an empty `ResultSet`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11152,14 +12979,15 @@ impl ResultSet {
     }
 }
 /// Metadata about a ResultSet or PartialResultSet.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResultSetMetadata {
     /// Indicates the field names and types for the rows in the result set. For example, a SQL query like
     /// `"SELECT UserId, UserName FROM Users"` could return a `row_type` value like: "fields": \[ { "name":
     /// "UserId", "type": { "code": "INT64" } }, { "name": "UserName", "type": { "code": "STRING" } }, \]
-    #[serde(rename = "rowType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "rowType"))]
     pub row_type: Option<StructType>,
     /// If the read or SQL query began a transaction as a side-effect, the information about the new
     /// transaction is yielded here.
@@ -11169,9 +12997,25 @@ pub struct ResultSetMetadata {
     /// like `"SELECT * FROM Users where UserId = @userId and UserName = @userName "` could return a
     /// `undeclared_parameters` value like: "fields": \[ { "name": "UserId", "type": { "code": "INT64" } },
     /// { "name": "UserName", "type": { "code": "STRING" } }, \]
-    #[serde(rename = "undeclaredParameters")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "undeclaredParameters"))]
     pub undeclared_parameters: Option<StructType>,
 }
+impl wire::Object for ResultSetMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "rowType" => self.row_type = wire::optional(m)?,
+            "transaction" => self.transaction = wire::optional(m)?,
+            "undeclaredParameters" => self.undeclared_parameters = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ResultSetMetadata);
 impl ResultSetMetadata {
     /// Creates an empty `ResultSetMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11194,38 +13038,52 @@ impl ResultSetMetadata {
     }
 }
 /// Additional statistics about a ResultSet or PartialResultSet.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResultSetStats {
     /// QueryPlan for the query associated with this result.
-    #[serde(rename = "queryPlan")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryPlan"))]
     pub query_plan: Option<QueryPlan>,
     /// Aggregated statistics from the execution of the query. Only present when the query is profiled. For
     /// example, a query could return the statistics as follows: { "rows_returned": "3", "elapsed_time":
     /// "1.22 secs", "cpu_time": "1.19 secs" }
-    #[serde(rename = "queryStats")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryStats"))]
     pub query_stats: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
     /// Standard DML returns an exact count of rows that were modified.
-    #[serde(
-        rename = "rowCountExact",
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::int64_string::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "rowCountExact"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub row_count_exact: Option<i64>,
     /// Partitioned DML doesn't offer exactly-once semantics, so it returns a lower bound of the rows
     /// modified.
-    #[serde(
-        rename = "rowCountLowerBound",
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::int64_string::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "rowCountLowerBound"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub row_count_lower_bound: Option<i64>,
 }
+impl wire::Object for ResultSetStats {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "queryPlan" => self.query_plan = wire::optional(m)?,
+            "queryStats" => self.query_stats = wire::optional(m)?,
+            "rowCountExact" => {
+                self.row_count_exact = wire::encoded(wire::Int64String, m)?;
+            }
+            "rowCountLowerBound" => {
+                self.row_count_lower_bound = wire::encoded(wire::Int64String, m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ResultSetStats);
 impl ResultSetStats {
     /// Creates an empty `ResultSetStats`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11281,8 +13139,9 @@ impl RollbackRequest {
     }
 }
 /// Scan is a structure which describes Cloud Key Visualizer scan information.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Scan {
     /// Additional information provided by the implementer.
@@ -11290,11 +13149,7 @@ pub struct Scan {
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
     /// The upper bound for when the scan is defined.
-    #[serde(
-        rename = "endTime",
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -11304,21 +13159,35 @@ pub struct Scan {
     pub name: Option<String>,
     /// Output only. Cloud Key Visualizer scan data. Note, this field is not available to the ListScans
     /// method.
-    #[serde(rename = "scanData")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "scanData"))]
     pub scan_data: Option<ScanData>,
     /// A range of time (inclusive) for when the scan is defined. The lower bound for when the scan is
     /// defined.
-    #[serde(
-        rename = "startTime",
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for Scan {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "details" => self.details = wire::optional(m)?,
+            "endTime" => self.end_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "name" => self.name = wire::optional(m)?,
+            "scanData" => self.scan_data = wire::optional(m)?,
+            "startTime" => self.start_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Scan);
 impl Scan {
     /// Creates an empty `Scan`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11362,19 +13231,16 @@ impl Scan {
     }
 }
 /// ScanData contains Cloud Key Visualizer scan data used by the caller to construct a visualization.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ScanData {
     /// Cloud Key Visualizer scan data. The range of time this information covers is captured via the above
     /// time range fields. Note, this field is not available to the ListScans method.
     pub data: Option<VisualizationData>,
     /// The upper bound for when the contained data is defined.
-    #[serde(
-        rename = "endTime",
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -11382,17 +13248,29 @@ pub struct ScanData {
     pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// A range of time (inclusive) for when the contained data is defined. The lower bound for when the
     /// contained data is defined.
-    #[serde(
-        rename = "startTime",
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for ScanData {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "data" => self.data = wire::optional(m)?,
+            "endTime" => self.end_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "startTime" => self.start_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ScanData);
 impl ScanData {
     /// Creates an empty `ScanData`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11551,17 +13429,17 @@ impl SendValue {
     }
 }
 /// A session in the Cloud Spanner API.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Session {
     /// Output only. The approximate timestamp when the session is last used. It's typically earlier than
     /// the actual last use time.
     #[serde(
         rename = "approximateLastUseTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -11571,9 +13449,8 @@ pub struct Session {
     /// Output only. The timestamp when the session is created.
     #[serde(
         rename = "createTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -11600,6 +13477,27 @@ pub struct Session {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+impl wire::Object for Session {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "approximateLastUseTime" => {
+                self.approximate_last_use_time = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            "createTime" => self.create_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "creatorRole" => self.creator_role = wire::optional(m)?,
+            "labels" => self.labels = wire::optional(m)?,
+            "multiplexed" => self.multiplexed = wire::optional(m)?,
+            "name" => self.name = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Session);
 impl Session {
     /// Creates an empty `Session`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11668,8 +13566,9 @@ impl SetIamPolicyRequest {
     }
 }
 /// Condensed representation of a node and its subtree. Only present for `SCALAR` PlanNode(s).
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ShortRepresentation {
     /// A string representation of the expression subtree rooted at this node.
@@ -11679,6 +13578,21 @@ pub struct ShortRepresentation {
     /// this node. The referenced `SCALAR` subquery may not necessarily be a direct child of this node.
     pub subqueries: Option<std::collections::HashMap<String, i32>>,
 }
+impl wire::Object for ShortRepresentation {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = wire::optional(m)?,
+            "subqueries" => self.subqueries = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ShortRepresentation);
 impl ShortRepresentation {
     /// Creates an empty `ShortRepresentation`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11699,8 +13613,9 @@ impl ShortRepresentation {
     }
 }
 /// Message type for a single-region quorum.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SingleRegionQuorum {
     /// Required. The location of the serving region, for example, "us-central1". The location must be one
@@ -11710,6 +13625,20 @@ pub struct SingleRegionQuorum {
     #[serde(rename = "servingLocation", skip_serializing_if = "Option::is_none")]
     pub serving_location: Option<String>,
 }
+impl wire::Object for SingleRegionQuorum {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "servingLocation" => self.serving_location = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SingleRegionQuorum);
 impl SingleRegionQuorum {
     /// Creates an empty `SingleRegionQuorum`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11836,8 +13765,9 @@ impl Statement {
 /// `Status` message contains three pieces of data: error code, error message, and error details. You
 /// can find out more about this error model and how to work with it in the [API Design
 /// Guide](https://cloud.google.com/apis/design/errors).
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Status {
     /// The status code, which should be an enum value of google.rpc.Code.
@@ -11854,6 +13784,22 @@ pub struct Status {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
+impl wire::Object for Status {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "code" => self.code = wire::optional(m)?,
+            "details" => self.details = wire::optional(m)?,
+            "message" => self.message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Status);
 impl Status {
     /// Creates an empty `Status`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11881,8 +13827,9 @@ impl Status {
     }
 }
 /// `StructType` defines the fields of a STRUCT type.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StructType {
     /// The list of fields that make up this struct. Order is significant, because values of this struct
@@ -11892,6 +13839,20 @@ pub struct StructType {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<Field>>,
 }
+impl wire::Object for StructType {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fields" => self.fields = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(StructType);
 impl StructType {
     /// Creates an empty `StructType`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11925,13 +13886,28 @@ impl TestIamPermissionsRequest {
     }
 }
 /// Response message for `TestIamPermissions` method.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TestIamPermissionsResponse {
     /// A subset of `TestPermissionsRequest.permissions` that the caller is allowed.
     pub permissions: Option<Vec<String>>,
 }
+impl wire::Object for TestIamPermissionsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "permissions" => self.permissions = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(TestIamPermissionsResponse);
 impl TestIamPermissionsResponse {
     /// Creates an empty `TestIamPermissionsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11944,8 +13920,9 @@ impl TestIamPermissionsResponse {
     }
 }
 /// A transaction.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Transaction {
     /// `id` may be used to identify the transaction in subsequent Read, ExecuteSql, Commit, or Rollback
@@ -11956,22 +13933,36 @@ pub struct Transaction {
     /// transaction is on a multiplexed session and a mutation_key was specified in the BeginTransaction.
     /// The precommit token with the highest sequence number from this transaction attempt should be passed
     /// to the Commit request for this transaction.
-    #[serde(rename = "precommitToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "precommitToken"))]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// For snapshot read-only transactions, the read timestamp chosen for the transaction. Not returned by
     /// default: see TransactionOptions.ReadOnly.return_read_timestamp. A timestamp in RFC3339 UTC \"Zulu\"
     /// format, accurate to nanoseconds. Example: `"2014-10-02T15:01:23.045123456Z"`.
-    #[serde(
-        rename = "readTimestamp",
-        default,
-        deserialize_with = "nimbus_google::codegen::wire::date_time::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "readTimestamp"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub read_timestamp: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for Transaction {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = wire::optional(m)?,
+            "precommitToken" => self.precommit_token = wire::optional(m)?,
+            "readTimestamp" => {
+                self.read_timestamp = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Transaction);
 impl Transaction {
     /// Creates an empty `Transaction`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -12191,8 +14182,9 @@ impl TransactionSelector {
 }
 /// `Type` indicates the type of a Cloud Spanner value, as might be stored in a table cell or returned
 /// from an SQL query.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Type {
     /// If code == ARRAY, then `array_element_type` is the type of the array elements.
@@ -12216,6 +14208,24 @@ pub struct Type {
     #[serde(rename = "typeAnnotation", skip_serializing_if = "Option::is_none")]
     pub type_annotation: Option<TypeTypeAnnotation>,
 }
+impl wire::Object for Type {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "arrayElementType" => self.array_element_type = wire::optional(m)?,
+            "code" => self.code = wire::optional(m)?,
+            "protoTypeFqn" => self.proto_type_fqn = wire::optional(m)?,
+            "structType" => self.struct_type = wire::optional(m)?,
+            "typeAnnotation" => self.type_annotation = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Type);
 impl Type {
     /// Creates an empty `Type`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -12495,8 +14505,9 @@ impl schemars::JsonSchema for TypeTypeAnnotation {
     }
 }
 /// Metadata type for the operation returned by UpdateDatabaseDdl.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateDatabaseDdlMetadata {
     /// The brief action info for the DDL statements. `actions[i]` is the brief info for `statements[i]`.
@@ -12506,9 +14517,8 @@ pub struct UpdateDatabaseDdlMetadata {
     /// `commit_timestamps[i]` is the commit timestamp for the statement `statements[i]`.
     #[serde(
         rename = "commitTimestamps",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -12534,6 +14544,27 @@ pub struct UpdateDatabaseDdlMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throttled: Option<bool>,
 }
+impl wire::Object for UpdateDatabaseDdlMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "actions" => self.actions = wire::optional(m)?,
+            "commitTimestamps" => {
+                self.commit_timestamps = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            "database" => self.database = wire::optional(m)?,
+            "progress" => self.progress = wire::optional(m)?,
+            "statements" => self.statements = wire::optional(m)?,
+            "throttled" => self.throttled = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdateDatabaseDdlMetadata);
 impl UpdateDatabaseDdlMetadata {
     /// Creates an empty `UpdateDatabaseDdlMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -12635,17 +14666,17 @@ impl UpdateDatabaseDdlRequest {
     }
 }
 /// Metadata type for the operation returned by UpdateDatabase.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateDatabaseMetadata {
     /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
     /// itself (which is best-effort).
     #[serde(
         rename = "cancelTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -12659,6 +14690,22 @@ pub struct UpdateDatabaseMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<UpdateDatabaseRequest>,
 }
+impl wire::Object for UpdateDatabaseMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cancelTime" => self.cancel_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "progress" => self.progress = wire::optional(m)?,
+            "request" => self.request = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdateDatabaseMetadata);
 impl UpdateDatabaseMetadata {
     /// Creates an empty `UpdateDatabaseMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -12684,8 +14731,9 @@ impl UpdateDatabaseMetadata {
     }
 }
 /// The request for UpdateDatabase.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateDatabaseRequest {
     /// Required. The database to update. The `name` field of the database is of the form
@@ -12697,6 +14745,21 @@ pub struct UpdateDatabaseRequest {
     #[serde(rename = "updateMask", skip_serializing_if = "Option::is_none")]
     pub update_mask: Option<String>,
 }
+impl wire::Object for UpdateDatabaseRequest {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "database" => self.database = wire::optional(m)?,
+            "updateMask" => self.update_mask = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdateDatabaseRequest);
 impl UpdateDatabaseRequest {
     /// Creates an empty `UpdateDatabaseRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -12714,16 +14777,16 @@ impl UpdateDatabaseRequest {
     }
 }
 /// Metadata type for the operation returned by UpdateInstanceConfig.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateInstanceConfigMetadata {
     /// The time at which this operation was cancelled.
     #[serde(
         rename = "cancelTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -12737,6 +14800,22 @@ pub struct UpdateInstanceConfigMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<InstanceOperationProgress>,
 }
+impl wire::Object for UpdateInstanceConfigMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cancelTime" => self.cancel_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "instanceConfig" => self.instance_config = wire::optional(m)?,
+            "progress" => self.progress = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdateInstanceConfigMetadata);
 impl UpdateInstanceConfigMetadata {
     /// Creates an empty `UpdateInstanceConfigMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -12802,17 +14881,17 @@ impl UpdateInstanceConfigRequest {
     }
 }
 /// Metadata type for the operation returned by UpdateInstance.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateInstanceMetadata {
     /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
     /// itself (which is guaranteed to succeed) and cannot be cancelled again.
     #[serde(
         rename = "cancelTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -12822,9 +14901,8 @@ pub struct UpdateInstanceMetadata {
     /// The time at which this operation failed or was completed successfully.
     #[serde(
         rename = "endTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -12845,9 +14923,8 @@ pub struct UpdateInstanceMetadata {
     /// The time at which UpdateInstance request was received.
     #[serde(
         rename = "startTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -12855,6 +14932,26 @@ pub struct UpdateInstanceMetadata {
     )]
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for UpdateInstanceMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cancelTime" => self.cancel_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "endTime" => self.end_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "expectedFulfillmentPeriod" => {
+                self.expected_fulfillment_period = wire::optional(m)?;
+            }
+            "instance" => self.instance = wire::optional(m)?,
+            "startTime" => self.start_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdateInstanceMetadata);
 impl UpdateInstanceMetadata {
     /// Creates an empty `UpdateInstanceMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -12973,17 +15070,17 @@ impl schemars::JsonSchema for UpdateInstanceMetadataExpectedFulfillmentPeriod {
     }
 }
 /// Metadata type for the operation returned by UpdateInstancePartition.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateInstancePartitionMetadata {
     /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
     /// itself (which is guaranteed to succeed) and cannot be cancelled again.
     #[serde(
         rename = "cancelTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -12993,9 +15090,8 @@ pub struct UpdateInstancePartitionMetadata {
     /// The time at which this operation failed or was completed successfully.
     #[serde(
         rename = "endTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -13008,9 +15104,8 @@ pub struct UpdateInstancePartitionMetadata {
     /// The time at which UpdateInstancePartition request was received.
     #[serde(
         rename = "startTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_google::codegen::wire::date_time"
+        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -13018,6 +15113,23 @@ pub struct UpdateInstancePartitionMetadata {
     )]
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
+impl wire::Object for UpdateInstancePartitionMetadata {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "cancelTime" => self.cancel_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "endTime" => self.end_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "instancePartition" => self.instance_partition = wire::optional(m)?,
+            "startTime" => self.start_time = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdateInstancePartitionMetadata);
 impl UpdateInstancePartitionMetadata {
     /// Creates an empty `UpdateInstancePartitionMetadata`; optional members are set with the `set_*`
     /// methods.
@@ -13124,43 +15236,69 @@ impl UpdateInstanceRequest {
     }
 }
 /// The `VisualizationData` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct VisualizationData {
     /// The token signifying the end of a data_source.
-    #[serde(rename = "dataSourceEndToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataSourceEndToken"))]
     pub data_source_end_token: Option<String>,
     /// The token delimiting a datasource name from the rest of a key in a data_source.
-    #[serde(rename = "dataSourceSeparatorToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataSourceSeparatorToken"))]
     pub data_source_separator_token: Option<String>,
     /// The list of messages (info, alerts, ...)
-    #[serde(rename = "diagnosticMessages")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "diagnosticMessages"))]
     pub diagnostic_messages: Option<Vec<DiagnosticMessage>>,
     /// We discretize the entire keyspace into buckets. Assuming each bucket has an inclusive keyrange and
     /// covers keys from k(i) ... k(n). In this case k(n) would be an end key for a given range.
     /// end_key_string is the collection of all such end keys
-    #[serde(rename = "endKeyStrings")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endKeyStrings"))]
     pub end_key_strings: Option<Vec<String>>,
     /// Whether this scan contains PII.
-    #[serde(rename = "hasPii")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "hasPii"))]
     pub has_pii: Option<bool>,
     /// Keys of key ranges that contribute significantly to a given metric Can be thought of as heavy
     /// hitters.
-    #[serde(rename = "indexedKeys")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "indexedKeys"))]
     pub indexed_keys: Option<Vec<String>>,
     /// The token delimiting the key prefixes.
-    #[serde(rename = "keySeparator")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "keySeparator"))]
     pub key_separator: Option<String>,
     /// The unit for the key: e.g. 'key' or 'chunk'.
-    #[serde(rename = "keyUnit")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "keyUnit"))]
     pub key_unit: Option<VisualizationDataKeyUnit>,
     /// The list of data objects for each metric.
     pub metrics: Option<Vec<Metric>>,
     /// The list of extracted key prefix nodes used in the key prefix hierarchy.
-    #[serde(rename = "prefixNodes")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "prefixNodes"))]
     pub prefix_nodes: Option<Vec<PrefixNode>>,
 }
+impl wire::Object for VisualizationData {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataSourceEndToken" => self.data_source_end_token = wire::optional(m)?,
+            "dataSourceSeparatorToken" => {
+                self.data_source_separator_token = wire::optional(m)?;
+            }
+            "diagnosticMessages" => self.diagnostic_messages = wire::optional(m)?,
+            "endKeyStrings" => self.end_key_strings = wire::optional(m)?,
+            "hasPii" => self.has_pii = wire::optional(m)?,
+            "indexedKeys" => self.indexed_keys = wire::optional(m)?,
+            "keySeparator" => self.key_separator = wire::optional(m)?,
+            "keyUnit" => self.key_unit = wire::optional(m)?,
+            "metrics" => self.metrics = wire::optional(m)?,
+            "prefixNodes" => self.prefix_nodes = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(VisualizationData);
 impl VisualizationData {
     /// Creates an empty `VisualizationData`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {

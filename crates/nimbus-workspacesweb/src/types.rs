@@ -2,17 +2,34 @@
 
 //! Request, response, error and shared types of the service.
 #![allow(deprecated)]
+use nimbus_aws::codegen::wire;
+use serde::de;
 /// Access is denied.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AccessDeniedException {
     /// The `message` member.
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for AccessDeniedException {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AccessDeniedException);
 impl AccessDeniedException {
     /// Creates an empty `AccessDeniedException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -59,28 +76,36 @@ impl AssociateBrowserSettingsRequest {
     }
 }
 /// The `AssociateBrowserSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AssociateBrowserSettingsResponse {
     /// The ARN of the web portal.
-    #[serde(
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The ARN of the browser settings.
-    #[serde(
-        rename = "browserSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserSettingsArn"))]
     pub browser_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for AssociateBrowserSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portalArn" => self.portal_arn = wire::or_default(m)?,
+            "browserSettingsArn" => self.browser_settings_arn = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AssociateBrowserSettingsResponse);
 impl AssociateBrowserSettingsResponse {
     /// Creates a `AssociateBrowserSettingsResponse` from its required members (`portal_arn`,
     /// `browser_settings_arn`); optional members are set with the `set_*` methods.
@@ -126,28 +151,38 @@ impl AssociateDataProtectionSettingsRequest {
     }
 }
 /// The `AssociateDataProtectionSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AssociateDataProtectionSettingsResponse {
     /// The ARN of the web portal.
-    #[serde(
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The ARN of the data protection settings resource.
-    #[serde(
-        rename = "dataProtectionSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataProtectionSettingsArn"))]
     pub data_protection_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for AssociateDataProtectionSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portalArn" => self.portal_arn = wire::or_default(m)?,
+            "dataProtectionSettingsArn" => {
+                self.data_protection_settings_arn = wire::or_default(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AssociateDataProtectionSettingsResponse);
 impl AssociateDataProtectionSettingsResponse {
     /// Creates a `AssociateDataProtectionSettingsResponse` from its required members (`portal_arn`,
     /// `data_protection_settings_arn`); optional members are set with the `set_*` methods.
@@ -193,28 +228,36 @@ impl AssociateIpAccessSettingsRequest {
     }
 }
 /// The `AssociateIpAccessSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AssociateIpAccessSettingsResponse {
     /// The ARN of the web portal.
-    #[serde(
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The ARN of the IP access settings resource.
-    #[serde(
-        rename = "ipAccessSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipAccessSettingsArn"))]
     pub ip_access_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for AssociateIpAccessSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portalArn" => self.portal_arn = wire::or_default(m)?,
+            "ipAccessSettingsArn" => self.ip_access_settings_arn = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AssociateIpAccessSettingsResponse);
 impl AssociateIpAccessSettingsResponse {
     /// Creates a `AssociateIpAccessSettingsResponse` from its required members (`portal_arn`,
     /// `ip_access_settings_arn`); optional members are set with the `set_*` methods.
@@ -260,28 +303,36 @@ impl AssociateNetworkSettingsRequest {
     }
 }
 /// The `AssociateNetworkSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AssociateNetworkSettingsResponse {
     /// The ARN of the web portal.
-    #[serde(
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The ARN of the network settings.
-    #[serde(
-        rename = "networkSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "networkSettingsArn"))]
     pub network_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for AssociateNetworkSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portalArn" => self.portal_arn = wire::or_default(m)?,
+            "networkSettingsArn" => self.network_settings_arn = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AssociateNetworkSettingsResponse);
 impl AssociateNetworkSettingsResponse {
     /// Creates a `AssociateNetworkSettingsResponse` from its required members (`portal_arn`,
     /// `network_settings_arn`); optional members are set with the `set_*` methods.
@@ -327,28 +378,36 @@ impl AssociateTrustStoreRequest {
     }
 }
 /// The `AssociateTrustStoreResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AssociateTrustStoreResponse {
     /// The ARN of the web portal.
-    #[serde(
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The ARN of the trust store.
-    #[serde(
-        rename = "trustStoreArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for AssociateTrustStoreResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portalArn" => self.portal_arn = wire::or_default(m)?,
+            "trustStoreArn" => self.trust_store_arn = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AssociateTrustStoreResponse);
 impl AssociateTrustStoreResponse {
     /// Creates a `AssociateTrustStoreResponse` from its required members (`portal_arn`, `trust_store_arn`);
     /// optional members are set with the `set_*` methods.
@@ -394,28 +453,38 @@ impl AssociateUserAccessLoggingSettingsRequest {
     }
 }
 /// The `AssociateUserAccessLoggingSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AssociateUserAccessLoggingSettingsResponse {
     /// The ARN of the web portal.
-    #[serde(
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The ARN of the user access logging settings.
-    #[serde(
-        rename = "userAccessLoggingSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userAccessLoggingSettingsArn"))]
     pub user_access_logging_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for AssociateUserAccessLoggingSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portalArn" => self.portal_arn = wire::or_default(m)?,
+            "userAccessLoggingSettingsArn" => {
+                self.user_access_logging_settings_arn = wire::or_default(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AssociateUserAccessLoggingSettingsResponse);
 impl AssociateUserAccessLoggingSettingsResponse {
     /// Creates a `AssociateUserAccessLoggingSettingsResponse` from its required members (`portal_arn`,
     /// `user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
@@ -461,28 +530,36 @@ impl AssociateUserSettingsRequest {
     }
 }
 /// The `AssociateUserSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AssociateUserSettingsResponse {
     /// The ARN of the web portal.
-    #[serde(
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The ARN of the user settings.
-    #[serde(
-        rename = "userSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userSettingsArn"))]
     pub user_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for AssociateUserSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portalArn" => self.portal_arn = wire::or_default(m)?,
+            "userSettingsArn" => self.user_settings_arn = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(AssociateUserSettingsResponse);
 impl AssociateUserSettingsResponse {
     /// Creates a `AssociateUserSettingsResponse` from its required members (`portal_arn`,
     /// `user_settings_arn`); optional members are set with the `set_*` methods.
@@ -569,30 +646,47 @@ impl schemars::JsonSchema for AuthenticationType {
 /// The browser settings resource that can be associated with a web portal. Once associated with a web
 /// portal, browser settings control how the browser will behave once a user starts a streaming session
 /// for the web portal.
-#[derive(Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BrowserSettings {
     /// The ARN of the browser settings.
-    #[serde(
-        rename = "browserSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserSettingsArn"))]
     pub browser_settings_arn: String,
     /// A list of web portal ARNs that this browser settings is associated with.
-    #[serde(rename = "associatedPortalArns")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "associatedPortalArns"))]
     pub associated_portal_arns: Option<Vec<String>>,
     /// A JSON string containing Chrome Enterprise policies that will be applied to all streaming sessions.
-    #[serde(rename = "browserPolicy")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserPolicy"))]
     pub browser_policy: Option<String>,
     /// The customer managed key used to encrypt sensitive information in the browser settings.
-    #[serde(rename = "customerManagedKey")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "customerManagedKey"))]
     pub customer_managed_key: Option<String>,
     /// The additional encryption context of the browser settings.
-    #[serde(rename = "additionalEncryptionContext")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "additionalEncryptionContext"))]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
 }
+impl wire::Object for BrowserSettings {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "browserSettingsArn" => self.browser_settings_arn = wire::or_default(m)?,
+            "associatedPortalArns" => self.associated_portal_arns = wire::optional(m)?,
+            "browserPolicy" => self.browser_policy = wire::optional(m)?,
+            "customerManagedKey" => self.customer_managed_key = wire::optional(m)?,
+            "additionalEncryptionContext" => {
+                self.additional_encryption_context = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(BrowserSettings);
 impl BrowserSettings {
     /// Creates a `BrowserSettings` from its required members (`browser_settings_arn`); optional members are
     /// set with the `set_*` methods.
@@ -638,18 +732,29 @@ impl std::fmt::Debug for BrowserSettings {
     }
 }
 /// The summary for browser settings.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BrowserSettingsSummary {
     /// The ARN of the browser settings.
-    #[serde(
-        rename = "browserSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserSettingsArn"))]
     pub browser_settings_arn: String,
 }
+impl wire::Object for BrowserSettingsSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "browserSettingsArn" => self.browser_settings_arn = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(BrowserSettingsSummary);
 impl BrowserSettingsSummary {
     /// Creates a `BrowserSettingsSummary` from its required members (`browser_settings_arn`); optional
     /// members are set with the `set_*` methods.
@@ -715,8 +820,9 @@ impl schemars::JsonSchema for BrowserType {
     }
 }
 /// The certificate.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Certificate {
     /// A hexadecimal identifier for the certificate.
@@ -726,24 +832,39 @@ pub struct Certificate {
     /// The entity that issued the certificate.
     pub issuer: Option<String>,
     /// The certificate is not valid before this date.
-    #[serde(
-        rename = "notValidBefore",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "notValidBefore"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_before: Option<nimbus_aws::codegen::DateTime>,
     /// The certificate is not valid after this date.
-    #[serde(
-        rename = "notValidAfter",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "notValidAfter"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_after: Option<nimbus_aws::codegen::DateTime>,
     /// The body of the certificate.
     pub body: Option<nimbus_aws::codegen::Blob>,
 }
+impl wire::Object for Certificate {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "thumbprint" => self.thumbprint = wire::optional(m)?,
+            "subject" => self.subject = wire::optional(m)?,
+            "issuer" => self.issuer = wire::optional(m)?,
+            "notValidBefore" => {
+                self.not_valid_before = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "notValidAfter" => {
+                self.not_valid_after = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "body" => self.body = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Certificate);
 impl Certificate {
     /// Creates an empty `Certificate`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -787,8 +908,9 @@ impl Certificate {
     }
 }
 /// The summary of the certificate.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CertificateSummary {
     /// A hexadecimal identifier for the certificate.
@@ -798,22 +920,36 @@ pub struct CertificateSummary {
     /// The entity that issued the certificate.
     pub issuer: Option<String>,
     /// The certificate is not valid before this date.
-    #[serde(
-        rename = "notValidBefore",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "notValidBefore"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_before: Option<nimbus_aws::codegen::DateTime>,
     /// The certificate is not valid after this date.
-    #[serde(
-        rename = "notValidAfter",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "notValidAfter"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub not_valid_after: Option<nimbus_aws::codegen::DateTime>,
 }
+impl wire::Object for CertificateSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "thumbprint" => self.thumbprint = wire::optional(m)?,
+            "subject" => self.subject = wire::optional(m)?,
+            "issuer" => self.issuer = wire::optional(m)?,
+            "notValidBefore" => {
+                self.not_valid_before = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "notValidAfter" => {
+                self.not_valid_after = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CertificateSummary);
 impl CertificateSummary {
     /// Creates an empty `CertificateSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -852,22 +988,39 @@ impl CertificateSummary {
     }
 }
 /// There is a conflict.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ConflictException {
     /// The `message` member.
     pub message: Option<String>,
     /// Identifier of the resource affected.
-    #[serde(rename = "resourceId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "resourceId"))]
     pub resource_id: Option<String>,
     /// Type of the resource affected.
-    #[serde(rename = "resourceType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "resourceType"))]
     pub resource_type: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ConflictException {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = wire::optional(m)?,
+            "resourceId" => self.resource_id = wire::optional(m)?,
+            "resourceType" => self.resource_type = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ConflictException);
 impl ConflictException {
     /// Creates an empty `ConflictException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -899,12 +1052,12 @@ impl ConflictException {
     }
 }
 /// Specifies a single cookie or set of cookies in an end user's browser.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CookieSpecification {
     /// The domain of the cookie.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub domain: String,
     /// The name of the cookie.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -913,6 +1066,22 @@ pub struct CookieSpecification {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
+impl wire::Object for CookieSpecification {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "domain" => self.domain = wire::or_default(m)?,
+            "name" => self.name = wire::optional(m)?,
+            "path" => self.path = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CookieSpecification);
 impl CookieSpecification {
     /// Creates a `CookieSpecification` from its required members (`domain`); optional members are set with
     /// the `set_*` methods.
@@ -944,17 +1113,32 @@ impl std::fmt::Debug for CookieSpecification {
 }
 /// The configuration that specifies which cookies should be synchronized from the end user's local
 /// browser to the remote browser.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CookieSynchronizationConfiguration {
     /// The list of cookie specifications that are allowed to be synchronized to the remote browser.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub allowlist: Vec<CookieSpecification>,
     /// The list of cookie specifications that are blocked from being synchronized to the remote browser.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocklist: Option<Vec<CookieSpecification>>,
 }
+impl wire::Object for CookieSynchronizationConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "allowlist" => self.allowlist = wire::or_default(m)?,
+            "blocklist" => self.blocklist = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CookieSynchronizationConfiguration);
 impl CookieSynchronizationConfiguration {
     /// Creates a `CookieSynchronizationConfiguration` from its required members (`allowlist`); optional
     /// members are set with the `set_*` methods.
@@ -1053,21 +1237,32 @@ impl std::fmt::Debug for CreateBrowserSettingsRequest {
     }
 }
 /// The `CreateBrowserSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateBrowserSettingsResponse {
     /// The ARN of the browser settings.
-    #[serde(
-        rename = "browserSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserSettingsArn"))]
     pub browser_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreateBrowserSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "browserSettingsArn" => self.browser_settings_arn = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateBrowserSettingsResponse);
 impl CreateBrowserSettingsResponse {
     /// Creates a `CreateBrowserSettingsResponse` from its required members (`browser_settings_arn`);
     /// optional members are set with the `set_*` methods.
@@ -1189,21 +1384,34 @@ impl std::fmt::Debug for CreateDataProtectionSettingsRequest {
     }
 }
 /// The `CreateDataProtectionSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateDataProtectionSettingsResponse {
     /// The ARN of the data protection settings resource.
-    #[serde(
-        rename = "dataProtectionSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataProtectionSettingsArn"))]
     pub data_protection_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreateDataProtectionSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataProtectionSettingsArn" => {
+                self.data_protection_settings_arn = wire::or_default(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateDataProtectionSettingsResponse);
 impl CreateDataProtectionSettingsResponse {
     /// Creates a `CreateDataProtectionSettingsResponse` from its required members
     /// (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
@@ -1323,21 +1531,32 @@ impl std::fmt::Debug for CreateIdentityProviderRequest {
     }
 }
 /// The `CreateIdentityProviderResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateIdentityProviderResponse {
     /// The ARN of the identity provider.
-    #[serde(
-        rename = "identityProviderArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderArn"))]
     pub identity_provider_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreateIdentityProviderResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "identityProviderArn" => self.identity_provider_arn = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateIdentityProviderResponse);
 impl CreateIdentityProviderResponse {
     /// Creates a `CreateIdentityProviderResponse` from its required members (`identity_provider_arn`);
     /// optional members are set with the `set_*` methods.
@@ -1446,21 +1665,32 @@ impl std::fmt::Debug for CreateIpAccessSettingsRequest {
     }
 }
 /// The `CreateIpAccessSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateIpAccessSettingsResponse {
     /// The ARN of the IP access settings resource.
-    #[serde(
-        rename = "ipAccessSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipAccessSettingsArn"))]
     pub ip_access_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreateIpAccessSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ipAccessSettingsArn" => self.ip_access_settings_arn = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateIpAccessSettingsResponse);
 impl CreateIpAccessSettingsResponse {
     /// Creates a `CreateIpAccessSettingsResponse` from its required members (`ip_access_settings_arn`);
     /// optional members are set with the `set_*` methods.
@@ -1541,21 +1771,32 @@ impl std::fmt::Debug for CreateNetworkSettingsRequest {
     }
 }
 /// The `CreateNetworkSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateNetworkSettingsResponse {
     /// The ARN of the network settings.
-    #[serde(
-        rename = "networkSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "networkSettingsArn"))]
     pub network_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreateNetworkSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "networkSettingsArn" => self.network_settings_arn = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateNetworkSettingsResponse);
 impl CreateNetworkSettingsResponse {
     /// Creates a `CreateNetworkSettingsResponse` from its required members (`network_settings_arn`);
     /// optional members are set with the `set_*` methods.
@@ -1685,28 +1926,36 @@ impl std::fmt::Debug for CreatePortalRequest {
     }
 }
 /// The `CreatePortalResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreatePortalResponse {
     /// The ARN of the web portal.
-    #[serde(
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The endpoint URL of the web portal that users access in order to start streaming sessions.
-    #[serde(
-        rename = "portalEndpoint",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalEndpoint"))]
     pub portal_endpoint: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreatePortalResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portalArn" => self.portal_arn = wire::or_default(m)?,
+            "portalEndpoint" => self.portal_endpoint = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreatePortalResponse);
 impl CreatePortalResponse {
     /// Creates a `CreatePortalResponse` from its required members (`portal_arn`, `portal_endpoint`);
     /// optional members are set with the `set_*` methods.
@@ -1776,21 +2025,32 @@ impl std::fmt::Debug for CreateTrustStoreRequest {
     }
 }
 /// The `CreateTrustStoreResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateTrustStoreResponse {
     /// The ARN of the trust store.
-    #[serde(
-        rename = "trustStoreArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreateTrustStoreResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "trustStoreArn" => self.trust_store_arn = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateTrustStoreResponse);
 impl CreateTrustStoreResponse {
     /// Creates a `CreateTrustStoreResponse` from its required members (`trust_store_arn`); optional members
     /// are set with the `set_*` methods.
@@ -1856,21 +2116,34 @@ impl std::fmt::Debug for CreateUserAccessLoggingSettingsRequest {
     }
 }
 /// The `CreateUserAccessLoggingSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateUserAccessLoggingSettingsResponse {
     /// The ARN of the user access logging settings.
-    #[serde(
-        rename = "userAccessLoggingSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userAccessLoggingSettingsArn"))]
     pub user_access_logging_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreateUserAccessLoggingSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userAccessLoggingSettingsArn" => {
+                self.user_access_logging_settings_arn = wire::or_default(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateUserAccessLoggingSettingsResponse);
 impl CreateUserAccessLoggingSettingsResponse {
     /// Creates a `CreateUserAccessLoggingSettingsResponse` from its required members
     /// (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
@@ -2065,21 +2338,32 @@ impl std::fmt::Debug for CreateUserSettingsRequest {
     }
 }
 /// The `CreateUserSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateUserSettingsResponse {
     /// The ARN of the user settings.
-    #[serde(
-        rename = "userSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userSettingsArn"))]
     pub user_settings_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for CreateUserSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userSettingsArn" => self.user_settings_arn = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CreateUserSettingsResponse);
 impl CreateUserSettingsResponse {
     /// Creates a `CreateUserSettingsResponse` from its required members (`user_settings_arn`); optional
     /// members are set with the `set_*` methods.
@@ -2096,25 +2380,18 @@ impl CreateUserSettingsResponse {
     }
 }
 /// The pattern configuration for redacting custom data types in session.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CustomPattern {
     /// The pattern name for the custom pattern.
-    #[serde(
-        rename = "patternName",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "patternName")]
     pub pattern_name: String,
     /// The pattern regex for the customer pattern. The format must follow JavaScript regex format. The
     /// pattern must be enclosed between slashes, and can have flags behind the second slash. For example:
     /// “/ab+c/gi”.
-    #[serde(
-        rename = "patternRegex",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "patternRegex")]
     pub pattern_regex: String,
     /// The pattern description for the customer pattern.
     #[serde(rename = "patternDescription", skip_serializing_if = "Option::is_none")]
@@ -2127,6 +2404,23 @@ pub struct CustomPattern {
     #[serde(rename = "keywordRegex", skip_serializing_if = "Option::is_none")]
     pub keyword_regex: Option<String>,
 }
+impl wire::Object for CustomPattern {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "patternName" => self.pattern_name = wire::or_default(m)?,
+            "patternRegex" => self.pattern_regex = wire::or_default(m)?,
+            "patternDescription" => self.pattern_description = wire::optional(m)?,
+            "keywordRegex" => self.keyword_regex = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(CustomPattern);
 impl CustomPattern {
     /// Creates a `CustomPattern` from its required members (`pattern_name`, `pattern_regex`); optional
     /// members are set with the `set_*` methods.
@@ -2162,43 +2456,63 @@ impl std::fmt::Debug for CustomPattern {
     }
 }
 /// The data protection settings resource that can be associated with a web portal.
-#[derive(Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DataProtectionSettings {
     /// The ARN of the data protection settings resource.
-    #[serde(
-        rename = "dataProtectionSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataProtectionSettingsArn"))]
     pub data_protection_settings_arn: String,
     /// The inline redaction configuration for the data protection settings.
-    #[serde(rename = "inlineRedactionConfiguration")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "inlineRedactionConfiguration"))]
     pub inline_redaction_configuration: Option<InlineRedactionConfiguration>,
     /// A list of web portal ARNs that this data protection settings resource is associated with.
-    #[serde(rename = "associatedPortalArns")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "associatedPortalArns"))]
     pub associated_portal_arns: Option<Vec<String>>,
     /// The display name of the data protection settings.
-    #[serde(rename = "displayName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// The description of the data protection settings.
     pub description: Option<String>,
     /// The creation date timestamp of the data protection settings.
-    #[serde(
-        rename = "creationDate",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "creationDate"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
     /// The customer managed key used to encrypt sensitive information in the data protection settings.
-    #[serde(rename = "customerManagedKey")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "customerManagedKey"))]
     pub customer_managed_key: Option<String>,
     /// The additional encryption context of the data protection settings.
-    #[serde(rename = "additionalEncryptionContext")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "additionalEncryptionContext"))]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
 }
+impl wire::Object for DataProtectionSettings {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataProtectionSettingsArn" => {
+                self.data_protection_settings_arn = wire::or_default(m)?;
+            }
+            "inlineRedactionConfiguration" => {
+                self.inline_redaction_configuration = wire::optional(m)?;
+            }
+            "associatedPortalArns" => self.associated_portal_arns = wire::optional(m)?,
+            "displayName" => self.display_name = wire::optional(m)?,
+            "description" => self.description = wire::optional(m)?,
+            "creationDate" => self.creation_date = wire::encoded(wire::EpochSeconds, m)?,
+            "customerManagedKey" => self.customer_managed_key = wire::optional(m)?,
+            "additionalEncryptionContext" => {
+                self.additional_encryption_context = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(DataProtectionSettings);
 impl DataProtectionSettings {
     /// Creates a `DataProtectionSettings` from its required members (`data_protection_settings_arn`);
     /// optional members are set with the `set_*` methods.
@@ -2272,31 +2586,43 @@ impl std::fmt::Debug for DataProtectionSettings {
     }
 }
 /// The summary of the data protection settings.
-#[derive(Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DataProtectionSettingsSummary {
     /// The ARN of the data protection settings.
-    #[serde(
-        rename = "dataProtectionSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataProtectionSettingsArn"))]
     pub data_protection_settings_arn: String,
     /// The display name of the data protection settings.
-    #[serde(rename = "displayName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// The description of the data protection settings.
     pub description: Option<String>,
     /// The creation date timestamp of the data protection settings.
-    #[serde(
-        rename = "creationDate",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "creationDate"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
 }
+impl wire::Object for DataProtectionSettingsSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataProtectionSettingsArn" => {
+                self.data_protection_settings_arn = wire::or_default(m)?;
+            }
+            "displayName" => self.display_name = wire::optional(m)?,
+            "description" => self.description = wire::optional(m)?,
+            "creationDate" => self.creation_date = wire::encoded(wire::EpochSeconds, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(DataProtectionSettingsSummary);
 impl DataProtectionSettingsSummary {
     /// Creates a `DataProtectionSettingsSummary` from its required members
     /// (`data_protection_settings_arn`); optional members are set with the `set_*` methods.
@@ -2354,14 +2680,26 @@ impl DeleteBrowserSettingsRequest {
     }
 }
 /// The `DeleteBrowserSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeleteBrowserSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeleteBrowserSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DeleteBrowserSettingsResponse);
 impl DeleteBrowserSettingsResponse {
     /// Creates an empty `DeleteBrowserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2392,14 +2730,26 @@ impl DeleteDataProtectionSettingsRequest {
     }
 }
 /// The `DeleteDataProtectionSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeleteDataProtectionSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeleteDataProtectionSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DeleteDataProtectionSettingsResponse);
 impl DeleteDataProtectionSettingsResponse {
     /// Creates an empty `DeleteDataProtectionSettingsResponse`; optional members are set with the `set_*`
     /// methods.
@@ -2431,14 +2781,26 @@ impl DeleteIdentityProviderRequest {
     }
 }
 /// The `DeleteIdentityProviderResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeleteIdentityProviderResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeleteIdentityProviderResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DeleteIdentityProviderResponse);
 impl DeleteIdentityProviderResponse {
     /// Creates an empty `DeleteIdentityProviderResponse`; optional members are set with the `set_*`
     /// methods.
@@ -2470,14 +2832,26 @@ impl DeleteIpAccessSettingsRequest {
     }
 }
 /// The `DeleteIpAccessSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeleteIpAccessSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeleteIpAccessSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DeleteIpAccessSettingsResponse);
 impl DeleteIpAccessSettingsResponse {
     /// Creates an empty `DeleteIpAccessSettingsResponse`; optional members are set with the `set_*`
     /// methods.
@@ -2509,14 +2883,26 @@ impl DeleteNetworkSettingsRequest {
     }
 }
 /// The `DeleteNetworkSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeleteNetworkSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeleteNetworkSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DeleteNetworkSettingsResponse);
 impl DeleteNetworkSettingsResponse {
     /// Creates an empty `DeleteNetworkSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2547,14 +2933,26 @@ impl DeletePortalRequest {
     }
 }
 /// The `DeletePortalResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeletePortalResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeletePortalResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DeletePortalResponse);
 impl DeletePortalResponse {
     /// Creates an empty `DeletePortalResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2585,14 +2983,26 @@ impl DeleteTrustStoreRequest {
     }
 }
 /// The `DeleteTrustStoreResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeleteTrustStoreResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeleteTrustStoreResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DeleteTrustStoreResponse);
 impl DeleteTrustStoreResponse {
     /// Creates an empty `DeleteTrustStoreResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2623,14 +3033,26 @@ impl DeleteUserAccessLoggingSettingsRequest {
     }
 }
 /// The `DeleteUserAccessLoggingSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeleteUserAccessLoggingSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeleteUserAccessLoggingSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DeleteUserAccessLoggingSettingsResponse);
 impl DeleteUserAccessLoggingSettingsResponse {
     /// Creates an empty `DeleteUserAccessLoggingSettingsResponse`; optional members are set with the
     /// `set_*` methods.
@@ -2662,14 +3084,26 @@ impl DeleteUserSettingsRequest {
     }
 }
 /// The `DeleteUserSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DeleteUserSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DeleteUserSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DeleteUserSettingsResponse);
 impl DeleteUserSettingsResponse {
     /// Creates an empty `DeleteUserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2700,14 +3134,26 @@ impl DisassociateBrowserSettingsRequest {
     }
 }
 /// The `DisassociateBrowserSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DisassociateBrowserSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DisassociateBrowserSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DisassociateBrowserSettingsResponse);
 impl DisassociateBrowserSettingsResponse {
     /// Creates an empty `DisassociateBrowserSettingsResponse`; optional members are set with the `set_*`
     /// methods.
@@ -2739,14 +3185,26 @@ impl DisassociateDataProtectionSettingsRequest {
     }
 }
 /// The `DisassociateDataProtectionSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DisassociateDataProtectionSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DisassociateDataProtectionSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DisassociateDataProtectionSettingsResponse);
 impl DisassociateDataProtectionSettingsResponse {
     /// Creates an empty `DisassociateDataProtectionSettingsResponse`; optional members are set with the
     /// `set_*` methods.
@@ -2778,14 +3236,26 @@ impl DisassociateIpAccessSettingsRequest {
     }
 }
 /// The `DisassociateIpAccessSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DisassociateIpAccessSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DisassociateIpAccessSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DisassociateIpAccessSettingsResponse);
 impl DisassociateIpAccessSettingsResponse {
     /// Creates an empty `DisassociateIpAccessSettingsResponse`; optional members are set with the `set_*`
     /// methods.
@@ -2817,14 +3287,26 @@ impl DisassociateNetworkSettingsRequest {
     }
 }
 /// The `DisassociateNetworkSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DisassociateNetworkSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DisassociateNetworkSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DisassociateNetworkSettingsResponse);
 impl DisassociateNetworkSettingsResponse {
     /// Creates an empty `DisassociateNetworkSettingsResponse`; optional members are set with the `set_*`
     /// methods.
@@ -2856,14 +3338,26 @@ impl DisassociateTrustStoreRequest {
     }
 }
 /// The `DisassociateTrustStoreResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DisassociateTrustStoreResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DisassociateTrustStoreResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DisassociateTrustStoreResponse);
 impl DisassociateTrustStoreResponse {
     /// Creates an empty `DisassociateTrustStoreResponse`; optional members are set with the `set_*`
     /// methods.
@@ -2895,14 +3389,26 @@ impl DisassociateUserAccessLoggingSettingsRequest {
     }
 }
 /// The `DisassociateUserAccessLoggingSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DisassociateUserAccessLoggingSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DisassociateUserAccessLoggingSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DisassociateUserAccessLoggingSettingsResponse);
 impl DisassociateUserAccessLoggingSettingsResponse {
     /// Creates an empty `DisassociateUserAccessLoggingSettingsResponse`; optional members are set with the
     /// `set_*` methods.
@@ -2934,14 +3440,26 @@ impl DisassociateUserSettingsRequest {
     }
 }
 /// The `DisassociateUserSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DisassociateUserSettingsResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DisassociateUserSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DisassociateUserSettingsResponse);
 impl DisassociateUserSettingsResponse {
     /// Creates an empty `DisassociateUserSettingsResponse`; optional members are set with the `set_*`
     /// methods.
@@ -3041,14 +3559,26 @@ impl ExpireSessionRequest {
     }
 }
 /// The `ExpireSessionResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ExpireSessionResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ExpireSessionResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(ExpireSessionResponse);
 impl ExpireSessionResponse {
     /// Creates an empty `ExpireSessionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3079,17 +3609,32 @@ impl GetBrowserSettingsRequest {
     }
 }
 /// The `GetBrowserSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetBrowserSettingsResponse {
     /// The browser settings.
-    #[serde(rename = "browserSettings")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserSettings"))]
     pub browser_settings: Option<BrowserSettings>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetBrowserSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "browserSettings" => self.browser_settings = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetBrowserSettingsResponse);
 impl GetBrowserSettingsResponse {
     /// Creates an empty `GetBrowserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3125,17 +3670,34 @@ impl GetDataProtectionSettingsRequest {
     }
 }
 /// The `GetDataProtectionSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetDataProtectionSettingsResponse {
     /// The data protection settings.
-    #[serde(rename = "dataProtectionSettings")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataProtectionSettings"))]
     pub data_protection_settings: Option<DataProtectionSettings>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetDataProtectionSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataProtectionSettings" => {
+                self.data_protection_settings = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetDataProtectionSettingsResponse);
 impl GetDataProtectionSettingsResponse {
     /// Creates an empty `GetDataProtectionSettingsResponse`; optional members are set with the `set_*`
     /// methods.
@@ -3176,17 +3738,32 @@ impl GetIdentityProviderRequest {
     }
 }
 /// The `GetIdentityProviderResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetIdentityProviderResponse {
     /// The identity provider.
-    #[serde(rename = "identityProvider")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProvider"))]
     pub identity_provider: Option<IdentityProvider>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetIdentityProviderResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "identityProvider" => self.identity_provider = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetIdentityProviderResponse);
 impl GetIdentityProviderResponse {
     /// Creates an empty `GetIdentityProviderResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3222,17 +3799,32 @@ impl GetIpAccessSettingsRequest {
     }
 }
 /// The `GetIpAccessSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetIpAccessSettingsResponse {
     /// The IP access settings.
-    #[serde(rename = "ipAccessSettings")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipAccessSettings"))]
     pub ip_access_settings: Option<IpAccessSettings>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetIpAccessSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ipAccessSettings" => self.ip_access_settings = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetIpAccessSettingsResponse);
 impl GetIpAccessSettingsResponse {
     /// Creates an empty `GetIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3268,17 +3860,32 @@ impl GetNetworkSettingsRequest {
     }
 }
 /// The `GetNetworkSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetNetworkSettingsResponse {
     /// The network settings.
-    #[serde(rename = "networkSettings")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "networkSettings"))]
     pub network_settings: Option<NetworkSettings>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetNetworkSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "networkSettings" => self.network_settings = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetNetworkSettingsResponse);
 impl GetNetworkSettingsResponse {
     /// Creates an empty `GetNetworkSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3314,16 +3921,31 @@ impl GetPortalRequest {
     }
 }
 /// The `GetPortalResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetPortalResponse {
     /// The web portal.
     pub portal: Option<Portal>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetPortalResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portal" => self.portal = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetPortalResponse);
 impl GetPortalResponse {
     /// Creates an empty `GetPortalResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3359,24 +3981,38 @@ impl GetPortalServiceProviderMetadataRequest {
     }
 }
 /// The `GetPortalServiceProviderMetadataResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetPortalServiceProviderMetadataResponse {
     /// The ARN of the web portal.
-    #[serde(
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The service provider SAML metadata.
-    #[serde(rename = "serviceProviderSamlMetadata")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "serviceProviderSamlMetadata"))]
     pub service_provider_saml_metadata: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetPortalServiceProviderMetadataResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portalArn" => self.portal_arn = wire::or_default(m)?,
+            "serviceProviderSamlMetadata" => {
+                self.service_provider_saml_metadata = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetPortalServiceProviderMetadataResponse);
 impl GetPortalServiceProviderMetadataResponse {
     /// Creates a `GetPortalServiceProviderMetadataResponse` from its required members (`portal_arn`);
     /// optional members are set with the `set_*` methods.
@@ -3424,16 +4060,31 @@ impl GetSessionRequest {
     }
 }
 /// The `GetSessionResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetSessionResponse {
     /// The sessions in a list.
     pub session: Option<Session>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetSessionResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "session" => self.session = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetSessionResponse);
 impl GetSessionResponse {
     /// Creates an empty `GetSessionResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3476,23 +4127,35 @@ impl GetTrustStoreCertificateRequest {
     }
 }
 /// The `GetTrustStoreCertificateResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetTrustStoreCertificateResponse {
     /// The ARN of the trust store certificate.
-    #[serde(
-        rename = "trustStoreArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: String,
     /// The certificate of the trust store certificate.
     pub certificate: Option<Certificate>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetTrustStoreCertificateResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "trustStoreArn" => self.trust_store_arn = wire::or_default(m)?,
+            "certificate" => self.certificate = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetTrustStoreCertificateResponse);
 impl GetTrustStoreCertificateResponse {
     /// Creates a `GetTrustStoreCertificateResponse` from its required members (`trust_store_arn`); optional
     /// members are set with the `set_*` methods.
@@ -3532,17 +4195,32 @@ impl GetTrustStoreRequest {
     }
 }
 /// The `GetTrustStoreResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetTrustStoreResponse {
     /// The trust store.
-    #[serde(rename = "trustStore")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStore"))]
     pub trust_store: Option<TrustStore>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetTrustStoreResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "trustStore" => self.trust_store = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetTrustStoreResponse);
 impl GetTrustStoreResponse {
     /// Creates an empty `GetTrustStoreResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3578,17 +4256,34 @@ impl GetUserAccessLoggingSettingsRequest {
     }
 }
 /// The `GetUserAccessLoggingSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetUserAccessLoggingSettingsResponse {
     /// The user access logging settings.
-    #[serde(rename = "userAccessLoggingSettings")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userAccessLoggingSettings"))]
     pub user_access_logging_settings: Option<UserAccessLoggingSettings>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetUserAccessLoggingSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userAccessLoggingSettings" => {
+                self.user_access_logging_settings = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetUserAccessLoggingSettingsResponse);
 impl GetUserAccessLoggingSettingsResponse {
     /// Creates an empty `GetUserAccessLoggingSettingsResponse`; optional members are set with the `set_*`
     /// methods.
@@ -3629,17 +4324,32 @@ impl GetUserSettingsRequest {
     }
 }
 /// The `GetUserSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GetUserSettingsResponse {
     /// The user settings.
-    #[serde(rename = "userSettings")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userSettings"))]
     pub user_settings: Option<UserSettings>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GetUserSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userSettings" => self.user_settings = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GetUserSettingsResponse);
 impl GetUserSettingsResponse {
     /// Creates an empty `GetUserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3657,22 +4367,19 @@ impl GetUserSettingsResponse {
     }
 }
 /// The identity provider.
-#[derive(Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct IdentityProvider {
     /// The ARN of the identity provider.
-    #[serde(
-        rename = "identityProviderArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderArn"))]
     pub identity_provider_arn: String,
     /// The identity provider name.
-    #[serde(rename = "identityProviderName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderName"))]
     pub identity_provider_name: Option<String>,
     /// The identity provider type.
-    #[serde(rename = "identityProviderType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderType"))]
     pub identity_provider_type: Option<IdentityProviderType>,
     /// The identity provider details. The following list describes the provider detail keys for each
     /// identity provider type.
@@ -3708,9 +4415,28 @@ pub struct IdentityProvider {
     ///   - `IDPInit` (boolean) *optional*
     ///   - `RequestSigningAlgorithm` (string) *optional* - Only accepts `rsa-sha256`
     ///   - `EncryptedResponses` (boolean) *optional*
-    #[serde(rename = "identityProviderDetails")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderDetails"))]
     pub identity_provider_details: Option<std::collections::HashMap<String, String>>,
 }
+impl wire::Object for IdentityProvider {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "identityProviderArn" => self.identity_provider_arn = wire::or_default(m)?,
+            "identityProviderName" => self.identity_provider_name = wire::optional(m)?,
+            "identityProviderType" => self.identity_provider_type = wire::optional(m)?,
+            "identityProviderDetails" => {
+                self.identity_provider_details = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(IdentityProvider);
 impl IdentityProvider {
     /// Creates a `IdentityProvider` from its required members (`identity_provider_arn`); optional members
     /// are set with the `set_*` methods.
@@ -3753,24 +4479,37 @@ impl std::fmt::Debug for IdentityProvider {
     }
 }
 /// The summary of the identity provider.
-#[derive(Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct IdentityProviderSummary {
     /// The ARN of the identity provider.
-    #[serde(
-        rename = "identityProviderArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderArn"))]
     pub identity_provider_arn: String,
     /// The identity provider name.
-    #[serde(rename = "identityProviderName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderName"))]
     pub identity_provider_name: Option<String>,
     /// The identity provider type.
-    #[serde(rename = "identityProviderType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderType"))]
     pub identity_provider_type: Option<IdentityProviderType>,
 }
+impl wire::Object for IdentityProviderSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "identityProviderArn" => self.identity_provider_arn = wire::or_default(m)?,
+            "identityProviderName" => self.identity_provider_name = wire::optional(m)?,
+            "identityProviderType" => self.identity_provider_type = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(IdentityProviderSummary);
 impl IdentityProviderSummary {
     /// Creates a `IdentityProviderSummary` from its required members (`identity_provider_arn`); optional
     /// members are set with the `set_*` methods.
@@ -3891,16 +4630,13 @@ impl schemars::JsonSchema for IdentityProviderType {
     }
 }
 /// The configuration for in-session inline redaction.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InlineRedactionConfiguration {
     /// The inline redaction patterns to be enabled for the inline redaction configuration.
-    #[serde(
-        rename = "inlineRedactionPatterns",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "inlineRedactionPatterns")]
     pub inline_redaction_patterns: Vec<InlineRedactionPattern>,
     /// The global enforced URL configuration for the inline redaction configuration. This is applied to
     /// patterns that do not have a pattern-level enforced URL list.
@@ -3920,6 +4656,25 @@ pub struct InlineRedactionConfiguration {
     #[serde(rename = "globalConfidenceLevel", skip_serializing_if = "Option::is_none")]
     pub global_confidence_level: Option<i32>,
 }
+impl wire::Object for InlineRedactionConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inlineRedactionPatterns" => {
+                self.inline_redaction_patterns = wire::or_default(m)?;
+            }
+            "globalEnforcedUrls" => self.global_enforced_urls = wire::optional(m)?,
+            "globalExemptUrls" => self.global_exempt_urls = wire::optional(m)?,
+            "globalConfidenceLevel" => self.global_confidence_level = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(InlineRedactionConfiguration);
 impl InlineRedactionConfiguration {
     /// Creates a `InlineRedactionConfiguration` from its required members (`inline_redaction_patterns`);
     /// optional members are set with the `set_*` methods.
@@ -3958,8 +4713,9 @@ impl std::fmt::Debug for InlineRedactionConfiguration {
     }
 }
 /// The set of patterns that determine the data types redacted in session.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InlineRedactionPattern {
     /// The built-in pattern from the list of preconfigured patterns. Either a customPattern or
@@ -3971,11 +4727,7 @@ pub struct InlineRedactionPattern {
     pub custom_pattern: Option<CustomPattern>,
     /// The redaction placeholder that will replace the redacted text in session for the inline redaction
     /// pattern.
-    #[serde(
-        rename = "redactionPlaceHolder",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "redactionPlaceHolder")]
     pub redaction_place_holder: RedactionPlaceHolder,
     /// The enforced URL configuration for the inline redaction pattern. This will override the global
     /// enforced URL configuration.
@@ -3994,6 +4746,25 @@ pub struct InlineRedactionPattern {
     #[serde(rename = "confidenceLevel", skip_serializing_if = "Option::is_none")]
     pub confidence_level: Option<i32>,
 }
+impl wire::Object for InlineRedactionPattern {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "builtInPatternId" => self.built_in_pattern_id = wire::optional(m)?,
+            "customPattern" => self.custom_pattern = wire::optional(m)?,
+            "redactionPlaceHolder" => self.redaction_place_holder = wire::or_default(m)?,
+            "enforcedUrls" => self.enforced_urls = wire::optional(m)?,
+            "exemptUrls" => self.exempt_urls = wire::optional(m)?,
+            "confidenceLevel" => self.confidence_level = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(InlineRedactionPattern);
 impl InlineRedactionPattern {
     /// Creates a `InlineRedactionPattern` from its required members (`redaction_place_holder`); optional
     /// members are set with the `set_*` methods.
@@ -4114,19 +4885,34 @@ impl schemars::JsonSchema for InstanceType {
     }
 }
 /// There is an internal server error.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InternalServerException {
     /// The `message` member.
     pub message: Option<String>,
     /// Advice to clients on when the call can be safely retried.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub retry_after_seconds: i32,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for InternalServerException {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(InternalServerException);
 impl InternalServerException {
     /// Creates an empty `InternalServerException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4153,43 +4939,59 @@ impl InternalServerException {
     }
 }
 /// The IP access settings resource that can be associated with a web portal.
-#[derive(Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct IpAccessSettings {
     /// The ARN of the IP access settings resource.
-    #[serde(
-        rename = "ipAccessSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipAccessSettingsArn"))]
     pub ip_access_settings_arn: String,
     /// A list of web portal ARNs that this IP access settings resource is associated with.
-    #[serde(rename = "associatedPortalArns")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "associatedPortalArns"))]
     pub associated_portal_arns: Option<Vec<String>>,
     /// The IP rules of the IP access settings.
-    #[serde(rename = "ipRules")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipRules"))]
     pub ip_rules: Option<Vec<IpRule>>,
     /// The display name of the IP access settings.
-    #[serde(rename = "displayName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// The description of the IP access settings.
     pub description: Option<String>,
     /// The creation date timestamp of the IP access settings.
-    #[serde(
-        rename = "creationDate",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "creationDate"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
     /// The customer managed key used to encrypt sensitive information in the IP access settings.
-    #[serde(rename = "customerManagedKey")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "customerManagedKey"))]
     pub customer_managed_key: Option<String>,
     /// The additional encryption context of the IP access settings.
-    #[serde(rename = "additionalEncryptionContext")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "additionalEncryptionContext"))]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
 }
+impl wire::Object for IpAccessSettings {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ipAccessSettingsArn" => self.ip_access_settings_arn = wire::or_default(m)?,
+            "associatedPortalArns" => self.associated_portal_arns = wire::optional(m)?,
+            "ipRules" => self.ip_rules = wire::optional(m)?,
+            "displayName" => self.display_name = wire::optional(m)?,
+            "description" => self.description = wire::optional(m)?,
+            "creationDate" => self.creation_date = wire::encoded(wire::EpochSeconds, m)?,
+            "customerManagedKey" => self.customer_managed_key = wire::optional(m)?,
+            "additionalEncryptionContext" => {
+                self.additional_encryption_context = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(IpAccessSettings);
 impl IpAccessSettings {
     /// Creates a `IpAccessSettings` from its required members (`ip_access_settings_arn`); optional members
     /// are set with the `set_*` methods.
@@ -4256,31 +5058,41 @@ impl std::fmt::Debug for IpAccessSettings {
     }
 }
 /// The summary of IP access settings.
-#[derive(Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct IpAccessSettingsSummary {
     /// The ARN of IP access settings.
-    #[serde(
-        rename = "ipAccessSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipAccessSettingsArn"))]
     pub ip_access_settings_arn: String,
     /// The display name of the IP access settings.
-    #[serde(rename = "displayName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// The description of the IP access settings.
     pub description: Option<String>,
     /// The creation date timestamp of the IP access settings.
-    #[serde(
-        rename = "creationDate",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "creationDate"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
 }
+impl wire::Object for IpAccessSettingsSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ipAccessSettingsArn" => self.ip_access_settings_arn = wire::or_default(m)?,
+            "displayName" => self.display_name = wire::optional(m)?,
+            "description" => self.description = wire::optional(m)?,
+            "creationDate" => self.creation_date = wire::encoded(wire::EpochSeconds, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(IpAccessSettingsSummary);
 impl IpAccessSettingsSummary {
     /// Creates a `IpAccessSettingsSummary` from its required members (`ip_access_settings_arn`); optional
     /// members are set with the `set_*` methods.
@@ -4320,21 +5132,33 @@ impl std::fmt::Debug for IpAccessSettingsSummary {
     }
 }
 /// The IP rules of the IP access settings.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct IpRule {
     /// The IP range of the IP rule.
-    #[serde(
-        rename = "ipRange",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "ipRange")]
     pub ip_range: String,
     /// The description of the IP rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
+impl wire::Object for IpRule {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ipRange" => self.ip_range = wire::or_default(m)?,
+            "description" => self.description = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(IpRule);
 impl IpRule {
     /// Creates a `IpRule` from its required members (`ip_range`); optional members are set with the `set_*`
     /// methods.
@@ -4387,20 +5211,36 @@ impl ListBrowserSettingsRequest {
     }
 }
 /// The `ListBrowserSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListBrowserSettingsResponse {
     /// The browser settings.
-    #[serde(rename = "browserSettings")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserSettings"))]
     pub browser_settings: Option<Vec<BrowserSettingsSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListBrowserSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "browserSettings" => self.browser_settings = wire::optional(m)?,
+            "nextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListBrowserSettingsResponse);
 impl ListBrowserSettingsResponse {
     /// Creates an empty `ListBrowserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4455,20 +5295,38 @@ impl ListDataProtectionSettingsRequest {
     }
 }
 /// The `ListDataProtectionSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListDataProtectionSettingsResponse {
     /// The data protection settings.
-    #[serde(rename = "dataProtectionSettings")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataProtectionSettings"))]
     pub data_protection_settings: Option<Vec<DataProtectionSettingsSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListDataProtectionSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataProtectionSettings" => {
+                self.data_protection_settings = wire::optional(m)?;
+            }
+            "nextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListDataProtectionSettingsResponse);
 impl ListDataProtectionSettingsResponse {
     /// Creates an empty `ListDataProtectionSettingsResponse`; optional members are set with the `set_*`
     /// methods.
@@ -4531,20 +5389,36 @@ impl ListIdentityProvidersRequest {
     }
 }
 /// The `ListIdentityProvidersResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListIdentityProvidersResponse {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The identity providers.
-    #[serde(rename = "identityProviders")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviders"))]
     pub identity_providers: Option<Vec<IdentityProviderSummary>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListIdentityProvidersResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nextToken" => self.next_token = wire::optional(m)?,
+            "identityProviders" => self.identity_providers = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListIdentityProvidersResponse);
 impl ListIdentityProvidersResponse {
     /// Creates an empty `ListIdentityProvidersResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4598,20 +5472,36 @@ impl ListIpAccessSettingsRequest {
     }
 }
 /// The `ListIpAccessSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListIpAccessSettingsResponse {
     /// The IP access settings.
-    #[serde(rename = "ipAccessSettings")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipAccessSettings"))]
     pub ip_access_settings: Option<Vec<IpAccessSettingsSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListIpAccessSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ipAccessSettings" => self.ip_access_settings = wire::optional(m)?,
+            "nextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListIpAccessSettingsResponse);
 impl ListIpAccessSettingsResponse {
     /// Creates an empty `ListIpAccessSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4665,20 +5555,36 @@ impl ListNetworkSettingsRequest {
     }
 }
 /// The `ListNetworkSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListNetworkSettingsResponse {
     /// The network settings.
-    #[serde(rename = "networkSettings")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "networkSettings"))]
     pub network_settings: Option<Vec<NetworkSettingsSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListNetworkSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "networkSettings" => self.network_settings = wire::optional(m)?,
+            "nextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListNetworkSettingsResponse);
 impl ListNetworkSettingsResponse {
     /// Creates an empty `ListNetworkSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4732,19 +5638,35 @@ impl ListPortalsRequest {
     }
 }
 /// The `ListPortalsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListPortalsResponse {
     /// The portals in the list.
     pub portals: Option<Vec<PortalSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListPortalsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portals" => self.portals = wire::optional(m)?,
+            "nextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListPortalsResponse);
 impl ListPortalsResponse {
     /// Creates an empty `ListPortalsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4847,20 +5769,35 @@ impl std::fmt::Debug for ListSessionsRequest {
     }
 }
 /// The `ListSessionsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListSessionsResponse {
     /// The sessions in a list.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub sessions: Vec<SessionSummary>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListSessionsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sessions" => self.sessions = wire::or_default(m)?,
+            "nextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListSessionsResponse);
 impl ListSessionsResponse {
     /// Creates a `ListSessionsResponse` from its required members (`sessions`); optional members are set
     /// with the `set_*` methods.
@@ -4900,16 +5837,31 @@ impl ListTagsForResourceRequest {
     }
 }
 /// The `ListTagsForResourceResponse` structure.
-#[derive(Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListTagsForResourceResponse {
     /// The tags of the resource.
     pub tags: Option<Vec<Tag>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListTagsForResourceResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "tags" => self.tags = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListTagsForResourceResponse);
 impl ListTagsForResourceResponse {
     /// Creates an empty `ListTagsForResourceResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4969,27 +5921,40 @@ impl ListTrustStoreCertificatesRequest {
     }
 }
 /// The `ListTrustStoreCertificatesResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListTrustStoreCertificatesResponse {
     /// The certificate list.
-    #[serde(rename = "certificateList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "certificateList"))]
     pub certificate_list: Option<Vec<CertificateSummary>>,
     /// The ARN of the trust store.
-    #[serde(
-        rename = "trustStoreArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: String,
     /// The pagination token used to retrieve the next page of results for this operation.&gt;
-    #[serde(rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListTrustStoreCertificatesResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "certificateList" => self.certificate_list = wire::optional(m)?,
+            "trustStoreArn" => self.trust_store_arn = wire::or_default(m)?,
+            "nextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListTrustStoreCertificatesResponse);
 impl ListTrustStoreCertificatesResponse {
     /// Creates a `ListTrustStoreCertificatesResponse` from its required members (`trust_store_arn`);
     /// optional members are set with the `set_*` methods.
@@ -5047,20 +6012,36 @@ impl ListTrustStoresRequest {
     }
 }
 /// The `ListTrustStoresResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListTrustStoresResponse {
     /// The trust stores.
-    #[serde(rename = "trustStores")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStores"))]
     pub trust_stores: Option<Vec<TrustStoreSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListTrustStoresResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "trustStores" => self.trust_stores = wire::optional(m)?,
+            "nextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListTrustStoresResponse);
 impl ListTrustStoresResponse {
     /// Creates an empty `ListTrustStoresResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5112,20 +6093,38 @@ impl ListUserAccessLoggingSettingsRequest {
     }
 }
 /// The `ListUserAccessLoggingSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListUserAccessLoggingSettingsResponse {
     /// The user access logging settings.
-    #[serde(rename = "userAccessLoggingSettings")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userAccessLoggingSettings"))]
     pub user_access_logging_settings: Option<Vec<UserAccessLoggingSettingsSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListUserAccessLoggingSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userAccessLoggingSettings" => {
+                self.user_access_logging_settings = wire::optional(m)?;
+            }
+            "nextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListUserAccessLoggingSettingsResponse);
 impl ListUserAccessLoggingSettingsResponse {
     /// Creates an empty `ListUserAccessLoggingSettingsResponse`; optional members are set with the `set_*`
     /// methods.
@@ -5181,20 +6180,36 @@ impl ListUserSettingsRequest {
     }
 }
 /// The `ListUserSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ListUserSettingsResponse {
     /// The user settings.
-    #[serde(rename = "userSettings")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userSettings"))]
     pub user_settings: Option<Vec<UserSettingsSummary>>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ListUserSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userSettings" => self.user_settings = wire::optional(m)?,
+            "nextToken" => self.next_token = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ListUserSettingsResponse);
 impl ListUserSettingsResponse {
     /// Creates an empty `ListUserSettingsResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5318,31 +6333,46 @@ impl schemars::JsonSchema for MaxDisplayResolution {
 }
 /// A network settings resource that can be associated with a web portal. Once associated with a web
 /// portal, network settings define how streaming instances will connect with your specified VPC.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct NetworkSettings {
     /// The ARN of the network settings.
-    #[serde(
-        rename = "networkSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "networkSettingsArn"))]
     pub network_settings_arn: String,
     /// A list of web portal ARNs that this network settings is associated with.
-    #[serde(rename = "associatedPortalArns")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "associatedPortalArns"))]
     pub associated_portal_arns: Option<Vec<String>>,
     /// The VPC that streaming instances will connect to.
-    #[serde(rename = "vpcId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "vpcId"))]
     pub vpc_id: Option<String>,
     /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At
     /// least two of these subnets must be in different availability zones.
-    #[serde(rename = "subnetIds")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "subnetIds"))]
     pub subnet_ids: Option<Vec<String>>,
     /// One or more security groups used to control access from streaming instances to your VPC.
-    #[serde(rename = "securityGroupIds")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "securityGroupIds"))]
     pub security_group_ids: Option<Vec<String>>,
 }
+impl wire::Object for NetworkSettings {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "networkSettingsArn" => self.network_settings_arn = wire::or_default(m)?,
+            "associatedPortalArns" => self.associated_portal_arns = wire::optional(m)?,
+            "vpcId" => self.vpc_id = wire::optional(m)?,
+            "subnetIds" => self.subnet_ids = wire::optional(m)?,
+            "securityGroupIds" => self.security_group_ids = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(NetworkSettings);
 impl NetworkSettings {
     /// Creates a `NetworkSettings` from its required members (`network_settings_arn`); optional members are
     /// set with the `set_*` methods.
@@ -5374,21 +6404,33 @@ impl NetworkSettings {
     }
 }
 /// The summary of network settings.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct NetworkSettingsSummary {
     /// The ARN of the network settings.
-    #[serde(
-        rename = "networkSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "networkSettingsArn"))]
     pub network_settings_arn: String,
     /// The VPC ID of the network settings.
-    #[serde(rename = "vpcId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "vpcId"))]
     pub vpc_id: Option<String>,
 }
+impl wire::Object for NetworkSettingsSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "networkSettingsArn" => self.network_settings_arn = wire::or_default(m)?,
+            "vpcId" => self.vpc_id = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(NetworkSettingsSummary);
 impl NetworkSettingsSummary {
     /// Creates a `NetworkSettingsSummary` from its required members (`network_settings_arn`); optional
     /// members are set with the `set_*` methods.
@@ -5405,60 +6447,53 @@ impl NetworkSettingsSummary {
     }
 }
 /// The web portal.
-#[derive(Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Portal {
     /// The ARN of the web portal.
-    #[serde(
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The renderer that is used in streaming sessions.
-    #[serde(rename = "rendererType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "rendererType"))]
     pub renderer_type: Option<RendererType>,
     /// The browser that users see when using a streaming session.
-    #[serde(rename = "browserType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserType"))]
     pub browser_type: Option<BrowserType>,
     /// The status of the web portal.
-    #[serde(rename = "portalStatus")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalStatus"))]
     pub portal_status: Option<PortalStatus>,
     /// The endpoint URL of the web portal that users access in order to start streaming sessions.
-    #[serde(rename = "portalEndpoint")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalEndpoint"))]
     pub portal_endpoint: Option<String>,
     /// The name of the web portal.
-    #[serde(rename = "displayName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// The creation date of the web portal.
-    #[serde(
-        rename = "creationDate",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "creationDate"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
     /// The ARN of the browser settings that is associated with this web portal.
-    #[serde(rename = "browserSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserSettingsArn"))]
     pub browser_settings_arn: Option<String>,
     /// The ARN of the data protection settings.
-    #[serde(rename = "dataProtectionSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataProtectionSettingsArn"))]
     pub data_protection_settings_arn: Option<String>,
     /// The ARN of the user settings that is associated with the web portal.
-    #[serde(rename = "userSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userSettingsArn"))]
     pub user_settings_arn: Option<String>,
     /// The ARN of the network settings that is associated with the web portal.
-    #[serde(rename = "networkSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "networkSettingsArn"))]
     pub network_settings_arn: Option<String>,
     /// The ARN of the trust store that is associated with the web portal.
-    #[serde(rename = "trustStoreArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: Option<String>,
     /// A message that explains why the web portal is in its current status.
-    #[serde(rename = "statusReason")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "statusReason"))]
     pub status_reason: Option<String>,
     /// The ARN of the user access logging settings that is associated with the web portal.
-    #[serde(rename = "userAccessLoggingSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userAccessLoggingSettingsArn"))]
     pub user_access_logging_settings_arn: Option<String>,
     /// The type of authentication integration points used when signing into the web portal. Defaults to
     /// `Standard`.
@@ -5470,24 +6505,63 @@ pub struct Portal {
     /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources
     /// (including external identity provider integration), plus user and group access to your web portal,
     /// can be configured in the IAM Identity Center.
-    #[serde(rename = "authenticationType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "authenticationType"))]
     pub authentication_type: Option<AuthenticationType>,
     /// The ARN of the IP access settings.
-    #[serde(rename = "ipAccessSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipAccessSettingsArn"))]
     pub ip_access_settings_arn: Option<String>,
     /// The customer managed key used to encrypt sensitive information in the portal.
-    #[serde(rename = "customerManagedKey")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "customerManagedKey"))]
     pub customer_managed_key: Option<String>,
     /// The additional encryption context of the portal.
-    #[serde(rename = "additionalEncryptionContext")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "additionalEncryptionContext"))]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
     /// The type and resources of the underlying instance.
-    #[serde(rename = "instanceType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instanceType"))]
     pub instance_type: Option<InstanceType>,
     /// The maximum number of concurrent sessions for the portal.
-    #[serde(rename = "maxConcurrentSessions")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxConcurrentSessions"))]
     pub max_concurrent_sessions: Option<i32>,
 }
+impl wire::Object for Portal {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portalArn" => self.portal_arn = wire::or_default(m)?,
+            "rendererType" => self.renderer_type = wire::optional(m)?,
+            "browserType" => self.browser_type = wire::optional(m)?,
+            "portalStatus" => self.portal_status = wire::optional(m)?,
+            "portalEndpoint" => self.portal_endpoint = wire::optional(m)?,
+            "displayName" => self.display_name = wire::optional(m)?,
+            "creationDate" => self.creation_date = wire::encoded(wire::EpochSeconds, m)?,
+            "browserSettingsArn" => self.browser_settings_arn = wire::optional(m)?,
+            "dataProtectionSettingsArn" => {
+                self.data_protection_settings_arn = wire::optional(m)?;
+            }
+            "userSettingsArn" => self.user_settings_arn = wire::optional(m)?,
+            "networkSettingsArn" => self.network_settings_arn = wire::optional(m)?,
+            "trustStoreArn" => self.trust_store_arn = wire::optional(m)?,
+            "statusReason" => self.status_reason = wire::optional(m)?,
+            "userAccessLoggingSettingsArn" => {
+                self.user_access_logging_settings_arn = wire::optional(m)?;
+            }
+            "authenticationType" => self.authentication_type = wire::optional(m)?,
+            "ipAccessSettingsArn" => self.ip_access_settings_arn = wire::optional(m)?,
+            "customerManagedKey" => self.customer_managed_key = wire::optional(m)?,
+            "additionalEncryptionContext" => {
+                self.additional_encryption_context = wire::optional(m)?;
+            }
+            "instanceType" => self.instance_type = wire::optional(m)?,
+            "maxConcurrentSessions" => self.max_concurrent_sessions = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Portal);
 impl Portal {
     /// Creates a `Portal` from its required members (`portal_arn`); optional members are set with the
     /// `set_*` methods.
@@ -5698,57 +6772,50 @@ impl schemars::JsonSchema for PortalStatus {
     }
 }
 /// The summary of the portal.
-#[derive(Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PortalSummary {
     /// The ARN of the web portal.
-    #[serde(
-        rename = "portalArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The renderer that is used in streaming sessions.
-    #[serde(rename = "rendererType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "rendererType"))]
     pub renderer_type: Option<RendererType>,
     /// The browser type of the web portal.
-    #[serde(rename = "browserType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserType"))]
     pub browser_type: Option<BrowserType>,
     /// The status of the web portal.
-    #[serde(rename = "portalStatus")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalStatus"))]
     pub portal_status: Option<PortalStatus>,
     /// The endpoint URL of the web portal that users access in order to start streaming sessions.
-    #[serde(rename = "portalEndpoint")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalEndpoint"))]
     pub portal_endpoint: Option<String>,
     /// The name of the web portal.
-    #[serde(rename = "displayName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// The creation date of the web portal.
-    #[serde(
-        rename = "creationDate",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "creationDate"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
     /// The ARN of the browser settings that is associated with the web portal.
-    #[serde(rename = "browserSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserSettingsArn"))]
     pub browser_settings_arn: Option<String>,
     /// The ARN of the data protection settings.
-    #[serde(rename = "dataProtectionSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataProtectionSettingsArn"))]
     pub data_protection_settings_arn: Option<String>,
     /// The ARN of the user settings that is associated with the web portal.
-    #[serde(rename = "userSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userSettingsArn"))]
     pub user_settings_arn: Option<String>,
     /// The ARN of the network settings that is associated with the web portal.
-    #[serde(rename = "networkSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "networkSettingsArn"))]
     pub network_settings_arn: Option<String>,
     /// The ARN of the trust that is associated with this web portal.
-    #[serde(rename = "trustStoreArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: Option<String>,
     /// The ARN of the user access logging settings that is associated with the web portal.
-    #[serde(rename = "userAccessLoggingSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userAccessLoggingSettingsArn"))]
     pub user_access_logging_settings_arn: Option<String>,
     /// The type of authentication integration points used when signing into the web portal. Defaults to
     /// `Standard`.
@@ -5760,18 +6827,52 @@ pub struct PortalSummary {
     /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources
     /// (including external identity provider integration), plus user and group access to your web portal,
     /// can be configured in the IAM Identity Center.
-    #[serde(rename = "authenticationType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "authenticationType"))]
     pub authentication_type: Option<AuthenticationType>,
     /// The ARN of the IP access settings.
-    #[serde(rename = "ipAccessSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipAccessSettingsArn"))]
     pub ip_access_settings_arn: Option<String>,
     /// The type and resources of the underlying instance.
-    #[serde(rename = "instanceType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instanceType"))]
     pub instance_type: Option<InstanceType>,
     /// The maximum number of concurrent sessions for the portal.
-    #[serde(rename = "maxConcurrentSessions")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxConcurrentSessions"))]
     pub max_concurrent_sessions: Option<i32>,
 }
+impl wire::Object for PortalSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portalArn" => self.portal_arn = wire::or_default(m)?,
+            "rendererType" => self.renderer_type = wire::optional(m)?,
+            "browserType" => self.browser_type = wire::optional(m)?,
+            "portalStatus" => self.portal_status = wire::optional(m)?,
+            "portalEndpoint" => self.portal_endpoint = wire::optional(m)?,
+            "displayName" => self.display_name = wire::optional(m)?,
+            "creationDate" => self.creation_date = wire::encoded(wire::EpochSeconds, m)?,
+            "browserSettingsArn" => self.browser_settings_arn = wire::optional(m)?,
+            "dataProtectionSettingsArn" => {
+                self.data_protection_settings_arn = wire::optional(m)?;
+            }
+            "userSettingsArn" => self.user_settings_arn = wire::optional(m)?,
+            "networkSettingsArn" => self.network_settings_arn = wire::optional(m)?,
+            "trustStoreArn" => self.trust_store_arn = wire::optional(m)?,
+            "userAccessLoggingSettingsArn" => {
+                self.user_access_logging_settings_arn = wire::optional(m)?;
+            }
+            "authenticationType" => self.authentication_type = wire::optional(m)?,
+            "ipAccessSettingsArn" => self.ip_access_settings_arn = wire::optional(m)?,
+            "instanceType" => self.instance_type = wire::optional(m)?,
+            "maxConcurrentSessions" => self.max_concurrent_sessions = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PortalSummary);
 impl PortalSummary {
     /// Creates a `PortalSummary` from its required members (`portal_arn`); optional members are set with
     /// the `set_*` methods.
@@ -5898,16 +6999,13 @@ impl std::fmt::Debug for PortalSummary {
     }
 }
 /// The redaction placeholder that will replace the redacted text in session.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct RedactionPlaceHolder {
     /// The redaction placeholder type that will replace the redacted text in session.
-    #[serde(
-        rename = "redactionPlaceHolderType",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "redactionPlaceHolderType")]
     pub redaction_place_holder_type: RedactionPlaceHolderType,
     /// The redaction placeholder text that will replace the redacted text in session for the custom text
     /// redaction placeholder type.
@@ -5917,6 +7015,25 @@ pub struct RedactionPlaceHolder {
     )]
     pub redaction_place_holder_text: Option<String>,
 }
+impl wire::Object for RedactionPlaceHolder {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "redactionPlaceHolderType" => {
+                self.redaction_place_holder_type = wire::or_default(m)?;
+            }
+            "redactionPlaceHolderText" => {
+                self.redaction_place_holder_text = wire::optional(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(RedactionPlaceHolder);
 impl RedactionPlaceHolder {
     /// Creates a `RedactionPlaceHolder` from its required members (`redaction_place_holder_type`); optional
     /// members are set with the `set_*` methods.
@@ -6058,22 +7175,39 @@ impl schemars::JsonSchema for RendererType {
     }
 }
 /// The resource cannot be found.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResourceNotFoundException {
     /// The `message` member.
     pub message: Option<String>,
     /// Hypothetical identifier of the resource affected.
-    #[serde(rename = "resourceId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "resourceId"))]
     pub resource_id: Option<String>,
     /// Hypothetical type of the resource affected.
-    #[serde(rename = "resourceType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "resourceType"))]
     pub resource_type: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ResourceNotFoundException {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = wire::optional(m)?,
+            "resourceId" => self.resource_id = wire::optional(m)?,
+            "resourceType" => self.resource_type = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ResourceNotFoundException);
 impl ResourceNotFoundException {
     /// Creates an empty `ResourceNotFoundException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6105,28 +7239,47 @@ impl ResourceNotFoundException {
     }
 }
 /// The service quota has been exceeded.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ServiceQuotaExceededException {
     /// The `message` member.
     pub message: Option<String>,
     /// Identifier of the resource affected.
-    #[serde(rename = "resourceId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "resourceId"))]
     pub resource_id: Option<String>,
     /// Type of the resource affected.
-    #[serde(rename = "resourceType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "resourceType"))]
     pub resource_type: Option<String>,
     /// The originating service.
-    #[serde(rename = "serviceCode")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "serviceCode"))]
     pub service_code: Option<String>,
     /// The originating quota.
-    #[serde(rename = "quotaCode")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "quotaCode"))]
     pub quota_code: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ServiceQuotaExceededException {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = wire::optional(m)?,
+            "resourceId" => self.resource_id = wire::optional(m)?,
+            "resourceType" => self.resource_type = wire::optional(m)?,
+            "serviceCode" => self.service_code = wire::optional(m)?,
+            "quotaCode" => self.quota_code = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ServiceQuotaExceededException);
 impl ServiceQuotaExceededException {
     /// Creates an empty `ServiceQuotaExceededException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6168,40 +7321,53 @@ impl ServiceQuotaExceededException {
     }
 }
 /// Information about a secure browser session.
-#[derive(Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Session {
     /// The ARN of the web portal.
-    #[serde(rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: Option<String>,
     /// The ID of the session.
-    #[serde(rename = "sessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sessionId"))]
     pub session_id: Option<String>,
     /// The username of the session.
     pub username: Option<String>,
     /// The IP address of the client.
-    #[serde(rename = "clientIpAddresses")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientIpAddresses"))]
     pub client_ip_addresses: Option<Vec<String>>,
     /// The status of the session.
     pub status: Option<SessionStatus>,
     /// The start time of the session.
-    #[serde(
-        rename = "startTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub start_time: Option<nimbus_aws::codegen::DateTime>,
     /// The end time of the session.
-    #[serde(
-        rename = "endTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub end_time: Option<nimbus_aws::codegen::DateTime>,
 }
+impl wire::Object for Session {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portalArn" => self.portal_arn = wire::optional(m)?,
+            "sessionId" => self.session_id = wire::optional(m)?,
+            "username" => self.username = wire::optional(m)?,
+            "clientIpAddresses" => self.client_ip_addresses = wire::optional(m)?,
+            "status" => self.status = wire::optional(m)?,
+            "startTime" => self.start_time = wire::encoded(wire::EpochSeconds, m)?,
+            "endTime" => self.end_time = wire::encoded(wire::EpochSeconds, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Session);
 impl Session {
     /// Creates an empty `Session`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6389,37 +7555,49 @@ impl schemars::JsonSchema for SessionStatus {
     }
 }
 /// Summary information about a secure browser session.
-#[derive(Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SessionSummary {
     /// The ARN of the web portal.
-    #[serde(rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: Option<String>,
     /// The ID of the session.
-    #[serde(rename = "sessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sessionId"))]
     pub session_id: Option<String>,
     /// The username of the session.
     pub username: Option<String>,
     /// The status of the session.
     pub status: Option<SessionStatus>,
     /// The start time of the session.
-    #[serde(
-        rename = "startTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub start_time: Option<nimbus_aws::codegen::DateTime>,
     /// The end time of the session.
-    #[serde(
-        rename = "endTime",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endTime"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub end_time: Option<nimbus_aws::codegen::DateTime>,
 }
+impl wire::Object for SessionSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portalArn" => self.portal_arn = wire::optional(m)?,
+            "sessionId" => self.session_id = wire::optional(m)?,
+            "username" => self.username = wire::optional(m)?,
+            "status" => self.status = wire::optional(m)?,
+            "startTime" => self.start_time = wire::encoded(wire::EpochSeconds, m)?,
+            "endTime" => self.end_time = wire::encoded(wire::EpochSeconds, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SessionSummary);
 impl SessionSummary {
     /// Creates an empty `SessionSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6475,25 +7653,33 @@ impl std::fmt::Debug for SessionSummary {
     }
 }
 /// The tag.
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Tag {
     /// The key of the tag.
-    #[serde(
-        rename = "Key",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Key")]
     pub key: String,
     /// The value of the tag
-    #[serde(
-        rename = "Value",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[serde(rename = "Value")]
     pub value: String,
 }
+impl wire::Object for Tag {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Key" => self.key = wire::or_default(m)?,
+            "Value" => self.value = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Tag);
 impl Tag {
     /// Creates a `Tag` from its required members (`key`, `value`); optional members are set with the
     /// `set_*` methods.
@@ -6557,14 +7743,26 @@ impl std::fmt::Debug for TagResourceRequest {
     }
 }
 /// The `TagResourceResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TagResourceResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for TagResourceResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(TagResourceResponse);
 impl TagResourceResponse {
     /// Creates an empty `TagResourceResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6577,25 +7775,42 @@ impl TagResourceResponse {
     }
 }
 /// There is a throttling error.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ThrottlingException {
     /// The `message` member.
     pub message: Option<String>,
     /// The originating service.
-    #[serde(rename = "serviceCode")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "serviceCode"))]
     pub service_code: Option<String>,
     /// The originating quota.
-    #[serde(rename = "quotaCode")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "quotaCode"))]
     pub quota_code: Option<String>,
     /// Advice to clients on when the call can be safely retried.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub retry_after_seconds: i32,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ThrottlingException {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = wire::optional(m)?,
+            "serviceCode" => self.service_code = wire::optional(m)?,
+            "quotaCode" => self.quota_code = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ThrottlingException);
 impl ThrottlingException {
     /// Creates an empty `ThrottlingException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6632,19 +7847,35 @@ impl ThrottlingException {
     }
 }
 /// There are too many tags.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TooManyTagsException {
     /// The `message` member.
     pub message: Option<String>,
     /// Name of the resource affected.
-    #[serde(rename = "resourceName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "resourceName"))]
     pub resource_name: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for TooManyTagsException {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = wire::optional(m)?,
+            "resourceName" => self.resource_name = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(TooManyTagsException);
 impl TooManyTagsException {
     /// Creates an empty `TooManyTagsException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6674,8 +7905,9 @@ impl TooManyTagsException {
 /// mode, set maximum display resolution for sessions, and choose which items are visible to end users
 /// during their sessions. If administrators do not modify these settings, end users retain control over
 /// their toolbar preferences.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ToolbarConfiguration {
     /// The type of toolbar displayed during the session.
@@ -6691,6 +7923,23 @@ pub struct ToolbarConfiguration {
     #[serde(rename = "maxDisplayResolution", skip_serializing_if = "Option::is_none")]
     pub max_display_resolution: Option<MaxDisplayResolution>,
 }
+impl wire::Object for ToolbarConfiguration {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "toolbarType" => self.toolbar_type = wire::optional(m)?,
+            "visualMode" => self.visual_mode = wire::optional(m)?,
+            "hiddenToolbarItems" => self.hidden_toolbar_items = wire::optional(m)?,
+            "maxDisplayResolution" => self.max_display_resolution = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ToolbarConfiguration);
 impl ToolbarConfiguration {
     /// Creates an empty `ToolbarConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6874,21 +8123,33 @@ impl schemars::JsonSchema for ToolbarType {
 /// recognize certificates that have been issued using any of the CAs in the trust store. If your
 /// organization has internal websites that use certificates issued by private CAs, you should add the
 /// private CA certificate to the trust store.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TrustStore {
     /// A list of web portal ARNs that this trust store is associated with.
-    #[serde(rename = "associatedPortalArns")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "associatedPortalArns"))]
     pub associated_portal_arns: Option<Vec<String>>,
     /// The ARN of the trust store.
-    #[serde(
-        rename = "trustStoreArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: String,
 }
+impl wire::Object for TrustStore {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "associatedPortalArns" => self.associated_portal_arns = wire::optional(m)?,
+            "trustStoreArn" => self.trust_store_arn = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(TrustStore);
 impl TrustStore {
     /// Creates a `TrustStore` from its required members (`trust_store_arn`); optional members are set with
     /// the `set_*` methods.
@@ -6905,14 +8166,29 @@ impl TrustStore {
     }
 }
 /// The summary of the trust store.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TrustStoreSummary {
     /// The ARN of the trust store.
-    #[serde(rename = "trustStoreArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: Option<String>,
 }
+impl wire::Object for TrustStoreSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "trustStoreArn" => self.trust_store_arn = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(TrustStoreSummary);
 impl TrustStoreSummary {
     /// Creates an empty `TrustStoreSummary`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6958,14 +8234,26 @@ impl std::fmt::Debug for UntagResourceRequest {
     }
 }
 /// The `UntagResourceResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UntagResourceResponse {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UntagResourceResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(UntagResourceResponse);
 impl UntagResourceResponse {
     /// Creates an empty `UntagResourceResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7027,21 +8315,32 @@ impl std::fmt::Debug for UpdateBrowserSettingsRequest {
     }
 }
 /// The `UpdateBrowserSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateBrowserSettingsResponse {
     /// The browser settings.
-    #[serde(
-        rename = "browserSettings",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserSettings"))]
     pub browser_settings: BrowserSettings,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdateBrowserSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "browserSettings" => self.browser_settings = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdateBrowserSettingsResponse);
 impl UpdateBrowserSettingsResponse {
     /// Creates a `UpdateBrowserSettingsResponse` from its required members (`browser_settings`); optional
     /// members are set with the `set_*` methods.
@@ -7136,21 +8435,34 @@ impl std::fmt::Debug for UpdateDataProtectionSettingsRequest {
     }
 }
 /// The `UpdateDataProtectionSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateDataProtectionSettingsResponse {
     /// The data protection settings.
-    #[serde(
-        rename = "dataProtectionSettings",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataProtectionSettings"))]
     pub data_protection_settings: DataProtectionSettings,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdateDataProtectionSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dataProtectionSettings" => {
+                self.data_protection_settings = wire::or_default(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdateDataProtectionSettingsResponse);
 impl UpdateDataProtectionSettingsResponse {
     /// Creates a `UpdateDataProtectionSettingsResponse` from its required members
     /// (`data_protection_settings`); optional members are set with the `set_*` methods.
@@ -7273,21 +8585,32 @@ impl std::fmt::Debug for UpdateIdentityProviderRequest {
     }
 }
 /// The `UpdateIdentityProviderResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateIdentityProviderResponse {
     /// The identity provider.
-    #[serde(
-        rename = "identityProvider",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProvider"))]
     pub identity_provider: IdentityProvider,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdateIdentityProviderResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "identityProvider" => self.identity_provider = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdateIdentityProviderResponse);
 impl UpdateIdentityProviderResponse {
     /// Creates a `UpdateIdentityProviderResponse` from its required members (`identity_provider`); optional
     /// members are set with the `set_*` methods.
@@ -7371,21 +8694,32 @@ impl std::fmt::Debug for UpdateIpAccessSettingsRequest {
     }
 }
 /// The `UpdateIpAccessSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateIpAccessSettingsResponse {
     /// The IP access settings.
-    #[serde(
-        rename = "ipAccessSettings",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipAccessSettings"))]
     pub ip_access_settings: IpAccessSettings,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdateIpAccessSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "ipAccessSettings" => self.ip_access_settings = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdateIpAccessSettingsResponse);
 impl UpdateIpAccessSettingsResponse {
     /// Creates a `UpdateIpAccessSettingsResponse` from its required members (`ip_access_settings`);
     /// optional members are set with the `set_*` methods.
@@ -7459,21 +8793,32 @@ impl UpdateNetworkSettingsRequest {
     }
 }
 /// The `UpdateNetworkSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateNetworkSettingsResponse {
     /// The network settings.
-    #[serde(
-        rename = "networkSettings",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "networkSettings"))]
     pub network_settings: NetworkSettings,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdateNetworkSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "networkSettings" => self.network_settings = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdateNetworkSettingsResponse);
 impl UpdateNetworkSettingsResponse {
     /// Creates a `UpdateNetworkSettingsResponse` from its required members (`network_settings`); optional
     /// members are set with the `set_*` methods.
@@ -7564,16 +8909,31 @@ impl std::fmt::Debug for UpdatePortalRequest {
     }
 }
 /// The `UpdatePortalResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdatePortalResponse {
     /// The web portal.
     pub portal: Option<Portal>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdatePortalResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "portal" => self.portal = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdatePortalResponse);
 impl UpdatePortalResponse {
     /// Creates an empty `UpdatePortalResponse`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7642,21 +9002,32 @@ impl UpdateTrustStoreRequest {
     }
 }
 /// The `UpdateTrustStoreResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateTrustStoreResponse {
     /// The ARN of the trust store.
-    #[serde(
-        rename = "trustStoreArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: String,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdateTrustStoreResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "trustStoreArn" => self.trust_store_arn = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdateTrustStoreResponse);
 impl UpdateTrustStoreResponse {
     /// Creates a `UpdateTrustStoreResponse` from its required members (`trust_store_arn`); optional members
     /// are set with the `set_*` methods.
@@ -7713,21 +9084,34 @@ impl UpdateUserAccessLoggingSettingsRequest {
     }
 }
 /// The `UpdateUserAccessLoggingSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateUserAccessLoggingSettingsResponse {
     /// The user access logging settings.
-    #[serde(
-        rename = "userAccessLoggingSettings",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userAccessLoggingSettings"))]
     pub user_access_logging_settings: UserAccessLoggingSettings,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdateUserAccessLoggingSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userAccessLoggingSettings" => {
+                self.user_access_logging_settings = wire::or_default(m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdateUserAccessLoggingSettingsResponse);
 impl UpdateUserAccessLoggingSettingsResponse {
     /// Creates a `UpdateUserAccessLoggingSettingsResponse` from its required members
     /// (`user_access_logging_settings`); optional members are set with the `set_*` methods.
@@ -7910,21 +9294,32 @@ impl std::fmt::Debug for UpdateUserSettingsRequest {
     }
 }
 /// The `UpdateUserSettingsResponse` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateUserSettingsResponse {
     /// The user settings.
-    #[serde(
-        rename = "userSettings",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userSettings"))]
     pub user_settings: UserSettings,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UpdateUserSettingsResponse {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userSettings" => self.user_settings = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UpdateUserSettingsResponse);
 impl UpdateUserSettingsResponse {
     /// Creates a `UpdateUserSettingsResponse` from its required members (`user_settings`); optional members
     /// are set with the `set_*` methods.
@@ -7941,24 +9336,39 @@ impl UpdateUserSettingsResponse {
     }
 }
 /// A user access logging settings resource that can be associated with a web portal.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UserAccessLoggingSettings {
     /// The ARN of the user access logging settings.
-    #[serde(
-        rename = "userAccessLoggingSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userAccessLoggingSettingsArn"))]
     pub user_access_logging_settings_arn: String,
     /// A list of web portal ARNs that this user access logging settings is associated with.
-    #[serde(rename = "associatedPortalArns")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "associatedPortalArns"))]
     pub associated_portal_arns: Option<Vec<String>>,
     /// The ARN of the Kinesis stream.
-    #[serde(rename = "kinesisStreamArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kinesisStreamArn"))]
     pub kinesis_stream_arn: Option<String>,
 }
+impl wire::Object for UserAccessLoggingSettings {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userAccessLoggingSettingsArn" => {
+                self.user_access_logging_settings_arn = wire::or_default(m)?;
+            }
+            "associatedPortalArns" => self.associated_portal_arns = wire::optional(m)?,
+            "kinesisStreamArn" => self.kinesis_stream_arn = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UserAccessLoggingSettings);
 impl UserAccessLoggingSettings {
     /// Creates a `UserAccessLoggingSettings` from its required members
     /// (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
@@ -7980,21 +9390,35 @@ impl UserAccessLoggingSettings {
     }
 }
 /// The summary of user access logging settings.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UserAccessLoggingSettingsSummary {
     /// The ARN of the user access logging settings.
-    #[serde(
-        rename = "userAccessLoggingSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userAccessLoggingSettingsArn"))]
     pub user_access_logging_settings_arn: String,
     /// The ARN of the Kinesis stream.
-    #[serde(rename = "kinesisStreamArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kinesisStreamArn"))]
     pub kinesis_stream_arn: Option<String>,
 }
+impl wire::Object for UserAccessLoggingSettingsSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userAccessLoggingSettingsArn" => {
+                self.user_access_logging_settings_arn = wire::or_default(m)?;
+            }
+            "kinesisStreamArn" => self.kinesis_stream_arn = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UserAccessLoggingSettingsSummary);
 impl UserAccessLoggingSettingsSummary {
     /// Creates a `UserAccessLoggingSettingsSummary` from its required members
     /// (`user_access_logging_settings_arn`); optional members are set with the `set_*` methods.
@@ -8013,62 +9437,100 @@ impl UserAccessLoggingSettingsSummary {
 /// A user settings resource that can be associated with a web portal. Once associated with a web
 /// portal, user settings control how users can transfer data between a streaming session and the their
 /// local devices.
-#[derive(Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UserSettings {
     /// The ARN of the user settings.
-    #[serde(
-        rename = "userSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userSettingsArn"))]
     pub user_settings_arn: String,
     /// A list of web portal ARNs that this user settings is associated with.
-    #[serde(rename = "associatedPortalArns")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "associatedPortalArns"))]
     pub associated_portal_arns: Option<Vec<String>>,
     /// Specifies whether the user can copy text from the streaming session to the local device.
-    #[serde(rename = "copyAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "copyAllowed"))]
     pub copy_allowed: Option<EnabledType>,
     /// Specifies whether the user can paste text from the local device to the streaming session.
-    #[serde(rename = "pasteAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "pasteAllowed"))]
     pub paste_allowed: Option<EnabledType>,
     /// Specifies whether the user can download files from the streaming session to the local device.
-    #[serde(rename = "downloadAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "downloadAllowed"))]
     pub download_allowed: Option<EnabledType>,
     /// Specifies whether the user can upload files from the local device to the streaming session.
-    #[serde(rename = "uploadAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "uploadAllowed"))]
     pub upload_allowed: Option<EnabledType>,
     /// Specifies whether the user can print to the local device.
-    #[serde(rename = "printAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "printAllowed"))]
     pub print_allowed: Option<EnabledType>,
     /// The amount of time that a streaming session remains active after users disconnect.
-    #[serde(rename = "disconnectTimeoutInMinutes")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "disconnectTimeoutInMinutes"))]
     pub disconnect_timeout_in_minutes: Option<i32>,
     /// The amount of time that users can be idle (inactive) before they are disconnected from their
     /// streaming session and the disconnect timeout interval begins.
-    #[serde(rename = "idleDisconnectTimeoutInMinutes")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "idleDisconnectTimeoutInMinutes")
+    )]
     pub idle_disconnect_timeout_in_minutes: Option<i32>,
     /// The configuration that specifies which cookies should be synchronized from the end user's local
     /// browser to the remote browser.
-    #[serde(rename = "cookieSynchronizationConfiguration")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "cookieSynchronizationConfiguration")
+    )]
     pub cookie_synchronization_configuration: Option<CookieSynchronizationConfiguration>,
     /// The customer managed key used to encrypt sensitive information in the user settings.
-    #[serde(rename = "customerManagedKey")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "customerManagedKey"))]
     pub customer_managed_key: Option<String>,
     /// The additional encryption context of the user settings.
-    #[serde(rename = "additionalEncryptionContext")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "additionalEncryptionContext"))]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
     /// Specifies whether the user can use deep links that open automatically when connecting to a session.
-    #[serde(rename = "deepLinkAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "deepLinkAllowed"))]
     pub deep_link_allowed: Option<EnabledType>,
     /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual
     /// mode, set maximum display resolution for sessions, and choose which items are visible to end users
     /// during their sessions. If administrators do not modify these settings, end users retain control over
     /// their toolbar preferences.
-    #[serde(rename = "toolbarConfiguration")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "toolbarConfiguration"))]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
 }
+impl wire::Object for UserSettings {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userSettingsArn" => self.user_settings_arn = wire::or_default(m)?,
+            "associatedPortalArns" => self.associated_portal_arns = wire::optional(m)?,
+            "copyAllowed" => self.copy_allowed = wire::optional(m)?,
+            "pasteAllowed" => self.paste_allowed = wire::optional(m)?,
+            "downloadAllowed" => self.download_allowed = wire::optional(m)?,
+            "uploadAllowed" => self.upload_allowed = wire::optional(m)?,
+            "printAllowed" => self.print_allowed = wire::optional(m)?,
+            "disconnectTimeoutInMinutes" => {
+                self.disconnect_timeout_in_minutes = wire::optional(m)?;
+            }
+            "idleDisconnectTimeoutInMinutes" => {
+                self.idle_disconnect_timeout_in_minutes = wire::optional(m)?;
+            }
+            "cookieSynchronizationConfiguration" => {
+                self.cookie_synchronization_configuration = wire::optional(m)?;
+            }
+            "customerManagedKey" => self.customer_managed_key = wire::optional(m)?,
+            "additionalEncryptionContext" => {
+                self.additional_encryption_context = wire::optional(m)?;
+            }
+            "deepLinkAllowed" => self.deep_link_allowed = wire::optional(m)?,
+            "toolbarConfiguration" => self.toolbar_configuration = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UserSettings);
 impl UserSettings {
     /// Creates a `UserSettings` from its required members (`user_settings_arn`); optional members are set
     /// with the `set_*` methods.
@@ -8184,53 +9646,86 @@ impl std::fmt::Debug for UserSettings {
     }
 }
 /// The summary of user settings.
-#[derive(Clone, PartialEq, Default, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UserSettingsSummary {
     /// The ARN of the user settings.
-    #[serde(
-        rename = "userSettingsArn",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userSettingsArn"))]
     pub user_settings_arn: String,
     /// Specifies whether the user can copy text from the streaming session to the local device.
-    #[serde(rename = "copyAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "copyAllowed"))]
     pub copy_allowed: Option<EnabledType>,
     /// Specifies whether the user can paste text from the local device to the streaming session.
-    #[serde(rename = "pasteAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "pasteAllowed"))]
     pub paste_allowed: Option<EnabledType>,
     /// Specifies whether the user can download files from the streaming session to the local device.
-    #[serde(rename = "downloadAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "downloadAllowed"))]
     pub download_allowed: Option<EnabledType>,
     /// Specifies whether the user can upload files from the local device to the streaming session.
-    #[serde(rename = "uploadAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "uploadAllowed"))]
     pub upload_allowed: Option<EnabledType>,
     /// Specifies whether the user can print to the local device.
-    #[serde(rename = "printAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "printAllowed"))]
     pub print_allowed: Option<EnabledType>,
     /// The amount of time that a streaming session remains active after users disconnect.
-    #[serde(rename = "disconnectTimeoutInMinutes")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "disconnectTimeoutInMinutes"))]
     pub disconnect_timeout_in_minutes: Option<i32>,
     /// The amount of time that users can be idle (inactive) before they are disconnected from their
     /// streaming session and the disconnect timeout interval begins.
-    #[serde(rename = "idleDisconnectTimeoutInMinutes")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "idleDisconnectTimeoutInMinutes")
+    )]
     pub idle_disconnect_timeout_in_minutes: Option<i32>,
     /// The configuration that specifies which cookies should be synchronized from the end user's local
     /// browser to the remote browser.
-    #[serde(rename = "cookieSynchronizationConfiguration")]
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "cookieSynchronizationConfiguration")
+    )]
     pub cookie_synchronization_configuration: Option<CookieSynchronizationConfiguration>,
     /// Specifies whether the user can use deep links that open automatically when connecting to a session.
-    #[serde(rename = "deepLinkAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "deepLinkAllowed"))]
     pub deep_link_allowed: Option<EnabledType>,
     /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual
     /// mode, set maximum display resolution for sessions, and choose which items are visible to end users
     /// during their sessions. If administrators do not modify these settings, end users retain control over
     /// their toolbar preferences.
-    #[serde(rename = "toolbarConfiguration")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "toolbarConfiguration"))]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
 }
+impl wire::Object for UserSettingsSummary {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "userSettingsArn" => self.user_settings_arn = wire::or_default(m)?,
+            "copyAllowed" => self.copy_allowed = wire::optional(m)?,
+            "pasteAllowed" => self.paste_allowed = wire::optional(m)?,
+            "downloadAllowed" => self.download_allowed = wire::optional(m)?,
+            "uploadAllowed" => self.upload_allowed = wire::optional(m)?,
+            "printAllowed" => self.print_allowed = wire::optional(m)?,
+            "disconnectTimeoutInMinutes" => {
+                self.disconnect_timeout_in_minutes = wire::optional(m)?;
+            }
+            "idleDisconnectTimeoutInMinutes" => {
+                self.idle_disconnect_timeout_in_minutes = wire::optional(m)?;
+            }
+            "cookieSynchronizationConfiguration" => {
+                self.cookie_synchronization_configuration = wire::optional(m)?;
+            }
+            "deepLinkAllowed" => self.deep_link_allowed = wire::optional(m)?,
+            "toolbarConfiguration" => self.toolbar_configuration = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UserSettingsSummary);
 impl UserSettingsSummary {
     /// Creates a `UserSettingsSummary` from its required members (`user_settings_arn`); optional members
     /// are set with the `set_*` methods.
@@ -8326,8 +9821,9 @@ impl std::fmt::Debug for UserSettingsSummary {
     }
 }
 /// There is a validation error.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ValidationException {
     /// The `message` member.
@@ -8335,12 +9831,28 @@ pub struct ValidationException {
     /// Reason the request failed validation
     pub reason: Option<ValidationExceptionReason>,
     /// The field that caused the error.
-    #[serde(rename = "fieldList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fieldList"))]
     pub field_list: Option<Vec<ValidationExceptionField>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ValidationException {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = wire::optional(m)?,
+            "reason" => self.reason = wire::optional(m)?,
+            "fieldList" => self.field_list = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ValidationException);
 impl ValidationException {
     /// Creates an empty `ValidationException`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8375,17 +9887,31 @@ impl ValidationException {
     }
 }
 /// Information about a field passed inside a request that resulted in an exception.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ValidationExceptionField {
     /// The name of the field that failed validation.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub name: String,
     /// The message describing why the field failed validation.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub message: String,
 }
+impl wire::Object for ValidationExceptionField {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "name" => self.name = wire::or_default(m)?,
+            "message" => self.message = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ValidationExceptionField);
 impl ValidationExceptionField {
     /// Creates a `ValidationExceptionField` from its required members (`name`, `message`); optional members
     /// are set with the `set_*` methods.

@@ -2,21 +2,39 @@
 
 //! Request, response, error and shared types of the service.
 #![allow(deprecated)]
+use nimbus_aws::codegen::wire;
+use serde::de;
 /// This error is thrown when a request is invalid.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ComplexError {
     /// The `TopLevel` member.
-    #[serde(rename = "TopLevel")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TopLevel"))]
     pub top_level: Option<String>,
     /// The `Nested` member.
-    #[serde(rename = "Nested")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Nested"))]
     pub nested: Option<ComplexNestedErrorData>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ComplexError {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "TopLevel" => self.top_level = wire::optional(m)?,
+            "Nested" => self.nested = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ComplexError);
 impl ComplexError {
     /// Creates an empty `ComplexError`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -43,14 +61,29 @@ impl ComplexError {
     }
 }
 /// The `ComplexNestedErrorData` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ComplexNestedErrorData {
     /// The `Foo` member.
-    #[serde(rename = "Foo")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Foo"))]
     pub foo: Option<String>,
 }
+impl wire::Object for ComplexNestedErrorData {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Foo" => self.foo = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ComplexNestedErrorData);
 impl ComplexNestedErrorData {
     /// Creates an empty `ComplexNestedErrorData`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -83,14 +116,26 @@ impl ContentTypeParametersInput {
     }
 }
 /// The `ContentTypeParametersOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ContentTypeParametersOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ContentTypeParametersOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(ContentTypeParametersOutput);
 impl ContentTypeParametersOutput {
     /// Creates an empty `ContentTypeParametersOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -103,24 +148,35 @@ impl ContentTypeParametersOutput {
     }
 }
 /// The `DatetimeOffsetsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DatetimeOffsetsOutput {
     /// The `datetime` member.
-    #[serde(
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
-    )]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_aws::codegen::DateTime>")
     )]
     pub datetime: Option<nimbus_aws::codegen::DateTime>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DatetimeOffsetsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "datetime" => self.datetime = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(DatetimeOffsetsOutput);
 impl DatetimeOffsetsOutput {
     /// Creates an empty `DatetimeOffsetsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -141,10 +197,22 @@ impl DatetimeOffsetsOutput {
     }
 }
 /// The `EmptyStruct` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct EmptyStruct {}
+impl wire::Object for EmptyStruct {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(EmptyStruct);
 impl EmptyStruct {
     /// Creates an empty `EmptyStruct`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -152,35 +220,56 @@ impl EmptyStruct {
     }
 }
 /// The `ErrorWithMembers` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ErrorWithMembers {
     /// The `Code` member.
-    #[serde(rename = "Code")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Code"))]
     pub code: Option<String>,
     /// The `ComplexData` member.
-    #[serde(rename = "ComplexData")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ComplexData"))]
     pub complex_data: Option<KitchenSink>,
     /// The `IntegerField` member.
-    #[serde(rename = "IntegerField")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "IntegerField"))]
     pub integer_field: Option<i32>,
     /// The `ListField` member.
-    #[serde(rename = "ListField")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ListField"))]
     pub list_field: Option<Vec<String>>,
     /// The `MapField` member.
-    #[serde(rename = "MapField")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MapField"))]
     pub map_field: Option<std::collections::HashMap<String, String>>,
     /// The `Message` member.
-    #[serde(rename = "Message")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Message"))]
     pub message: Option<String>,
     /// abc
-    #[serde(rename = "StringField")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StringField"))]
     pub string_field: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ErrorWithMembers {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Code" => self.code = wire::optional(m)?,
+            "ComplexData" => self.complex_data = wire::optional(m)?,
+            "IntegerField" => self.integer_field = wire::optional(m)?,
+            "ListField" => self.list_field = wire::optional(m)?,
+            "MapField" => self.map_field = wire::optional(m)?,
+            "Message" => self.message = wire::optional(m)?,
+            "StringField" => self.string_field = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ErrorWithMembers);
 impl ErrorWithMembers {
     /// Creates an empty `ErrorWithMembers`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -235,14 +324,26 @@ impl ErrorWithMembers {
     }
 }
 /// The `ErrorWithoutMembers` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ErrorWithoutMembers {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ErrorWithoutMembers {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(ErrorWithoutMembers);
 impl ErrorWithoutMembers {
     /// Creates an empty `ErrorWithoutMembers`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -336,14 +437,26 @@ impl schemars::JsonSchema for FooEnum {
 }
 /// This error has test cases that test some of the dark corners of Amazon service framework history. It
 /// should only be implemented by clients.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct FooError {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for FooError {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(FooError);
 impl FooError {
     /// Creates an empty `FooError`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -360,24 +473,35 @@ impl FooError {
     }
 }
 /// The `FractionalSecondsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct FractionalSecondsOutput {
     /// The `datetime` member.
-    #[serde(
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
-    )]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_aws::codegen::DateTime>")
     )]
     pub datetime: Option<nimbus_aws::codegen::DateTime>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for FractionalSecondsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "datetime" => self.datetime = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(FractionalSecondsOutput);
 impl FractionalSecondsOutput {
     /// Creates an empty `FractionalSecondsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -398,14 +522,29 @@ impl FractionalSecondsOutput {
     }
 }
 /// The `GreetingStruct` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GreetingStruct {
     /// The `hi` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hi: Option<String>,
 }
+impl wire::Object for GreetingStruct {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "hi" => self.hi = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GreetingStruct);
 impl GreetingStruct {
     /// Creates an empty `GreetingStruct`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -418,16 +557,31 @@ impl GreetingStruct {
     }
 }
 /// The `GreetingWithErrorsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GreetingWithErrorsOutput {
     /// The `greeting` member.
     pub greeting: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GreetingWithErrorsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "greeting" => self.greeting = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GreetingWithErrorsOutput);
 impl GreetingWithErrorsOutput {
     /// Creates an empty `GreetingWithErrorsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -526,17 +680,32 @@ impl schemars::JsonSchema for IntegerEnum {
     }
 }
 /// This error is thrown when an invalid greeting value is provided.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InvalidGreeting {
     /// The `Message` member.
-    #[serde(rename = "Message")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Message"))]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for InvalidGreeting {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Message" => self.message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(InvalidGreeting);
 impl InvalidGreeting {
     /// Creates an empty `InvalidGreeting`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -558,8 +727,9 @@ impl InvalidGreeting {
     }
 }
 /// The `JsonEnumsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonEnumsInputOutput {
     /// The `fooEnum1` member.
@@ -584,6 +754,25 @@ pub struct JsonEnumsInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for JsonEnumsInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fooEnum1" => self.foo_enum1 = wire::optional(m)?,
+            "fooEnum2" => self.foo_enum2 = wire::optional(m)?,
+            "fooEnum3" => self.foo_enum3 = wire::optional(m)?,
+            "fooEnumList" => self.foo_enum_list = wire::optional(m)?,
+            "fooEnumSet" => self.foo_enum_set = wire::optional(m)?,
+            "fooEnumMap" => self.foo_enum_map = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(JsonEnumsInputOutput);
 impl JsonEnumsInputOutput {
     /// Creates an empty `JsonEnumsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -629,8 +818,9 @@ impl JsonEnumsInputOutput {
     }
 }
 /// The `JsonIntEnumsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonIntEnumsInputOutput {
     /// The `intEnum1` member.
@@ -655,6 +845,25 @@ pub struct JsonIntEnumsInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for JsonIntEnumsInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "intEnum1" => self.int_enum1 = wire::optional(m)?,
+            "intEnum2" => self.int_enum2 = wire::optional(m)?,
+            "intEnum3" => self.int_enum3 = wire::optional(m)?,
+            "intEnumList" => self.int_enum_list = wire::optional(m)?,
+            "intEnumSet" => self.int_enum_set = wire::optional(m)?,
+            "intEnumMap" => self.int_enum_map = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(JsonIntEnumsInputOutput);
 impl JsonIntEnumsInputOutput {
     /// Creates an empty `JsonIntEnumsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -700,8 +909,9 @@ impl JsonIntEnumsInputOutput {
     }
 }
 /// The `KitchenSink` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct KitchenSink {
     /// The `Blob` member.
@@ -713,9 +923,8 @@ pub struct KitchenSink {
     /// The `Double` member.
     #[serde(
         rename = "Double",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double: Option<f64>,
@@ -725,18 +934,16 @@ pub struct KitchenSink {
     /// The `Float` member.
     #[serde(
         rename = "Float",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float: Option<f32>,
     /// The `HttpdateTimestamp` member.
     #[serde(
         rename = "HttpdateTimestamp",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::http_date"
+        serialize_with = "nimbus_aws::codegen::wire::http_date::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub httpdate_timestamp: Option<nimbus_aws::codegen::DateTime>,
@@ -746,9 +953,8 @@ pub struct KitchenSink {
     /// The `Iso8601Timestamp` member.
     #[serde(
         rename = "Iso8601Timestamp",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::date_time"
+        serialize_with = "nimbus_aws::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -808,18 +1014,16 @@ pub struct KitchenSink {
     /// The `Timestamp` member.
     #[serde(
         rename = "Timestamp",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub timestamp: Option<nimbus_aws::codegen::DateTime>,
     /// The `UnixTimestamp` member.
     #[serde(
         rename = "UnixTimestamp",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub unix_timestamp: Option<nimbus_aws::codegen::DateTime>,
@@ -827,6 +1031,51 @@ pub struct KitchenSink {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for KitchenSink {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Blob" => self.blob = wire::optional(m)?,
+            "Boolean" => self.boolean = wire::optional(m)?,
+            "Double" => self.double = wire::encoded(wire::SpecialFloat, m)?,
+            "EmptyStruct" => self.empty_struct = wire::optional(m)?,
+            "Float" => self.float = wire::encoded(wire::SpecialFloat, m)?,
+            "HttpdateTimestamp" => {
+                self.httpdate_timestamp = wire::encoded(wire::HttpDate, m)?;
+            }
+            "Integer" => self.integer = wire::optional(m)?,
+            "Iso8601Timestamp" => {
+                self.iso8601_timestamp = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            "JsonValue" => self.json_value = wire::optional(m)?,
+            "ListOfLists" => self.list_of_lists = wire::optional(m)?,
+            "ListOfMapsOfStrings" => self.list_of_maps_of_strings = wire::optional(m)?,
+            "ListOfStrings" => self.list_of_strings = wire::optional(m)?,
+            "ListOfStructs" => self.list_of_structs = wire::optional(m)?,
+            "Long" => self.long = wire::optional(m)?,
+            "MapOfListsOfStrings" => self.map_of_lists_of_strings = wire::optional(m)?,
+            "MapOfMaps" => self.map_of_maps = wire::optional(m)?,
+            "MapOfStrings" => self.map_of_strings = wire::optional(m)?,
+            "MapOfStructs" => self.map_of_structs = wire::optional(m)?,
+            "RecursiveList" => self.recursive_list = wire::optional(m)?,
+            "RecursiveMap" => self.recursive_map = wire::optional(m)?,
+            "RecursiveStruct" => self.recursive_struct = wire::optional(m)?,
+            "SimpleStruct" => self.simple_struct = wire::optional(m)?,
+            "String" => self.string = wire::optional(m)?,
+            "StructWithJsonName" => self.struct_with_json_name = wire::optional(m)?,
+            "Timestamp" => self.timestamp = wire::encoded(wire::EpochSeconds, m)?,
+            "UnixTimestamp" => {
+                self.unix_timestamp = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(KitchenSink);
 impl KitchenSink {
     /// Creates an empty `KitchenSink`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1094,8 +1343,9 @@ impl<'de> serde::Deserialize<'de> for MyUnion {
     }
 }
 /// The `NullOperationInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct NullOperationInputOutput {
     /// The `string` member.
@@ -1105,6 +1355,20 @@ pub struct NullOperationInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for NullOperationInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "string" => self.string = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(NullOperationInputOutput);
 impl NullOperationInputOutput {
     /// Creates an empty `NullOperationInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1143,17 +1407,32 @@ impl OperationWithOptionalInputOutputInput {
     }
 }
 /// The `OperationWithOptionalInputOutputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct OperationWithOptionalInputOutputOutput {
     /// The `Value` member.
-    #[serde(rename = "Value")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Value"))]
     pub value: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for OperationWithOptionalInputOutputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Value" => self.value = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(OperationWithOptionalInputOutputOutput);
 impl OperationWithOptionalInputOutputOutput {
     /// Creates an empty `OperationWithOptionalInputOutputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -1172,8 +1451,9 @@ impl OperationWithOptionalInputOutputOutput {
     }
 }
 /// The `PutAndGetInlineDocumentsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PutAndGetInlineDocumentsInputOutput {
     /// The `inlineDocument` member.
@@ -1183,6 +1463,20 @@ pub struct PutAndGetInlineDocumentsInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for PutAndGetInlineDocumentsInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "inlineDocument" => self.inline_document = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PutAndGetInlineDocumentsInputOutput);
 impl PutAndGetInlineDocumentsInputOutput {
     /// Creates an empty `PutAndGetInlineDocumentsInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -1232,25 +1526,24 @@ impl PutWithContentEncodingInput {
     }
 }
 /// The `SimpleScalarPropertiesInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SimpleScalarPropertiesInputOutput {
     /// The `floatValue` member.
     #[serde(
         rename = "floatValue",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_value: Option<f32>,
     /// The `doubleValue` member.
     #[serde(
         rename = "doubleValue",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
@@ -1258,6 +1551,21 @@ pub struct SimpleScalarPropertiesInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for SimpleScalarPropertiesInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "floatValue" => self.float_value = wire::encoded(wire::SpecialFloat, m)?,
+            "doubleValue" => self.double_value = wire::encoded(wire::SpecialFloat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SimpleScalarPropertiesInputOutput);
 impl SimpleScalarPropertiesInputOutput {
     /// Creates an empty `SimpleScalarPropertiesInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -1281,14 +1589,29 @@ impl SimpleScalarPropertiesInputOutput {
     }
 }
 /// The `SimpleStruct` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SimpleStruct {
     /// The `Value` member.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
+impl wire::Object for SimpleStruct {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Value" => self.value = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SimpleStruct);
 impl SimpleStruct {
     /// Creates an empty `SimpleStruct`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1301,8 +1624,9 @@ impl SimpleStruct {
     }
 }
 /// The `SparseNullsOperationInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SparseNullsOperationInputOutput {
     /// The `sparseStringList` member.
@@ -1315,6 +1639,21 @@ pub struct SparseNullsOperationInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for SparseNullsOperationInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sparseStringList" => self.sparse_string_list = wire::optional(m)?,
+            "sparseStringMap" => self.sparse_string_map = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SparseNullsOperationInputOutput);
 impl SparseNullsOperationInputOutput {
     /// Creates an empty `SparseNullsOperationInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -1344,14 +1683,29 @@ impl SparseNullsOperationInputOutput {
     }
 }
 /// The `StructWithJsonName` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StructWithJsonName {
     /// The `Value` member.
     #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
+impl wire::Object for StructWithJsonName {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Value" => self.value = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(StructWithJsonName);
 impl StructWithJsonName {
     /// Creates an empty `StructWithJsonName`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1364,8 +1718,9 @@ impl StructWithJsonName {
     }
 }
 /// A shared structure that contains a single union member.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UnionInputOutput {
     /// A union with a representative set of types for members.
@@ -1375,6 +1730,20 @@ pub struct UnionInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UnionInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contents" => self.contents = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UnionInputOutput);
 impl UnionInputOutput {
     /// Creates an empty `UnionInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {

@@ -2,6 +2,8 @@
 
 //! Request, response, error and shared types of the service.
 #![allow(deprecated)]
+use nimbus_aws::codegen::wire;
+use serde::de;
 /// The `ClientOptionalDefaults` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -23,20 +25,36 @@ impl ClientOptionalDefaults {
     }
 }
 /// This error is thrown when a request is invalid.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ComplexError {
     /// The `TopLevel` member.
-    #[serde(rename = "TopLevel")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TopLevel"))]
     pub top_level: Option<String>,
     /// The `Nested` member.
-    #[serde(rename = "Nested")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Nested"))]
     pub nested: Option<ComplexNestedErrorData>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ComplexError {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "TopLevel" => self.top_level = wire::optional(m)?,
+            "Nested" => self.nested = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ComplexError);
 impl ComplexError {
     /// Creates an empty `ComplexError`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -63,14 +81,29 @@ impl ComplexError {
     }
 }
 /// The `ComplexNestedErrorData` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ComplexNestedErrorData {
     /// The `Foo` member.
-    #[serde(rename = "Foo")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Foo"))]
     pub foo: Option<String>,
 }
+impl wire::Object for ComplexNestedErrorData {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Foo" => self.foo = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ComplexNestedErrorData);
 impl ComplexNestedErrorData {
     /// Creates an empty `ComplexNestedErrorData`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -103,14 +136,26 @@ impl ContentTypeParametersInput {
     }
 }
 /// The `ContentTypeParametersOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ContentTypeParametersOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ContentTypeParametersOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(ContentTypeParametersOutput);
 impl ContentTypeParametersOutput {
     /// Creates an empty `ContentTypeParametersOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -124,8 +169,8 @@ impl ContentTypeParametersOutput {
 }
 /// The `Defaults` structure.
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[serde(default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Defaults {
     /// The `defaultString` member.
@@ -447,16 +492,15 @@ impl Defaults {
     }
 }
 /// The `Dialog` structure.
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, PartialEq, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Dialog {
     /// The `language` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The `greeting` member.
-    #[serde(deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub greeting: String,
     /// The `farewell` member.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -472,6 +516,22 @@ impl Default for Dialog {
         }
     }
 }
+impl wire::Object for Dialog {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "language" => self.language = wire::optional(m)?,
+            "greeting" => self.greeting = wire::or_default(m)?,
+            "farewell" => self.farewell = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Dialog);
 impl Dialog {
     /// Creates an empty `Dialog`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -505,14 +565,26 @@ impl EmptyInputAndEmptyOutputInput {
     }
 }
 /// The `EmptyInputAndEmptyOutputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct EmptyInputAndEmptyOutputOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for EmptyInputAndEmptyOutputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(EmptyInputAndEmptyOutputOutput);
 impl EmptyInputAndEmptyOutputOutput {
     /// Creates an empty `EmptyInputAndEmptyOutputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -541,13 +613,12 @@ impl EndpointWithHostLabelOperationInput {
     }
 }
 /// The `Farewell` structure.
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, PartialEq, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Farewell {
     /// The `phrase` member.
-    #[serde(deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub phrase: String,
 }
 impl Default for Farewell {
@@ -558,6 +629,20 @@ impl Default for Farewell {
         }
     }
 }
+impl wire::Object for Farewell {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "phrase" => self.phrase = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Farewell);
 impl Farewell {
     /// Creates an empty `Farewell`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -647,14 +732,26 @@ impl schemars::JsonSchema for FooEnum {
 }
 /// This error has test cases that test some of the dark corners of Amazon service framework history. It
 /// should only be implemented by clients.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct FooError {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for FooError {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(FooError);
 impl FooError {
     /// Creates an empty `FooError`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -671,14 +768,29 @@ impl FooError {
     }
 }
 /// The `GreetingStruct` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GreetingStruct {
     /// The `hi` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hi: Option<String>,
 }
+impl wire::Object for GreetingStruct {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "hi" => self.hi = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GreetingStruct);
 impl GreetingStruct {
     /// Creates an empty `GreetingStruct`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -711,16 +823,31 @@ impl GreetingWithErrorsInput {
     }
 }
 /// The `GreetingWithErrorsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GreetingWithErrorsOutput {
     /// The `greeting` member.
     pub greeting: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GreetingWithErrorsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "greeting" => self.greeting = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GreetingWithErrorsOutput);
 impl GreetingWithErrorsOutput {
     /// Creates an empty `GreetingWithErrorsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -804,17 +931,32 @@ impl schemars::JsonSchema for IntegerEnum {
     }
 }
 /// This error is thrown when an invalid greeting value is provided.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InvalidGreeting {
     /// The `Message` member.
-    #[serde(rename = "Message")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Message"))]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for InvalidGreeting {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Message" => self.message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(InvalidGreeting);
 impl InvalidGreeting {
     /// Creates an empty `InvalidGreeting`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -856,16 +998,31 @@ impl JsonUnionsInput {
     }
 }
 /// The `JsonUnionsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonUnionsOutput {
     /// A union with a representative set of types for members.
     pub contents: Option<MyUnion>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for JsonUnionsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contents" => self.contents = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(JsonUnionsOutput);
 impl JsonUnionsOutput {
     /// Creates an empty `JsonUnionsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -979,14 +1136,26 @@ impl<'de> serde::Deserialize<'de> for MyUnion {
     }
 }
 /// The `NoInputAndOutputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct NoInputAndOutputOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for NoInputAndOutputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(NoInputAndOutputOutput);
 impl NoInputAndOutputOutput {
     /// Creates an empty `NoInputAndOutputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1046,193 +1215,102 @@ impl OperationWithDefaultsInput {
     }
 }
 /// The `OperationWithDefaultsOutput` structure.
-#[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, PartialEq, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct OperationWithDefaultsOutput {
     /// The `defaultString` member.
-    #[serde(
-        rename = "defaultString",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultString"))]
     pub default_string: String,
     /// The `defaultBoolean` member.
-    #[serde(
-        rename = "defaultBoolean",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultBoolean"))]
     pub default_boolean: bool,
     /// The `defaultList` member.
-    #[serde(
-        rename = "defaultList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultList"))]
     pub default_list: Vec<String>,
     /// The `defaultDocumentMap` member.
-    #[serde(
-        rename = "defaultDocumentMap",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentMap"))]
     pub default_document_map: nimbus_aws::codegen::Document,
     /// The `defaultDocumentString` member.
-    #[serde(
-        rename = "defaultDocumentString",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentString"))]
     pub default_document_string: nimbus_aws::codegen::Document,
     /// The `defaultDocumentBoolean` member.
-    #[serde(
-        rename = "defaultDocumentBoolean",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentBoolean"))]
     pub default_document_boolean: nimbus_aws::codegen::Document,
     /// The `defaultDocumentList` member.
-    #[serde(
-        rename = "defaultDocumentList",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentList"))]
     pub default_document_list: nimbus_aws::codegen::Document,
     /// The `defaultNullDocument` member.
-    #[serde(rename = "defaultNullDocument")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultNullDocument"))]
     pub default_null_document: Option<nimbus_aws::codegen::Document>,
     /// The `defaultTimestamp` member.
-    #[serde(
-        rename = "defaultTimestamp",
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultTimestamp"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_timestamp: nimbus_aws::codegen::DateTime,
     /// The `defaultBlob` member.
-    #[serde(
-        rename = "defaultBlob",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultBlob"))]
     pub default_blob: nimbus_aws::codegen::Blob,
     /// The `defaultByte` member.
-    #[serde(
-        rename = "defaultByte",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultByte"))]
     pub default_byte: i8,
     /// The `defaultShort` member.
-    #[serde(
-        rename = "defaultShort",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultShort"))]
     pub default_short: i16,
     /// The `defaultInteger` member.
-    #[serde(
-        rename = "defaultInteger",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultInteger"))]
     pub default_integer: i32,
     /// The `defaultLong` member.
-    #[serde(
-        rename = "defaultLong",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultLong"))]
     pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(
-        rename = "defaultFloat",
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultFloat"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(
-        rename = "defaultDouble",
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDouble"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_double: f64,
     /// The `defaultMap` member.
-    #[serde(
-        rename = "defaultMap",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultMap"))]
     pub default_map: std::collections::HashMap<String, String>,
     /// The `defaultEnum` member.
-    #[serde(
-        rename = "defaultEnum",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultEnum"))]
     pub default_enum: TestEnum,
     /// The `defaultIntEnum` member.
-    #[serde(
-        rename = "defaultIntEnum",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultIntEnum"))]
     pub default_int_enum: TestIntEnum,
     /// The `emptyString` member.
-    #[serde(
-        rename = "emptyString",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "emptyString"))]
     pub empty_string: String,
     /// The `falseBoolean` member.
-    #[serde(
-        rename = "falseBoolean",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "falseBoolean"))]
     pub false_boolean: bool,
     /// The `emptyBlob` member.
-    #[serde(
-        rename = "emptyBlob",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "emptyBlob"))]
     pub empty_blob: nimbus_aws::codegen::Blob,
     /// The `zeroByte` member.
-    #[serde(
-        rename = "zeroByte",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroByte"))]
     pub zero_byte: i8,
     /// The `zeroShort` member.
-    #[serde(
-        rename = "zeroShort",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroShort"))]
     pub zero_short: i16,
     /// The `zeroInteger` member.
-    #[serde(
-        rename = "zeroInteger",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroInteger"))]
     pub zero_integer: i32,
     /// The `zeroLong` member.
-    #[serde(
-        rename = "zeroLong",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroLong"))]
     pub zero_long: i64,
     /// The `zeroFloat` member.
-    #[serde(
-        rename = "zeroFloat",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroFloat"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub zero_float: f32,
     /// The `zeroDouble` member.
-    #[serde(
-        rename = "zeroDouble",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroDouble"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl Default for OperationWithDefaultsOutput {
@@ -1276,6 +1354,55 @@ impl Default for OperationWithDefaultsOutput {
         }
     }
 }
+impl wire::Object for OperationWithDefaultsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "defaultString" => self.default_string = wire::or_default(m)?,
+            "defaultBoolean" => self.default_boolean = wire::or_default(m)?,
+            "defaultList" => self.default_list = wire::or_default(m)?,
+            "defaultDocumentMap" => self.default_document_map = wire::or_default(m)?,
+            "defaultDocumentString" => {
+                self.default_document_string = wire::or_default(m)?;
+            }
+            "defaultDocumentBoolean" => {
+                self.default_document_boolean = wire::or_default(m)?;
+            }
+            "defaultDocumentList" => self.default_document_list = wire::or_default(m)?,
+            "defaultNullDocument" => self.default_null_document = wire::optional(m)?,
+            "defaultTimestamp" => {
+                self.default_timestamp = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "defaultBlob" => self.default_blob = wire::or_default(m)?,
+            "defaultByte" => self.default_byte = wire::or_default(m)?,
+            "defaultShort" => self.default_short = wire::or_default(m)?,
+            "defaultInteger" => self.default_integer = wire::or_default(m)?,
+            "defaultLong" => self.default_long = wire::or_default(m)?,
+            "defaultFloat" => self.default_float = wire::encoded(wire::SpecialFloat, m)?,
+            "defaultDouble" => {
+                self.default_double = wire::encoded(wire::SpecialFloat, m)?;
+            }
+            "defaultMap" => self.default_map = wire::or_default(m)?,
+            "defaultEnum" => self.default_enum = wire::or_default(m)?,
+            "defaultIntEnum" => self.default_int_enum = wire::or_default(m)?,
+            "emptyString" => self.empty_string = wire::or_default(m)?,
+            "falseBoolean" => self.false_boolean = wire::or_default(m)?,
+            "emptyBlob" => self.empty_blob = wire::or_default(m)?,
+            "zeroByte" => self.zero_byte = wire::or_default(m)?,
+            "zeroShort" => self.zero_short = wire::or_default(m)?,
+            "zeroInteger" => self.zero_integer = wire::or_default(m)?,
+            "zeroLong" => self.zero_long = wire::or_default(m)?,
+            "zeroFloat" => self.zero_float = wire::encoded(wire::SpecialFloat, m)?,
+            "zeroDouble" => self.zero_double = wire::encoded(wire::SpecialFloat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(OperationWithDefaultsOutput);
 impl OperationWithDefaultsOutput {
     /// Creates an empty `OperationWithDefaultsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1473,31 +1600,39 @@ impl OperationWithNestedStructureInput {
     }
 }
 /// The `OperationWithNestedStructureOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct OperationWithNestedStructureOutput {
     /// The `dialog` member.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub dialog: Dialog,
     /// The `dialogList` member.
-    #[serde(
-        rename = "dialogList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dialogList"))]
     pub dialog_list: Vec<Dialog>,
     /// The `dialogMap` member.
-    #[serde(
-        rename = "dialogMap",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dialogMap"))]
     pub dialog_map: std::collections::HashMap<String, Dialog>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for OperationWithNestedStructureOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dialog" => self.dialog = wire::or_default(m)?,
+            "dialogList" => self.dialog_list = wire::or_default(m)?,
+            "dialogMap" => self.dialog_map = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(OperationWithNestedStructureOutput);
 impl OperationWithNestedStructureOutput {
     /// Creates a `OperationWithNestedStructureOutput` from its required members (`dialog`); optional
     /// members are set with the `set_*` methods.
@@ -1527,101 +1662,85 @@ impl OperationWithNestedStructureOutput {
     }
 }
 /// The `OperationWithRequiredMembersOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct OperationWithRequiredMembersOutput {
     /// The `requiredString` member.
-    #[serde(
-        rename = "requiredString",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredString"))]
     pub required_string: String,
     /// The `requiredBoolean` member.
-    #[serde(
-        rename = "requiredBoolean",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredBoolean"))]
     pub required_boolean: bool,
     /// The `requiredList` member.
-    #[serde(
-        rename = "requiredList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredList"))]
     pub required_list: Vec<String>,
     /// The `requiredTimestamp` member.
-    #[serde(
-        rename = "requiredTimestamp",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredTimestamp"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub required_timestamp: nimbus_aws::codegen::DateTime,
     /// The `requiredBlob` member.
-    #[serde(
-        rename = "requiredBlob",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredBlob"))]
     pub required_blob: nimbus_aws::codegen::Blob,
     /// The `requiredByte` member.
-    #[serde(
-        rename = "requiredByte",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredByte"))]
     pub required_byte: i8,
     /// The `requiredShort` member.
-    #[serde(
-        rename = "requiredShort",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredShort"))]
     pub required_short: i16,
     /// The `requiredInteger` member.
-    #[serde(
-        rename = "requiredInteger",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredInteger"))]
     pub required_integer: i32,
     /// The `requiredLong` member.
-    #[serde(
-        rename = "requiredLong",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredLong"))]
     pub required_long: i64,
     /// The `requiredFloat` member.
-    #[serde(
-        rename = "requiredFloat",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredFloat"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub required_float: f32,
     /// The `requiredDouble` member.
-    #[serde(
-        rename = "requiredDouble",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredDouble"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub required_double: f64,
     /// The `requiredMap` member.
-    #[serde(
-        rename = "requiredMap",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredMap"))]
     pub required_map: std::collections::HashMap<String, String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for OperationWithRequiredMembersOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "requiredString" => self.required_string = wire::or_default(m)?,
+            "requiredBoolean" => self.required_boolean = wire::or_default(m)?,
+            "requiredList" => self.required_list = wire::or_default(m)?,
+            "requiredTimestamp" => {
+                self.required_timestamp = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "requiredBlob" => self.required_blob = wire::or_default(m)?,
+            "requiredByte" => self.required_byte = wire::or_default(m)?,
+            "requiredShort" => self.required_short = wire::or_default(m)?,
+            "requiredInteger" => self.required_integer = wire::or_default(m)?,
+            "requiredLong" => self.required_long = wire::or_default(m)?,
+            "requiredFloat" => {
+                self.required_float = wire::encoded(wire::SpecialFloat, m)?;
+            }
+            "requiredDouble" => {
+                self.required_double = wire::encoded(wire::SpecialFloat, m)?;
+            }
+            "requiredMap" => self.required_map = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(OperationWithRequiredMembersOutput);
 impl OperationWithRequiredMembersOutput {
     /// Creates a `OperationWithRequiredMembersOutput` from its required members (`required_string`,
     /// `required_boolean`, `required_list`, `required_timestamp`, `required_blob`, `required_byte`,
@@ -1664,102 +1783,58 @@ impl OperationWithRequiredMembersOutput {
     }
 }
 /// The `OperationWithRequiredMembersWithDefaultsOutput` structure.
-#[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, PartialEq, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct OperationWithRequiredMembersWithDefaultsOutput {
     /// The `requiredString` member.
-    #[serde(
-        rename = "requiredString",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredString"))]
     pub required_string: String,
     /// The `requiredBoolean` member.
-    #[serde(
-        rename = "requiredBoolean",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredBoolean"))]
     pub required_boolean: bool,
     /// The `requiredList` member.
-    #[serde(
-        rename = "requiredList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredList"))]
     pub required_list: Vec<String>,
     /// The `requiredTimestamp` member.
-    #[serde(
-        rename = "requiredTimestamp",
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredTimestamp"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub required_timestamp: nimbus_aws::codegen::DateTime,
     /// The `requiredBlob` member.
-    #[serde(
-        rename = "requiredBlob",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredBlob"))]
     pub required_blob: nimbus_aws::codegen::Blob,
     /// The `requiredByte` member.
-    #[serde(
-        rename = "requiredByte",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredByte"))]
     pub required_byte: i8,
     /// The `requiredShort` member.
-    #[serde(
-        rename = "requiredShort",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredShort"))]
     pub required_short: i16,
     /// The `requiredInteger` member.
-    #[serde(
-        rename = "requiredInteger",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredInteger"))]
     pub required_integer: i32,
     /// The `requiredLong` member.
-    #[serde(
-        rename = "requiredLong",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredLong"))]
     pub required_long: i64,
     /// The `requiredFloat` member.
-    #[serde(
-        rename = "requiredFloat",
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredFloat"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub required_float: f32,
     /// The `requiredDouble` member.
-    #[serde(
-        rename = "requiredDouble",
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredDouble"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub required_double: f64,
     /// The `requiredMap` member.
-    #[serde(
-        rename = "requiredMap",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredMap"))]
     pub required_map: std::collections::HashMap<String, String>,
     /// The `requiredEnum` member.
-    #[serde(
-        rename = "requiredEnum",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredEnum"))]
     pub required_enum: RequiredEnum,
     /// The `requiredIntEnum` member.
-    #[serde(
-        rename = "requiredIntEnum",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requiredIntEnum"))]
     pub required_int_enum: RequiredIntEnum,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl Default for OperationWithRequiredMembersWithDefaultsOutput {
@@ -1785,6 +1860,39 @@ impl Default for OperationWithRequiredMembersWithDefaultsOutput {
         }
     }
 }
+impl wire::Object for OperationWithRequiredMembersWithDefaultsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "requiredString" => self.required_string = wire::or_default(m)?,
+            "requiredBoolean" => self.required_boolean = wire::or_default(m)?,
+            "requiredList" => self.required_list = wire::or_default(m)?,
+            "requiredTimestamp" => {
+                self.required_timestamp = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "requiredBlob" => self.required_blob = wire::or_default(m)?,
+            "requiredByte" => self.required_byte = wire::or_default(m)?,
+            "requiredShort" => self.required_short = wire::or_default(m)?,
+            "requiredInteger" => self.required_integer = wire::or_default(m)?,
+            "requiredLong" => self.required_long = wire::or_default(m)?,
+            "requiredFloat" => {
+                self.required_float = wire::encoded(wire::SpecialFloat, m)?;
+            }
+            "requiredDouble" => {
+                self.required_double = wire::encoded(wire::SpecialFloat, m)?;
+            }
+            "requiredMap" => self.required_map = wire::or_default(m)?,
+            "requiredEnum" => self.required_enum = wire::or_default(m)?,
+            "requiredIntEnum" => self.required_int_enum = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(OperationWithRequiredMembersWithDefaultsOutput);
 impl OperationWithRequiredMembersWithDefaultsOutput {
     /// Creates a `OperationWithRequiredMembersWithDefaultsOutput` from its required members
     /// (`required_string`, `required_boolean`, `required_list`, `required_timestamp`, `required_blob`,
@@ -2018,30 +2126,38 @@ impl SimpleScalarPropertiesInput {
     }
 }
 /// The `SimpleScalarPropertiesOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SimpleScalarPropertiesOutput {
     /// The `floatValue` member.
-    #[serde(
-        rename = "floatValue",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "floatValue"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_value: Option<f32>,
     /// The `doubleValue` member.
-    #[serde(
-        rename = "doubleValue",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "doubleValue"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for SimpleScalarPropertiesOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "floatValue" => self.float_value = wire::encoded(wire::SpecialFloat, m)?,
+            "doubleValue" => self.double_value = wire::encoded(wire::SpecialFloat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SimpleScalarPropertiesOutput);
 impl SimpleScalarPropertiesOutput {
     /// Creates an empty `SimpleScalarPropertiesOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {

@@ -2,6 +2,8 @@
 
 //! Request, response, error and shared types of the service.
 #![allow(deprecated)]
+use nimbus_aws::codegen::wire;
+use serde::de;
 /// The `AllQueryStringTypesInput` structure.
 #[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -198,14 +200,29 @@ impl AllQueryStringTypesInput {
     }
 }
 /// The `BlobPayloadEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BlobPayloadEvent {
     /// The `payload` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<nimbus_aws::codegen::Blob>,
 }
+impl wire::Object for BlobPayloadEvent {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "payload" => self.payload = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(BlobPayloadEvent);
 impl BlobPayloadEvent {
     /// Creates an empty `BlobPayloadEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -238,23 +255,39 @@ impl ClientOptionalDefaults {
     }
 }
 /// This error is thrown when a request is invalid.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ComplexError {
     /// The `Header` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header: Option<String>,
     /// The `TopLevel` member.
-    #[serde(rename = "TopLevel")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TopLevel"))]
     pub top_level: Option<String>,
     /// The `Nested` member.
-    #[serde(rename = "Nested")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Nested"))]
     pub nested: Option<ComplexNestedErrorData>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ComplexError {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "TopLevel" => self.top_level = wire::optional(m)?,
+            "Nested" => self.nested = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ComplexError);
 impl ComplexError {
     /// Creates an empty `ComplexError`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -286,14 +319,29 @@ impl ComplexError {
     }
 }
 /// The `ComplexNestedErrorData` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ComplexNestedErrorData {
     /// The `Foo` member.
-    #[serde(rename = "Fooooo")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Fooooo"))]
     pub foo: Option<String>,
 }
+impl wire::Object for ComplexNestedErrorData {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Fooooo" => self.foo = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ComplexNestedErrorData);
 impl ComplexNestedErrorData {
     /// Creates an empty `ComplexNestedErrorData`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -371,14 +419,26 @@ impl ContentTypeParametersInput {
     }
 }
 /// The `ContentTypeParametersOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ContentTypeParametersOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ContentTypeParametersOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(ContentTypeParametersOutput);
 impl ContentTypeParametersOutput {
     /// Creates an empty `ContentTypeParametersOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -391,24 +451,35 @@ impl ContentTypeParametersOutput {
     }
 }
 /// The `DatetimeOffsetsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DatetimeOffsetsOutput {
     /// The `datetime` member.
-    #[serde(
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
-    )]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_aws::codegen::DateTime>")
     )]
     pub datetime: Option<nimbus_aws::codegen::DateTime>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DatetimeOffsetsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "datetime" => self.datetime = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(DatetimeOffsetsOutput);
 impl DatetimeOffsetsOutput {
     /// Creates an empty `DatetimeOffsetsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -430,8 +501,8 @@ impl DatetimeOffsetsOutput {
 }
 /// The `Defaults` structure.
 #[derive(Clone, PartialEq, Debug, serde::Serialize)]
-#[serde(default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Defaults {
     /// The `defaultString` member.
@@ -753,16 +824,15 @@ impl Defaults {
     }
 }
 /// The `Dialog` structure.
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, PartialEq, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Dialog {
     /// The `language` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The `greeting` member.
-    #[serde(deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub greeting: String,
     /// The `farewell` member.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -778,6 +848,22 @@ impl Default for Dialog {
         }
     }
 }
+impl wire::Object for Dialog {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "language" => self.language = wire::optional(m)?,
+            "greeting" => self.greeting = wire::or_default(m)?,
+            "farewell" => self.farewell = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Dialog);
 impl Dialog {
     /// Creates an empty `Dialog`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -800,8 +886,9 @@ impl Dialog {
     }
 }
 /// The `DocumentTypeAsMapValueInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DocumentTypeAsMapValueInputOutput {
     /// The `docValuedMap` member.
@@ -813,6 +900,20 @@ pub struct DocumentTypeAsMapValueInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DocumentTypeAsMapValueInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "docValuedMap" => self.doc_valued_map = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(DocumentTypeAsMapValueInputOutput);
 impl DocumentTypeAsMapValueInputOutput {
     /// Creates an empty `DocumentTypeAsMapValueInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -836,8 +937,9 @@ impl DocumentTypeAsMapValueInputOutput {
     }
 }
 /// The `DocumentTypeAsPayloadInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DocumentTypeAsPayloadInputOutput {
     /// The `documentValue` member.
@@ -847,6 +949,17 @@ pub struct DocumentTypeAsPayloadInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DocumentTypeAsPayloadInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DocumentTypeAsPayloadInputOutput);
 impl DocumentTypeAsPayloadInputOutput {
     /// Creates an empty `DocumentTypeAsPayloadInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -868,8 +981,9 @@ impl DocumentTypeAsPayloadInputOutput {
     }
 }
 /// The `DocumentTypeInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DocumentTypeInputOutput {
     /// The `stringValue` member.
@@ -882,6 +996,21 @@ pub struct DocumentTypeInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for DocumentTypeInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "stringValue" => self.string_value = wire::optional(m)?,
+            "documentValue" => self.document_value = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(DocumentTypeInputOutput);
 impl DocumentTypeInputOutput {
     /// Creates an empty `DocumentTypeInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -927,14 +1056,26 @@ impl DuplexStreamInput {
     }
 }
 /// The `DuplexStreamOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DuplexStreamOutput {
     /// The `stream` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub stream: Option<EventStream>,
 }
+impl wire::Object for DuplexStreamOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DuplexStreamOutput);
 impl DuplexStreamOutput {
     /// Creates an empty `DuplexStreamOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -968,14 +1109,26 @@ impl DuplexStreamWithDistinctStreamsInput {
     }
 }
 /// The `DuplexStreamWithDistinctStreamsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DuplexStreamWithDistinctStreamsOutput {
     /// The `stream` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub stream: Option<SingletonEventStream>,
 }
+impl wire::Object for DuplexStreamWithDistinctStreamsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DuplexStreamWithDistinctStreamsOutput);
 impl DuplexStreamWithDistinctStreamsOutput {
     /// Creates an empty `DuplexStreamWithDistinctStreamsOutput`; optional members are set with the `set_*`
     /// methods.
@@ -1016,17 +1169,29 @@ impl DuplexStreamWithInitialMessagesInput {
     }
 }
 /// The `DuplexStreamWithInitialMessagesOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DuplexStreamWithInitialMessagesOutput {
     /// The `initialResponseMember` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub initial_response_member: String,
     /// The `stream` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub stream: Option<EventStream>,
 }
+impl wire::Object for DuplexStreamWithInitialMessagesOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(DuplexStreamWithInitialMessagesOutput);
 impl DuplexStreamWithInitialMessagesOutput {
     /// Creates a `DuplexStreamWithInitialMessagesOutput` from its required members
     /// (`initial_response_member`); optional members are set with the `set_*` methods.
@@ -1054,14 +1219,26 @@ impl EmptyInputAndEmptyOutputInput {
     }
 }
 /// The `EmptyInputAndEmptyOutputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct EmptyInputAndEmptyOutputOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for EmptyInputAndEmptyOutputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(EmptyInputAndEmptyOutputOutput);
 impl EmptyInputAndEmptyOutputOutput {
     /// Creates an empty `EmptyInputAndEmptyOutputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -1075,8 +1252,9 @@ impl EmptyInputAndEmptyOutputOutput {
     }
 }
 /// The `EnumPayloadInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct EnumPayloadInput {
     /// The `payload` member.
@@ -1086,6 +1264,17 @@ pub struct EnumPayloadInput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for EnumPayloadInput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(EnumPayloadInput);
 impl EnumPayloadInput {
     /// Creates an empty `EnumPayloadInput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1103,14 +1292,29 @@ impl EnumPayloadInput {
     }
 }
 /// The `ErrorEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ErrorEvent {
     /// The `message` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
+impl wire::Object for ErrorEvent {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ErrorEvent);
 impl ErrorEvent {
     /// Creates an empty `ErrorEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1200,13 +1404,12 @@ impl<'de> serde::Deserialize<'de> for EventStream {
     }
 }
 /// The `Farewell` structure.
-#[derive(Clone, PartialEq, Debug, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, PartialEq, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Farewell {
     /// The `phrase` member.
-    #[serde(deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub phrase: String,
 }
 impl Default for Farewell {
@@ -1217,6 +1420,20 @@ impl Default for Farewell {
         }
     }
 }
+impl wire::Object for Farewell {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "phrase" => self.phrase = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(Farewell);
 impl Farewell {
     /// Creates an empty `Farewell`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1306,14 +1523,26 @@ impl schemars::JsonSchema for FooEnum {
 }
 /// This error has test cases that test some of the dark corners of Amazon service framework history. It
 /// should only be implemented by clients.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct FooError {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for FooError {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(FooError);
 impl FooError {
     /// Creates an empty `FooError`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1330,24 +1559,35 @@ impl FooError {
     }
 }
 /// The `FractionalSecondsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct FractionalSecondsOutput {
     /// The `datetime` member.
-    #[serde(
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::date_time::deserialize"
-    )]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_aws::codegen::DateTime>")
     )]
     pub datetime: Option<nimbus_aws::codegen::DateTime>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for FractionalSecondsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "datetime" => self.datetime = wire::encoded(wire::DateTimeFormat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(FractionalSecondsOutput);
 impl FractionalSecondsOutput {
     /// Creates an empty `FractionalSecondsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1368,14 +1608,29 @@ impl FractionalSecondsOutput {
     }
 }
 /// The `GreetingStruct` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GreetingStruct {
     /// The `salutation` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub salutation: Option<String>,
 }
+impl wire::Object for GreetingStruct {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "salutation" => self.salutation = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GreetingStruct);
 impl GreetingStruct {
     /// Creates an empty `GreetingStruct`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1388,8 +1643,9 @@ impl GreetingStruct {
     }
 }
 /// The `GreetingStruct` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GreetingStruct2 {
     /// The `hi` member.
@@ -1399,6 +1655,20 @@ pub struct GreetingStruct2 {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GreetingStruct2 {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "hi" => self.hi = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(GreetingStruct2);
 impl GreetingStruct2 {
     /// Creates an empty `GreetingStruct2`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1416,17 +1686,29 @@ impl GreetingStruct2 {
     }
 }
 /// The `GreetingWithErrorsOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GreetingWithErrorsOutput {
     /// The `greeting` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub greeting: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for GreetingWithErrorsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(GreetingWithErrorsOutput);
 impl GreetingWithErrorsOutput {
     /// Creates an empty `GreetingWithErrorsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1444,8 +1726,9 @@ impl GreetingWithErrorsOutput {
     }
 }
 /// The `HeadersAndExplicitPayloadEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HeadersAndExplicitPayloadEvent {
     /// The `header` member.
@@ -1455,6 +1738,21 @@ pub struct HeadersAndExplicitPayloadEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<PayloadStructure>,
 }
+impl wire::Object for HeadersAndExplicitPayloadEvent {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "header" => self.header = wire::optional(m)?,
+            "payload" => self.payload = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(HeadersAndExplicitPayloadEvent);
 impl HeadersAndExplicitPayloadEvent {
     /// Creates an empty `HeadersAndExplicitPayloadEvent`; optional members are set with the `set_*`
     /// methods.
@@ -1473,8 +1771,9 @@ impl HeadersAndExplicitPayloadEvent {
     }
 }
 /// The `HeadersAndImplicitPayloadEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HeadersAndImplicitPayloadEvent {
     /// The `header` member.
@@ -1484,6 +1783,21 @@ pub struct HeadersAndImplicitPayloadEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
 }
+impl wire::Object for HeadersAndImplicitPayloadEvent {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "header" => self.header = wire::optional(m)?,
+            "payload" => self.payload = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(HeadersAndImplicitPayloadEvent);
 impl HeadersAndImplicitPayloadEvent {
     /// Creates an empty `HeadersAndImplicitPayloadEvent`; optional members are set with the `set_*`
     /// methods.
@@ -1502,8 +1816,9 @@ impl HeadersAndImplicitPayloadEvent {
     }
 }
 /// The `HeadersEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HeadersEvent {
     /// The `booleanHeader` member.
@@ -1530,9 +1845,8 @@ pub struct HeadersEvent {
     /// The `timestampHeader` member.
     #[serde(
         rename = "timestampHeader",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::date_time"
+        serialize_with = "nimbus_aws::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -1540,6 +1854,29 @@ pub struct HeadersEvent {
     )]
     pub timestamp_header: Option<nimbus_aws::codegen::DateTime>,
 }
+impl wire::Object for HeadersEvent {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "booleanHeader" => self.boolean_header = wire::optional(m)?,
+            "byteHeader" => self.byte_header = wire::optional(m)?,
+            "shortHeader" => self.short_header = wire::optional(m)?,
+            "intHeader" => self.int_header = wire::optional(m)?,
+            "longHeader" => self.long_header = wire::optional(m)?,
+            "blobHeader" => self.blob_header = wire::optional(m)?,
+            "stringHeader" => self.string_header = wire::optional(m)?,
+            "timestampHeader" => {
+                self.timestamp_header = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(HeadersEvent);
 impl HeadersEvent {
     /// Creates an empty `HeadersEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1608,8 +1945,9 @@ impl HostLabelInput {
     }
 }
 /// The `HttpChecksumRequiredInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HttpChecksumRequiredInputOutput {
     /// The `foo` member.
@@ -1619,6 +1957,20 @@ pub struct HttpChecksumRequiredInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for HttpChecksumRequiredInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "foo" => self.foo = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(HttpChecksumRequiredInputOutput);
 impl HttpChecksumRequiredInputOutput {
     /// Creates an empty `HttpChecksumRequiredInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -1668,20 +2020,32 @@ impl HttpEmptyPrefixHeadersInput {
     }
 }
 /// The `HttpEmptyPrefixHeadersOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HttpEmptyPrefixHeadersOutput {
     /// The `prefixHeaders` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub prefix_headers: Option<std::collections::HashMap<String, String>>,
     /// The `specificHeader` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub specific_header: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for HttpEmptyPrefixHeadersOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(HttpEmptyPrefixHeadersOutput);
 impl HttpEmptyPrefixHeadersOutput {
     /// Creates an empty `HttpEmptyPrefixHeadersOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1707,8 +2071,9 @@ impl HttpEmptyPrefixHeadersOutput {
     }
 }
 /// The `HttpPayloadTraitsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HttpPayloadTraitsInputOutput {
     /// The `foo` member.
@@ -1721,6 +2086,17 @@ pub struct HttpPayloadTraitsInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for HttpPayloadTraitsInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(HttpPayloadTraitsInputOutput);
 impl HttpPayloadTraitsInputOutput {
     /// Creates an empty `HttpPayloadTraitsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1743,8 +2119,9 @@ impl HttpPayloadTraitsInputOutput {
     }
 }
 /// The `HttpPayloadTraitsWithMediaTypeInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HttpPayloadTraitsWithMediaTypeInputOutput {
     /// The `foo` member.
@@ -1757,6 +2134,17 @@ pub struct HttpPayloadTraitsWithMediaTypeInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for HttpPayloadTraitsWithMediaTypeInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(HttpPayloadTraitsWithMediaTypeInputOutput);
 impl HttpPayloadTraitsWithMediaTypeInputOutput {
     /// Creates an empty `HttpPayloadTraitsWithMediaTypeInputOutput`; optional members are set with the
     /// `set_*` methods.
@@ -1780,8 +2168,9 @@ impl HttpPayloadTraitsWithMediaTypeInputOutput {
     }
 }
 /// The `HttpPayloadWithStructureInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HttpPayloadWithStructureInputOutput {
     /// The `nested` member.
@@ -1791,6 +2180,17 @@ pub struct HttpPayloadWithStructureInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for HttpPayloadWithStructureInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(HttpPayloadWithStructureInputOutput);
 impl HttpPayloadWithStructureInputOutput {
     /// Creates an empty `HttpPayloadWithStructureInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -1809,8 +2209,9 @@ impl HttpPayloadWithStructureInputOutput {
     }
 }
 /// The `HttpPayloadWithUnionInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HttpPayloadWithUnionInputOutput {
     /// The `nested` member.
@@ -1820,6 +2221,17 @@ pub struct HttpPayloadWithUnionInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for HttpPayloadWithUnionInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(HttpPayloadWithUnionInputOutput);
 impl HttpPayloadWithUnionInputOutput {
     /// Creates an empty `HttpPayloadWithUnionInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -1850,17 +2262,29 @@ impl HttpPrefixHeadersInResponseInput {
     }
 }
 /// The `HttpPrefixHeadersInResponseOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HttpPrefixHeadersInResponseOutput {
     /// The `prefixHeaders` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub prefix_headers: Option<std::collections::HashMap<String, String>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for HttpPrefixHeadersInResponseOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(HttpPrefixHeadersInResponseOutput);
 impl HttpPrefixHeadersInResponseOutput {
     /// Creates an empty `HttpPrefixHeadersInResponseOutput`; optional members are set with the `set_*`
     /// methods.
@@ -1913,20 +2337,32 @@ impl HttpPrefixHeadersInput {
     }
 }
 /// The `HttpPrefixHeadersOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HttpPrefixHeadersOutput {
     /// The `foo` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub foo: Option<String>,
     /// The `fooMap` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub foo_map: Option<std::collections::HashMap<String, String>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for HttpPrefixHeadersOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(HttpPrefixHeadersOutput);
 impl HttpPrefixHeadersOutput {
     /// Creates an empty `HttpPrefixHeadersOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2143,17 +2579,29 @@ impl HttpRequestWithRegexLiteralInput {
     }
 }
 /// The `HttpResponseCodeOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HttpResponseCodeOutput {
     /// The `Status` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub status: Option<i32>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for HttpResponseCodeOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(HttpResponseCodeOutput);
 impl HttpResponseCodeOutput {
     /// Creates an empty `HttpResponseCodeOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2171,16 +2619,31 @@ impl HttpResponseCodeOutput {
     }
 }
 /// The `IgnoreQueryParamsInResponseOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct IgnoreQueryParamsInResponseOutput {
     /// The `baz` member.
     pub baz: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for IgnoreQueryParamsInResponseOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "baz" => self.baz = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(IgnoreQueryParamsInResponseOutput);
 impl IgnoreQueryParamsInResponseOutput {
     /// Creates an empty `IgnoreQueryParamsInResponseOutput`; optional members are set with the `set_*`
     /// methods.
@@ -2199,8 +2662,9 @@ impl IgnoreQueryParamsInResponseOutput {
     }
 }
 /// The `InputAndOutputWithHeadersIO` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InputAndOutputWithHeadersIo {
     /// The `headerString` member.
@@ -2261,6 +2725,17 @@ pub struct InputAndOutputWithHeadersIo {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for InputAndOutputWithHeadersIo {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(InputAndOutputWithHeadersIo);
 impl InputAndOutputWithHeadersIo {
     /// Creates an empty `InputAndOutputWithHeadersIo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2482,17 +2957,32 @@ impl schemars::JsonSchema for IntegerEnum {
     }
 }
 /// This error is thrown when an invalid greeting value is provided.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InvalidGreeting {
     /// The `Message` member.
-    #[serde(rename = "Message")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Message"))]
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for InvalidGreeting {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "Message" => self.message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(InvalidGreeting);
 impl InvalidGreeting {
     /// Creates an empty `InvalidGreeting`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2514,8 +3004,9 @@ impl InvalidGreeting {
     }
 }
 /// The `JsonBlobsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonBlobsInputOutput {
     /// The `data` member.
@@ -2525,6 +3016,20 @@ pub struct JsonBlobsInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for JsonBlobsInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "data" => self.data = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(JsonBlobsInputOutput);
 impl JsonBlobsInputOutput {
     /// Creates an empty `JsonBlobsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2542,8 +3047,9 @@ impl JsonBlobsInputOutput {
     }
 }
 /// The `JsonEnumsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonEnumsInputOutput {
     /// The `fooEnum1` member.
@@ -2568,6 +3074,25 @@ pub struct JsonEnumsInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for JsonEnumsInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "fooEnum1" => self.foo_enum1 = wire::optional(m)?,
+            "fooEnum2" => self.foo_enum2 = wire::optional(m)?,
+            "fooEnum3" => self.foo_enum3 = wire::optional(m)?,
+            "fooEnumList" => self.foo_enum_list = wire::optional(m)?,
+            "fooEnumSet" => self.foo_enum_set = wire::optional(m)?,
+            "fooEnumMap" => self.foo_enum_map = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(JsonEnumsInputOutput);
 impl JsonEnumsInputOutput {
     /// Creates an empty `JsonEnumsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2613,8 +3138,9 @@ impl JsonEnumsInputOutput {
     }
 }
 /// The `JsonIntEnumsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonIntEnumsInputOutput {
     /// The `integerEnum1` member.
@@ -2639,6 +3165,25 @@ pub struct JsonIntEnumsInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for JsonIntEnumsInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "integerEnum1" => self.integer_enum1 = wire::optional(m)?,
+            "integerEnum2" => self.integer_enum2 = wire::optional(m)?,
+            "integerEnum3" => self.integer_enum3 = wire::optional(m)?,
+            "integerEnumList" => self.integer_enum_list = wire::optional(m)?,
+            "integerEnumSet" => self.integer_enum_set = wire::optional(m)?,
+            "integerEnumMap" => self.integer_enum_map = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(JsonIntEnumsInputOutput);
 impl JsonIntEnumsInputOutput {
     /// Creates an empty `JsonIntEnumsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2684,8 +3229,9 @@ impl JsonIntEnumsInputOutput {
     }
 }
 /// The `JsonListsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonListsInputOutput {
     /// The `stringList` member.
@@ -2703,9 +3249,8 @@ pub struct JsonListsInputOutput {
     /// The `timestampList` member.
     #[serde(
         rename = "timestampList",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<f64>>"))]
     pub timestamp_list: Option<Vec<nimbus_aws::codegen::DateTime>>,
@@ -2725,6 +3270,30 @@ pub struct JsonListsInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for JsonListsInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "stringList" => self.string_list = wire::optional(m)?,
+            "stringSet" => self.string_set = wire::optional(m)?,
+            "integerList" => self.integer_list = wire::optional(m)?,
+            "booleanList" => self.boolean_list = wire::optional(m)?,
+            "timestampList" => {
+                self.timestamp_list = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "enumList" => self.enum_list = wire::optional(m)?,
+            "intEnumList" => self.int_enum_list = wire::optional(m)?,
+            "nestedStringList" => self.nested_string_list = wire::optional(m)?,
+            "myStructureList" => self.structure_list = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(JsonListsInputOutput);
 impl JsonListsInputOutput {
     /// Creates an empty `JsonListsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2788,8 +3357,9 @@ impl JsonListsInputOutput {
     }
 }
 /// The `JsonMapsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonMapsInputOutput {
     /// The `denseStructMap` member.
@@ -2811,6 +3381,24 @@ pub struct JsonMapsInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for JsonMapsInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "denseStructMap" => self.dense_struct_map = wire::optional(m)?,
+            "denseNumberMap" => self.dense_number_map = wire::optional(m)?,
+            "denseBooleanMap" => self.dense_boolean_map = wire::optional(m)?,
+            "denseStringMap" => self.dense_string_map = wire::optional(m)?,
+            "denseSetMap" => self.dense_set_map = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(JsonMapsInputOutput);
 impl JsonMapsInputOutput {
     /// Creates an empty `JsonMapsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2863,24 +3451,23 @@ impl JsonMapsInputOutput {
     }
 }
 /// The `JsonTimestampsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonTimestampsInputOutput {
     /// The `normal` member.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub normal: Option<nimbus_aws::codegen::DateTime>,
     /// The `dateTime` member.
     #[serde(
         rename = "dateTime",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::date_time"
+        serialize_with = "nimbus_aws::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -2890,9 +3477,8 @@ pub struct JsonTimestampsInputOutput {
     /// The `dateTimeOnTarget` member.
     #[serde(
         rename = "dateTimeOnTarget",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::date_time"
+        serialize_with = "nimbus_aws::codegen::wire::date_time::serialize"
     )]
     #[cfg_attr(
         feature = "schemars",
@@ -2902,36 +3488,32 @@ pub struct JsonTimestampsInputOutput {
     /// The `epochSeconds` member.
     #[serde(
         rename = "epochSeconds",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub epoch_seconds: Option<nimbus_aws::codegen::DateTime>,
     /// The `epochSecondsOnTarget` member.
     #[serde(
         rename = "epochSecondsOnTarget",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::epoch_seconds"
+        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub epoch_seconds_on_target: Option<nimbus_aws::codegen::DateTime>,
     /// The `httpDate` member.
     #[serde(
         rename = "httpDate",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::http_date"
+        serialize_with = "nimbus_aws::codegen::wire::http_date::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub http_date: Option<nimbus_aws::codegen::DateTime>,
     /// The `httpDateOnTarget` member.
     #[serde(
         rename = "httpDateOnTarget",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::http_date"
+        serialize_with = "nimbus_aws::codegen::wire::http_date::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub http_date_on_target: Option<nimbus_aws::codegen::DateTime>,
@@ -2939,6 +3521,32 @@ pub struct JsonTimestampsInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for JsonTimestampsInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "normal" => self.normal = wire::encoded(wire::EpochSeconds, m)?,
+            "dateTime" => self.date_time = wire::encoded(wire::DateTimeFormat, m)?,
+            "dateTimeOnTarget" => {
+                self.date_time_on_target = wire::encoded(wire::DateTimeFormat, m)?;
+            }
+            "epochSeconds" => self.epoch_seconds = wire::encoded(wire::EpochSeconds, m)?,
+            "epochSecondsOnTarget" => {
+                self.epoch_seconds_on_target = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "httpDate" => self.http_date = wire::encoded(wire::HttpDate, m)?,
+            "httpDateOnTarget" => {
+                self.http_date_on_target = wire::encoded(wire::HttpDate, m)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(JsonTimestampsInputOutput);
 impl JsonTimestampsInputOutput {
     /// Creates an empty `JsonTimestampsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3007,17 +3615,29 @@ impl JsonTimestampsInputOutput {
     }
 }
 /// The `MalformedAcceptWithGenericStringOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct MalformedAcceptWithGenericStringOutput {
     /// The `payload` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub payload: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for MalformedAcceptWithGenericStringOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(MalformedAcceptWithGenericStringOutput);
 impl MalformedAcceptWithGenericStringOutput {
     /// Creates an empty `MalformedAcceptWithGenericStringOutput`; optional members are set with the `set_*`
     /// methods.
@@ -3036,17 +3656,29 @@ impl MalformedAcceptWithGenericStringOutput {
     }
 }
 /// The `MalformedAcceptWithPayloadOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct MalformedAcceptWithPayloadOutput {
     /// The `payload` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub payload: Option<nimbus_aws::codegen::Blob>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for MalformedAcceptWithPayloadOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(MalformedAcceptWithPayloadOutput);
 impl MalformedAcceptWithPayloadOutput {
     /// Creates an empty `MalformedAcceptWithPayloadOutput`; optional members are set with the `set_*`
     /// methods.
@@ -3813,17 +4445,29 @@ impl MediaTypeHeaderInput {
     }
 }
 /// The `MediaTypeHeaderOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct MediaTypeHeaderOutput {
     /// The `json` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub json: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for MediaTypeHeaderOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(MediaTypeHeaderOutput);
 impl MediaTypeHeaderOutput {
     /// Creates an empty `MediaTypeHeaderOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3939,8 +4583,9 @@ impl<'de> serde::Deserialize<'de> for MyUnion {
     }
 }
 /// The `NestedPayload` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct NestedPayload {
     /// The `greeting` member.
@@ -3950,6 +4595,21 @@ pub struct NestedPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+impl wire::Object for NestedPayload {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "greeting" => self.greeting = wire::optional(m)?,
+            "name" => self.name = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(NestedPayload);
 impl NestedPayload {
     /// Creates an empty `NestedPayload`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3967,14 +4627,26 @@ impl NestedPayload {
     }
 }
 /// The `NoInputAndOutputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct NoInputAndOutputOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for NoInputAndOutputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(NoInputAndOutputOutput);
 impl NoInputAndOutputOutput {
     /// Creates an empty `NoInputAndOutputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3987,8 +4659,9 @@ impl NoInputAndOutputOutput {
     }
 }
 /// The `NullAndEmptyHeadersIO` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct NullAndEmptyHeadersIo {
     /// The `a` member.
@@ -4004,6 +4677,17 @@ pub struct NullAndEmptyHeadersIo {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for NullAndEmptyHeadersIo {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(NullAndEmptyHeadersIo);
 impl NullAndEmptyHeadersIo {
     /// Creates an empty `NullAndEmptyHeadersIo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4182,193 +4866,102 @@ impl OperationWithDefaultsInput {
     }
 }
 /// The `OperationWithDefaultsOutput` structure.
-#[derive(Clone, PartialEq, Debug, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, PartialEq, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct OperationWithDefaultsOutput {
     /// The `defaultString` member.
-    #[serde(
-        rename = "defaultString",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultString"))]
     pub default_string: String,
     /// The `defaultBoolean` member.
-    #[serde(
-        rename = "defaultBoolean",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultBoolean"))]
     pub default_boolean: bool,
     /// The `defaultList` member.
-    #[serde(
-        rename = "defaultList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultList"))]
     pub default_list: Vec<String>,
     /// The `defaultDocumentMap` member.
-    #[serde(
-        rename = "defaultDocumentMap",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentMap"))]
     pub default_document_map: nimbus_aws::codegen::Document,
     /// The `defaultDocumentString` member.
-    #[serde(
-        rename = "defaultDocumentString",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentString"))]
     pub default_document_string: nimbus_aws::codegen::Document,
     /// The `defaultDocumentBoolean` member.
-    #[serde(
-        rename = "defaultDocumentBoolean",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentBoolean"))]
     pub default_document_boolean: nimbus_aws::codegen::Document,
     /// The `defaultDocumentList` member.
-    #[serde(
-        rename = "defaultDocumentList",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentList"))]
     pub default_document_list: nimbus_aws::codegen::Document,
     /// The `defaultNullDocument` member.
-    #[serde(rename = "defaultNullDocument")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultNullDocument"))]
     pub default_null_document: Option<nimbus_aws::codegen::Document>,
     /// The `defaultTimestamp` member.
-    #[serde(
-        rename = "defaultTimestamp",
-        deserialize_with = "nimbus_aws::codegen::wire::epoch_seconds::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultTimestamp"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_timestamp: nimbus_aws::codegen::DateTime,
     /// The `defaultBlob` member.
-    #[serde(
-        rename = "defaultBlob",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultBlob"))]
     pub default_blob: nimbus_aws::codegen::Blob,
     /// The `defaultByte` member.
-    #[serde(
-        rename = "defaultByte",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultByte"))]
     pub default_byte: i8,
     /// The `defaultShort` member.
-    #[serde(
-        rename = "defaultShort",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultShort"))]
     pub default_short: i16,
     /// The `defaultInteger` member.
-    #[serde(
-        rename = "defaultInteger",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultInteger"))]
     pub default_integer: i32,
     /// The `defaultLong` member.
-    #[serde(
-        rename = "defaultLong",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultLong"))]
     pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(
-        rename = "defaultFloat",
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultFloat"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(
-        rename = "defaultDouble",
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDouble"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_double: f64,
     /// The `defaultMap` member.
-    #[serde(
-        rename = "defaultMap",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultMap"))]
     pub default_map: std::collections::HashMap<String, String>,
     /// The `defaultEnum` member.
-    #[serde(
-        rename = "defaultEnum",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultEnum"))]
     pub default_enum: TestEnum,
     /// The `defaultIntEnum` member.
-    #[serde(
-        rename = "defaultIntEnum",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultIntEnum"))]
     pub default_int_enum: TestIntEnum,
     /// The `emptyString` member.
-    #[serde(
-        rename = "emptyString",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "emptyString"))]
     pub empty_string: String,
     /// The `falseBoolean` member.
-    #[serde(
-        rename = "falseBoolean",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "falseBoolean"))]
     pub false_boolean: bool,
     /// The `emptyBlob` member.
-    #[serde(
-        rename = "emptyBlob",
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "emptyBlob"))]
     pub empty_blob: nimbus_aws::codegen::Blob,
     /// The `zeroByte` member.
-    #[serde(
-        rename = "zeroByte",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroByte"))]
     pub zero_byte: i8,
     /// The `zeroShort` member.
-    #[serde(
-        rename = "zeroShort",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroShort"))]
     pub zero_short: i16,
     /// The `zeroInteger` member.
-    #[serde(
-        rename = "zeroInteger",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroInteger"))]
     pub zero_integer: i32,
     /// The `zeroLong` member.
-    #[serde(
-        rename = "zeroLong",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroLong"))]
     pub zero_long: i64,
     /// The `zeroFloat` member.
-    #[serde(
-        rename = "zeroFloat",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroFloat"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub zero_float: f32,
     /// The `zeroDouble` member.
-    #[serde(
-        rename = "zeroDouble",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::special_float::deserialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroDouble"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl Default for OperationWithDefaultsOutput {
@@ -4412,6 +5005,55 @@ impl Default for OperationWithDefaultsOutput {
         }
     }
 }
+impl wire::Object for OperationWithDefaultsOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "defaultString" => self.default_string = wire::or_default(m)?,
+            "defaultBoolean" => self.default_boolean = wire::or_default(m)?,
+            "defaultList" => self.default_list = wire::or_default(m)?,
+            "defaultDocumentMap" => self.default_document_map = wire::or_default(m)?,
+            "defaultDocumentString" => {
+                self.default_document_string = wire::or_default(m)?;
+            }
+            "defaultDocumentBoolean" => {
+                self.default_document_boolean = wire::or_default(m)?;
+            }
+            "defaultDocumentList" => self.default_document_list = wire::or_default(m)?,
+            "defaultNullDocument" => self.default_null_document = wire::optional(m)?,
+            "defaultTimestamp" => {
+                self.default_timestamp = wire::encoded(wire::EpochSeconds, m)?;
+            }
+            "defaultBlob" => self.default_blob = wire::or_default(m)?,
+            "defaultByte" => self.default_byte = wire::or_default(m)?,
+            "defaultShort" => self.default_short = wire::or_default(m)?,
+            "defaultInteger" => self.default_integer = wire::or_default(m)?,
+            "defaultLong" => self.default_long = wire::or_default(m)?,
+            "defaultFloat" => self.default_float = wire::encoded(wire::SpecialFloat, m)?,
+            "defaultDouble" => {
+                self.default_double = wire::encoded(wire::SpecialFloat, m)?;
+            }
+            "defaultMap" => self.default_map = wire::or_default(m)?,
+            "defaultEnum" => self.default_enum = wire::or_default(m)?,
+            "defaultIntEnum" => self.default_int_enum = wire::or_default(m)?,
+            "emptyString" => self.empty_string = wire::or_default(m)?,
+            "falseBoolean" => self.false_boolean = wire::or_default(m)?,
+            "emptyBlob" => self.empty_blob = wire::or_default(m)?,
+            "zeroByte" => self.zero_byte = wire::or_default(m)?,
+            "zeroShort" => self.zero_short = wire::or_default(m)?,
+            "zeroInteger" => self.zero_integer = wire::or_default(m)?,
+            "zeroLong" => self.zero_long = wire::or_default(m)?,
+            "zeroFloat" => self.zero_float = wire::encoded(wire::SpecialFloat, m)?,
+            "zeroDouble" => self.zero_double = wire::encoded(wire::SpecialFloat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(OperationWithDefaultsOutput);
 impl OperationWithDefaultsOutput {
     /// Creates an empty `OperationWithDefaultsOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4609,31 +5251,39 @@ impl OperationWithNestedStructureInput {
     }
 }
 /// The `OperationWithNestedStructureOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct OperationWithNestedStructureOutput {
     /// The `dialog` member.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub dialog: Dialog,
     /// The `dialogList` member.
-    #[serde(
-        rename = "dialogList",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dialogList"))]
     pub dialog_list: Vec<Dialog>,
     /// The `dialogMap` member.
-    #[serde(
-        rename = "dialogMap",
-        default,
-        deserialize_with = "nimbus_aws::codegen::wire::null_as_default"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dialogMap"))]
     pub dialog_map: std::collections::HashMap<String, Dialog>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for OperationWithNestedStructureOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "dialog" => self.dialog = wire::or_default(m)?,
+            "dialogList" => self.dialog_list = wire::or_default(m)?,
+            "dialogMap" => self.dialog_map = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(OperationWithNestedStructureOutput);
 impl OperationWithNestedStructureOutput {
     /// Creates a `OperationWithNestedStructureOutput` from its required members (`dialog`); optional
     /// members are set with the `set_*` methods.
@@ -4663,14 +5313,26 @@ impl OperationWithNestedStructureOutput {
     }
 }
 /// The `OutputStreamOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct OutputStreamOutput {
     /// The `stream` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub stream: Option<EventStream>,
 }
+impl wire::Object for OutputStreamOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(OutputStreamOutput);
 impl OutputStreamOutput {
     /// Creates an empty `OutputStreamOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4683,17 +5345,29 @@ impl OutputStreamOutput {
     }
 }
 /// The `OutputStreamWithInitialResponseOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct OutputStreamWithInitialResponseOutput {
     /// The `initialResponseMember` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub initial_response_member: String,
     /// The `stream` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub stream: Option<EventStream>,
 }
+impl wire::Object for OutputStreamWithInitialResponseOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(OutputStreamWithInitialResponseOutput);
 impl OutputStreamWithInitialResponseOutput {
     /// Creates a `OutputStreamWithInitialResponseOutput` from its required members
     /// (`initial_response_member`); optional members are set with the `set_*` methods.
@@ -4710,14 +5384,29 @@ impl OutputStreamWithInitialResponseOutput {
     }
 }
 /// The `PayloadConfig` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PayloadConfig {
     /// The `data` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<i32>,
 }
+impl wire::Object for PayloadConfig {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "data" => self.data = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PayloadConfig);
 impl PayloadConfig {
     /// Creates an empty `PayloadConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4730,14 +5419,29 @@ impl PayloadConfig {
     }
 }
 /// The `PayloadStructure` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PayloadStructure {
     /// The `structureMember` member.
     #[serde(rename = "structureMember", skip_serializing_if = "Option::is_none")]
     pub structure_member: Option<String>,
 }
+impl wire::Object for PayloadStructure {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "structureMember" => self.structure_member = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PayloadStructure);
 impl PayloadStructure {
     /// Creates an empty `PayloadStructure`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4838,17 +5542,31 @@ impl PostPlayerActionInput {
     }
 }
 /// The `PostPlayerActionOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PostPlayerActionOutput {
     /// The `action` member.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub action: PlayerAction,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for PostPlayerActionOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action" => self.action = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PostPlayerActionOutput);
 impl PostPlayerActionOutput {
     /// Creates a `PostPlayerActionOutput` from its required members (`action`); optional members are set
     /// with the `set_*` methods.
@@ -4885,17 +5603,31 @@ impl PostUnionWithJsonNameInput {
     }
 }
 /// The `PostUnionWithJsonNameOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PostUnionWithJsonNameOutput {
     /// The `value` member.
-    #[serde(default, deserialize_with = "nimbus_aws::codegen::wire::null_as_default")]
     pub value: UnionWithJsonName,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for PostUnionWithJsonNameOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = wire::or_default(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(PostUnionWithJsonNameOutput);
 impl PostUnionWithJsonNameOutput {
     /// Creates a `PostUnionWithJsonNameOutput` from its required members (`value`); optional members are
     /// set with the `set_*` methods.
@@ -5024,8 +5756,9 @@ impl QueryPrecedenceInput {
     }
 }
 /// The `RecursiveShapesInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct RecursiveShapesInputOutput {
     /// The `nested` member.
@@ -5035,6 +5768,20 @@ pub struct RecursiveShapesInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for RecursiveShapesInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "nested" => self.nested = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(RecursiveShapesInputOutput);
 impl RecursiveShapesInputOutput {
     /// Creates an empty `RecursiveShapesInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5055,8 +5802,9 @@ impl RecursiveShapesInputOutput {
     }
 }
 /// The `RecursiveShapesInputOutputNested1` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct RecursiveShapesInputOutputNested1 {
     /// The `foo` member.
@@ -5066,6 +5814,21 @@ pub struct RecursiveShapesInputOutputNested1 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nested: Option<Box<RecursiveShapesInputOutputNested2>>,
 }
+impl wire::Object for RecursiveShapesInputOutputNested1 {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "foo" => self.foo = wire::optional(m)?,
+            "nested" => self.nested = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(RecursiveShapesInputOutputNested1);
 impl RecursiveShapesInputOutputNested1 {
     /// Creates an empty `RecursiveShapesInputOutputNested1`; optional members are set with the `set_*`
     /// methods.
@@ -5087,8 +5850,9 @@ impl RecursiveShapesInputOutputNested1 {
     }
 }
 /// The `RecursiveShapesInputOutputNested2` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct RecursiveShapesInputOutputNested2 {
     /// The `bar` member.
@@ -5098,6 +5862,21 @@ pub struct RecursiveShapesInputOutputNested2 {
     #[serde(rename = "recursiveMember", skip_serializing_if = "Option::is_none")]
     pub recursive_member: Option<Box<RecursiveShapesInputOutputNested1>>,
 }
+impl wire::Object for RecursiveShapesInputOutputNested2 {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "bar" => self.bar = wire::optional(m)?,
+            "recursiveMember" => self.recursive_member = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(RecursiveShapesInputOutputNested2);
 impl RecursiveShapesInputOutputNested2 {
     /// Creates an empty `RecursiveShapesInputOutputNested2`; optional members are set with the `set_*`
     /// methods.
@@ -5119,14 +5898,26 @@ impl RecursiveShapesInputOutputNested2 {
     }
 }
 /// The `ResponseCodeHttpFallbackInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResponseCodeHttpFallbackInputOutput {
     /// The request id and HTTP status of the response this was decoded from.
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ResponseCodeHttpFallbackInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(ResponseCodeHttpFallbackInputOutput);
 impl ResponseCodeHttpFallbackInputOutput {
     /// Creates an empty `ResponseCodeHttpFallbackInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -5140,17 +5931,29 @@ impl ResponseCodeHttpFallbackInputOutput {
     }
 }
 /// The `ResponseCodeRequiredOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResponseCodeRequiredOutput {
     /// The `responseCode` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub response_code: i32,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ResponseCodeRequiredOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(ResponseCodeRequiredOutput);
 impl ResponseCodeRequiredOutput {
     /// Creates a `ResponseCodeRequiredOutput` from its required members (`response_code`); optional members
     /// are set with the `set_*` methods.
@@ -5167,16 +5970,31 @@ impl ResponseCodeRequiredOutput {
     }
 }
 /// The `ServiceUnavailableError` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ServiceUnavailableError {
     /// The `message` member.
     pub message: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for ServiceUnavailableError {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "message" => self.message = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(ServiceUnavailableError);
 impl ServiceUnavailableError {
     /// Creates an empty `ServiceUnavailableError`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5198,8 +6016,9 @@ impl ServiceUnavailableError {
     }
 }
 /// The `SimpleScalarPropertiesInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SimpleScalarPropertiesInputOutput {
     /// The `foo` member.
@@ -5229,18 +6048,16 @@ pub struct SimpleScalarPropertiesInputOutput {
     /// The `floatValue` member.
     #[serde(
         rename = "floatValue",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_value: Option<f32>,
     /// The `doubleValue` member.
     #[serde(
         rename = "DoubleDribble",
-        default,
         skip_serializing_if = "Option::is_none",
-        with = "nimbus_aws::codegen::wire::special_float"
+        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
     )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
@@ -5248,6 +6065,28 @@ pub struct SimpleScalarPropertiesInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for SimpleScalarPropertiesInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "stringValue" => self.string_value = wire::optional(m)?,
+            "trueBooleanValue" => self.true_boolean_value = wire::optional(m)?,
+            "falseBooleanValue" => self.false_boolean_value = wire::optional(m)?,
+            "byteValue" => self.byte_value = wire::optional(m)?,
+            "shortValue" => self.short_value = wire::optional(m)?,
+            "integerValue" => self.integer_value = wire::optional(m)?,
+            "longValue" => self.long_value = wire::optional(m)?,
+            "floatValue" => self.float_value = wire::encoded(wire::SpecialFloat, m)?,
+            "DoubleDribble" => self.double_value = wire::encoded(wire::SpecialFloat, m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SimpleScalarPropertiesInputOutput);
 impl SimpleScalarPropertiesInputOutput {
     /// Creates an empty `SimpleScalarPropertiesInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -5333,14 +6172,29 @@ impl Default for SimpleUnion {
     }
 }
 /// The `SingletonEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SingletonEvent {
     /// The `value` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
+impl wire::Object for SingletonEvent {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.value = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SingletonEvent);
 impl SingletonEvent {
     /// Creates an empty `SingletonEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5391,8 +6245,9 @@ impl<'de> serde::Deserialize<'de> for SingletonEventStream {
     }
 }
 /// The `SparseJsonListsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SparseJsonListsInputOutput {
     /// The `sparseStringList` member.
@@ -5405,6 +6260,21 @@ pub struct SparseJsonListsInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for SparseJsonListsInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sparseStringList" => self.sparse_string_list = wire::optional(m)?,
+            "sparseShortList" => self.sparse_short_list = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SparseJsonListsInputOutput);
 impl SparseJsonListsInputOutput {
     /// Creates an empty `SparseJsonListsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5430,8 +6300,9 @@ impl SparseJsonListsInputOutput {
     }
 }
 /// The `SparseJsonMapsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SparseJsonMapsInputOutput {
     /// The `sparseStructMap` member.
@@ -5455,6 +6326,24 @@ pub struct SparseJsonMapsInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for SparseJsonMapsInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "sparseStructMap" => self.sparse_struct_map = wire::optional(m)?,
+            "sparseNumberMap" => self.sparse_number_map = wire::optional(m)?,
+            "sparseBooleanMap" => self.sparse_boolean_map = wire::optional(m)?,
+            "sparseStringMap" => self.sparse_string_map = wire::optional(m)?,
+            "sparseSetMap" => self.sparse_set_map = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(SparseJsonMapsInputOutput);
 impl SparseJsonMapsInputOutput {
     /// Creates an empty `SparseJsonMapsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5507,8 +6396,9 @@ impl SparseJsonMapsInputOutput {
     }
 }
 /// The `StreamingTraitsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StreamingTraitsInputOutput {
     /// The `foo` member.
@@ -5521,6 +6411,17 @@ pub struct StreamingTraitsInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for StreamingTraitsInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(StreamingTraitsInputOutput);
 impl StreamingTraitsInputOutput {
     /// Creates an empty `StreamingTraitsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5572,8 +6473,9 @@ impl StreamingTraitsRequireLengthInput {
     }
 }
 /// The `StreamingTraitsWithMediaTypeInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StreamingTraitsWithMediaTypeInputOutput {
     /// The `foo` member.
@@ -5586,6 +6488,17 @@ pub struct StreamingTraitsWithMediaTypeInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for StreamingTraitsWithMediaTypeInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(StreamingTraitsWithMediaTypeInputOutput);
 impl StreamingTraitsWithMediaTypeInputOutput {
     /// Creates an empty `StreamingTraitsWithMediaTypeInputOutput`; optional members are set with the
     /// `set_*` methods.
@@ -5669,14 +6582,29 @@ impl schemars::JsonSchema for StringEnum {
     }
 }
 /// The `StringPayloadEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StringPayloadEvent {
     /// The `payload` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
 }
+impl wire::Object for StringPayloadEvent {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "payload" => self.payload = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(StringPayloadEvent);
 impl StringPayloadEvent {
     /// Creates an empty `StringPayloadEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5689,8 +6617,9 @@ impl StringPayloadEvent {
     }
 }
 /// The `StringPayloadInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StringPayloadInput {
     /// The `payload` member.
@@ -5700,6 +6629,17 @@ pub struct StringPayloadInput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for StringPayloadInput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(StringPayloadInput);
 impl StringPayloadInput {
     /// Creates an empty `StringPayloadInput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5717,8 +6657,9 @@ impl StringPayloadInput {
     }
 }
 /// The `StructureListMember` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StructureListMember {
     /// The `a` member.
@@ -5728,6 +6669,21 @@ pub struct StructureListMember {
     #[serde(rename = "other", skip_serializing_if = "Option::is_none")]
     pub b: Option<String>,
 }
+impl wire::Object for StructureListMember {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "value" => self.a = wire::optional(m)?,
+            "other" => self.b = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(StructureListMember);
 impl StructureListMember {
     /// Creates an empty `StructureListMember`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5745,14 +6701,29 @@ impl StructureListMember {
     }
 }
 /// The `StructurePayloadEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StructurePayloadEvent {
     /// The `payload` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<PayloadStructure>,
 }
+impl wire::Object for StructurePayloadEvent {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "payload" => self.payload = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(StructurePayloadEvent);
 impl StructurePayloadEvent {
     /// Creates an empty `StructurePayloadEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5765,8 +6736,9 @@ impl StructurePayloadEvent {
     }
 }
 /// The `TestBodyStructureInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TestBodyStructureInputOutput {
     /// The `testId` member.
@@ -5779,6 +6751,20 @@ pub struct TestBodyStructureInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for TestBodyStructureInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "testConfig" => self.test_config = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(TestBodyStructureInputOutput);
 impl TestBodyStructureInputOutput {
     /// Creates an empty `TestBodyStructureInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5801,14 +6787,29 @@ impl TestBodyStructureInputOutput {
     }
 }
 /// The `TestConfig` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TestConfig {
     /// The `timeout` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i32>,
 }
+impl wire::Object for TestConfig {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "timeout" => self.timeout = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(TestConfig);
 impl TestConfig {
     /// Creates an empty `TestConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5951,8 +6952,9 @@ impl schemars::JsonSchema for TestIntEnum {
     }
 }
 /// The `TestNoPayloadInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TestNoPayloadInputOutput {
     /// The `testId` member.
@@ -5962,6 +6964,17 @@ pub struct TestNoPayloadInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for TestNoPayloadInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(TestNoPayloadInputOutput);
 impl TestNoPayloadInputOutput {
     /// Creates an empty `TestNoPayloadInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5979,8 +6992,9 @@ impl TestNoPayloadInputOutput {
     }
 }
 /// The `TestPayloadBlobInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TestPayloadBlobInputOutput {
     /// The `contentType` member.
@@ -5993,6 +7007,17 @@ pub struct TestPayloadBlobInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for TestPayloadBlobInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(TestPayloadBlobInputOutput);
 impl TestPayloadBlobInputOutput {
     /// Creates an empty `TestPayloadBlobInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6015,8 +7040,9 @@ impl TestPayloadBlobInputOutput {
     }
 }
 /// The `TestPayloadStructureInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TestPayloadStructureInputOutput {
     /// The `testId` member.
@@ -6029,6 +7055,17 @@ pub struct TestPayloadStructureInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for TestPayloadStructureInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(TestPayloadStructureInputOutput);
 impl TestPayloadStructureInputOutput {
     /// Creates an empty `TestPayloadStructureInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -6052,8 +7089,9 @@ impl TestPayloadStructureInputOutput {
     }
 }
 /// The `TimestampFormatHeadersIO` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TimestampFormatHeadersIo {
     /// The `memberEpochSeconds` member.
@@ -6081,6 +7119,17 @@ pub struct TimestampFormatHeadersIo {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for TimestampFormatHeadersIo {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        let _ = (key, m);
+        Ok(false)
+    }
+}
+wire::impl_deserialize!(TimestampFormatHeadersIo);
 impl TimestampFormatHeadersIo {
     /// Creates an empty `TimestampFormatHeadersIo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6186,8 +7235,9 @@ impl TopLevel {
     }
 }
 /// A shared structure that contains a single union member.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UnionInputOutput {
     /// A union with a representative set of types for members.
@@ -6197,6 +7247,20 @@ pub struct UnionInputOutput {
     #[serde(skip)]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
+impl wire::Object for UnionInputOutput {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "contents" => self.contents = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UnionInputOutput);
 impl UnionInputOutput {
     /// Creates an empty `UnionInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6249,14 +7313,29 @@ impl<'de> serde::Deserialize<'de> for UnionPayload {
     }
 }
 /// The `UnionPayloadEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UnionPayloadEvent {
     /// The `payload` member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<PayloadUnion>,
 }
+impl wire::Object for UnionPayloadEvent {
+    fn read<'de, A: de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        m: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "payload" => self.payload = wire::optional(m)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+wire::impl_deserialize!(UnionPayloadEvent);
 impl UnionPayloadEvent {
     /// Creates an empty `UnionPayloadEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {

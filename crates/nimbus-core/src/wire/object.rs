@@ -1,0 +1,191 @@
+//! Structures read from JSON objects through a table of field names.
+//!
+//! `#[derive(Deserialize)]` writes, for every structure, a field-name enum
+//! with its own visitor, a map visitor, a sequence visitor and one wrapper
+//! type per `deserialize_with` member: more code than the rest of a
+//! generated crate. A generated structure instead implements [`Object`]:
+//! one `match` from a member's wire name to the statement that reads it.
+//! The visitor, the key handling and the skipping of unknown members are
+//! written once, here, and `Deserialize` is one line
+//! ([`impl_deserialize!`](crate::impl_deserialize)).
+//!
+//! Semantics (those of the derive with the attributes the generator used to
+//! write): a member that is absent keeps the structure's `Default`; `null`
+//! gives `None` for an optional member and the type's default otherwise;
+//! unknown members are skipped. One difference: when a key repeats, the
+//! last value wins (as in `serde_json::Value`), where the derive failed.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use super::{Decoded, Encode};
+
+/// A structure decoded from a JSON object member by member. Generated code
+/// implements it; [`deserialize_object`] does the rest.
+pub trait Object: Default {
+    /// Reads the value of the member whose wire name is `key` from `map`
+    /// into `self`; `false` (nothing read) for a key the structure does not
+    /// know.
+    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
+}
+
+/// `impl Deserialize for $ty` through its [`Object`] implementation.
+#[macro_export]
+macro_rules! impl_deserialize {
+    ($ty:ty) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $crate::wire::deserialize_object(deserializer)
+            }
+        }
+    };
+}
+
+/// Deserializes an [`Object`] from a map: the body of a generated
+/// `Deserialize::deserialize`.
+pub fn deserialize_object<'de, T: Object, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    deserializer.deserialize_map(ObjectVisitor::<T>(PhantomData))
+}
+
+/// The value of an optional member (`null` is `None`).
+pub fn optional<'de, T: Deserialize<'de>, A: MapAccess<'de>>(map: &mut A) -> Result<Option<T>, A::Error> {
+    map.next_value()
+}
+
+/// The value of a member that is not optional in Rust; `null` gives the
+/// type's default (services send `null` for members their model requires).
+pub fn or_default<'de, T: Deserialize<'de> + Default, A: MapAccess<'de>>(map: &mut A) -> Result<T, A::Error> {
+    map.next_value::<Option<T>>().map(Option::unwrap_or_default)
+}
+
+/// The value of a member in the wire encoding `F` (`encoding` is one of this
+/// module's markers: epoch seconds, RFC 3339, 64-bit integers as strings,
+/// ...); `null` gives the type's default (`None` for an optional member).
+pub fn encoded<'de, F, T: Encode<F> + Default, A: MapAccess<'de>>(encoding: F, map: &mut A) -> Result<T, A::Error> {
+    let _ = encoding;
+    map.next_value::<Decoded<F, Option<T>>>().map(|decoded| decoded.0.unwrap_or_default())
+}
+
+struct ObjectVisitor<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a JSON object ({})", std::any::type_name::<T>())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut value = T::default();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            if !value.read(key.as_str(), &mut map)? {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(value)
+    }
+}
+
+/// An object key: borrowed from the input when the deserializer can lend
+/// it (serde_json from a slice, without escapes), otherwise owned.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(key) => key,
+            Key::Owned(key) => key,
+        }
+    }
+}
+
+/// Reads a [`Key`]. Generic over the deserializer only, so a structure adds
+/// no code of its own for it.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key<'de>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key::Borrowed(key))
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(key.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, key: String) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DateTime;
+    use crate::wire::DateTimeFormat;
+
+    #[derive(Debug, Default, PartialEq)]
+    struct Sample {
+        name: Option<String>,
+        count: i32,
+        when: Option<DateTime>,
+        tags: Vec<String>,
+    }
+
+    impl Object for Sample {
+        fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+            match key {
+                "name" => self.name = optional(map)?,
+                "count" => self.count = or_default(map)?,
+                "when" => self.when = encoded(DateTimeFormat, map)?,
+                "tags" => self.tags = or_default(map)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        }
+    }
+
+    crate::impl_deserialize!(Sample);
+
+    #[test]
+    fn members_by_table_unknown_skipped_nulls_defaulted_last_key_wins() {
+        let s: Sample = serde_json::from_str(
+            r#"{"x":{"deep":[1,2]},"name":"a","count":null,"when":"2024-01-02T03:04:05Z","t\u0061gs":["t"],"name":"b"}"#,
+        )
+        .unwrap();
+        assert_eq!(s.name.as_deref(), Some("b"));
+        assert_eq!(s.count, 0);
+        assert_eq!(s.when, Some(DateTime::from_secs(1_704_164_645)));
+        assert_eq!(s.tags, ["t"]);
+        assert_eq!(serde_json::from_str::<Sample>("{}").unwrap(), Sample::default());
+        let from_value: Sample = serde_json::from_value(serde_json::json!({"count": 3, "when": null})).unwrap();
+        assert_eq!((from_value.count, from_value.when), (3, None));
+    }
+
+    #[test]
+    fn a_non_object_is_an_error_naming_the_structure_and_a_wrong_member_type_an_error() {
+        let e = serde_json::from_str::<Sample>("[1]").unwrap_err().to_string();
+        assert!(e.contains("a JSON object (nimbus_core::wire::object::tests::Sample)"), "{e}");
+        let e = serde_json::from_str::<Sample>(r#"{"count":"x"}"#).unwrap_err().to_string();
+        assert!(e.contains("invalid type"), "{e}");
+    }
+}
