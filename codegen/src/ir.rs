@@ -312,14 +312,19 @@ pub enum CallShape {
     },
 }
 
-/// A condition on a request body member, named by its path of wire names
-/// from the body's type (`["transaction", "singleUse", "readOnly"]`).
+/// A condition on a request body member: whether the member at `path` is
+/// set.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BodyCondition {
-    /// The member (or one of its parents) is unset.
-    Unset(Vec<String>),
-    /// The member is set.
-    Set(Vec<String>),
+pub struct BodyCondition {
+    /// The member's path of wire names from the body's type
+    /// (`["transaction", "singleUse", "readOnly"]`).
+    pub path: Vec<String>,
+    /// The same path bound by the reader: the index of the request body
+    /// among the input's fields, then one field index per segment, each in
+    /// the structure the previous one reaches.
+    pub fields: Vec<usize>,
+    /// Met when the member is set (`true`) or when it (or a parent) is unset.
+    pub set: bool,
 }
 
 /// Protocol compliance test cases (Smithy `smithy.test#http*Tests`), the
@@ -383,7 +388,8 @@ pub struct HttpRoute {
     pub code: u16,
 }
 
-/// A piece of a path template.
+/// A piece of a path (or host prefix) template whose labels are bound to
+/// the input members that fill them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathSegment {
     /// Literal text, copied as is.
@@ -394,7 +400,45 @@ pub enum PathSegment {
         name: String,
         /// Reserved (greedy) expansion: `/` is kept.
         greedy: bool,
+        /// The member that fills it: an index into the fields of the
+        /// operation's input structure, decided (and checked) by the reader.
+        field: usize,
     },
+}
+
+/// A piece of a template as parsed, before its labels are bound to members
+/// ([`bind_template`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplatePart {
+    /// Literal text.
+    Literal(String),
+    /// A `{label}`; `greedy` for `{label+}` / `{+label}`.
+    Label {
+        /// Wire name of the label.
+        name: String,
+        /// Reserved (greedy) expansion.
+        greedy: bool,
+    },
+}
+
+/// Binds every label of `parts` to the first of `fields` that `fills` it
+/// (called with the field and the label's name); `Err` names a label no
+/// field fills.
+pub fn bind_template(
+    parts: &[TemplatePart],
+    fields: &[Field],
+    fills: impl Fn(&Field, &str) -> bool,
+) -> std::result::Result<Vec<PathSegment>, String> {
+    parts
+        .iter()
+        .map(|part| match part {
+            TemplatePart::Literal(l) => Ok(PathSegment::Literal(l.clone())),
+            TemplatePart::Label { name, greedy } => match fields.iter().position(|f| fills(f, name)) {
+                Some(field) => Ok(PathSegment::Label { name: name.clone(), greedy: *greedy, field }),
+                None => Err(name.clone()),
+            },
+        })
+        .collect()
 }
 
 /// Pagination tokens and items (member paths, as in the spec).
@@ -671,12 +715,12 @@ pub enum IntKind {
 
 /// Parses a path template with `{label}`, `{label+}` (Smithy) or `{+label}`
 /// (RFC 6570 reserved expansion, Discovery) placeholders.
-pub fn parse_template(path: &str) -> std::result::Result<Vec<PathSegment>, String> {
+pub fn parse_template(path: &str) -> std::result::Result<Vec<TemplatePart>, String> {
     let mut out = Vec::new();
     let mut rest = path;
     while let Some(open) = rest.find('{') {
         if open > 0 {
-            out.push(PathSegment::Literal(rest[..open].to_owned()));
+            out.push(TemplatePart::Literal(rest[..open].to_owned()));
         }
         let close = rest[open..].find('}').ok_or_else(|| format!("unclosed `{{` in path template `{path}`"))? + open;
         let inner = &rest[open + 1..close];
@@ -690,14 +734,14 @@ pub fn parse_template(path: &str) -> std::result::Result<Vec<PathSegment>, Strin
         if name.is_empty() || name.contains(['{', '/', '}']) {
             return Err(format!("bad label `{{{inner}}}` in path template `{path}`"));
         }
-        out.push(PathSegment::Label { name: name.to_owned(), greedy });
+        out.push(TemplatePart::Label { name: name.to_owned(), greedy });
         rest = &rest[close + 1..];
     }
     if rest.contains('}') {
         return Err(format!("unmatched `}}` in path template `{path}`"));
     }
     if !rest.is_empty() {
-        out.push(PathSegment::Literal(rest.to_owned()));
+        out.push(TemplatePart::Literal(rest.to_owned()));
     }
     Ok(out)
 }

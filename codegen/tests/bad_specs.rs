@@ -58,6 +58,16 @@ fn unknown_uri_label() {
 }
 
 #[test]
+fn structure_bound_to_a_header() {
+    insta::assert_snapshot!(error_of("structure-in-header.smithy.json"));
+}
+
+#[test]
+fn retry_condition_on_a_member_the_request_lacks() {
+    insta::assert_snapshot!(error_of("retry-condition-without-member.discovery.json"));
+}
+
+#[test]
 fn ambiguous_service() {
     insta::assert_snapshot!(error_of("two-services.smithy.json"));
 }

@@ -7,7 +7,7 @@
 //! parameter struct per method (path labels, query parameters and the
 //! request body as payload).
 
-use crate::diagnostics::{At, Result, parse_json};
+use crate::diagnostics::{At, Result, SpecError, parse_json};
 use crate::docs::clean_markdown;
 use crate::ir::*;
 use crate::names::{self, Scope};
@@ -17,8 +17,60 @@ use std::collections::HashMap;
 pub fn read(file: &str, bytes: &[u8]) -> Result<Service> {
     let doc = parse_json(file, bytes)?;
     let root = At::root(file, &doc);
-    let mut r = Reader { types: Vec::new(), scope: Scope::default(), schemas: HashMap::new(), depth: 0 };
-    r.run(&root)
+    let mut r = Reader { types: Vec::new(), scope: Scope::default(), schemas: HashMap::new(), depth: 0, conditions: Vec::new() };
+    let mut service = r.run(&root)?;
+    for pending in std::mem::take(&mut r.conditions) {
+        bind_conditions(&mut service, pending)?;
+    }
+    Ok(service)
+}
+
+/// The retry conditions of one method, as the table names them, waiting for
+/// the types to be final.
+struct PendingConditions {
+    /// The method's id (its operation's wire name).
+    method: String,
+    /// Where an unbound condition is reported: the method in the document.
+    at: SpecError,
+    /// `(path, set)` pairs.
+    conditions: Vec<(Vec<String>, bool)>,
+}
+
+/// Binds a method's retry conditions to field indices (request body, then
+/// one per segment); a path the document does not have is a located error.
+fn bind_conditions(service: &mut Service, pending: PendingConditions) -> Result<()> {
+    let fail = |message: String| SpecError { message, ..pending.at.clone() };
+    let Some(op) = service.operations.iter().position(|o| o.name.wire == pending.method) else { return Ok(()) };
+    let fields_of = |id: Option<TypeId>| match id.map(|id| &service.types[id.0].kind) {
+        Some(TypeKind::Struct(fields)) => fields.as_slice(),
+        _ => &[],
+    };
+    let input = fields_of(service.operations[op].input);
+    let body =
+        input.iter().position(|f| f.binding == Binding::Payload).ok_or_else(|| fail("retry conditions need a request body".into()))?;
+    let mut bound = Vec::new();
+    for (path, set) in pending.conditions {
+        let mut fields = vec![body];
+        let mut ty = match input[body].ty {
+            TypeRef::Named(id) => Some(id),
+            _ => return Err(fail("the request body of a method with retry conditions must be an object".into())),
+        };
+        for segment in &path {
+            let members = fields_of(ty);
+            let index = members
+                .iter()
+                .position(|f| &f.name.wire == segment)
+                .ok_or_else(|| fail(format!("retry condition path `{}` names no member", path.join("."))))?;
+            fields.push(index);
+            ty = match members[index].ty {
+                TypeRef::Named(id) => Some(id),
+                _ => None,
+            };
+        }
+        bound.push(BodyCondition { path, fields, set });
+    }
+    service.operations[op].idempotent_when = bound;
+    Ok(())
 }
 
 #[derive(Clone)]
@@ -37,6 +89,8 @@ struct Reader {
     schemas: HashMap<String, Schema>,
     /// Nesting depth of inlined `$ref`s, to stop cycles.
     depth: usize,
+    /// Retry conditions to bind once the types are final.
+    conditions: Vec<PendingConditions>,
 }
 
 fn is_named_schema(s: &At<'_>) -> bool {
@@ -325,7 +379,7 @@ impl Reader {
         let params_name = format!("{}Params", names::pascal(&qualified.replace('.', "_")));
         let http_method = m.req_str("httpMethod")?.to_uppercase();
         let path_at = m.req("path")?;
-        let path = parse_template(path_at.str()?).map_err(|e| path_at.error(e))?;
+        let template = parse_template(path_at.str()?).map_err(|e| path_at.error(e))?;
         let mut fields = match m.get("parameters") {
             Some(ps) => self.params(&ps, &names::pascal(&qualified.replace('.', "_")), root)?,
             None => Vec::new(),
@@ -333,13 +387,9 @@ impl Reader {
         // Positional order first (parameterOrder), then the rest in document order.
         let order = m.str_list("parameterOrder")?;
         fields.sort_by_key(|f| order.iter().position(|o| *o == f.name.wire).unwrap_or(usize::MAX));
-        for seg in &path {
-            if let PathSegment::Label { name: label, .. } = seg {
-                if !fields.iter().any(|f| f.name.wire == *label && f.binding == Binding::Label) {
-                    return Err(path_at.error(format!("path label `{label}` has no matching path parameter")));
-                }
-            }
-        }
+        // Labels bind to the path parameters by index (the request body is appended after them).
+        let path = bind_template(&template, &fields, |f, label| f.name.wire == label && f.binding == Binding::Label)
+            .map_err(|label| path_at.error(format!("path label `{label}` has no matching path parameter")))?;
         let request = match m.get("request") {
             Some(r) => {
                 let ty = self.type_ref(&r, &format!("{id}.request"), "", "request")?;
@@ -407,6 +457,9 @@ impl Reader {
         };
         let readonly = http_method == "GET";
         let safe_when = safe_to_repeat(&id);
+        if let Some(conditions) = safe_when.clone().filter(|c| !c.is_empty()) {
+            self.conditions.push(PendingConditions { method: id.clone(), at: m.error(""), conditions });
+        }
         let response = server_stream(&id).map_or(ResponseKind::Unary, |rows| ResponseKind::ServerStream { rows });
         Ok(Operation {
             name: Name { wire: id, rust: op_scope.claim(names::field_ident(&qualified.replace('.', "_"))) },
@@ -421,7 +474,7 @@ impl Reader {
             items: OperationItems::default(),
             pagination,
             idempotent: readonly || http_method == "PUT" || http_method == "DELETE" || safe_when.as_ref().is_some_and(Vec::is_empty),
-            idempotent_when: safe_when.unwrap_or_default(),
+            idempotent_when: Vec::new(),
             readonly,
             deprecated: deprecation(m)?,
             scopes: m.str_list("scopes")?,
@@ -568,16 +621,19 @@ fn decide_long_running(service: &mut Service) {
     }
 }
 
-fn safe_to_repeat(method_id: &str) -> Option<Vec<BodyCondition>> {
+/// Methods whose retry safety the spec does not say (it has no idempotency
+/// marks): `Some(vec![])` for always safe to repeat, `Some(conditions)` for
+/// safe when one `(path, set)` condition on the request body holds.
+fn safe_to_repeat(method_id: &str) -> Option<Vec<(Vec<String>, bool)>> {
     const SESSIONS: &str = "spanner.projects.instances.databases.sessions.";
     let path = |p: &[&str]| p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     match method_id.strip_prefix(SESSIONS)? {
         "read" | "partitionQuery" | "partitionRead" | "beginTransaction" | "rollback" | "executeBatchDml" => Some(Vec::new()),
         "executeSql" => Some(vec![
-            BodyCondition::Unset(path(&["transaction"])),
-            BodyCondition::Set(path(&["transaction", "singleUse", "readOnly"])),
-            BodyCondition::Set(path(&["transaction", "begin", "readOnly"])),
-            BodyCondition::Set(path(&["seqno"])),
+            (path(&["transaction"]), false),
+            (path(&["transaction", "singleUse", "readOnly"]), true),
+            (path(&["transaction", "begin", "readOnly"]), true),
+            (path(&["seqno"]), true),
         ]),
         _ => None,
     }

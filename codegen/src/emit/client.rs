@@ -233,7 +233,8 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
             raw(&op.name.rust)
         ));
         let mut variants = Vec::new();
-        let mut shared = Vec::new();
+        let mut modeled_arms = Vec::new();
+        let mut decode_arms = Vec::new();
         for &id in &op.errors {
             modeled.insert(id);
             let t = service.ty(id);
@@ -244,8 +245,20 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
             variants.push(quote! { #vdoc #v(#ty), });
             let code = t.error.as_ref().map_or(t.name.wire.clone(), |e| e.code.clone());
             let read = read_fn_name(service, id);
-            shared.push(quote! { #v(#code, crate::operations::#read) });
+            modeled_arms.push(quote! { Self::#v(e) => Ok((#code, e)), });
+            decode_arms.push(quote! { (Some(#code), Some(r)) => crate::operations::#read(r).map(Self::#v), });
         }
+        let decode = if decode_arms.is_empty() {
+            quote! { Self::Unhandled(error) }
+        } else {
+            quote! {
+                let decoded = match (error.code(), error.response()) {
+                    #(#decode_arms)*
+                    _ => return Self::Unhandled(error),
+                };
+                decoded.unwrap_or(Self::Unhandled(error))
+            }
+        };
         items.push(quote! {
             #doc
             #[derive(Clone, Debug)]
@@ -255,25 +268,35 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
                 /// An error the model does not declare for this operation (its code,
                 /// message, HTTP status and request id are on the [`Error`](crate::Error)),
                 /// or a failure to send the request or read the response.
-                Unhandled(#rt::Error),
+                Unhandled(rt::Error),
             }
 
-            #rt::operation_error! {
-                #name;
-                #(#shared;)*
+            impl rt::OperationError for #name {
+                fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+                    match self {
+                        #(#modeled_arms)*
+                        Self::Unhandled(e) => Err(e),
+                    }
+                }
+
+                fn decode(error: rt::Error) -> Self {
+                    #decode
+                }
             }
+
+            rt::operation_error!(#name);
         });
     }
     for id in modeled {
         let ty = type_path(service, id);
         let msg = message_expr(service, id);
         items.push(quote! {
-            impl #rt::ModeledError for #ty {
+            impl rt::ModeledError for #ty {
                 fn message(&self) -> Option<&str> {
                     #msg
                 }
 
-                fn response_meta(&self) -> &#rt::ResponseMeta {
+                fn response_meta(&self) -> &rt::ResponseMeta {
                     &self._response
                 }
             }
@@ -282,6 +305,9 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
     Ok(quote! {
         //! One error enum per operation: `match` on it to reach a modeled error.
         #![allow(deprecated)]
+
+        // (A module alias: an operation's error enum may be called anything.)
+        use #rt as rt;
 
         #(#items)*
     })
@@ -651,11 +677,8 @@ fn host_prefix(service: &Service, op: &Operation) -> Result<TokenStream, String>
     for seg in segments {
         match seg {
             PathSegment::Literal(l) => parts.push(quote! { prefix.push_str(#l); }),
-            PathSegment::Label { name, .. } => {
-                let f = fields
-                    .iter()
-                    .find(|f| f.member_name == *name)
-                    .ok_or_else(|| format!("host prefix of `{}` names `{name}`, which is not an input member", op.name.wire))?;
+            PathSegment::Label { field, .. } => {
+                let f = &fields[*field];
                 let fname = ident(&f.name.rust);
                 let value = if f.required || f.defaulted {
                     quote! { input.#fname.as_str() }
@@ -729,11 +752,8 @@ pub(super) fn rest_request(service: &Service, op: &Operation, route: &HttpRoute,
     for seg in &route.path {
         match seg {
             PathSegment::Literal(l) => stmts.push(quote! { r.literal(#l); }),
-            PathSegment::Label { name, greedy } => {
-                let f = fields
-                    .iter()
-                    .find(|f| f.binding == Binding::Label && f.member_name == *name)
-                    .ok_or_else(|| format!("URI label `{name}` of `{}` has no @httpLabel member", op.name.wire))?;
+            PathSegment::Label { name, greedy, field } => {
+                let f = &fields[*field];
                 let text = text_arg(service, &f.ty, false, quote! { v })?;
                 let fname = ident(&f.name.rust);
                 if let (Protocol::GoogleRest, Some(pattern)) = (service.protocol, &f.constraints.pattern) {
@@ -1012,9 +1032,7 @@ impl super::ClientEmitter for AwsEmitter {
         if let Some(rules) = endpoint_rules_json(service) {
             files.push(GeneratedFile { path: "src/endpoint_rules.json".into(), contents: rules });
         }
-        let errors = format_file(errors_rs(service)?, "errors.rs")?;
-        let opener = format!("{}::operation_error! {{", super::runtime::runtime_path(service));
-        files.push(GeneratedFile { path: "src/errors.rs".into(), contents: super::one_entry_per_line(&errors, &opener) });
+        files.push(GeneratedFile { path: "src/errors.rs".into(), contents: format_file(errors_rs(service)?, "errors.rs")? });
         files.push(GeneratedFile { path: "src/operations.rs".into(), contents: format_file(operations_rs(service)?, "operations.rs")? });
         Ok(files)
     }

@@ -151,7 +151,7 @@ fn route_text(op: &Operation) -> String {
         .iter()
         .map(|s| match s {
             PathSegment::Literal(l) => l.clone(),
-            PathSegment::Label { name, greedy: true } => format!("{{+{name}}}"),
+            PathSegment::Label { name, greedy: true, .. } => format!("{{+{name}}}"),
             PathSegment::Label { name, .. } => format!("{{{name}}}"),
         })
         .collect()
@@ -227,7 +227,7 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         return Err(format!("internal error: Discovery method `{}` has no HTTP route", op.name.wire));
     };
     let serialize = rest_request(service, op, route, quote! {})?;
-    let send_call = match idempotent_expr(service, op)? {
+    let send_call = match idempotent_expr(service, op) {
         Some(safe) => quote! {
             // Whether this call is safe to repeat depends on the request.
             let idempotent = #safe;
@@ -360,58 +360,42 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
 }
 
 /// The expression deciding from `input` whether a call of `op` is safe to
-/// repeat, for operations with [`Operation::idempotent_when`] conditions.
-fn idempotent_expr(service: &Service, op: &Operation) -> Result<Option<TokenStream>, String> {
+/// repeat, for operations with [`Operation::idempotent_when`] conditions
+/// (bound to field indices by the reader).
+fn idempotent_expr(service: &Service, op: &Operation) -> Option<TokenStream> {
     if op.idempotent || op.idempotent_when.is_empty() {
-        return Ok(None);
+        return None;
     }
-    let fields = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
-    let body = fields
-        .iter()
-        .find(|f| f.binding == Binding::Payload)
-        .ok_or_else(|| format!("`{}`: retry conditions need a request body", op.name.wire))?;
-    let TypeRef::Named(body_ty) = &body.ty else {
-        return Err(format!("`{}`: the request body is not a structure", op.name.wire));
-    };
-    let root = ident(&body.name.rust);
-    let mut terms = Vec::new();
-    for condition in &op.idempotent_when {
-        let (path, set) = match condition {
-            BodyCondition::Set(p) => (p, true),
-            BodyCondition::Unset(p) => (p, false),
-        };
+    let input = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
+    let terms = op.idempotent_when.iter().map(|condition| {
+        let (body, path) = condition.fields.split_first().expect("a bound condition starts at the request body");
+        let body = &input[*body];
+        let root = ident(&body.name.rust);
         // An `Option<&T>` walking the path from the body.
         let mut expr = if body.required {
             quote! { Some(&input.#root) }
         } else {
             quote! { input.#root.as_ref() }
         };
-        let mut ty = Some(*body_ty);
-        for segment in path {
-            let field = ty
-                .map(|id| struct_fields(service, id))
-                .unwrap_or_default()
-                .iter()
-                .find(|f| &f.name.wire == segment)
-                .ok_or_else(|| format!("`{}`: retry condition path `{}` names no member", op.name.wire, path.join(".")))?;
+        let mut ty = &body.ty;
+        for index in path {
+            let TypeRef::Named(id) = ty else { unreachable!("the reader binds paths through structures only") };
+            let field = &struct_fields(service, *id)[*index];
             let fname = ident(&field.name.rust);
             expr = if field.required || field.defaulted {
                 quote! { #expr.map(|v| &v.#fname) }
             } else {
                 quote! { #expr.and_then(|v| v.#fname.as_ref()) }
             };
-            ty = match &field.ty {
-                TypeRef::Named(id) => Some(*id),
-                _ => None,
-            };
+            ty = &field.ty;
         }
-        terms.push(if set {
+        if condition.set {
             quote! { #expr.is_some() }
         } else {
             quote! { #expr.is_none() }
-        });
-    }
-    Ok(Some(quote! { #(#terms)||* }))
+        }
+    });
+    Some(quote! { #(#terms)||* })
 }
 
 /// `src/names.rs`: a typed name per distinct `^a/[^/]+/b/[^/]+$` pattern of

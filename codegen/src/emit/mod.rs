@@ -51,28 +51,6 @@ pub fn format_file(tokens: TokenStream, source: &str) -> Result<String, String> 
     Ok(format!("{PREAMBLE}\n\n{}", prettyplease::unparse(&file)))
 }
 
-/// prettyplease fills the body of a macro call like prose; for the brace
-/// macros opened by `opener`, whose entries end with `;`, put each entry on
-/// its own line instead.
-pub(super) fn one_entry_per_line(text: &str, opener: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find(opener) {
-        let body_start = start + opener.len();
-        let Some(len) = rest[body_start..].find("\n}") else { break };
-        out.push_str(&rest[..body_start]);
-        let body = rest[body_start..body_start + len].split_whitespace().collect::<Vec<_>>().join(" ");
-        for entry in body.split(';').map(|e| e.trim().replace("( ", "(").replace(" ::", "::")).filter(|e| !e.is_empty()) {
-            out.push_str("\n    ");
-            out.push_str(&entry);
-            out.push(';');
-        }
-        rest = &rest[body_start + len..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// What differs between the providers' client emitters. Types, `lib.rs`,
 /// `Cargo.toml`, the test double and the tests are shared; each provider
 /// writes its client files and its README.

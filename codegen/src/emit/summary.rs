@@ -46,7 +46,7 @@ pub fn summary(service: &Service) -> String {
                 .iter()
                 .map(|s| match s {
                     PathSegment::Literal(l) => l.clone(),
-                    PathSegment::Label { name, greedy: true } => format!("{{+{name}}}"),
+                    PathSegment::Label { name, greedy: true, .. } => format!("{{+{name}}}"),
                     PathSegment::Label { name, .. } => format!("{{{name}}}"),
                 })
                 .collect();
@@ -77,14 +77,8 @@ pub fn summary(service: &Service) -> String {
             let _ = writeln!(out, "      {}", flags.join(", "));
         }
         if !op.idempotent_when.is_empty() {
-            let conditions: Vec<String> = op
-                .idempotent_when
-                .iter()
-                .map(|c| match c {
-                    BodyCondition::Set(p) => format!("{} set", p.join(".")),
-                    BodyCondition::Unset(p) => format!("{} unset", p.join(".")),
-                })
-                .collect();
+            let conditions: Vec<String> =
+                op.idempotent_when.iter().map(|c| format!("{} {}", c.path.join("."), if c.set { "set" } else { "unset" })).collect();
             let _ = writeln!(out, "      idempotent when {}", conditions.join(" or "));
         }
     }

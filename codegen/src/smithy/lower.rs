@@ -125,7 +125,7 @@ impl<'m> Lowering<'m> {
         let mut op_scope = Scope::default();
         let mut operations = Vec::new();
         for id in &op_ids {
-            operations.push(self.operation(&self.model.shapes[id], &ids, &mut op_scope)?);
+            operations.push(self.operation(&self.model.shapes[id], &ids, &types, &mut op_scope)?);
         }
         operations.sort_by(|a, b| a.name.rust.cmp(&b.name.rust));
 
@@ -285,6 +285,20 @@ impl<'m> Lowering<'m> {
         })
     }
 
+    /// Whether a header can carry a value of `ty` (the type of shape
+    /// `target`): a scalar or an enum, or a list of those.
+    fn header_carries(&self, ty: &TypeRef, target: &str, in_list: bool) -> bool {
+        match ty {
+            TypeRef::Document | TypeRef::Map { .. } => false,
+            TypeRef::List { item, .. } => {
+                let member = self.shape(target).and_then(|s| s.members.first()).map_or("", |m| m.target.as_str());
+                !in_list && self.header_carries(item, member, true)
+            }
+            TypeRef::Named(_) => self.shape(target).is_some_and(|s| !matches!(s.kind, ShapeKind::Structure | ShapeKind::Union)),
+            _ => true,
+        }
+    }
+
     fn fields(&self, shape: &Shape, ids: &IndexMap<&str, TypeId>, scope: &mut Scope) -> Result<Vec<Field>> {
         let union = shape.kind == ShapeKind::Union;
         shape.members.iter().map(|m| self.field(shape, m, ids, scope, union)).collect()
@@ -319,6 +333,15 @@ impl<'m> Lowering<'m> {
         };
         let path = member_path(&owner.id, &m.name);
         let ty = self.type_ref(&m.target, t, ids, default_format, &path)?;
+        if matches!(binding, Binding::Header(_)) && !self.header_carries(&ty, &m.target, false) {
+            return Err(self.err(
+                path,
+                format!(
+                    "an `@httpHeader` member must be a boolean, number, string, timestamp, blob or enum, or a list of those (`{}`)",
+                    m.target
+                ),
+            ));
+        }
         let target = self.shape(&m.target);
         let primitive = prelude(&m.target).is_some_and(|p| p.1);
         let zero_default = t.default.as_ref().is_some_and(|d| is_zero_default(d, &ty));
@@ -435,10 +458,15 @@ impl<'m> Lowering<'m> {
         })
     }
 
-    fn operation(&self, op: &Shape, ids: &IndexMap<&str, TypeId>, scope: &mut Scope) -> Result<Operation> {
+    fn operation(&self, op: &Shape, ids: &IndexMap<&str, TypeId>, types: &[TypeDef], scope: &mut Scope) -> Result<Operation> {
         let t = &op.traits;
         let name = local_name(&op.id).to_owned();
         let named = |r: &Option<String>| r.as_deref().filter(|id| *id != UNIT).and_then(|id| ids.get(id).copied());
+        // The lowered input members: route and host labels bind to them by index.
+        let input_fields: &[Field] = match named(&op.refs.input).map(|id| &types[id.0].kind) {
+            Some(TypeKind::Struct(fields)) => fields,
+            _ => &[],
+        };
         // Operation errors, then service errors; an error listed in both appears once.
         let mut errors: Vec<TypeId> = Vec::new();
         for id in op.refs.errors.iter().chain(&self.service.refs.errors).filter_map(|e| ids.get(e.as_str()).copied()) {
@@ -477,7 +505,12 @@ impl<'m> Lowering<'m> {
                 CallShape::Rpc { target: format!("{}.{}", local_name(&self.service.id), name) }
             }
             (Protocol::AwsQuery | Protocol::Ec2Query, _) => CallShape::Rpc { target: name.clone() },
-            (_, Some(route)) => CallShape::Http(route),
+            (_, Some(route)) => CallShape::Http(route.bind(input_fields).map_err(|label| {
+                self.err(
+                    format!("{}.traits[\"smithy.api#http\"].uri", shape_path(&op.id)),
+                    format!("the URI label `{label}` has no input member with `@httpLabel`"),
+                )
+            })?),
             (Protocol::RestJson1 | Protocol::RestXml, None) => {
                 return Err(self.err(
                     format!("{}.traits", shape_path(&op.id)),
@@ -487,12 +520,15 @@ impl<'m> Lowering<'m> {
             (_, None) => CallShape::Rpc { target: name.clone() },
         };
         let host_prefix = match &t.host_prefix {
-            Some(p) => Some(
-                parse_template(p).map_err(|m| self.err(format!("{}.traits[\"smithy.api#endpoint\"].hostPrefix", shape_path(&op.id)), m))?,
-            ),
+            Some(p) => {
+                let at = format!("{}.traits[\"smithy.api#endpoint\"].hostPrefix", shape_path(&op.id));
+                let template = parse_template(p).map_err(|m| self.err(at.clone(), m))?;
+                let bound = bind_template(&template, input_fields, |f, label| f.member_name == label)
+                    .map_err(|label| self.err(at, format!("the host prefix label `{label}` is not an input member")))?;
+                Some(bound)
+            }
             None => None,
         };
-        self.check_labels(op, &call, host_prefix.as_deref())?;
         Ok(Operation {
             name: Name { rust: scope.claim(names::field_ident(&name)), wire: name.clone() },
             resource: Vec::new(),
@@ -528,35 +564,6 @@ impl<'m> Lowering<'m> {
                 )?,
             },
         })
-    }
-
-    /// Every label of the route names an input member bound with `@httpLabel`,
-    /// and every label of the host prefix an input member: checked here, so
-    /// emitters never meet a label they cannot fill.
-    fn check_labels(&self, op: &Shape, call: &CallShape, host_prefix: Option<&[PathSegment]>) -> Result<()> {
-        let members: &[Member] = op.refs.input.as_deref().and_then(|id| self.shape(id)).map_or(&[], |s| s.members.as_slice());
-        let labels = |segments: &[PathSegment]| -> Vec<String> {
-            segments.iter().filter_map(|s| if let PathSegment::Label { name, .. } = s { Some(name.clone()) } else { None }).collect()
-        };
-        if let CallShape::Http(route) = call {
-            for label in labels(&route.path) {
-                if !members.iter().any(|m| m.name == label && m.traits.http_label) {
-                    return Err(self.err(
-                        format!("{}.traits[\"smithy.api#http\"].uri", shape_path(&op.id)),
-                        format!("the URI label `{label}` has no input member with `@httpLabel`"),
-                    ));
-                }
-            }
-        }
-        for label in host_prefix.map(labels).unwrap_or_default() {
-            if !members.iter().any(|m| m.name == label) {
-                return Err(self.err(
-                    format!("{}.traits[\"smithy.api#endpoint\"].hostPrefix", shape_path(&op.id)),
-                    format!("the host prefix label `{label}` is not an input member"),
-                ));
-            }
-        }
-        Ok(())
     }
 }
 
@@ -650,8 +657,27 @@ fn is_zero_default(v: &Value, ty: &TypeRef) -> bool {
     }
 }
 
-/// Parses a Smithy `@http` URI template into path segments and literal query.
-pub fn parse_route(h: &super::model::HttpTrait, op: &str) -> std::result::Result<HttpRoute, String> {
+/// A Smithy `@http` route as parsed, before its labels are bound to the
+/// input members ([`RouteTemplate::bind`]).
+pub struct RouteTemplate {
+    /// HTTP method, upper case.
+    pub method: String,
+    path: Vec<TemplatePart>,
+    query: Vec<(String, Option<String>)>,
+    code: u16,
+}
+
+impl RouteTemplate {
+    /// The route with every URI label bound to the `@httpLabel` member of
+    /// that name; `Err` names a label without one.
+    pub fn bind(self, fields: &[Field]) -> std::result::Result<HttpRoute, String> {
+        let path = bind_template(&self.path, fields, |f, label| f.binding == Binding::Label && f.member_name == label)?;
+        Ok(HttpRoute { method: self.method, path, query: self.query, code: self.code })
+    }
+}
+
+/// Parses a Smithy `@http` URI template into path parts and literal query.
+pub fn parse_route(h: &super::model::HttpTrait, op: &str) -> std::result::Result<RouteTemplate, String> {
     let (path, query) = match h.uri.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (h.uri.as_str(), None),
@@ -671,5 +697,5 @@ pub fn parse_route(h: &super::model::HttpTrait, op: &str) -> std::result::Result
                 .collect()
         })
         .unwrap_or_default();
-    Ok(HttpRoute { method: h.method.to_uppercase(), path, query, code: h.code })
+    Ok(RouteTemplate { method: h.method.to_uppercase(), path, query, code: h.code })
 }

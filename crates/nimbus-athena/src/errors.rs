@@ -2,6 +2,7 @@
 
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
+use nimbus_aws::codegen as rt;
 /// Errors of [`BatchGetNamedQuery`](crate::Client::batch_get_named_query): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -15,13 +16,32 @@ pub enum BatchGetNamedQueryError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    BatchGetNamedQueryError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for BatchGetNamedQueryError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(BatchGetNamedQueryError);
 /// Errors of [`BatchGetPreparedStatement`](crate::Client::batch_get_prepared_statement): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -35,13 +55,32 @@ pub enum BatchGetPreparedStatementError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    BatchGetPreparedStatementError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for BatchGetPreparedStatementError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(BatchGetPreparedStatementError);
 /// Errors of [`BatchGetQueryExecution`](crate::Client::batch_get_query_execution): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -55,13 +94,32 @@ pub enum BatchGetQueryExecutionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    BatchGetQueryExecutionError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for BatchGetQueryExecutionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(BatchGetQueryExecutionError);
 /// Errors of [`CancelCapacityReservation`](crate::Client::cancel_capacity_reservation): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -75,13 +133,32 @@ pub enum CancelCapacityReservationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CancelCapacityReservationError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for CancelCapacityReservationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CancelCapacityReservationError);
 /// Errors of [`CreateCapacityReservation`](crate::Client::create_capacity_reservation): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -95,13 +172,32 @@ pub enum CreateCapacityReservationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreateCapacityReservationError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for CreateCapacityReservationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreateCapacityReservationError);
 /// Errors of [`CreateDataCatalog`](crate::Client::create_data_catalog): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -115,13 +211,32 @@ pub enum CreateDataCatalogError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreateDataCatalogError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for CreateDataCatalogError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreateDataCatalogError);
 /// Errors of [`CreateNamedQuery`](crate::Client::create_named_query): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -135,13 +250,32 @@ pub enum CreateNamedQueryError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreateNamedQueryError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for CreateNamedQueryError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreateNamedQueryError);
 /// Errors of [`CreateNotebook`](crate::Client::create_notebook): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -157,14 +291,37 @@ pub enum CreateNotebookError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreateNotebookError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
+impl rt::OperationError for CreateNotebookError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::TooManyRequestsException(e) => Ok(("TooManyRequestsException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("TooManyRequestsException"), Some(r)) => {
+                crate::operations::read_too_many_requests_exception(r)
+                    .map(Self::TooManyRequestsException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreateNotebookError);
 /// Errors of [`CreatePreparedStatement`](crate::Client::create_prepared_statement): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -178,13 +335,32 @@ pub enum CreatePreparedStatementError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreatePreparedStatementError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for CreatePreparedStatementError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreatePreparedStatementError);
 /// Errors of [`CreatePresignedNotebookUrl`](crate::Client::create_presigned_notebook_url): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -200,14 +376,37 @@ pub enum CreatePresignedNotebookUrlError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreatePresignedNotebookUrlError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for CreatePresignedNotebookUrlError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreatePresignedNotebookUrlError);
 /// Errors of [`CreateWorkGroup`](crate::Client::create_work_group): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -221,13 +420,32 @@ pub enum CreateWorkGroupError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreateWorkGroupError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for CreateWorkGroupError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreateWorkGroupError);
 /// Errors of [`DeleteCapacityReservation`](crate::Client::delete_capacity_reservation): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -241,13 +459,32 @@ pub enum DeleteCapacityReservationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeleteCapacityReservationError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for DeleteCapacityReservationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeleteCapacityReservationError);
 /// Errors of [`DeleteDataCatalog`](crate::Client::delete_data_catalog): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -261,13 +498,32 @@ pub enum DeleteDataCatalogError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeleteDataCatalogError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for DeleteDataCatalogError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeleteDataCatalogError);
 /// Errors of [`DeleteNamedQuery`](crate::Client::delete_named_query): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -281,13 +537,32 @@ pub enum DeleteNamedQueryError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeleteNamedQueryError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for DeleteNamedQueryError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeleteNamedQueryError);
 /// Errors of [`DeleteNotebook`](crate::Client::delete_notebook): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -303,14 +578,37 @@ pub enum DeleteNotebookError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeleteNotebookError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
+impl rt::OperationError for DeleteNotebookError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::TooManyRequestsException(e) => Ok(("TooManyRequestsException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("TooManyRequestsException"), Some(r)) => {
+                crate::operations::read_too_many_requests_exception(r)
+                    .map(Self::TooManyRequestsException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeleteNotebookError);
 /// Errors of [`DeletePreparedStatement`](crate::Client::delete_prepared_statement): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -326,14 +624,37 @@ pub enum DeletePreparedStatementError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeletePreparedStatementError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for DeletePreparedStatementError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeletePreparedStatementError);
 /// Errors of [`DeleteWorkGroup`](crate::Client::delete_work_group): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -347,13 +668,32 @@ pub enum DeleteWorkGroupError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeleteWorkGroupError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for DeleteWorkGroupError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeleteWorkGroupError);
 /// Errors of [`ExportNotebook`](crate::Client::export_notebook): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -369,14 +709,37 @@ pub enum ExportNotebookError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ExportNotebookError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
+impl rt::OperationError for ExportNotebookError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::TooManyRequestsException(e) => Ok(("TooManyRequestsException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("TooManyRequestsException"), Some(r)) => {
+                crate::operations::read_too_many_requests_exception(r)
+                    .map(Self::TooManyRequestsException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ExportNotebookError);
 /// Errors of [`GetCalculationExecution`](crate::Client::get_calculation_execution): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -392,14 +755,37 @@ pub enum GetCalculationExecutionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetCalculationExecutionError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for GetCalculationExecutionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetCalculationExecutionError);
 /// Errors of [`GetCalculationExecutionCode`](crate::Client::get_calculation_execution_code): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -415,14 +801,37 @@ pub enum GetCalculationExecutionCodeError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetCalculationExecutionCodeError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for GetCalculationExecutionCodeError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetCalculationExecutionCodeError);
 /// Errors of [`GetCalculationExecutionStatus`](crate::Client::get_calculation_execution_status): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -438,14 +847,37 @@ pub enum GetCalculationExecutionStatusError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetCalculationExecutionStatusError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for GetCalculationExecutionStatusError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetCalculationExecutionStatusError);
 /// Errors of
 /// [`GetCapacityAssignmentConfiguration`](crate::Client::get_capacity_assignment_configuration): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
@@ -460,13 +892,32 @@ pub enum GetCapacityAssignmentConfigurationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetCapacityAssignmentConfigurationError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for GetCapacityAssignmentConfigurationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetCapacityAssignmentConfigurationError);
 /// Errors of [`GetCapacityReservation`](crate::Client::get_capacity_reservation): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -480,13 +931,32 @@ pub enum GetCapacityReservationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetCapacityReservationError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for GetCapacityReservationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetCapacityReservationError);
 /// Errors of [`GetDataCatalog`](crate::Client::get_data_catalog): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -500,13 +970,32 @@ pub enum GetDataCatalogError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetDataCatalogError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for GetDataCatalogError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetDataCatalogError);
 /// Errors of [`GetDatabase`](crate::Client::get_database): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -525,14 +1014,37 @@ pub enum GetDatabaseError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetDatabaseError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    MetadataException("MetadataException", crate::operations::read_metadata_exception);
+impl rt::OperationError for GetDatabaseError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::MetadataException(e) => Ok(("MetadataException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("MetadataException"), Some(r)) => {
+                crate::operations::read_metadata_exception(r)
+                    .map(Self::MetadataException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetDatabaseError);
 /// Errors of [`GetNamedQuery`](crate::Client::get_named_query): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -546,13 +1058,32 @@ pub enum GetNamedQueryError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetNamedQueryError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for GetNamedQueryError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetNamedQueryError);
 /// Errors of [`GetNotebookMetadata`](crate::Client::get_notebook_metadata): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -568,14 +1099,37 @@ pub enum GetNotebookMetadataError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetNotebookMetadataError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
+impl rt::OperationError for GetNotebookMetadataError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::TooManyRequestsException(e) => Ok(("TooManyRequestsException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("TooManyRequestsException"), Some(r)) => {
+                crate::operations::read_too_many_requests_exception(r)
+                    .map(Self::TooManyRequestsException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetNotebookMetadataError);
 /// Errors of [`GetPreparedStatement`](crate::Client::get_prepared_statement): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -591,14 +1145,37 @@ pub enum GetPreparedStatementError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetPreparedStatementError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for GetPreparedStatementError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetPreparedStatementError);
 /// Errors of [`GetQueryExecution`](crate::Client::get_query_execution): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -612,13 +1189,32 @@ pub enum GetQueryExecutionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetQueryExecutionError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for GetQueryExecutionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetQueryExecutionError);
 /// Errors of [`GetQueryResults`](crate::Client::get_query_results): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -634,14 +1230,37 @@ pub enum GetQueryResultsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetQueryResultsError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
+impl rt::OperationError for GetQueryResultsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::TooManyRequestsException(e) => Ok(("TooManyRequestsException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("TooManyRequestsException"), Some(r)) => {
+                crate::operations::read_too_many_requests_exception(r)
+                    .map(Self::TooManyRequestsException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetQueryResultsError);
 /// Errors of [`GetQueryRuntimeStatistics`](crate::Client::get_query_runtime_statistics): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -655,13 +1274,32 @@ pub enum GetQueryRuntimeStatisticsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetQueryRuntimeStatisticsError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for GetQueryRuntimeStatisticsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetQueryRuntimeStatisticsError);
 /// Errors of [`GetResourceDashboard`](crate::Client::get_resource_dashboard): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -677,14 +1315,37 @@ pub enum GetResourceDashboardError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetResourceDashboardError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for GetResourceDashboardError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetResourceDashboardError);
 /// Errors of [`GetSession`](crate::Client::get_session): one variant per error the model declares, and
 /// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -700,14 +1361,37 @@ pub enum GetSessionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetSessionError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for GetSessionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetSessionError);
 /// Errors of [`GetSessionEndpoint`](crate::Client::get_session_endpoint): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -723,14 +1407,37 @@ pub enum GetSessionEndpointError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetSessionEndpointError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for GetSessionEndpointError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetSessionEndpointError);
 /// Errors of [`GetSessionStatus`](crate::Client::get_session_status): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -746,14 +1453,37 @@ pub enum GetSessionStatusError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetSessionStatusError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for GetSessionStatusError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetSessionStatusError);
 /// Errors of [`GetTableMetadata`](crate::Client::get_table_metadata): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -772,14 +1502,37 @@ pub enum GetTableMetadataError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetTableMetadataError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    MetadataException("MetadataException", crate::operations::read_metadata_exception);
+impl rt::OperationError for GetTableMetadataError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::MetadataException(e) => Ok(("MetadataException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("MetadataException"), Some(r)) => {
+                crate::operations::read_metadata_exception(r)
+                    .map(Self::MetadataException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetTableMetadataError);
 /// Errors of [`GetWorkGroup`](crate::Client::get_work_group): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -793,13 +1546,32 @@ pub enum GetWorkGroupError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetWorkGroupError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for GetWorkGroupError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetWorkGroupError);
 /// Errors of [`ImportNotebook`](crate::Client::import_notebook): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -815,14 +1587,37 @@ pub enum ImportNotebookError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ImportNotebookError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
+impl rt::OperationError for ImportNotebookError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::TooManyRequestsException(e) => Ok(("TooManyRequestsException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("TooManyRequestsException"), Some(r)) => {
+                crate::operations::read_too_many_requests_exception(r)
+                    .map(Self::TooManyRequestsException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ImportNotebookError);
 /// Errors of [`ListApplicationDPUSizes`](crate::Client::list_application_dpu_sizes): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -838,14 +1633,37 @@ pub enum ListApplicationDpuSizesError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListApplicationDpuSizesError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
+impl rt::OperationError for ListApplicationDpuSizesError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::TooManyRequestsException(e) => Ok(("TooManyRequestsException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("TooManyRequestsException"), Some(r)) => {
+                crate::operations::read_too_many_requests_exception(r)
+                    .map(Self::TooManyRequestsException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListApplicationDpuSizesError);
 /// Errors of [`ListCalculationExecutions`](crate::Client::list_calculation_executions): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -861,14 +1679,37 @@ pub enum ListCalculationExecutionsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListCalculationExecutionsError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for ListCalculationExecutionsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListCalculationExecutionsError);
 /// Errors of [`ListCapacityReservations`](crate::Client::list_capacity_reservations): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -882,13 +1723,32 @@ pub enum ListCapacityReservationsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListCapacityReservationsError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for ListCapacityReservationsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListCapacityReservationsError);
 /// Errors of [`ListDataCatalogs`](crate::Client::list_data_catalogs): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -902,13 +1762,32 @@ pub enum ListDataCatalogsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListDataCatalogsError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for ListDataCatalogsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListDataCatalogsError);
 /// Errors of [`ListDatabases`](crate::Client::list_databases): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -927,14 +1806,37 @@ pub enum ListDatabasesError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListDatabasesError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    MetadataException("MetadataException", crate::operations::read_metadata_exception);
+impl rt::OperationError for ListDatabasesError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::MetadataException(e) => Ok(("MetadataException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("MetadataException"), Some(r)) => {
+                crate::operations::read_metadata_exception(r)
+                    .map(Self::MetadataException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListDatabasesError);
 /// Errors of [`ListEngineVersions`](crate::Client::list_engine_versions): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -948,13 +1850,32 @@ pub enum ListEngineVersionsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListEngineVersionsError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for ListEngineVersionsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListEngineVersionsError);
 /// Errors of [`ListExecutors`](crate::Client::list_executors): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -970,14 +1891,37 @@ pub enum ListExecutorsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListExecutorsError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for ListExecutorsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListExecutorsError);
 /// Errors of [`ListNamedQueries`](crate::Client::list_named_queries): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -991,13 +1935,32 @@ pub enum ListNamedQueriesError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListNamedQueriesError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for ListNamedQueriesError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListNamedQueriesError);
 /// Errors of [`ListNotebookMetadata`](crate::Client::list_notebook_metadata): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1013,14 +1976,37 @@ pub enum ListNotebookMetadataError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListNotebookMetadataError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
+impl rt::OperationError for ListNotebookMetadataError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::TooManyRequestsException(e) => Ok(("TooManyRequestsException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("TooManyRequestsException"), Some(r)) => {
+                crate::operations::read_too_many_requests_exception(r)
+                    .map(Self::TooManyRequestsException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListNotebookMetadataError);
 /// Errors of [`ListNotebookSessions`](crate::Client::list_notebook_sessions): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1036,14 +2022,37 @@ pub enum ListNotebookSessionsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListNotebookSessionsError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for ListNotebookSessionsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListNotebookSessionsError);
 /// Errors of [`ListPreparedStatements`](crate::Client::list_prepared_statements): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1057,13 +2066,32 @@ pub enum ListPreparedStatementsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListPreparedStatementsError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for ListPreparedStatementsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListPreparedStatementsError);
 /// Errors of [`ListQueryExecutions`](crate::Client::list_query_executions): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1077,13 +2105,32 @@ pub enum ListQueryExecutionsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListQueryExecutionsError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for ListQueryExecutionsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListQueryExecutionsError);
 /// Errors of [`ListSessions`](crate::Client::list_sessions): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1099,14 +2146,37 @@ pub enum ListSessionsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListSessionsError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for ListSessionsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListSessionsError);
 /// Errors of [`ListTableMetadata`](crate::Client::list_table_metadata): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1125,14 +2195,37 @@ pub enum ListTableMetadataError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListTableMetadataError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    MetadataException("MetadataException", crate::operations::read_metadata_exception);
+impl rt::OperationError for ListTableMetadataError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::MetadataException(e) => Ok(("MetadataException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("MetadataException"), Some(r)) => {
+                crate::operations::read_metadata_exception(r)
+                    .map(Self::MetadataException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListTableMetadataError);
 /// Errors of [`ListTagsForResource`](crate::Client::list_tags_for_resource): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1148,14 +2241,37 @@ pub enum ListTagsForResourceError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListTagsForResourceError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for ListTagsForResourceError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListTagsForResourceError);
 /// Errors of [`ListWorkGroups`](crate::Client::list_work_groups): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1169,13 +2285,32 @@ pub enum ListWorkGroupsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListWorkGroupsError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for ListWorkGroupsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListWorkGroupsError);
 /// Errors of
 /// [`PutCapacityAssignmentConfiguration`](crate::Client::put_capacity_assignment_configuration): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
@@ -1190,13 +2325,32 @@ pub enum PutCapacityAssignmentConfigurationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    PutCapacityAssignmentConfigurationError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for PutCapacityAssignmentConfigurationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(PutCapacityAssignmentConfigurationError);
 /// Errors of [`StartCalculationExecution`](crate::Client::start_calculation_execution): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1212,14 +2366,37 @@ pub enum StartCalculationExecutionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    StartCalculationExecutionError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for StartCalculationExecutionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(StartCalculationExecutionError);
 /// Errors of [`StartQueryExecution`](crate::Client::start_query_execution): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1235,14 +2412,37 @@ pub enum StartQueryExecutionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    StartQueryExecutionError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
+impl rt::OperationError for StartQueryExecutionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::TooManyRequestsException(e) => Ok(("TooManyRequestsException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("TooManyRequestsException"), Some(r)) => {
+                crate::operations::read_too_many_requests_exception(r)
+                    .map(Self::TooManyRequestsException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(StartQueryExecutionError);
 /// Errors of [`StartSession`](crate::Client::start_session): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1262,16 +2462,49 @@ pub enum StartSessionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    StartSessionError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    SessionAlreadyExistsException("SessionAlreadyExistsException", crate::operations::read_session_already_exists_exception);
-    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
+impl rt::OperationError for StartSessionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::SessionAlreadyExistsException(e) => {
+                Ok(("SessionAlreadyExistsException", e))
+            }
+            Self::TooManyRequestsException(e) => Ok(("TooManyRequestsException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("SessionAlreadyExistsException"), Some(r)) => {
+                crate::operations::read_session_already_exists_exception(r)
+                    .map(Self::SessionAlreadyExistsException)
+            }
+            (Some("TooManyRequestsException"), Some(r)) => {
+                crate::operations::read_too_many_requests_exception(r)
+                    .map(Self::TooManyRequestsException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(StartSessionError);
 /// Errors of [`StopCalculationExecution`](crate::Client::stop_calculation_execution): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1287,14 +2520,37 @@ pub enum StopCalculationExecutionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    StopCalculationExecutionError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for StopCalculationExecutionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(StopCalculationExecutionError);
 /// Errors of [`StopQueryExecution`](crate::Client::stop_query_execution): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1308,13 +2564,32 @@ pub enum StopQueryExecutionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    StopQueryExecutionError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for StopQueryExecutionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(StopQueryExecutionError);
 /// Errors of [`TagResource`](crate::Client::tag_resource): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1330,14 +2605,37 @@ pub enum TagResourceError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    TagResourceError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for TagResourceError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(TagResourceError);
 /// Errors of [`TerminateSession`](crate::Client::terminate_session): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1353,14 +2651,37 @@ pub enum TerminateSessionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    TerminateSessionError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for TerminateSessionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(TerminateSessionError);
 /// Errors of [`UntagResource`](crate::Client::untag_resource): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1376,14 +2697,37 @@ pub enum UntagResourceError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UntagResourceError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for UntagResourceError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UntagResourceError);
 /// Errors of [`UpdateCapacityReservation`](crate::Client::update_capacity_reservation): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1397,13 +2741,32 @@ pub enum UpdateCapacityReservationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdateCapacityReservationError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for UpdateCapacityReservationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UpdateCapacityReservationError);
 /// Errors of [`UpdateDataCatalog`](crate::Client::update_data_catalog): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1417,13 +2780,32 @@ pub enum UpdateDataCatalogError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdateDataCatalogError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for UpdateDataCatalogError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UpdateDataCatalogError);
 /// Errors of [`UpdateNamedQuery`](crate::Client::update_named_query): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1437,13 +2819,32 @@ pub enum UpdateNamedQueryError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdateNamedQueryError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for UpdateNamedQueryError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UpdateNamedQueryError);
 /// Errors of [`UpdateNotebook`](crate::Client::update_notebook): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1459,14 +2860,37 @@ pub enum UpdateNotebookError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdateNotebookError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
+impl rt::OperationError for UpdateNotebookError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::TooManyRequestsException(e) => Ok(("TooManyRequestsException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("TooManyRequestsException"), Some(r)) => {
+                crate::operations::read_too_many_requests_exception(r)
+                    .map(Self::TooManyRequestsException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UpdateNotebookError);
 /// Errors of [`UpdateNotebookMetadata`](crate::Client::update_notebook_metadata): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1482,14 +2906,37 @@ pub enum UpdateNotebookMetadataError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdateNotebookMetadataError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    TooManyRequestsException("TooManyRequestsException", crate::operations::read_too_many_requests_exception);
+impl rt::OperationError for UpdateNotebookMetadataError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::TooManyRequestsException(e) => Ok(("TooManyRequestsException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("TooManyRequestsException"), Some(r)) => {
+                crate::operations::read_too_many_requests_exception(r)
+                    .map(Self::TooManyRequestsException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UpdateNotebookMetadataError);
 /// Errors of [`UpdatePreparedStatement`](crate::Client::update_prepared_statement): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1505,14 +2952,37 @@ pub enum UpdatePreparedStatementError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdatePreparedStatementError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
+impl rt::OperationError for UpdatePreparedStatementError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UpdatePreparedStatementError);
 /// Errors of [`UpdateWorkGroup`](crate::Client::update_work_group): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1526,58 +2996,77 @@ pub enum UpdateWorkGroupError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdateWorkGroupError;
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    InvalidRequestException("InvalidRequestException", crate::operations::read_invalid_request_exception);
+impl rt::OperationError for UpdateWorkGroupError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::InvalidRequestException(e) => Ok(("InvalidRequestException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("InvalidRequestException"), Some(r)) => {
+                crate::operations::read_invalid_request_exception(r)
+                    .map(Self::InvalidRequestException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::InternalServerException {
+rt::operation_error!(UpdateWorkGroupError);
+impl rt::ModeledError for crate::types::InternalServerException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::InvalidRequestException {
+impl rt::ModeledError for crate::types::InvalidRequestException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::MetadataException {
+impl rt::ModeledError for crate::types::MetadataException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::ResourceNotFoundException {
+impl rt::ModeledError for crate::types::ResourceNotFoundException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::SessionAlreadyExistsException {
+impl rt::ModeledError for crate::types::SessionAlreadyExistsException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::TooManyRequestsException {
+impl rt::ModeledError for crate::types::TooManyRequestsException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }

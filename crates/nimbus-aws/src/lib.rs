@@ -13,7 +13,7 @@
 //!   error responses ([`protocol`]) and standard-mode [`retry`];
 //! * the awsJson request shape, request compression and `Content-MD5`
 //!   ([`protocol`]), and what generated operation errors share
-//!   ([`operation_error!`], [`ModeledError`], [`ResponseMeta`]).
+//!   ([`operation_error!`], [`OperationError`], [`ModeledError`], [`ResponseMeta`]).
 
 #![forbid(unsafe_code)]
 
@@ -35,4 +35,4 @@ pub use config::{Config, Region, TokenGenerator};
 pub use credentials::{Credentials, ProvideCredentials};
 pub use meta::ResponseMeta;
 pub use nimbus_core::{Error, ErrorKind, RetryConfig};
-pub use operation_error::ModeledError;
+pub use operation_error::{ModeledError, OperationError};

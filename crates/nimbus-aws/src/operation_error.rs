@@ -3,8 +3,9 @@
 //! `Display`, `std::error::Error` and `From<nimbus_core::Error>`.
 //!
 //! A generated crate declares the enum itself (one documented variant per
-//! modeled error, then `Unhandled(nimbus_core::Error)`) and hands its variants to
-//! [`operation_error!`](crate::operation_error), which writes the rest.
+//! modeled error, then `Unhandled(nimbus_core::Error)`), implements
+//! [`OperationError`] (its per-variant decisions, as plain `match` arms) and
+//! invokes [`operation_error!`](crate::operation_error), which writes the rest.
 
 /// A modeled error structure (`@error` in Smithy): where its message and
 /// the metadata of its response are.
@@ -16,93 +17,84 @@ pub trait ModeledError {
     fn response_meta(&self) -> &crate::ResponseMeta;
 }
 
+/// What a generated operation error enum says about itself: which modeled
+/// error a value holds, and how a failed call becomes one. Generated code
+/// implements it with one `match` arm per modeled error;
+/// [`operation_error!`](crate::operation_error) writes everything else.
+pub trait OperationError: Sized {
+    /// The modeled error this value holds, with its wire code, or the
+    /// unhandled error.
+    fn modeled(&self) -> Result<(&'static str, &dyn ModeledError), &nimbus_core::Error>;
+
+    /// The value for a failed call: the modeled error the response's code
+    /// names, decoded from the response, or `Unhandled`.
+    fn decode(error: nimbus_core::Error) -> Self;
+}
+
 /// Implements the shared methods and traits of a generated operation error
-/// enum: `operation_error! { Enum; Variant("wire code", path::to::reader); ... }`,
-/// where `reader(&HttpResponse) -> Result<Structure, Error>` (a function of
-/// the generated crate) decodes the variant's structure from the error
-/// response.
+/// enum (`operation_error!(Enum)`) from its [`OperationError`]
+/// implementation: `code`, `message`, `request_id`, `status`, `Display`,
+/// `std::error::Error` (transparent for `Unhandled`), `From<Error>`, and the
+/// crate-internal `from_error` the generated operations call.
 ///
-/// The enum must end with `Unhandled(nimbus_core::Error)`; every other variant
-/// holds a type implementing [`ModeledError`].
+/// The enum must have an `Unhandled(nimbus_core::Error)` variant.
 #[macro_export]
 macro_rules! operation_error {
-    ($name:ident $(;)?) => {
+    ($name:ident) => {
         impl $name {
-            /// The operation models no errors: everything is [`Unhandled`](Self::Unhandled).
             pub(crate) fn from_error(error: $crate::codegen::Error) -> Self {
-                Self::Unhandled(error)
+                <Self as $crate::codegen::OperationError>::decode(error)
             }
-        }
-        $crate::operation_error!(@shared $name {});
-    };
-    ($name:ident; $($variant:ident($code:literal, $read:path));+ $(;)?) => {
-        impl $name {
-            /// Decodes the modeled error a service error response carries;
-            /// anything else stays [`Unhandled`](Self::Unhandled).
-            pub(crate) fn from_error(error: $crate::codegen::Error) -> Self {
-                let decoded = match (error.code(), error.response()) {
-                    $((Some($code), Some(response)) => $read(response).map(Self::$variant),)+
-                    _ => return Self::Unhandled(error),
-                };
-                decoded.unwrap_or(Self::Unhandled(error))
-            }
-        }
-        $crate::operation_error!(@shared $name { $($variant = $code),+ });
-    };
-    (@shared $name:ident { $($variant:ident = $code:literal),* }) => {
-        impl $name {
-            /// The error code (the modeled error's name, or the code the service sent).
+
+            /// The error code: the modeled error's, or the one the service sent.
             pub fn code(&self) -> Option<&str> {
-                match self {
-                    $(Self::$variant(_) => Some($code),)*
-                    Self::Unhandled(e) => e.code(),
+                match $crate::codegen::OperationError::modeled(self) {
+                    Ok((code, _)) => Some(code),
+                    Err(e) => e.code(),
                 }
             }
 
-            /// The error message, when there is one.
+            /// The message the service sent (or the failure's description).
             pub fn message(&self) -> Option<&str> {
-                match self {
-                    $(Self::$variant(e) => $crate::codegen::ModeledError::message(e),)*
-                    Self::Unhandled(e) => Some(e.message()),
+                match $crate::codegen::OperationError::modeled(self) {
+                    Ok((_, modeled)) => modeled.message(),
+                    Err(e) => Some(e.message()),
                 }
             }
 
-            /// The request id the service assigned to the failed call, when
-            /// known (quote it to the service's support).
+            /// The request id of the failed call's response, when there was one.
             pub fn request_id(&self) -> Option<&str> {
-                match self {
-                    $(Self::$variant(e) => $crate::codegen::ModeledError::response_meta(e).request_id(),)*
-                    Self::Unhandled(e) => e.request_id(),
+                match $crate::codegen::OperationError::modeled(self) {
+                    Ok((_, modeled)) => modeled.response_meta().request_id(),
+                    Err(e) => e.request_id(),
                 }
             }
 
-            /// The HTTP status of the error response, when there was one.
+            /// The HTTP status of the failed call's response, when there was one.
             pub fn status(&self) -> Option<u16> {
-                match self {
-                    $(Self::$variant(e) => $crate::codegen::ModeledError::response_meta(e).status(),)*
-                    Self::Unhandled(e) => e.status(),
+                match $crate::codegen::OperationError::modeled(self) {
+                    Ok((_, modeled)) => modeled.response_meta().status(),
+                    Err(e) => e.status(),
                 }
             }
         }
 
-        /// One line: the code and message of a modeled error, or the
-        /// unhandled error's own line (its cause is its `source()`).
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                match self {
-                    $(Self::$variant(_) => $crate::protocol::fmt_error(f, $code, self.message()),)*
-                    Self::Unhandled(e) => ::std::fmt::Display::fmt(e, f),
+                match $crate::codegen::OperationError::modeled(self) {
+                    Ok((code, _)) => $crate::protocol::fmt_error(f, code, self.message()),
+                    Err(e) => ::std::fmt::Display::fmt(e, f),
                 }
             }
         }
 
         impl ::std::error::Error for $name {
             fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-                match self {
-                    $(Self::$variant(_) => None,)*
+                match $crate::codegen::OperationError::modeled(self) {
+                    Ok(_) => None,
                     // Transparent: `Unhandled` prints its error's line, so
                     // the chain continues with that error's cause.
-                    Self::Unhandled(e) => ::std::error::Error::source(e),
+                    Err(e) => ::std::error::Error::source(e),
                 }
             }
         }

@@ -2,6 +2,7 @@
 
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
+use nimbus_aws::codegen as rt;
 /// Errors of [`AssociateBrowserSettings`](crate::Client::associate_browser_settings): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -22,17 +23,52 @@ pub enum AssociateBrowserSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    AssociateBrowserSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for AssociateBrowserSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(AssociateBrowserSettingsError);
 /// Errors of [`AssociateDataProtectionSettings`](crate::Client::associate_data_protection_settings):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -53,17 +89,52 @@ pub enum AssociateDataProtectionSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    AssociateDataProtectionSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for AssociateDataProtectionSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(AssociateDataProtectionSettingsError);
 /// Errors of [`AssociateIpAccessSettings`](crate::Client::associate_ip_access_settings): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -84,17 +155,52 @@ pub enum AssociateIpAccessSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    AssociateIpAccessSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for AssociateIpAccessSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(AssociateIpAccessSettingsError);
 /// Errors of [`AssociateNetworkSettings`](crate::Client::associate_network_settings): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -115,17 +221,52 @@ pub enum AssociateNetworkSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    AssociateNetworkSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for AssociateNetworkSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(AssociateNetworkSettingsError);
 /// Errors of [`AssociateTrustStore`](crate::Client::associate_trust_store): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -146,17 +287,52 @@ pub enum AssociateTrustStoreError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    AssociateTrustStoreError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for AssociateTrustStoreError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(AssociateTrustStoreError);
 /// Errors of
 /// [`AssociateUserAccessLoggingSettings`](crate::Client::associate_user_access_logging_settings): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
@@ -178,17 +354,52 @@ pub enum AssociateUserAccessLoggingSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    AssociateUserAccessLoggingSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for AssociateUserAccessLoggingSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(AssociateUserAccessLoggingSettingsError);
 /// Errors of [`AssociateUserSettings`](crate::Client::associate_user_settings): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -209,17 +420,52 @@ pub enum AssociateUserSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    AssociateUserSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for AssociateUserSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(AssociateUserSettingsError);
 /// Errors of [`CreateBrowserSettings`](crate::Client::create_browser_settings): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -242,18 +488,59 @@ pub enum CreateBrowserSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreateBrowserSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for CreateBrowserSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ServiceQuotaExceededException(e) => {
+                Ok(("ServiceQuotaExceededException", e))
+            }
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ServiceQuotaExceededException"), Some(r)) => {
+                crate::operations::read_service_quota_exceeded_exception(r)
+                    .map(Self::ServiceQuotaExceededException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreateBrowserSettingsError);
 /// Errors of [`CreateDataProtectionSettings`](crate::Client::create_data_protection_settings): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -276,18 +563,59 @@ pub enum CreateDataProtectionSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreateDataProtectionSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for CreateDataProtectionSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ServiceQuotaExceededException(e) => {
+                Ok(("ServiceQuotaExceededException", e))
+            }
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ServiceQuotaExceededException"), Some(r)) => {
+                crate::operations::read_service_quota_exceeded_exception(r)
+                    .map(Self::ServiceQuotaExceededException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreateDataProtectionSettingsError);
 /// Errors of [`CreateIdentityProvider`](crate::Client::create_identity_provider): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -310,18 +638,59 @@ pub enum CreateIdentityProviderError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreateIdentityProviderError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for CreateIdentityProviderError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ServiceQuotaExceededException(e) => {
+                Ok(("ServiceQuotaExceededException", e))
+            }
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ServiceQuotaExceededException"), Some(r)) => {
+                crate::operations::read_service_quota_exceeded_exception(r)
+                    .map(Self::ServiceQuotaExceededException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreateIdentityProviderError);
 /// Errors of [`CreateIpAccessSettings`](crate::Client::create_ip_access_settings): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -342,17 +711,54 @@ pub enum CreateIpAccessSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreateIpAccessSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for CreateIpAccessSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ServiceQuotaExceededException(e) => {
+                Ok(("ServiceQuotaExceededException", e))
+            }
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ServiceQuotaExceededException"), Some(r)) => {
+                crate::operations::read_service_quota_exceeded_exception(r)
+                    .map(Self::ServiceQuotaExceededException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreateIpAccessSettingsError);
 /// Errors of [`CreateNetworkSettings`](crate::Client::create_network_settings): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -373,17 +779,54 @@ pub enum CreateNetworkSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreateNetworkSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for CreateNetworkSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ServiceQuotaExceededException(e) => {
+                Ok(("ServiceQuotaExceededException", e))
+            }
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ServiceQuotaExceededException"), Some(r)) => {
+                crate::operations::read_service_quota_exceeded_exception(r)
+                    .map(Self::ServiceQuotaExceededException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreateNetworkSettingsError);
 /// Errors of [`CreatePortal`](crate::Client::create_portal): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -406,18 +849,59 @@ pub enum CreatePortalError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreatePortalError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for CreatePortalError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ServiceQuotaExceededException(e) => {
+                Ok(("ServiceQuotaExceededException", e))
+            }
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ServiceQuotaExceededException"), Some(r)) => {
+                crate::operations::read_service_quota_exceeded_exception(r)
+                    .map(Self::ServiceQuotaExceededException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreatePortalError);
 /// Errors of [`CreateTrustStore`](crate::Client::create_trust_store): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -438,17 +922,54 @@ pub enum CreateTrustStoreError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreateTrustStoreError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for CreateTrustStoreError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ServiceQuotaExceededException(e) => {
+                Ok(("ServiceQuotaExceededException", e))
+            }
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ServiceQuotaExceededException"), Some(r)) => {
+                crate::operations::read_service_quota_exceeded_exception(r)
+                    .map(Self::ServiceQuotaExceededException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreateTrustStoreError);
 /// Errors of [`CreateUserAccessLoggingSettings`](crate::Client::create_user_access_logging_settings):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -469,17 +990,54 @@ pub enum CreateUserAccessLoggingSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreateUserAccessLoggingSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for CreateUserAccessLoggingSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ServiceQuotaExceededException(e) => {
+                Ok(("ServiceQuotaExceededException", e))
+            }
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ServiceQuotaExceededException"), Some(r)) => {
+                crate::operations::read_service_quota_exceeded_exception(r)
+                    .map(Self::ServiceQuotaExceededException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreateUserAccessLoggingSettingsError);
 /// Errors of [`CreateUserSettings`](crate::Client::create_user_settings): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -500,17 +1058,54 @@ pub enum CreateUserSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    CreateUserSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for CreateUserSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ServiceQuotaExceededException(e) => {
+                Ok(("ServiceQuotaExceededException", e))
+            }
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ServiceQuotaExceededException"), Some(r)) => {
+                crate::operations::read_service_quota_exceeded_exception(r)
+                    .map(Self::ServiceQuotaExceededException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(CreateUserSettingsError);
 /// Errors of [`DeleteBrowserSettings`](crate::Client::delete_browser_settings): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -529,16 +1124,47 @@ pub enum DeleteBrowserSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeleteBrowserSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DeleteBrowserSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeleteBrowserSettingsError);
 /// Errors of [`DeleteDataProtectionSettings`](crate::Client::delete_data_protection_settings): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -557,16 +1183,47 @@ pub enum DeleteDataProtectionSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeleteDataProtectionSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DeleteDataProtectionSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeleteDataProtectionSettingsError);
 /// Errors of [`DeleteIdentityProvider`](crate::Client::delete_identity_provider): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -585,16 +1242,47 @@ pub enum DeleteIdentityProviderError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeleteIdentityProviderError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DeleteIdentityProviderError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeleteIdentityProviderError);
 /// Errors of [`DeleteIpAccessSettings`](crate::Client::delete_ip_access_settings): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -613,16 +1301,47 @@ pub enum DeleteIpAccessSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeleteIpAccessSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DeleteIpAccessSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeleteIpAccessSettingsError);
 /// Errors of [`DeleteNetworkSettings`](crate::Client::delete_network_settings): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -641,16 +1360,47 @@ pub enum DeleteNetworkSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeleteNetworkSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DeleteNetworkSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeleteNetworkSettingsError);
 /// Errors of [`DeletePortal`](crate::Client::delete_portal): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -669,16 +1419,47 @@ pub enum DeletePortalError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeletePortalError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DeletePortalError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeletePortalError);
 /// Errors of [`DeleteTrustStore`](crate::Client::delete_trust_store): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -697,16 +1478,47 @@ pub enum DeleteTrustStoreError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeleteTrustStoreError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DeleteTrustStoreError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeleteTrustStoreError);
 /// Errors of [`DeleteUserAccessLoggingSettings`](crate::Client::delete_user_access_logging_settings):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -725,16 +1537,47 @@ pub enum DeleteUserAccessLoggingSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeleteUserAccessLoggingSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DeleteUserAccessLoggingSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeleteUserAccessLoggingSettingsError);
 /// Errors of [`DeleteUserSettings`](crate::Client::delete_user_settings): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -753,16 +1596,47 @@ pub enum DeleteUserSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DeleteUserSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DeleteUserSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DeleteUserSettingsError);
 /// Errors of [`DisassociateBrowserSettings`](crate::Client::disassociate_browser_settings): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -783,17 +1657,52 @@ pub enum DisassociateBrowserSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DisassociateBrowserSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DisassociateBrowserSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DisassociateBrowserSettingsError);
 /// Errors of
 /// [`DisassociateDataProtectionSettings`](crate::Client::disassociate_data_protection_settings): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
@@ -815,17 +1724,52 @@ pub enum DisassociateDataProtectionSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DisassociateDataProtectionSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DisassociateDataProtectionSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DisassociateDataProtectionSettingsError);
 /// Errors of [`DisassociateIpAccessSettings`](crate::Client::disassociate_ip_access_settings): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -846,17 +1790,52 @@ pub enum DisassociateIpAccessSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DisassociateIpAccessSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DisassociateIpAccessSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DisassociateIpAccessSettingsError);
 /// Errors of [`DisassociateNetworkSettings`](crate::Client::disassociate_network_settings): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -877,17 +1856,52 @@ pub enum DisassociateNetworkSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DisassociateNetworkSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DisassociateNetworkSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DisassociateNetworkSettingsError);
 /// Errors of [`DisassociateTrustStore`](crate::Client::disassociate_trust_store): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -908,17 +1922,52 @@ pub enum DisassociateTrustStoreError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DisassociateTrustStoreError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DisassociateTrustStoreError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DisassociateTrustStoreError);
 /// Errors of
 /// [`DisassociateUserAccessLoggingSettings`](crate::Client::disassociate_user_access_logging_settings):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
@@ -940,17 +1989,52 @@ pub enum DisassociateUserAccessLoggingSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DisassociateUserAccessLoggingSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DisassociateUserAccessLoggingSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DisassociateUserAccessLoggingSettingsError);
 /// Errors of [`DisassociateUserSettings`](crate::Client::disassociate_user_settings): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -971,17 +2055,52 @@ pub enum DisassociateUserSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DisassociateUserSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for DisassociateUserSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DisassociateUserSettingsError);
 /// Errors of [`ExpireSession`](crate::Client::expire_session): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1000,16 +2119,47 @@ pub enum ExpireSessionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ExpireSessionError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for ExpireSessionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ExpireSessionError);
 /// Errors of [`GetBrowserSettings`](crate::Client::get_browser_settings): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1028,16 +2178,47 @@ pub enum GetBrowserSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetBrowserSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for GetBrowserSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetBrowserSettingsError);
 /// Errors of [`GetDataProtectionSettings`](crate::Client::get_data_protection_settings): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1056,16 +2237,47 @@ pub enum GetDataProtectionSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetDataProtectionSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for GetDataProtectionSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetDataProtectionSettingsError);
 /// Errors of [`GetIdentityProvider`](crate::Client::get_identity_provider): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1084,16 +2296,47 @@ pub enum GetIdentityProviderError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetIdentityProviderError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for GetIdentityProviderError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetIdentityProviderError);
 /// Errors of [`GetIpAccessSettings`](crate::Client::get_ip_access_settings): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1112,16 +2355,47 @@ pub enum GetIpAccessSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetIpAccessSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for GetIpAccessSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetIpAccessSettingsError);
 /// Errors of [`GetNetworkSettings`](crate::Client::get_network_settings): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1140,16 +2414,47 @@ pub enum GetNetworkSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetNetworkSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for GetNetworkSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetNetworkSettingsError);
 /// Errors of [`GetPortal`](crate::Client::get_portal): one variant per error the model declares, and
 /// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1168,16 +2473,47 @@ pub enum GetPortalError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetPortalError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for GetPortalError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetPortalError);
 /// Errors of [`GetPortalServiceProviderMetadata`](crate::Client::get_portal_service_provider_metadata):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1196,16 +2532,47 @@ pub enum GetPortalServiceProviderMetadataError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetPortalServiceProviderMetadataError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for GetPortalServiceProviderMetadataError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetPortalServiceProviderMetadataError);
 /// Errors of [`GetSession`](crate::Client::get_session): one variant per error the model declares, and
 /// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1224,16 +2591,47 @@ pub enum GetSessionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetSessionError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for GetSessionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetSessionError);
 /// Errors of [`GetTrustStore`](crate::Client::get_trust_store): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1252,16 +2650,47 @@ pub enum GetTrustStoreError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetTrustStoreError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for GetTrustStoreError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetTrustStoreError);
 /// Errors of [`GetTrustStoreCertificate`](crate::Client::get_trust_store_certificate): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1280,16 +2709,47 @@ pub enum GetTrustStoreCertificateError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetTrustStoreCertificateError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for GetTrustStoreCertificateError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetTrustStoreCertificateError);
 /// Errors of [`GetUserAccessLoggingSettings`](crate::Client::get_user_access_logging_settings): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1308,16 +2768,47 @@ pub enum GetUserAccessLoggingSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetUserAccessLoggingSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for GetUserAccessLoggingSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetUserAccessLoggingSettingsError);
 /// Errors of [`GetUserSettings`](crate::Client::get_user_settings): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1336,16 +2827,47 @@ pub enum GetUserSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GetUserSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for GetUserSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GetUserSettingsError);
 /// Errors of [`ListBrowserSettings`](crate::Client::list_browser_settings): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1362,15 +2884,42 @@ pub enum ListBrowserSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListBrowserSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for ListBrowserSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListBrowserSettingsError);
 /// Errors of [`ListDataProtectionSettings`](crate::Client::list_data_protection_settings): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1387,15 +2936,42 @@ pub enum ListDataProtectionSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListDataProtectionSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for ListDataProtectionSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListDataProtectionSettingsError);
 /// Errors of [`ListIdentityProviders`](crate::Client::list_identity_providers): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1412,15 +2988,42 @@ pub enum ListIdentityProvidersError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListIdentityProvidersError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for ListIdentityProvidersError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListIdentityProvidersError);
 /// Errors of [`ListIpAccessSettings`](crate::Client::list_ip_access_settings): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1437,15 +3040,42 @@ pub enum ListIpAccessSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListIpAccessSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for ListIpAccessSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListIpAccessSettingsError);
 /// Errors of [`ListNetworkSettings`](crate::Client::list_network_settings): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1462,15 +3092,42 @@ pub enum ListNetworkSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListNetworkSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for ListNetworkSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListNetworkSettingsError);
 /// Errors of [`ListPortals`](crate::Client::list_portals): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1487,15 +3144,42 @@ pub enum ListPortalsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListPortalsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for ListPortalsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListPortalsError);
 /// Errors of [`ListSessions`](crate::Client::list_sessions): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1514,16 +3198,47 @@ pub enum ListSessionsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListSessionsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for ListSessionsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListSessionsError);
 /// Errors of [`ListTagsForResource`](crate::Client::list_tags_for_resource): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1542,16 +3257,47 @@ pub enum ListTagsForResourceError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListTagsForResourceError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for ListTagsForResourceError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListTagsForResourceError);
 /// Errors of [`ListTrustStoreCertificates`](crate::Client::list_trust_store_certificates): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1570,16 +3316,47 @@ pub enum ListTrustStoreCertificatesError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListTrustStoreCertificatesError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for ListTrustStoreCertificatesError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListTrustStoreCertificatesError);
 /// Errors of [`ListTrustStores`](crate::Client::list_trust_stores): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1596,15 +3373,42 @@ pub enum ListTrustStoresError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListTrustStoresError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for ListTrustStoresError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListTrustStoresError);
 /// Errors of [`ListUserAccessLoggingSettings`](crate::Client::list_user_access_logging_settings): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1621,15 +3425,42 @@ pub enum ListUserAccessLoggingSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListUserAccessLoggingSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for ListUserAccessLoggingSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListUserAccessLoggingSettingsError);
 /// Errors of [`ListUserSettings`](crate::Client::list_user_settings): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1646,15 +3477,42 @@ pub enum ListUserSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ListUserSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for ListUserSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(ListUserSettingsError);
 /// Errors of [`TagResource`](crate::Client::tag_resource): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1675,17 +3533,52 @@ pub enum TagResourceError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    TagResourceError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    TooManyTagsException("TooManyTagsException", crate::operations::read_too_many_tags_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for TagResourceError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::TooManyTagsException(e) => Ok(("TooManyTagsException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("TooManyTagsException"), Some(r)) => {
+                crate::operations::read_too_many_tags_exception(r)
+                    .map(Self::TooManyTagsException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(TagResourceError);
 /// Errors of [`UntagResource`](crate::Client::untag_resource): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1704,16 +3597,47 @@ pub enum UntagResourceError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UntagResourceError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for UntagResourceError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UntagResourceError);
 /// Errors of [`UpdateBrowserSettings`](crate::Client::update_browser_settings): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1732,16 +3656,47 @@ pub enum UpdateBrowserSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdateBrowserSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for UpdateBrowserSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UpdateBrowserSettingsError);
 /// Errors of [`UpdateDataProtectionSettings`](crate::Client::update_data_protection_settings): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1760,16 +3715,47 @@ pub enum UpdateDataProtectionSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdateDataProtectionSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for UpdateDataProtectionSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UpdateDataProtectionSettingsError);
 /// Errors of [`UpdateIdentityProvider`](crate::Client::update_identity_provider): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1788,16 +3774,47 @@ pub enum UpdateIdentityProviderError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdateIdentityProviderError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for UpdateIdentityProviderError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UpdateIdentityProviderError);
 /// Errors of [`UpdateIpAccessSettings`](crate::Client::update_ip_access_settings): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1816,16 +3833,47 @@ pub enum UpdateIpAccessSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdateIpAccessSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for UpdateIpAccessSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UpdateIpAccessSettingsError);
 /// Errors of [`UpdateNetworkSettings`](crate::Client::update_network_settings): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1844,16 +3892,47 @@ pub enum UpdateNetworkSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdateNetworkSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for UpdateNetworkSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UpdateNetworkSettingsError);
 /// Errors of [`UpdatePortal`](crate::Client::update_portal): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1876,18 +3955,59 @@ pub enum UpdatePortalError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdatePortalError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    ConflictException("ConflictException", crate::operations::read_conflict_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for UpdatePortalError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::ConflictException(e) => Ok(("ConflictException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ServiceQuotaExceededException(e) => {
+                Ok(("ServiceQuotaExceededException", e))
+            }
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("ConflictException"), Some(r)) => {
+                crate::operations::read_conflict_exception(r)
+                    .map(Self::ConflictException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ServiceQuotaExceededException"), Some(r)) => {
+                crate::operations::read_service_quota_exceeded_exception(r)
+                    .map(Self::ServiceQuotaExceededException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UpdatePortalError);
 /// Errors of [`UpdateTrustStore`](crate::Client::update_trust_store): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1908,17 +4028,54 @@ pub enum UpdateTrustStoreError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdateTrustStoreError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ServiceQuotaExceededException("ServiceQuotaExceededException", crate::operations::read_service_quota_exceeded_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for UpdateTrustStoreError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ServiceQuotaExceededException(e) => {
+                Ok(("ServiceQuotaExceededException", e))
+            }
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ServiceQuotaExceededException"), Some(r)) => {
+                crate::operations::read_service_quota_exceeded_exception(r)
+                    .map(Self::ServiceQuotaExceededException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UpdateTrustStoreError);
 /// Errors of [`UpdateUserAccessLoggingSettings`](crate::Client::update_user_access_logging_settings):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1937,16 +4094,47 @@ pub enum UpdateUserAccessLoggingSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdateUserAccessLoggingSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for UpdateUserAccessLoggingSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(UpdateUserAccessLoggingSettingsError);
 /// Errors of [`UpdateUserSettings`](crate::Client::update_user_settings): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1965,77 +4153,108 @@ pub enum UpdateUserSettingsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UpdateUserSettingsError;
-    AccessDeniedException("AccessDeniedException", crate::operations::read_access_denied_exception);
-    InternalServerException("InternalServerException", crate::operations::read_internal_server_exception);
-    ResourceNotFoundException("ResourceNotFoundException", crate::operations::read_resource_not_found_exception);
-    ThrottlingException("ThrottlingException", crate::operations::read_throttling_exception);
-    ValidationException("ValidationException", crate::operations::read_validation_exception);
+impl rt::OperationError for UpdateUserSettingsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::AccessDeniedException(e) => Ok(("AccessDeniedException", e)),
+            Self::InternalServerException(e) => Ok(("InternalServerException", e)),
+            Self::ResourceNotFoundException(e) => Ok(("ResourceNotFoundException", e)),
+            Self::ThrottlingException(e) => Ok(("ThrottlingException", e)),
+            Self::ValidationException(e) => Ok(("ValidationException", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("AccessDeniedException"), Some(r)) => {
+                crate::operations::read_access_denied_exception(r)
+                    .map(Self::AccessDeniedException)
+            }
+            (Some("InternalServerException"), Some(r)) => {
+                crate::operations::read_internal_server_exception(r)
+                    .map(Self::InternalServerException)
+            }
+            (Some("ResourceNotFoundException"), Some(r)) => {
+                crate::operations::read_resource_not_found_exception(r)
+                    .map(Self::ResourceNotFoundException)
+            }
+            (Some("ThrottlingException"), Some(r)) => {
+                crate::operations::read_throttling_exception(r)
+                    .map(Self::ThrottlingException)
+            }
+            (Some("ValidationException"), Some(r)) => {
+                crate::operations::read_validation_exception(r)
+                    .map(Self::ValidationException)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::AccessDeniedException {
+rt::operation_error!(UpdateUserSettingsError);
+impl rt::ModeledError for crate::types::AccessDeniedException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::ConflictException {
+impl rt::ModeledError for crate::types::ConflictException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::InternalServerException {
+impl rt::ModeledError for crate::types::InternalServerException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::ResourceNotFoundException {
+impl rt::ModeledError for crate::types::ResourceNotFoundException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::ServiceQuotaExceededException {
+impl rt::ModeledError for crate::types::ServiceQuotaExceededException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::ThrottlingException {
+impl rt::ModeledError for crate::types::ThrottlingException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::TooManyTagsException {
+impl rt::ModeledError for crate::types::TooManyTagsException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::ValidationException {
+impl rt::ModeledError for crate::types::ValidationException {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }

@@ -2,6 +2,7 @@
 
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
+use nimbus_aws::codegen as rt;
 /// Errors of [`ContentTypeParameters`](crate::Client::content_type_parameters): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -10,11 +11,19 @@ pub enum ContentTypeParametersError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ContentTypeParametersError;
+impl rt::OperationError for ContentTypeParametersError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(ContentTypeParametersError);
 /// Errors of [`DatetimeOffsets`](crate::Client::datetime_offsets): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -23,11 +32,19 @@ pub enum DatetimeOffsetsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DatetimeOffsetsError;
+impl rt::OperationError for DatetimeOffsetsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(DatetimeOffsetsError);
 /// Errors of [`EmptyOperation`](crate::Client::empty_operation): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -36,11 +53,19 @@ pub enum EmptyOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    EmptyOperationError;
+impl rt::OperationError for EmptyOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(EmptyOperationError);
 /// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -49,11 +74,19 @@ pub enum EndpointOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    EndpointOperationError;
+impl rt::OperationError for EndpointOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(EndpointOperationError);
 /// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -62,11 +95,19 @@ pub enum EndpointWithHostLabelOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    EndpointWithHostLabelOperationError;
+impl rt::OperationError for EndpointWithHostLabelOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(EndpointWithHostLabelOperationError);
 /// Errors of [`FractionalSeconds`](crate::Client::fractional_seconds): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -75,11 +116,19 @@ pub enum FractionalSecondsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    FractionalSecondsError;
+impl rt::OperationError for FractionalSecondsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(FractionalSecondsError);
 /// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -95,14 +144,34 @@ pub enum GreetingWithErrorsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GreetingWithErrorsError;
-    ComplexError("ComplexError", crate::operations::read_complex_error);
-    FooError("FooError", crate::operations::read_foo_error);
-    InvalidGreeting("InvalidGreeting", crate::operations::read_invalid_greeting);
+impl rt::OperationError for GreetingWithErrorsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::ComplexError(e) => Ok(("ComplexError", e)),
+            Self::FooError(e) => Ok(("FooError", e)),
+            Self::InvalidGreeting(e) => Ok(("InvalidGreeting", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("ComplexError"), Some(r)) => {
+                crate::operations::read_complex_error(r).map(Self::ComplexError)
+            }
+            (Some("FooError"), Some(r)) => {
+                crate::operations::read_foo_error(r).map(Self::FooError)
+            }
+            (Some("InvalidGreeting"), Some(r)) => {
+                crate::operations::read_invalid_greeting(r).map(Self::InvalidGreeting)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GreetingWithErrorsError);
 /// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -111,11 +180,19 @@ pub enum HostWithPathOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HostWithPathOperationError;
+impl rt::OperationError for HostWithPathOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HostWithPathOperationError);
 /// Errors of [`JsonEnums`](crate::Client::json_enums): one variant per error the model declares, and
 /// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -124,11 +201,19 @@ pub enum JsonEnumsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    JsonEnumsError;
+impl rt::OperationError for JsonEnumsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(JsonEnumsError);
 /// Errors of [`JsonIntEnums`](crate::Client::json_int_enums): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -137,11 +222,19 @@ pub enum JsonIntEnumsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    JsonIntEnumsError;
+impl rt::OperationError for JsonIntEnumsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(JsonIntEnumsError);
 /// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and
 /// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -150,11 +243,19 @@ pub enum JsonUnionsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    JsonUnionsError;
+impl rt::OperationError for JsonUnionsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(JsonUnionsError);
 /// Errors of [`KitchenSinkOperation`](crate::Client::kitchen_sink_operation): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -167,13 +268,31 @@ pub enum KitchenSinkOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    KitchenSinkOperationError;
-    ErrorWithMembers("ErrorWithMembers", crate::operations::read_error_with_members);
-    ErrorWithoutMembers("ErrorWithoutMembers", crate::operations::read_error_without_members);
+impl rt::OperationError for KitchenSinkOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::ErrorWithMembers(e) => Ok(("ErrorWithMembers", e)),
+            Self::ErrorWithoutMembers(e) => Ok(("ErrorWithoutMembers", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("ErrorWithMembers"), Some(r)) => {
+                crate::operations::read_error_with_members(r).map(Self::ErrorWithMembers)
+            }
+            (Some("ErrorWithoutMembers"), Some(r)) => {
+                crate::operations::read_error_without_members(r)
+                    .map(Self::ErrorWithoutMembers)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(KitchenSinkOperationError);
 /// Errors of [`NullOperation`](crate::Client::null_operation): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -182,11 +301,19 @@ pub enum NullOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    NullOperationError;
+impl rt::OperationError for NullOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(NullOperationError);
 /// Errors of [`OperationWithOptionalInputOutput`](crate::Client::operation_with_optional_input_output):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -195,11 +322,19 @@ pub enum OperationWithOptionalInputOutputError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    OperationWithOptionalInputOutputError;
+impl rt::OperationError for OperationWithOptionalInputOutputError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(OperationWithOptionalInputOutputError);
 /// Errors of [`PutAndGetInlineDocuments`](crate::Client::put_and_get_inline_documents): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -208,11 +343,19 @@ pub enum PutAndGetInlineDocumentsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    PutAndGetInlineDocumentsError;
+impl rt::OperationError for PutAndGetInlineDocumentsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(PutAndGetInlineDocumentsError);
 /// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -221,11 +364,19 @@ pub enum PutWithContentEncodingError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    PutWithContentEncodingError;
+impl rt::OperationError for PutWithContentEncodingError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(PutWithContentEncodingError);
 /// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -234,11 +385,19 @@ pub enum SimpleScalarPropertiesError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    SimpleScalarPropertiesError;
+impl rt::OperationError for SimpleScalarPropertiesError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(SimpleScalarPropertiesError);
 /// Errors of [`SparseNullsOperation`](crate::Client::sparse_nulls_operation): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -247,48 +406,56 @@ pub enum SparseNullsOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    SparseNullsOperationError;
+impl rt::OperationError for SparseNullsOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::ComplexError {
+rt::operation_error!(SparseNullsOperationError);
+impl rt::ModeledError for crate::types::ComplexError {
     fn message(&self) -> Option<&str> {
         None
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::ErrorWithMembers {
+impl rt::ModeledError for crate::types::ErrorWithMembers {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::ErrorWithoutMembers {
+impl rt::ModeledError for crate::types::ErrorWithoutMembers {
     fn message(&self) -> Option<&str> {
         None
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::FooError {
+impl rt::ModeledError for crate::types::FooError {
     fn message(&self) -> Option<&str> {
         None
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::InvalidGreeting {
+impl rt::ModeledError for crate::types::InvalidGreeting {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }

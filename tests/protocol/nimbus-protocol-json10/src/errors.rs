@@ -2,6 +2,7 @@
 
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
+use nimbus_aws::codegen as rt;
 /// Errors of [`ContentTypeParameters`](crate::Client::content_type_parameters): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -10,11 +11,19 @@ pub enum ContentTypeParametersError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ContentTypeParametersError;
+impl rt::OperationError for ContentTypeParametersError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(ContentTypeParametersError);
 /// Errors of [`EmptyInputAndEmptyOutput`](crate::Client::empty_input_and_empty_output): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -23,11 +32,19 @@ pub enum EmptyInputAndEmptyOutputError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    EmptyInputAndEmptyOutputError;
+impl rt::OperationError for EmptyInputAndEmptyOutputError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(EmptyInputAndEmptyOutputError);
 /// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -36,11 +53,19 @@ pub enum EndpointOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    EndpointOperationError;
+impl rt::OperationError for EndpointOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(EndpointOperationError);
 /// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -49,11 +74,19 @@ pub enum EndpointWithHostLabelOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    EndpointWithHostLabelOperationError;
+impl rt::OperationError for EndpointWithHostLabelOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(EndpointWithHostLabelOperationError);
 /// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -69,14 +102,34 @@ pub enum GreetingWithErrorsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GreetingWithErrorsError;
-    ComplexError("ComplexError", crate::operations::read_complex_error);
-    FooError("FooError", crate::operations::read_foo_error);
-    InvalidGreeting("InvalidGreeting", crate::operations::read_invalid_greeting);
+impl rt::OperationError for GreetingWithErrorsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::ComplexError(e) => Ok(("ComplexError", e)),
+            Self::FooError(e) => Ok(("FooError", e)),
+            Self::InvalidGreeting(e) => Ok(("InvalidGreeting", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("ComplexError"), Some(r)) => {
+                crate::operations::read_complex_error(r).map(Self::ComplexError)
+            }
+            (Some("FooError"), Some(r)) => {
+                crate::operations::read_foo_error(r).map(Self::FooError)
+            }
+            (Some("InvalidGreeting"), Some(r)) => {
+                crate::operations::read_invalid_greeting(r).map(Self::InvalidGreeting)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GreetingWithErrorsError);
 /// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -85,11 +138,19 @@ pub enum HostWithPathOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HostWithPathOperationError;
+impl rt::OperationError for HostWithPathOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HostWithPathOperationError);
 /// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and
 /// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -98,11 +159,19 @@ pub enum JsonUnionsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    JsonUnionsError;
+impl rt::OperationError for JsonUnionsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(JsonUnionsError);
 /// Errors of [`NoInputAndNoOutput`](crate::Client::no_input_and_no_output): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -111,11 +180,19 @@ pub enum NoInputAndNoOutputError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    NoInputAndNoOutputError;
+impl rt::OperationError for NoInputAndNoOutputError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(NoInputAndNoOutputError);
 /// Errors of [`NoInputAndOutput`](crate::Client::no_input_and_output): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -124,11 +201,19 @@ pub enum NoInputAndOutputError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    NoInputAndOutputError;
+impl rt::OperationError for NoInputAndOutputError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(NoInputAndOutputError);
 /// Errors of [`OperationWithDefaults`](crate::Client::operation_with_defaults): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -137,11 +222,19 @@ pub enum OperationWithDefaultsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    OperationWithDefaultsError;
+impl rt::OperationError for OperationWithDefaultsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(OperationWithDefaultsError);
 /// Errors of [`OperationWithNestedStructure`](crate::Client::operation_with_nested_structure): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -150,11 +243,19 @@ pub enum OperationWithNestedStructureError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    OperationWithNestedStructureError;
+impl rt::OperationError for OperationWithNestedStructureError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(OperationWithNestedStructureError);
 /// Errors of [`OperationWithRequiredMembers`](crate::Client::operation_with_required_members): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -163,11 +264,19 @@ pub enum OperationWithRequiredMembersError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    OperationWithRequiredMembersError;
+impl rt::OperationError for OperationWithRequiredMembersError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(OperationWithRequiredMembersError);
 /// Errors of
 /// [`OperationWithRequiredMembersWithDefaults`](crate::Client::operation_with_required_members_with_defaults):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
@@ -177,11 +286,19 @@ pub enum OperationWithRequiredMembersWithDefaultsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    OperationWithRequiredMembersWithDefaultsError;
+impl rt::OperationError for OperationWithRequiredMembersWithDefaultsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(OperationWithRequiredMembersWithDefaultsError);
 /// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -190,11 +307,19 @@ pub enum PutWithContentEncodingError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    PutWithContentEncodingError;
+impl rt::OperationError for PutWithContentEncodingError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(PutWithContentEncodingError);
 /// Errors of [`QueryIncompatibleOperation`](crate::Client::query_incompatible_operation): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -203,11 +328,19 @@ pub enum QueryIncompatibleOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    QueryIncompatibleOperationError;
+impl rt::OperationError for QueryIncompatibleOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(QueryIncompatibleOperationError);
 /// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -216,32 +349,40 @@ pub enum SimpleScalarPropertiesError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    SimpleScalarPropertiesError;
+impl rt::OperationError for SimpleScalarPropertiesError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::ComplexError {
+rt::operation_error!(SimpleScalarPropertiesError);
+impl rt::ModeledError for crate::types::ComplexError {
     fn message(&self) -> Option<&str> {
         None
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::FooError {
+impl rt::ModeledError for crate::types::FooError {
     fn message(&self) -> Option<&str> {
         None
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::InvalidGreeting {
+impl rt::ModeledError for crate::types::InvalidGreeting {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }

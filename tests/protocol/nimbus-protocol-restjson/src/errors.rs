@@ -2,6 +2,7 @@
 
 //! One error enum per operation: `match` on it to reach a modeled error.
 #![allow(deprecated)]
+use nimbus_aws::codegen as rt;
 /// Errors of [`AllQueryStringTypes`](crate::Client::all_query_string_types): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -10,11 +11,19 @@ pub enum AllQueryStringTypesError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    AllQueryStringTypesError;
+impl rt::OperationError for AllQueryStringTypesError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(AllQueryStringTypesError);
 /// Errors of [`ConstantAndVariableQueryString`](crate::Client::constant_and_variable_query_string): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -23,11 +32,19 @@ pub enum ConstantAndVariableQueryStringError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ConstantAndVariableQueryStringError;
+impl rt::OperationError for ConstantAndVariableQueryStringError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(ConstantAndVariableQueryStringError);
 /// Errors of [`ConstantQueryString`](crate::Client::constant_query_string): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -36,11 +53,19 @@ pub enum ConstantQueryStringError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ConstantQueryStringError;
+impl rt::OperationError for ConstantQueryStringError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(ConstantQueryStringError);
 /// Errors of [`ContentTypeParameters`](crate::Client::content_type_parameters): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -49,11 +74,19 @@ pub enum ContentTypeParametersError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ContentTypeParametersError;
+impl rt::OperationError for ContentTypeParametersError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(ContentTypeParametersError);
 /// Errors of [`DatetimeOffsets`](crate::Client::datetime_offsets): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -62,11 +95,19 @@ pub enum DatetimeOffsetsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DatetimeOffsetsError;
+impl rt::OperationError for DatetimeOffsetsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(DatetimeOffsetsError);
 /// Errors of [`DocumentType`](crate::Client::document_type): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -75,11 +116,19 @@ pub enum DocumentTypeError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DocumentTypeError;
+impl rt::OperationError for DocumentTypeError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(DocumentTypeError);
 /// Errors of [`DocumentTypeAsMapValue`](crate::Client::document_type_as_map_value): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -88,11 +137,19 @@ pub enum DocumentTypeAsMapValueError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DocumentTypeAsMapValueError;
+impl rt::OperationError for DocumentTypeAsMapValueError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(DocumentTypeAsMapValueError);
 /// Errors of [`DocumentTypeAsPayload`](crate::Client::document_type_as_payload): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -101,11 +158,19 @@ pub enum DocumentTypeAsPayloadError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DocumentTypeAsPayloadError;
+impl rt::OperationError for DocumentTypeAsPayloadError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(DocumentTypeAsPayloadError);
 /// Errors of [`DuplexStream`](crate::Client::duplex_stream): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -114,11 +179,19 @@ pub enum DuplexStreamError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DuplexStreamError;
+impl rt::OperationError for DuplexStreamError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(DuplexStreamError);
 /// Errors of [`DuplexStreamWithDistinctStreams`](crate::Client::duplex_stream_with_distinct_streams):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -127,11 +200,19 @@ pub enum DuplexStreamWithDistinctStreamsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DuplexStreamWithDistinctStreamsError;
+impl rt::OperationError for DuplexStreamWithDistinctStreamsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(DuplexStreamWithDistinctStreamsError);
 /// Errors of [`DuplexStreamWithInitialMessages`](crate::Client::duplex_stream_with_initial_messages):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -142,12 +223,27 @@ pub enum DuplexStreamWithInitialMessagesError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    DuplexStreamWithInitialMessagesError;
-    ServiceUnavailableError("ServiceUnavailableError", crate::operations::read_service_unavailable_error);
+impl rt::OperationError for DuplexStreamWithInitialMessagesError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::ServiceUnavailableError(e) => Ok(("ServiceUnavailableError", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("ServiceUnavailableError"), Some(r)) => {
+                crate::operations::read_service_unavailable_error(r)
+                    .map(Self::ServiceUnavailableError)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(DuplexStreamWithInitialMessagesError);
 /// Errors of [`EmptyInputAndEmptyOutput`](crate::Client::empty_input_and_empty_output): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -156,11 +252,19 @@ pub enum EmptyInputAndEmptyOutputError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    EmptyInputAndEmptyOutputError;
+impl rt::OperationError for EmptyInputAndEmptyOutputError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(EmptyInputAndEmptyOutputError);
 /// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -169,11 +273,19 @@ pub enum EndpointOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    EndpointOperationError;
+impl rt::OperationError for EndpointOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(EndpointOperationError);
 /// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -182,11 +294,19 @@ pub enum EndpointWithHostLabelOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    EndpointWithHostLabelOperationError;
+impl rt::OperationError for EndpointWithHostLabelOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(EndpointWithHostLabelOperationError);
 /// Errors of [`FractionalSeconds`](crate::Client::fractional_seconds): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -195,11 +315,19 @@ pub enum FractionalSecondsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    FractionalSecondsError;
+impl rt::OperationError for FractionalSecondsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(FractionalSecondsError);
 /// Errors of [`GreetingWithErrors`](crate::Client::greeting_with_errors): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -215,14 +343,34 @@ pub enum GreetingWithErrorsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    GreetingWithErrorsError;
-    ComplexError("ComplexError", crate::operations::read_complex_error);
-    FooError("FooError", crate::operations::read_foo_error);
-    InvalidGreeting("InvalidGreeting", crate::operations::read_invalid_greeting);
+impl rt::OperationError for GreetingWithErrorsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::ComplexError(e) => Ok(("ComplexError", e)),
+            Self::FooError(e) => Ok(("FooError", e)),
+            Self::InvalidGreeting(e) => Ok(("InvalidGreeting", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("ComplexError"), Some(r)) => {
+                crate::operations::read_complex_error(r).map(Self::ComplexError)
+            }
+            (Some("FooError"), Some(r)) => {
+                crate::operations::read_foo_error(r).map(Self::FooError)
+            }
+            (Some("InvalidGreeting"), Some(r)) => {
+                crate::operations::read_invalid_greeting(r).map(Self::InvalidGreeting)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(GreetingWithErrorsError);
 /// Errors of [`HostWithPathOperation`](crate::Client::host_with_path_operation): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -231,11 +379,19 @@ pub enum HostWithPathOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HostWithPathOperationError;
+impl rt::OperationError for HostWithPathOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HostWithPathOperationError);
 /// Errors of [`HttpChecksumRequired`](crate::Client::http_checksum_required): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -244,11 +400,19 @@ pub enum HttpChecksumRequiredError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpChecksumRequiredError;
+impl rt::OperationError for HttpChecksumRequiredError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpChecksumRequiredError);
 /// Errors of [`HttpEmptyPrefixHeaders`](crate::Client::http_empty_prefix_headers): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -257,11 +421,19 @@ pub enum HttpEmptyPrefixHeadersError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpEmptyPrefixHeadersError;
+impl rt::OperationError for HttpEmptyPrefixHeadersError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpEmptyPrefixHeadersError);
 /// Errors of [`HttpEnumPayload`](crate::Client::http_enum_payload): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -270,11 +442,19 @@ pub enum HttpEnumPayloadError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpEnumPayloadError;
+impl rt::OperationError for HttpEnumPayloadError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpEnumPayloadError);
 /// Errors of [`HttpPayloadTraits`](crate::Client::http_payload_traits): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -283,11 +463,19 @@ pub enum HttpPayloadTraitsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpPayloadTraitsError;
+impl rt::OperationError for HttpPayloadTraitsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpPayloadTraitsError);
 /// Errors of [`HttpPayloadTraitsWithMediaType`](crate::Client::http_payload_traits_with_media_type):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -296,11 +484,19 @@ pub enum HttpPayloadTraitsWithMediaTypeError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpPayloadTraitsWithMediaTypeError;
+impl rt::OperationError for HttpPayloadTraitsWithMediaTypeError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpPayloadTraitsWithMediaTypeError);
 /// Errors of [`HttpPayloadWithStructure`](crate::Client::http_payload_with_structure): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -309,11 +505,19 @@ pub enum HttpPayloadWithStructureError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpPayloadWithStructureError;
+impl rt::OperationError for HttpPayloadWithStructureError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpPayloadWithStructureError);
 /// Errors of [`HttpPayloadWithUnion`](crate::Client::http_payload_with_union): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -322,11 +526,19 @@ pub enum HttpPayloadWithUnionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpPayloadWithUnionError;
+impl rt::OperationError for HttpPayloadWithUnionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpPayloadWithUnionError);
 /// Errors of [`HttpPrefixHeaders`](crate::Client::http_prefix_headers): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -335,11 +547,19 @@ pub enum HttpPrefixHeadersError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpPrefixHeadersError;
+impl rt::OperationError for HttpPrefixHeadersError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpPrefixHeadersError);
 /// Errors of [`HttpPrefixHeadersInResponse`](crate::Client::http_prefix_headers_in_response): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -348,11 +568,19 @@ pub enum HttpPrefixHeadersInResponseError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpPrefixHeadersInResponseError;
+impl rt::OperationError for HttpPrefixHeadersInResponseError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpPrefixHeadersInResponseError);
 /// Errors of [`HttpQueryParamsOnlyOperation`](crate::Client::http_query_params_only_operation): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -361,11 +589,19 @@ pub enum HttpQueryParamsOnlyOperationError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpQueryParamsOnlyOperationError;
+impl rt::OperationError for HttpQueryParamsOnlyOperationError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpQueryParamsOnlyOperationError);
 /// Errors of [`HttpRequestWithFloatLabels`](crate::Client::http_request_with_float_labels): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -374,11 +610,19 @@ pub enum HttpRequestWithFloatLabelsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpRequestWithFloatLabelsError;
+impl rt::OperationError for HttpRequestWithFloatLabelsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpRequestWithFloatLabelsError);
 /// Errors of
 /// [`HttpRequestWithGreedyLabelInPath`](crate::Client::http_request_with_greedy_label_in_path): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
@@ -388,11 +632,19 @@ pub enum HttpRequestWithGreedyLabelInPathError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpRequestWithGreedyLabelInPathError;
+impl rt::OperationError for HttpRequestWithGreedyLabelInPathError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpRequestWithGreedyLabelInPathError);
 /// Errors of [`HttpRequestWithLabels`](crate::Client::http_request_with_labels): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -401,11 +653,19 @@ pub enum HttpRequestWithLabelsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpRequestWithLabelsError;
+impl rt::OperationError for HttpRequestWithLabelsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpRequestWithLabelsError);
 /// Errors of
 /// [`HttpRequestWithLabelsAndTimestampFormat`](crate::Client::http_request_with_labels_and_timestamp_format):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
@@ -415,11 +675,19 @@ pub enum HttpRequestWithLabelsAndTimestampFormatError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpRequestWithLabelsAndTimestampFormatError;
+impl rt::OperationError for HttpRequestWithLabelsAndTimestampFormatError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpRequestWithLabelsAndTimestampFormatError);
 /// Errors of [`HttpRequestWithRegexLiteral`](crate::Client::http_request_with_regex_literal): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -428,11 +696,19 @@ pub enum HttpRequestWithRegexLiteralError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpRequestWithRegexLiteralError;
+impl rt::OperationError for HttpRequestWithRegexLiteralError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpRequestWithRegexLiteralError);
 /// Errors of [`HttpResponseCode`](crate::Client::http_response_code): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -441,11 +717,19 @@ pub enum HttpResponseCodeError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpResponseCodeError;
+impl rt::OperationError for HttpResponseCodeError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpResponseCodeError);
 /// Errors of [`HttpStringPayload`](crate::Client::http_string_payload): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -454,11 +738,19 @@ pub enum HttpStringPayloadError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    HttpStringPayloadError;
+impl rt::OperationError for HttpStringPayloadError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(HttpStringPayloadError);
 /// Errors of [`IgnoreQueryParamsInResponse`](crate::Client::ignore_query_params_in_response): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -467,11 +759,19 @@ pub enum IgnoreQueryParamsInResponseError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    IgnoreQueryParamsInResponseError;
+impl rt::OperationError for IgnoreQueryParamsInResponseError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(IgnoreQueryParamsInResponseError);
 /// Errors of [`InputAndOutputWithHeaders`](crate::Client::input_and_output_with_headers): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -480,11 +780,19 @@ pub enum InputAndOutputWithHeadersError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    InputAndOutputWithHeadersError;
+impl rt::OperationError for InputAndOutputWithHeadersError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(InputAndOutputWithHeadersError);
 /// Errors of [`InputStream`](crate::Client::input_stream): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -493,11 +801,19 @@ pub enum InputStreamError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    InputStreamError;
+impl rt::OperationError for InputStreamError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(InputStreamError);
 /// Errors of [`InputStreamWithInitialRequest`](crate::Client::input_stream_with_initial_request): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -506,11 +822,19 @@ pub enum InputStreamWithInitialRequestError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    InputStreamWithInitialRequestError;
+impl rt::OperationError for InputStreamWithInitialRequestError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(InputStreamWithInitialRequestError);
 /// Errors of [`JsonBlobs`](crate::Client::json_blobs): one variant per error the model declares, and
 /// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -519,11 +843,19 @@ pub enum JsonBlobsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    JsonBlobsError;
+impl rt::OperationError for JsonBlobsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(JsonBlobsError);
 /// Errors of [`JsonEnums`](crate::Client::json_enums): one variant per error the model declares, and
 /// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -532,11 +864,19 @@ pub enum JsonEnumsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    JsonEnumsError;
+impl rt::OperationError for JsonEnumsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(JsonEnumsError);
 /// Errors of [`JsonIntEnums`](crate::Client::json_int_enums): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -545,11 +885,19 @@ pub enum JsonIntEnumsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    JsonIntEnumsError;
+impl rt::OperationError for JsonIntEnumsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(JsonIntEnumsError);
 /// Errors of [`JsonLists`](crate::Client::json_lists): one variant per error the model declares, and
 /// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -558,11 +906,19 @@ pub enum JsonListsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    JsonListsError;
+impl rt::OperationError for JsonListsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(JsonListsError);
 /// Errors of [`JsonMaps`](crate::Client::json_maps): one variant per error the model declares, and
 /// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -571,11 +927,19 @@ pub enum JsonMapsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    JsonMapsError;
+impl rt::OperationError for JsonMapsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(JsonMapsError);
 /// Errors of [`JsonTimestamps`](crate::Client::json_timestamps): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -584,11 +948,19 @@ pub enum JsonTimestampsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    JsonTimestampsError;
+impl rt::OperationError for JsonTimestampsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(JsonTimestampsError);
 /// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and
 /// [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -597,11 +969,19 @@ pub enum JsonUnionsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    JsonUnionsError;
+impl rt::OperationError for JsonUnionsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(JsonUnionsError);
 /// Errors of [`MalformedAcceptWithBody`](crate::Client::malformed_accept_with_body): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -610,11 +990,19 @@ pub enum MalformedAcceptWithBodyError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedAcceptWithBodyError;
+impl rt::OperationError for MalformedAcceptWithBodyError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedAcceptWithBodyError);
 /// Errors of [`MalformedAcceptWithGenericString`](crate::Client::malformed_accept_with_generic_string):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -623,11 +1011,19 @@ pub enum MalformedAcceptWithGenericStringError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedAcceptWithGenericStringError;
+impl rt::OperationError for MalformedAcceptWithGenericStringError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedAcceptWithGenericStringError);
 /// Errors of [`MalformedAcceptWithPayload`](crate::Client::malformed_accept_with_payload): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -636,11 +1032,19 @@ pub enum MalformedAcceptWithPayloadError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedAcceptWithPayloadError;
+impl rt::OperationError for MalformedAcceptWithPayloadError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedAcceptWithPayloadError);
 /// Errors of [`MalformedBlob`](crate::Client::malformed_blob): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -649,11 +1053,19 @@ pub enum MalformedBlobError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedBlobError;
+impl rt::OperationError for MalformedBlobError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedBlobError);
 /// Errors of [`MalformedBoolean`](crate::Client::malformed_boolean): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -662,11 +1074,19 @@ pub enum MalformedBooleanError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedBooleanError;
+impl rt::OperationError for MalformedBooleanError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedBooleanError);
 /// Errors of [`MalformedByte`](crate::Client::malformed_byte): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -675,11 +1095,19 @@ pub enum MalformedByteError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedByteError;
+impl rt::OperationError for MalformedByteError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedByteError);
 /// Errors of [`MalformedContentTypeWithBody`](crate::Client::malformed_content_type_with_body): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -688,11 +1116,19 @@ pub enum MalformedContentTypeWithBodyError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedContentTypeWithBodyError;
+impl rt::OperationError for MalformedContentTypeWithBodyError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedContentTypeWithBodyError);
 /// Errors of
 /// [`MalformedContentTypeWithGenericString`](crate::Client::malformed_content_type_with_generic_string):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
@@ -702,11 +1138,19 @@ pub enum MalformedContentTypeWithGenericStringError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedContentTypeWithGenericStringError;
+impl rt::OperationError for MalformedContentTypeWithGenericStringError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedContentTypeWithGenericStringError);
 /// Errors of [`MalformedContentTypeWithPayload`](crate::Client::malformed_content_type_with_payload):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -715,11 +1159,19 @@ pub enum MalformedContentTypeWithPayloadError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedContentTypeWithPayloadError;
+impl rt::OperationError for MalformedContentTypeWithPayloadError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedContentTypeWithPayloadError);
 /// Errors of [`MalformedContentTypeWithoutBody`](crate::Client::malformed_content_type_without_body):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -728,11 +1180,19 @@ pub enum MalformedContentTypeWithoutBodyError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedContentTypeWithoutBodyError;
+impl rt::OperationError for MalformedContentTypeWithoutBodyError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedContentTypeWithoutBodyError);
 /// Errors of
 /// [`MalformedContentTypeWithoutBodyEmptyInput`](crate::Client::malformed_content_type_without_body_empty_input):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
@@ -742,11 +1202,19 @@ pub enum MalformedContentTypeWithoutBodyEmptyInputError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedContentTypeWithoutBodyEmptyInputError;
+impl rt::OperationError for MalformedContentTypeWithoutBodyEmptyInputError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedContentTypeWithoutBodyEmptyInputError);
 /// Errors of [`MalformedDouble`](crate::Client::malformed_double): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -755,11 +1223,19 @@ pub enum MalformedDoubleError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedDoubleError;
+impl rt::OperationError for MalformedDoubleError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedDoubleError);
 /// Errors of [`MalformedFloat`](crate::Client::malformed_float): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -768,11 +1244,19 @@ pub enum MalformedFloatError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedFloatError;
+impl rt::OperationError for MalformedFloatError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedFloatError);
 /// Errors of [`MalformedInteger`](crate::Client::malformed_integer): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -781,11 +1265,19 @@ pub enum MalformedIntegerError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedIntegerError;
+impl rt::OperationError for MalformedIntegerError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedIntegerError);
 /// Errors of [`MalformedList`](crate::Client::malformed_list): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -794,11 +1286,19 @@ pub enum MalformedListError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedListError;
+impl rt::OperationError for MalformedListError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedListError);
 /// Errors of [`MalformedLong`](crate::Client::malformed_long): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -807,11 +1307,19 @@ pub enum MalformedLongError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedLongError;
+impl rt::OperationError for MalformedLongError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedLongError);
 /// Errors of [`MalformedMap`](crate::Client::malformed_map): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -820,11 +1328,19 @@ pub enum MalformedMapError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedMapError;
+impl rt::OperationError for MalformedMapError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedMapError);
 /// Errors of [`MalformedRequestBody`](crate::Client::malformed_request_body): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -833,11 +1349,19 @@ pub enum MalformedRequestBodyError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedRequestBodyError;
+impl rt::OperationError for MalformedRequestBodyError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedRequestBodyError);
 /// Errors of [`MalformedShort`](crate::Client::malformed_short): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -846,11 +1370,19 @@ pub enum MalformedShortError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedShortError;
+impl rt::OperationError for MalformedShortError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedShortError);
 /// Errors of [`MalformedString`](crate::Client::malformed_string): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -859,11 +1391,19 @@ pub enum MalformedStringError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedStringError;
+impl rt::OperationError for MalformedStringError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedStringError);
 /// Errors of [`MalformedTimestampBodyDateTime`](crate::Client::malformed_timestamp_body_date_time): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -872,11 +1412,19 @@ pub enum MalformedTimestampBodyDateTimeError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedTimestampBodyDateTimeError;
+impl rt::OperationError for MalformedTimestampBodyDateTimeError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedTimestampBodyDateTimeError);
 /// Errors of [`MalformedTimestampBodyDefault`](crate::Client::malformed_timestamp_body_default): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -885,11 +1433,19 @@ pub enum MalformedTimestampBodyDefaultError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedTimestampBodyDefaultError;
+impl rt::OperationError for MalformedTimestampBodyDefaultError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedTimestampBodyDefaultError);
 /// Errors of [`MalformedTimestampBodyHttpDate`](crate::Client::malformed_timestamp_body_http_date): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -898,11 +1454,19 @@ pub enum MalformedTimestampBodyHttpDateError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedTimestampBodyHttpDateError;
+impl rt::OperationError for MalformedTimestampBodyHttpDateError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedTimestampBodyHttpDateError);
 /// Errors of [`MalformedTimestampHeaderDateTime`](crate::Client::malformed_timestamp_header_date_time):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -911,11 +1475,19 @@ pub enum MalformedTimestampHeaderDateTimeError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedTimestampHeaderDateTimeError;
+impl rt::OperationError for MalformedTimestampHeaderDateTimeError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedTimestampHeaderDateTimeError);
 /// Errors of [`MalformedTimestampHeaderDefault`](crate::Client::malformed_timestamp_header_default):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -924,11 +1496,19 @@ pub enum MalformedTimestampHeaderDefaultError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedTimestampHeaderDefaultError;
+impl rt::OperationError for MalformedTimestampHeaderDefaultError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedTimestampHeaderDefaultError);
 /// Errors of [`MalformedTimestampHeaderEpoch`](crate::Client::malformed_timestamp_header_epoch): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -937,11 +1517,19 @@ pub enum MalformedTimestampHeaderEpochError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedTimestampHeaderEpochError;
+impl rt::OperationError for MalformedTimestampHeaderEpochError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedTimestampHeaderEpochError);
 /// Errors of [`MalformedTimestampPathDefault`](crate::Client::malformed_timestamp_path_default): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -950,11 +1538,19 @@ pub enum MalformedTimestampPathDefaultError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedTimestampPathDefaultError;
+impl rt::OperationError for MalformedTimestampPathDefaultError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedTimestampPathDefaultError);
 /// Errors of [`MalformedTimestampPathEpoch`](crate::Client::malformed_timestamp_path_epoch): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -963,11 +1559,19 @@ pub enum MalformedTimestampPathEpochError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedTimestampPathEpochError;
+impl rt::OperationError for MalformedTimestampPathEpochError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedTimestampPathEpochError);
 /// Errors of [`MalformedTimestampPathHttpDate`](crate::Client::malformed_timestamp_path_http_date): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -976,11 +1580,19 @@ pub enum MalformedTimestampPathHttpDateError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedTimestampPathHttpDateError;
+impl rt::OperationError for MalformedTimestampPathHttpDateError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedTimestampPathHttpDateError);
 /// Errors of [`MalformedTimestampQueryDefault`](crate::Client::malformed_timestamp_query_default): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -989,11 +1601,19 @@ pub enum MalformedTimestampQueryDefaultError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedTimestampQueryDefaultError;
+impl rt::OperationError for MalformedTimestampQueryDefaultError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedTimestampQueryDefaultError);
 /// Errors of [`MalformedTimestampQueryEpoch`](crate::Client::malformed_timestamp_query_epoch): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1002,11 +1622,19 @@ pub enum MalformedTimestampQueryEpochError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedTimestampQueryEpochError;
+impl rt::OperationError for MalformedTimestampQueryEpochError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedTimestampQueryEpochError);
 /// Errors of [`MalformedTimestampQueryHttpDate`](crate::Client::malformed_timestamp_query_http_date):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1015,11 +1643,19 @@ pub enum MalformedTimestampQueryHttpDateError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedTimestampQueryHttpDateError;
+impl rt::OperationError for MalformedTimestampQueryHttpDateError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedTimestampQueryHttpDateError);
 /// Errors of [`MalformedUnion`](crate::Client::malformed_union): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1028,11 +1664,19 @@ pub enum MalformedUnionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MalformedUnionError;
+impl rt::OperationError for MalformedUnionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MalformedUnionError);
 /// Errors of [`MediaTypeHeader`](crate::Client::media_type_header): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1041,11 +1685,19 @@ pub enum MediaTypeHeaderError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    MediaTypeHeaderError;
+impl rt::OperationError for MediaTypeHeaderError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(MediaTypeHeaderError);
 /// Errors of [`NoInputAndNoOutput`](crate::Client::no_input_and_no_output): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1054,11 +1706,19 @@ pub enum NoInputAndNoOutputError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    NoInputAndNoOutputError;
+impl rt::OperationError for NoInputAndNoOutputError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(NoInputAndNoOutputError);
 /// Errors of [`NoInputAndOutput`](crate::Client::no_input_and_output): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1067,11 +1727,19 @@ pub enum NoInputAndOutputError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    NoInputAndOutputError;
+impl rt::OperationError for NoInputAndOutputError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(NoInputAndOutputError);
 /// Errors of [`NullAndEmptyHeadersClient`](crate::Client::null_and_empty_headers_client): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1080,11 +1748,19 @@ pub enum NullAndEmptyHeadersClientError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    NullAndEmptyHeadersClientError;
+impl rt::OperationError for NullAndEmptyHeadersClientError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(NullAndEmptyHeadersClientError);
 /// Errors of [`NullAndEmptyHeadersServer`](crate::Client::null_and_empty_headers_server): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1093,11 +1769,19 @@ pub enum NullAndEmptyHeadersServerError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    NullAndEmptyHeadersServerError;
+impl rt::OperationError for NullAndEmptyHeadersServerError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(NullAndEmptyHeadersServerError);
 /// Errors of [`OmitsNullSerializesEmptyString`](crate::Client::omits_null_serializes_empty_string): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1106,11 +1790,19 @@ pub enum OmitsNullSerializesEmptyStringError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    OmitsNullSerializesEmptyStringError;
+impl rt::OperationError for OmitsNullSerializesEmptyStringError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(OmitsNullSerializesEmptyStringError);
 /// Errors of [`OmitsSerializingEmptyLists`](crate::Client::omits_serializing_empty_lists): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1119,11 +1811,19 @@ pub enum OmitsSerializingEmptyListsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    OmitsSerializingEmptyListsError;
+impl rt::OperationError for OmitsSerializingEmptyListsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(OmitsSerializingEmptyListsError);
 /// Errors of [`OperationWithDefaults`](crate::Client::operation_with_defaults): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1132,11 +1832,19 @@ pub enum OperationWithDefaultsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    OperationWithDefaultsError;
+impl rt::OperationError for OperationWithDefaultsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(OperationWithDefaultsError);
 /// Errors of [`OperationWithNestedStructure`](crate::Client::operation_with_nested_structure): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1145,11 +1853,19 @@ pub enum OperationWithNestedStructureError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    OperationWithNestedStructureError;
+impl rt::OperationError for OperationWithNestedStructureError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(OperationWithNestedStructureError);
 /// Errors of [`OutputStream`](crate::Client::output_stream): one variant per error the model declares,
 /// and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1160,12 +1876,27 @@ pub enum OutputStreamError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    OutputStreamError;
-    ServiceUnavailableError("ServiceUnavailableError", crate::operations::read_service_unavailable_error);
+impl rt::OperationError for OutputStreamError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::ServiceUnavailableError(e) => Ok(("ServiceUnavailableError", e)),
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        let decoded = match (error.code(), error.response()) {
+            (Some("ServiceUnavailableError"), Some(r)) => {
+                crate::operations::read_service_unavailable_error(r)
+                    .map(Self::ServiceUnavailableError)
+            }
+            _ => return Self::Unhandled(error),
+        };
+        decoded.unwrap_or(Self::Unhandled(error))
+    }
 }
+rt::operation_error!(OutputStreamError);
 /// Errors of [`OutputStreamWithInitialResponse`](crate::Client::output_stream_with_initial_response):
 /// one variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1174,11 +1905,19 @@ pub enum OutputStreamWithInitialResponseError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    OutputStreamWithInitialResponseError;
+impl rt::OperationError for OutputStreamWithInitialResponseError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(OutputStreamWithInitialResponseError);
 /// Errors of [`PostPlayerAction`](crate::Client::post_player_action): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1187,11 +1926,19 @@ pub enum PostPlayerActionError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    PostPlayerActionError;
+impl rt::OperationError for PostPlayerActionError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(PostPlayerActionError);
 /// Errors of [`PostUnionWithJsonName`](crate::Client::post_union_with_json_name): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1200,11 +1947,19 @@ pub enum PostUnionWithJsonNameError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    PostUnionWithJsonNameError;
+impl rt::OperationError for PostUnionWithJsonNameError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(PostUnionWithJsonNameError);
 /// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1213,11 +1968,19 @@ pub enum PutWithContentEncodingError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    PutWithContentEncodingError;
+impl rt::OperationError for PutWithContentEncodingError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(PutWithContentEncodingError);
 /// Errors of [`QueryIdempotencyTokenAutoFill`](crate::Client::query_idempotency_token_auto_fill): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1226,11 +1989,19 @@ pub enum QueryIdempotencyTokenAutoFillError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    QueryIdempotencyTokenAutoFillError;
+impl rt::OperationError for QueryIdempotencyTokenAutoFillError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(QueryIdempotencyTokenAutoFillError);
 /// Errors of [`QueryParamsAsStringListMap`](crate::Client::query_params_as_string_list_map): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1239,11 +2010,19 @@ pub enum QueryParamsAsStringListMapError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    QueryParamsAsStringListMapError;
+impl rt::OperationError for QueryParamsAsStringListMapError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(QueryParamsAsStringListMapError);
 /// Errors of [`QueryPrecedence`](crate::Client::query_precedence): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1252,11 +2031,19 @@ pub enum QueryPrecedenceError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    QueryPrecedenceError;
+impl rt::OperationError for QueryPrecedenceError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(QueryPrecedenceError);
 /// Errors of [`RecursiveShapes`](crate::Client::recursive_shapes): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1265,11 +2052,19 @@ pub enum RecursiveShapesError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    RecursiveShapesError;
+impl rt::OperationError for RecursiveShapesError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(RecursiveShapesError);
 /// Errors of [`ResponseCodeHttpFallback`](crate::Client::response_code_http_fallback): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1278,11 +2073,19 @@ pub enum ResponseCodeHttpFallbackError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ResponseCodeHttpFallbackError;
+impl rt::OperationError for ResponseCodeHttpFallbackError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(ResponseCodeHttpFallbackError);
 /// Errors of [`ResponseCodeRequired`](crate::Client::response_code_required): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1291,11 +2094,19 @@ pub enum ResponseCodeRequiredError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    ResponseCodeRequiredError;
+impl rt::OperationError for ResponseCodeRequiredError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(ResponseCodeRequiredError);
 /// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1304,11 +2115,19 @@ pub enum SimpleScalarPropertiesError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    SimpleScalarPropertiesError;
+impl rt::OperationError for SimpleScalarPropertiesError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(SimpleScalarPropertiesError);
 /// Errors of [`SparseJsonLists`](crate::Client::sparse_json_lists): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1317,11 +2136,19 @@ pub enum SparseJsonListsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    SparseJsonListsError;
+impl rt::OperationError for SparseJsonListsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(SparseJsonListsError);
 /// Errors of [`SparseJsonMaps`](crate::Client::sparse_json_maps): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1330,11 +2157,19 @@ pub enum SparseJsonMapsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    SparseJsonMapsError;
+impl rt::OperationError for SparseJsonMapsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(SparseJsonMapsError);
 /// Errors of [`StreamingTraits`](crate::Client::streaming_traits): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1343,11 +2178,19 @@ pub enum StreamingTraitsError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    StreamingTraitsError;
+impl rt::OperationError for StreamingTraitsError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(StreamingTraitsError);
 /// Errors of [`StreamingTraitsRequireLength`](crate::Client::streaming_traits_require_length): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1356,11 +2199,19 @@ pub enum StreamingTraitsRequireLengthError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    StreamingTraitsRequireLengthError;
+impl rt::OperationError for StreamingTraitsRequireLengthError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(StreamingTraitsRequireLengthError);
 /// Errors of [`StreamingTraitsWithMediaType`](crate::Client::streaming_traits_with_media_type): one
 /// variant per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1369,11 +2220,19 @@ pub enum StreamingTraitsWithMediaTypeError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    StreamingTraitsWithMediaTypeError;
+impl rt::OperationError for StreamingTraitsWithMediaTypeError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(StreamingTraitsWithMediaTypeError);
 /// Errors of [`TestBodyStructure`](crate::Client::test_body_structure): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1382,11 +2241,19 @@ pub enum TestBodyStructureError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    TestBodyStructureError;
+impl rt::OperationError for TestBodyStructureError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(TestBodyStructureError);
 /// Errors of [`TestGetNoInputNoPayload`](crate::Client::test_get_no_input_no_payload): one variant per
 /// error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1395,11 +2262,19 @@ pub enum TestGetNoInputNoPayloadError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    TestGetNoInputNoPayloadError;
+impl rt::OperationError for TestGetNoInputNoPayloadError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(TestGetNoInputNoPayloadError);
 /// Errors of [`TestGetNoPayload`](crate::Client::test_get_no_payload): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1408,11 +2283,19 @@ pub enum TestGetNoPayloadError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    TestGetNoPayloadError;
+impl rt::OperationError for TestGetNoPayloadError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(TestGetNoPayloadError);
 /// Errors of [`TestPayloadBlob`](crate::Client::test_payload_blob): one variant per error the model
 /// declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1421,11 +2304,19 @@ pub enum TestPayloadBlobError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    TestPayloadBlobError;
+impl rt::OperationError for TestPayloadBlobError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(TestPayloadBlobError);
 /// Errors of [`TestPayloadStructure`](crate::Client::test_payload_structure): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1434,11 +2325,19 @@ pub enum TestPayloadStructureError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    TestPayloadStructureError;
+impl rt::OperationError for TestPayloadStructureError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(TestPayloadStructureError);
 /// Errors of [`TestPostNoInputNoPayload`](crate::Client::test_post_no_input_no_payload): one variant
 /// per error the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1447,11 +2346,19 @@ pub enum TestPostNoInputNoPayloadError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    TestPostNoInputNoPayloadError;
+impl rt::OperationError for TestPostNoInputNoPayloadError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(TestPostNoInputNoPayloadError);
 /// Errors of [`TestPostNoPayload`](crate::Client::test_post_no_payload): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1460,11 +2367,19 @@ pub enum TestPostNoPayloadError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    TestPostNoPayloadError;
+impl rt::OperationError for TestPostNoPayloadError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(TestPostNoPayloadError);
 /// Errors of [`TimestampFormatHeaders`](crate::Client::timestamp_format_headers): one variant per error
 /// the model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1473,11 +2388,19 @@ pub enum TimestampFormatHeadersError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    TimestampFormatHeadersError;
+impl rt::OperationError for TimestampFormatHeadersError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
+rt::operation_error!(TimestampFormatHeadersError);
 /// Errors of [`UnitInputAndOutput`](crate::Client::unit_input_and_output): one variant per error the
 /// model declares, and [`Unhandled`](Self::Unhandled) for everything else.
 #[derive(Clone, Debug)]
@@ -1486,40 +2409,48 @@ pub enum UnitInputAndOutputError {
     /// An error the model does not declare for this operation (its code,
     /// message, HTTP status and request id are on the [`Error`](crate::Error)),
     /// or a failure to send the request or read the response.
-    Unhandled(nimbus_aws::codegen::Error),
+    Unhandled(rt::Error),
 }
-nimbus_aws::codegen::operation_error! {
-    UnitInputAndOutputError;
+impl rt::OperationError for UnitInputAndOutputError {
+    fn modeled(&self) -> Result<(&'static str, &dyn rt::ModeledError), &rt::Error> {
+        match self {
+            Self::Unhandled(e) => Err(e),
+        }
+    }
+    fn decode(error: rt::Error) -> Self {
+        Self::Unhandled(error)
+    }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::ComplexError {
+rt::operation_error!(UnitInputAndOutputError);
+impl rt::ModeledError for crate::types::ComplexError {
     fn message(&self) -> Option<&str> {
         None
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::FooError {
+impl rt::ModeledError for crate::types::FooError {
     fn message(&self) -> Option<&str> {
         None
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::InvalidGreeting {
+impl rt::ModeledError for crate::types::InvalidGreeting {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
-impl nimbus_aws::codegen::ModeledError for crate::types::ServiceUnavailableError {
+impl rt::ModeledError for crate::types::ServiceUnavailableError {
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
-    fn response_meta(&self) -> &nimbus_aws::codegen::ResponseMeta {
+    fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
 }
