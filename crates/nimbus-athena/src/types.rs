@@ -27,6 +27,7 @@ pub struct AclConfiguration {
     pub s3_acl_option: S3AclOption,
 }
 impl wire::Object for AclConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -63,6 +64,7 @@ pub struct ApplicationDpuSizes {
     pub supported_dpu_sizes: Option<Vec<i32>>,
 }
 impl wire::Object for ApplicationDpuSizes {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -126,6 +128,7 @@ pub struct AthenaError {
     pub error_message: Option<String>,
 }
 impl wire::Object for AthenaError {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -263,6 +266,7 @@ pub struct BatchGetNamedQueryOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for BatchGetNamedQueryOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -350,6 +354,7 @@ pub struct BatchGetPreparedStatementOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for BatchGetPreparedStatementOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -430,6 +435,7 @@ pub struct BatchGetQueryExecutionOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for BatchGetQueryExecutionOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -611,6 +617,7 @@ pub struct CalculationResult {
     pub result_type: Option<String>,
 }
 impl wire::Object for CalculationResult {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -667,6 +674,7 @@ pub struct CalculationStatistics {
     pub progress: Option<String>,
 }
 impl wire::Object for CalculationStatistics {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -737,6 +745,7 @@ pub struct CalculationStatus {
     pub state_change_reason: Option<String>,
 }
 impl wire::Object for CalculationStatus {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -806,6 +815,7 @@ pub struct CalculationSummary {
     pub status: Option<CalculationStatus>,
 }
 impl wire::Object for CalculationSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -871,6 +881,7 @@ pub struct CancelCapacityReservationOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CancelCapacityReservationOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -916,6 +927,7 @@ pub struct CapacityAllocation {
     pub request_completion_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl wire::Object for CapacityAllocation {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1035,6 +1047,7 @@ pub struct CapacityAssignment {
     pub work_group_names: Option<Vec<String>>,
 }
 impl wire::Object for CapacityAssignment {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1076,6 +1089,7 @@ pub struct CapacityAssignmentConfiguration {
     pub capacity_assignments: Option<Vec<CapacityAssignment>>,
 }
 impl wire::Object for CapacityAssignmentConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1147,6 +1161,7 @@ pub struct CapacityReservation {
     pub creation_time: nimbus_aws::codegen::DateTime,
 }
 impl wire::Object for CapacityReservation {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1301,6 +1316,7 @@ pub struct Classification {
     pub properties: Option<std::collections::HashMap<String, String>>,
 }
 impl wire::Object for Classification {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1354,6 +1370,7 @@ pub struct CloudWatchLoggingConfiguration {
     pub log_types: Option<std::collections::HashMap<String, Vec<String>>>,
 }
 impl wire::Object for CloudWatchLoggingConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1415,6 +1432,7 @@ pub struct Column {
     pub comment: Option<String>,
 }
 impl wire::Object for Column {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1490,6 +1508,7 @@ pub struct ColumnInfo {
     pub case_sensitive: bool,
 }
 impl wire::Object for ColumnInfo {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1820,6 +1839,7 @@ pub struct CreateCapacityReservationOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreateCapacityReservationOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1957,6 +1977,7 @@ pub struct CreateDataCatalogOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreateDataCatalogOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2063,6 +2084,7 @@ pub struct CreateNamedQueryOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreateNamedQueryOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2143,6 +2165,7 @@ pub struct CreateNotebookOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreateNotebookOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2222,6 +2245,7 @@ pub struct CreatePreparedStatementOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreatePreparedStatementOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2282,6 +2306,7 @@ pub struct CreatePresignedNotebookUrlResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreatePresignedNotebookUrlResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2383,6 +2408,7 @@ pub struct CreateWorkGroupOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreateWorkGroupOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2417,6 +2443,7 @@ pub struct CustomerContentEncryptionConfiguration {
     pub kms_key: String,
 }
 impl wire::Object for CustomerContentEncryptionConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2521,6 +2548,7 @@ pub struct DataCatalog {
     pub error: Option<String>,
 }
 impl wire::Object for DataCatalog {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2722,6 +2750,7 @@ pub struct DataCatalogSummary {
     pub error: Option<String>,
 }
 impl wire::Object for DataCatalogSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2859,6 +2888,7 @@ pub struct Database {
     pub parameters: Option<std::collections::HashMap<String, String>>,
 }
 impl wire::Object for Database {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2908,6 +2938,7 @@ pub struct Datum {
     pub var_char_value: Option<String>,
 }
 impl wire::Object for Datum {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2959,6 +2990,7 @@ pub struct DeleteCapacityReservationOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeleteCapacityReservationOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3027,6 +3059,7 @@ pub struct DeleteDataCatalogOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeleteDataCatalogOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3085,6 +3118,7 @@ pub struct DeleteNamedQueryOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeleteNamedQueryOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3135,6 +3169,7 @@ pub struct DeleteNotebookOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeleteNotebookOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3192,6 +3227,7 @@ pub struct DeletePreparedStatementOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeletePreparedStatementOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3252,6 +3288,7 @@ pub struct DeleteWorkGroupOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeleteWorkGroupOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3294,6 +3331,7 @@ pub struct EncryptionConfiguration {
     pub kms_key: Option<String>,
 }
 impl wire::Object for EncryptionConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3443,6 +3481,7 @@ impl Default for EngineConfiguration {
     }
 }
 impl wire::Object for EngineConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3524,6 +3563,7 @@ pub struct EngineVersion {
     pub effective_engine_version: Option<String>,
 }
 impl wire::Object for EngineVersion {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3745,6 +3785,7 @@ pub struct ExecutorsSummary {
     pub executor_size: Option<i64>,
 }
 impl wire::Object for ExecutorsSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3833,6 +3874,7 @@ pub struct ExportNotebookOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ExportNotebookOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3920,6 +3962,7 @@ pub struct GetCalculationExecutionCodeResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetCalculationExecutionCodeResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4001,6 +4044,7 @@ pub struct GetCalculationExecutionResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetCalculationExecutionResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4104,6 +4148,7 @@ pub struct GetCalculationExecutionStatusResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetCalculationExecutionStatusResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4175,6 +4220,7 @@ pub struct GetCapacityAssignmentConfigurationOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetCapacityAssignmentConfigurationOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4237,6 +4283,7 @@ pub struct GetCapacityReservationOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetCapacityReservationOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4306,6 +4353,7 @@ pub struct GetDataCatalogOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetDataCatalogOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4384,6 +4432,7 @@ pub struct GetDatabaseOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetDatabaseOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4445,6 +4494,7 @@ pub struct GetNamedQueryOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetNamedQueryOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4506,6 +4556,7 @@ pub struct GetNotebookMetadataOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetNotebookMetadataOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4574,6 +4625,7 @@ pub struct GetPreparedStatementOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetPreparedStatementOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4638,6 +4690,7 @@ pub struct GetQueryExecutionOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetQueryExecutionOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4737,6 +4790,7 @@ pub struct GetQueryResultsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetQueryResultsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4810,6 +4864,7 @@ pub struct GetQueryRuntimeStatisticsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetQueryRuntimeStatisticsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4877,6 +4932,7 @@ pub struct GetResourceDashboardResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetResourceDashboardResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4944,6 +5000,7 @@ pub struct GetSessionEndpointResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetSessionEndpointResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5043,6 +5100,7 @@ pub struct GetSessionResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetSessionResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5172,6 +5230,7 @@ pub struct GetSessionStatusResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetSessionStatusResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5261,6 +5320,7 @@ pub struct GetTableMetadataOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetTableMetadataOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5322,6 +5382,7 @@ pub struct GetWorkGroupOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetWorkGroupOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5368,6 +5429,7 @@ pub struct IdentityCenterConfiguration {
     pub identity_center_instance_arn: Option<String>,
 }
 impl wire::Object for IdentityCenterConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5476,6 +5538,7 @@ pub struct ImportNotebookOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ImportNotebookOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5519,6 +5582,7 @@ pub struct InternalServerException {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for InternalServerException {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5571,6 +5635,7 @@ pub struct InvalidRequestException {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for InvalidRequestException {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5658,6 +5723,7 @@ pub struct ListApplicationDpuSizesOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListApplicationDpuSizesOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5780,6 +5846,7 @@ pub struct ListCalculationExecutionsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListCalculationExecutionsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5867,6 +5934,7 @@ pub struct ListCapacityReservationsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListCapacityReservationsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5958,6 +6026,7 @@ pub struct ListDataCatalogsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListDataCatalogsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6061,6 +6130,7 @@ pub struct ListDatabasesOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListDatabasesOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6145,6 +6215,7 @@ pub struct ListEngineVersionsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListEngineVersionsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6259,6 +6330,7 @@ pub struct ListExecutorsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListExecutorsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6360,6 +6432,7 @@ pub struct ListNamedQueriesOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListNamedQueriesOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6458,6 +6531,7 @@ pub struct ListNotebookMetadataOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListNotebookMetadataOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6552,6 +6626,7 @@ pub struct ListNotebookSessionsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListNotebookSessionsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6642,6 +6717,7 @@ pub struct ListPreparedStatementsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListPreparedStatementsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6736,6 +6812,7 @@ pub struct ListQueryExecutionsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListQueryExecutionsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6851,6 +6928,7 @@ pub struct ListSessionsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListSessionsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6967,6 +7045,7 @@ pub struct ListTableMetadataOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListTableMetadataOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7058,6 +7137,7 @@ pub struct ListTagsForResourceOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListTagsForResourceOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7143,6 +7223,7 @@ pub struct ListWorkGroupsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListWorkGroupsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7192,6 +7273,7 @@ pub struct ManagedLoggingConfiguration {
     pub kms_key: Option<String>,
 }
 impl wire::Object for ManagedLoggingConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7240,6 +7322,7 @@ pub struct ManagedQueryResultsConfiguration {
     pub encryption_configuration: Option<ManagedQueryResultsEncryptionConfiguration>,
 }
 impl wire::Object for ManagedQueryResultsConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7337,6 +7420,7 @@ pub struct ManagedQueryResultsEncryptionConfiguration {
     pub kms_key: String,
 }
 impl wire::Object for ManagedQueryResultsEncryptionConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7374,6 +7458,7 @@ pub struct MetadataException {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for MetadataException {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7431,6 +7516,7 @@ pub struct MonitoringConfiguration {
     pub s3_logging_configuration: Option<S3LoggingConfiguration>,
 }
 impl wire::Object for MonitoringConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7510,6 +7596,7 @@ pub struct NamedQuery {
     pub work_group: Option<String>,
 }
 impl wire::Object for NamedQuery {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7587,6 +7674,7 @@ pub struct NotebookMetadata {
     pub last_modified_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl wire::Object for NotebookMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7664,6 +7752,7 @@ pub struct NotebookSessionSummary {
     pub creation_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl wire::Object for NotebookSessionSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7781,6 +7870,7 @@ pub struct PreparedStatement {
     pub last_modified_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl wire::Object for PreparedStatement {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7849,6 +7939,7 @@ pub struct PreparedStatementSummary {
     pub last_modified_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl wire::Object for PreparedStatementSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7921,6 +8012,7 @@ pub struct PutCapacityAssignmentConfigurationOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for PutCapacityAssignmentConfigurationOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8012,6 +8104,7 @@ pub struct QueryExecution {
     >,
 }
 impl wire::Object for QueryExecution {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8151,6 +8244,7 @@ pub struct QueryExecutionContext {
     pub catalog: Option<String>,
 }
 impl wire::Object for QueryExecutionContext {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8312,6 +8406,7 @@ pub struct QueryExecutionStatistics {
     pub dpu_count: Option<f64>,
 }
 impl wire::Object for QueryExecutionStatistics {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8451,6 +8546,7 @@ pub struct QueryExecutionStatus {
     pub athena_error: Option<AthenaError>,
 }
 impl wire::Object for QueryExecutionStatus {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8586,6 +8682,7 @@ pub struct QueryResultsS3AccessGrantsConfiguration {
     pub authentication_type: AuthenticationType,
 }
 impl wire::Object for QueryResultsS3AccessGrantsConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8643,6 +8740,7 @@ pub struct QueryRuntimeStatistics {
     pub output_stage: Option<QueryStage>,
 }
 impl wire::Object for QueryRuntimeStatistics {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8703,6 +8801,7 @@ pub struct QueryRuntimeStatisticsRows {
     pub output_rows: Option<i64>,
 }
 impl wire::Object for QueryRuntimeStatisticsRows {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8780,6 +8879,7 @@ pub struct QueryRuntimeStatisticsTimeline {
     pub total_execution_time_in_millis: Option<i64>,
 }
 impl wire::Object for QueryRuntimeStatisticsTimeline {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8895,6 +8995,7 @@ pub struct QueryStage {
     pub sub_stages: Option<Vec<QueryStage>>,
 }
 impl wire::Object for QueryStage {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8988,6 +9089,7 @@ pub struct QueryStagePlanNode {
     pub remote_sources: Option<Vec<String>>,
 }
 impl wire::Object for QueryStagePlanNode {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9047,6 +9149,7 @@ pub struct ResourceNotFoundException {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ResourceNotFoundException {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9136,6 +9239,7 @@ pub struct ResultConfiguration {
     pub acl_configuration: Option<AclConfiguration>,
 }
 impl wire::Object for ResultConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9326,6 +9430,7 @@ pub struct ResultReuseByAgeConfiguration {
     pub max_age_in_minutes: Option<i32>,
 }
 impl wire::Object for ResultReuseByAgeConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9369,6 +9474,7 @@ pub struct ResultReuseConfiguration {
     pub result_reuse_by_age_configuration: Option<ResultReuseByAgeConfiguration>,
 }
 impl wire::Object for ResultReuseConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9411,6 +9517,7 @@ pub struct ResultReuseInformation {
     pub reused_previous_result: bool,
 }
 impl wire::Object for ResultReuseInformation {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9448,6 +9555,7 @@ pub struct ResultSet {
     pub result_set_metadata: Option<ResultSetMetadata>,
 }
 impl wire::Object for ResultSet {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9493,6 +9601,7 @@ pub struct ResultSetMetadata {
     pub column_info: Option<Vec<ColumnInfo>>,
 }
 impl wire::Object for ResultSetMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9528,6 +9637,7 @@ pub struct Row {
     pub data: Option<Vec<Datum>>,
 }
 impl wire::Object for Row {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9629,6 +9739,7 @@ pub struct S3LoggingConfiguration {
     pub log_location: Option<String>,
 }
 impl wire::Object for S3LoggingConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9678,6 +9789,7 @@ pub struct SessionAlreadyExistsException {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for SessionAlreadyExistsException {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9737,6 +9849,7 @@ pub struct SessionConfiguration {
     pub encryption_configuration: Option<EncryptionConfiguration>,
 }
 impl wire::Object for SessionConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9901,6 +10014,7 @@ pub struct SessionStatistics {
     pub dpu_execution_in_millis: Option<i64>,
 }
 impl wire::Object for SessionStatistics {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9972,6 +10086,7 @@ pub struct SessionStatus {
     pub state_change_reason: Option<String>,
 }
 impl wire::Object for SessionStatus {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10067,6 +10182,7 @@ pub struct SessionSummary {
     pub status: Option<SessionStatus>,
 }
 impl wire::Object for SessionSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10215,6 +10331,7 @@ pub struct StartCalculationExecutionResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for StartCalculationExecutionResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10381,6 +10498,7 @@ pub struct StartQueryExecutionOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for StartQueryExecutionOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10553,6 +10671,7 @@ pub struct StartSessionResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for StartSessionResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10698,6 +10817,7 @@ pub struct StopCalculationExecutionResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for StopCalculationExecutionResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10757,6 +10877,7 @@ pub struct StopQueryExecutionOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for StopQueryExecutionOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10809,6 +10930,7 @@ pub struct TableMetadata {
     pub parameters: Option<std::collections::HashMap<String, String>>,
 }
 impl wire::Object for TableMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10906,6 +11028,7 @@ pub struct Tag {
     pub value: Option<String>,
 }
 impl wire::Object for Tag {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10969,6 +11092,7 @@ pub struct TagResourceOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TagResourceOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11038,6 +11162,7 @@ pub struct TerminateSessionResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TerminateSessionResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11139,6 +11264,7 @@ pub struct TooManyRequestsException {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TooManyRequestsException {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11195,6 +11321,7 @@ pub struct UnprocessedNamedQueryId {
     pub error_message: Option<String>,
 }
 impl wire::Object for UnprocessedNamedQueryId {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11255,6 +11382,7 @@ pub struct UnprocessedPreparedStatementName {
     pub error_message: Option<String>,
 }
 impl wire::Object for UnprocessedPreparedStatementName {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11309,6 +11437,7 @@ pub struct UnprocessedQueryExecutionId {
     pub error_message: Option<String>,
 }
 impl wire::Object for UnprocessedQueryExecutionId {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11382,6 +11511,7 @@ pub struct UntagResourceOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UntagResourceOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11436,6 +11566,7 @@ pub struct UpdateCapacityReservationOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdateCapacityReservationOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11528,6 +11659,7 @@ pub struct UpdateDataCatalogOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdateDataCatalogOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11599,6 +11731,7 @@ pub struct UpdateNamedQueryOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdateNamedQueryOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11721,6 +11854,7 @@ pub struct UpdateNotebookMetadataOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdateNotebookMetadataOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11753,6 +11887,7 @@ pub struct UpdateNotebookOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdateNotebookOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11824,6 +11959,7 @@ pub struct UpdatePreparedStatementOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdatePreparedStatementOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11902,6 +12038,7 @@ pub struct UpdateWorkGroupOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdateWorkGroupOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11963,6 +12100,7 @@ pub struct WorkGroup {
     pub identity_center_application_arn: Option<String>,
 }
 impl wire::Object for WorkGroup {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -12148,6 +12286,7 @@ pub struct WorkGroupConfiguration {
     >,
 }
 impl wire::Object for WorkGroupConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -12661,6 +12800,7 @@ pub struct WorkGroupSummary {
     pub identity_center_application_arn: Option<String>,
 }
 impl wire::Object for WorkGroupSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,

@@ -103,6 +103,7 @@ pub struct AdaptMessageResponse {
     pub state_updates: Option<std::collections::HashMap<String, String>>,
 }
 impl wire::Object for AdaptMessageResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -156,6 +157,7 @@ pub struct AdapterSession {
     pub name: Option<String>,
 }
 impl wire::Object for AdapterSession {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -217,6 +219,7 @@ impl AddSplitPointsRequest {
 #[non_exhaustive]
 pub struct AddSplitPointsResponse {}
 impl wire::Object for AddSplitPointsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -248,6 +251,7 @@ pub struct AsymmetricAutoscalingOption {
     pub replica_selection: Option<InstanceReplicaSelection>,
 }
 impl wire::Object for AsymmetricAutoscalingOption {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -308,6 +312,7 @@ pub struct AutoscalingConfig {
     pub autoscaling_targets: Option<AutoscalingTargets>,
 }
 impl wire::Object for AutoscalingConfig {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -409,6 +414,7 @@ pub struct AutoscalingConfigOverrides {
     pub disable_total_cpu_autoscaling: Option<bool>,
 }
 impl wire::Object for AutoscalingConfigOverrides {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -514,6 +520,7 @@ pub struct AutoscalingLimits {
     pub min_processing_units: Option<i32>,
 }
 impl wire::Object for AutoscalingLimits {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -592,6 +599,7 @@ pub struct AutoscalingTargets {
     pub total_cpu_utilization_percent: Option<i32>,
 }
 impl wire::Object for AutoscalingTargets {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -818,6 +826,7 @@ pub struct Backup {
     pub version_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for Backup {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1107,6 +1116,7 @@ pub struct BackupInfo {
     pub version_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for BackupInfo {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1167,6 +1177,7 @@ pub struct BackupInstancePartition {
     pub instance_partition: Option<String>,
 }
 impl wire::Object for BackupInstancePartition {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1314,6 +1325,7 @@ pub struct BackupSchedule {
     pub update_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for BackupSchedule {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1394,6 +1406,7 @@ pub struct BackupScheduleSpec {
     pub cron_spec: Option<CrontabSpec>,
 }
 impl wire::Object for BackupScheduleSpec {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1534,6 +1547,7 @@ pub struct BatchCreateSessionsResponse {
     pub session: Option<Vec<Session>>,
 }
 impl wire::Object for BatchCreateSessionsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1625,6 +1639,7 @@ pub struct BatchWriteResponse {
     pub status: Option<Status>,
 }
 impl wire::Object for BatchWriteResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1775,6 +1790,7 @@ pub struct Binding {
     pub role: Option<String>,
 }
 impl wire::Object for Binding {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1844,6 +1860,7 @@ pub struct ChangeQuorumMetadata {
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for ChangeQuorumMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1907,6 +1924,7 @@ pub struct ChangeQuorumRequest {
     pub quorum_type: Option<QuorumType>,
 }
 impl wire::Object for ChangeQuorumRequest {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1972,6 +1990,7 @@ pub struct ChangeStreamRecord {
     pub partition_start_record: Option<PartitionStartRecord>,
 }
 impl wire::Object for ChangeStreamRecord {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2050,6 +2069,7 @@ pub struct ChildLink {
     pub variable: Option<String>,
 }
 impl wire::Object for ChildLink {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2141,6 +2161,7 @@ pub struct ColumnMetadata {
     pub r#type: Option<Type>,
 }
 impl wire::Object for ColumnMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2310,6 +2331,7 @@ pub struct CommitResponse {
     pub snapshot_timestamp: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for CommitResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2558,6 +2580,7 @@ pub struct CommitStats {
     pub mutation_count: Option<i64>,
 }
 impl wire::Object for CommitStats {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2614,6 +2637,7 @@ pub struct CompactDatabaseMetadata {
     pub progress: Option<OperationProgress>,
 }
 impl wire::Object for CompactDatabaseMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2670,6 +2694,7 @@ pub struct ContextValue {
     pub value: Option<f32>,
 }
 impl wire::Object for ContextValue {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2963,6 +2988,7 @@ pub struct CopyBackupMetadata {
     pub source_backup: Option<String>,
 }
 impl wire::Object for CopyBackupMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3107,6 +3133,7 @@ pub struct CreateBackupEncryptionConfig {
     pub kms_key_names: Option<Vec<String>>,
 }
 impl wire::Object for CreateBackupEncryptionConfig {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3260,6 +3287,7 @@ pub struct CreateBackupMetadata {
     pub progress: Option<OperationProgress>,
 }
 impl wire::Object for CreateBackupMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3316,6 +3344,7 @@ pub struct CreateDatabaseMetadata {
     pub database: Option<String>,
 }
 impl wire::Object for CreateDatabaseMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3505,6 +3534,7 @@ pub struct CreateInstanceConfigMetadata {
     pub progress: Option<InstanceOperationProgress>,
 }
 impl wire::Object for CreateInstanceConfigMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3637,6 +3667,7 @@ pub struct CreateInstanceMetadata {
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for CreateInstanceMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3818,6 +3849,7 @@ pub struct CreateInstancePartitionMetadata {
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for CreateInstancePartitionMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3986,6 +4018,7 @@ pub struct CrontabSpec {
     pub time_zone: Option<String>,
 }
 impl wire::Object for CrontabSpec {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4106,6 +4139,7 @@ pub struct DataChangeRecord {
     pub value_capture_type: Option<DataChangeRecordValueCaptureType>,
 }
 impl wire::Object for DataChangeRecord {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4475,6 +4509,7 @@ pub struct Database {
     pub version_retention_period: Option<String>,
 }
 impl wire::Object for Database {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4708,6 +4743,7 @@ pub struct DatabaseRole {
     pub name: Option<String>,
 }
 impl wire::Object for DatabaseRole {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4837,6 +4873,7 @@ pub struct DdlStatementActionInfo {
     pub entity_type: Option<String>,
 }
 impl wire::Object for DdlStatementActionInfo {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4916,6 +4953,7 @@ pub struct DerivedMetric {
     pub numerator: Option<LocalizedString>,
 }
 impl wire::Object for DerivedMetric {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4970,6 +5008,7 @@ pub struct DiagnosticMessage {
     pub short_message: Option<LocalizedString>,
 }
 impl wire::Object for DiagnosticMessage {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5138,6 +5177,7 @@ impl DirectedReadOptions {
 #[non_exhaustive]
 pub struct DualRegionQuorum {}
 impl wire::Object for DualRegionQuorum {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5163,6 +5203,7 @@ impl DualRegionQuorum {
 #[non_exhaustive]
 pub struct Empty {}
 impl wire::Object for Empty {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5202,6 +5243,7 @@ pub struct EncryptionConfig {
     pub kms_key_names: Option<Vec<String>>,
 }
 impl wire::Object for EncryptionConfig {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5250,6 +5292,7 @@ pub struct EncryptionInfo {
     pub kms_key_version: Option<String>,
 }
 impl wire::Object for EncryptionInfo {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5491,6 +5534,7 @@ pub struct ExecuteBatchDmlResponse {
     pub status: Option<Status>,
 }
 impl wire::Object for ExecuteBatchDmlResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5819,6 +5863,7 @@ pub struct Expr {
     pub title: Option<String>,
 }
 impl wire::Object for Expr {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5878,6 +5923,7 @@ pub struct Field {
     pub r#type: Option<Type>,
 }
 impl wire::Object for Field {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5946,6 +5992,7 @@ pub struct FreeInstanceMetadata {
     pub upgrade_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for FreeInstanceMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6075,6 +6122,7 @@ impl schemars::JsonSchema for FreeInstanceMetadataExpireBehavior {
 #[non_exhaustive]
 pub struct FullBackupSpec {}
 impl wire::Object for FullBackupSpec {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6107,6 +6155,7 @@ pub struct GetDatabaseDdlResponse {
     pub statements: Option<Vec<String>>,
 }
 impl wire::Object for GetDatabaseDdlResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6324,6 +6373,7 @@ pub struct HeartbeatRecord {
     pub timestamp: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for HeartbeatRecord {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6394,6 +6444,7 @@ impl IncludeReplicas {
 #[non_exhaustive]
 pub struct IncrementalBackupSpec {}
 impl wire::Object for IncrementalBackupSpec {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6425,6 +6476,7 @@ pub struct IndexAdvice {
     pub improvement_factor: Option<f64>,
 }
 impl wire::Object for IndexAdvice {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6470,6 +6522,7 @@ pub struct IndexedHotKey {
     pub sparse_hot_keys: Option<std::collections::HashMap<String, i32>>,
 }
 impl wire::Object for IndexedHotKey {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6508,6 +6561,7 @@ pub struct IndexedKeyRangeInfos {
     pub key_range_infos: Option<std::collections::HashMap<String, KeyRangeInfos>>,
 }
 impl wire::Object for IndexedKeyRangeInfos {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6656,6 +6710,7 @@ pub struct Instance {
     pub update_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for Instance {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6891,6 +6946,7 @@ pub struct InstanceConfig {
     pub storage_limit_per_processing_unit: Option<i64>,
 }
 impl wire::Object for InstanceConfig {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7651,6 +7707,7 @@ pub struct InstanceOperationProgress {
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for InstanceOperationProgress {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7779,6 +7836,7 @@ pub struct InstancePartition {
     pub update_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for InstancePartition {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7965,6 +8023,7 @@ pub struct InstanceReplicaSelection {
     pub location: Option<String>,
 }
 impl wire::Object for InstanceReplicaSelection {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8206,6 +8265,7 @@ pub struct KeyRangeInfo {
     pub value: Option<f32>,
 }
 impl wire::Object for KeyRangeInfo {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8293,6 +8353,7 @@ pub struct KeyRangeInfos {
     pub total_size: Option<i32>,
 }
 impl wire::Object for KeyRangeInfos {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8387,6 +8448,7 @@ pub struct ListBackupOperationsResponse {
     pub operations: Option<Vec<Operation>>,
 }
 impl wire::Object for ListBackupOperationsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8432,6 +8494,7 @@ pub struct ListBackupSchedulesResponse {
     pub next_page_token: Option<String>,
 }
 impl wire::Object for ListBackupSchedulesResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8480,6 +8543,7 @@ pub struct ListBackupsResponse {
     pub next_page_token: Option<String>,
 }
 impl wire::Object for ListBackupsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8526,6 +8590,7 @@ pub struct ListDatabaseOperationsResponse {
     pub operations: Option<Vec<Operation>>,
 }
 impl wire::Object for ListDatabaseOperationsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8572,6 +8637,7 @@ pub struct ListDatabaseRolesResponse {
     pub next_page_token: Option<String>,
 }
 impl wire::Object for ListDatabaseRolesResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8616,6 +8682,7 @@ pub struct ListDatabasesResponse {
     pub next_page_token: Option<String>,
 }
 impl wire::Object for ListDatabasesResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8662,6 +8729,7 @@ pub struct ListInstanceConfigOperationsResponse {
     pub operations: Option<Vec<Operation>>,
 }
 impl wire::Object for ListInstanceConfigOperationsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8708,6 +8776,7 @@ pub struct ListInstanceConfigsResponse {
     pub next_page_token: Option<String>,
 }
 impl wire::Object for ListInstanceConfigsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8761,6 +8830,7 @@ pub struct ListInstancePartitionOperationsResponse {
     pub unreachable_instance_partitions: Option<Vec<String>>,
 }
 impl wire::Object for ListInstancePartitionOperationsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8822,6 +8892,7 @@ pub struct ListInstancePartitionsResponse {
     pub unreachable: Option<Vec<String>>,
 }
 impl wire::Object for ListInstancePartitionsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8879,6 +8950,7 @@ pub struct ListInstancesResponse {
     pub unreachable: Option<Vec<String>>,
 }
 impl wire::Object for ListInstancesResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8932,6 +9004,7 @@ pub struct ListOperationsResponse {
     pub unreachable: Option<Vec<String>>,
 }
 impl wire::Object for ListOperationsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8981,6 +9054,7 @@ pub struct ListScansResponse {
     pub scans: Option<Vec<Scan>>,
 }
 impl wire::Object for ListScansResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9025,6 +9099,7 @@ pub struct ListSessionsResponse {
     pub sessions: Option<Vec<Session>>,
 }
 impl wire::Object for ListSessionsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9072,6 +9147,7 @@ pub struct LocalizedString {
     pub token: Option<String>,
 }
 impl wire::Object for LocalizedString {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9156,6 +9232,7 @@ pub struct Metric {
     pub visible: Option<bool>,
 }
 impl wire::Object for Metric {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9331,6 +9408,7 @@ pub struct MetricMatrix {
     pub rows: Option<Vec<MetricMatrixRow>>,
 }
 impl wire::Object for MetricMatrix {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9366,6 +9444,7 @@ pub struct MetricMatrixRow {
     pub cols: Option<Vec<f32>>,
 }
 impl wire::Object for MetricMatrixRow {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9408,6 +9487,7 @@ pub struct Mod {
     pub old_values: Option<Vec<ModValue>>,
 }
 impl wire::Object for Mod {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9459,6 +9539,7 @@ pub struct ModValue {
     pub value: Option<nimbus_google::codegen::Document>,
 }
 impl wire::Object for ModValue {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9509,6 +9590,7 @@ pub struct MoveInEvent {
     pub source_partition_token: Option<String>,
 }
 impl wire::Object for MoveInEvent {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9587,6 +9669,7 @@ pub struct MoveOutEvent {
     pub destination_partition_token: Option<String>,
 }
 impl wire::Object for MoveOutEvent {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9630,6 +9713,7 @@ pub struct MultiplexedSessionPrecommitToken {
     pub seq_num: Option<i32>,
 }
 impl wire::Object for MultiplexedSessionPrecommitToken {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9795,6 +9879,7 @@ pub struct Operation {
     >,
 }
 impl wire::Object for Operation {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9886,6 +9971,7 @@ pub struct OperationProgress {
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for OperationProgress {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9944,6 +10030,7 @@ pub struct OptimizeRestoredDatabaseMetadata {
     pub progress: Option<OperationProgress>,
 }
 impl wire::Object for OptimizeRestoredDatabaseMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10036,6 +10123,7 @@ pub struct PartialResultSet {
     pub values: Option<Vec<nimbus_google::codegen::Document>>,
 }
 impl wire::Object for PartialResultSet {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10117,6 +10205,7 @@ pub struct Partition {
     pub partition_token: Option<nimbus_google::codegen::Blob>,
 }
 impl wire::Object for Partition {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10179,6 +10268,7 @@ pub struct PartitionEndRecord {
     pub record_sequence: Option<String>,
 }
 impl wire::Object for PartitionEndRecord {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10286,6 +10376,7 @@ pub struct PartitionEventRecord {
     pub record_sequence: Option<String>,
 }
 impl wire::Object for PartitionEventRecord {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10535,6 +10626,7 @@ pub struct PartitionResponse {
     pub transaction: Option<Transaction>,
 }
 impl wire::Object for PartitionResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10597,6 +10689,7 @@ pub struct PartitionStartRecord {
     pub start_timestamp: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for PartitionStartRecord {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10685,6 +10778,7 @@ pub struct PlanNode {
     pub short_representation: Option<ShortRepresentation>,
 }
 impl wire::Object for PlanNode {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10894,6 +10988,7 @@ pub struct Policy {
     pub version: Option<i32>,
 }
 impl wire::Object for Policy {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -10955,6 +11050,7 @@ pub struct PrefixNode {
     pub word: Option<String>,
 }
 impl wire::Object for PrefixNode {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11159,6 +11255,7 @@ pub struct QueryAdvisorResult {
     pub index_advice: Option<Vec<IndexAdvice>>,
 }
 impl wire::Object for QueryAdvisorResult {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11248,6 +11345,7 @@ pub struct QueryPlan {
     pub query_advice: Option<QueryAdvisorResult>,
 }
 impl wire::Object for QueryPlan {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11308,6 +11406,7 @@ pub struct QuorumInfo {
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for QuorumInfo {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -11441,6 +11540,7 @@ pub struct QuorumType {
     pub single_region: Option<SingleRegionQuorum>,
 }
 impl wire::Object for QuorumType {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -12026,6 +12126,7 @@ pub struct ReplicaComputeCapacity {
     pub replica_selection: Option<InstanceReplicaSelection>,
 }
 impl wire::Object for ReplicaComputeCapacity {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -12084,6 +12185,7 @@ pub struct ReplicaInfo {
     pub r#type: Option<ReplicaInfoType>,
 }
 impl wire::Object for ReplicaInfo {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -12619,6 +12721,7 @@ pub struct RestoreDatabaseMetadata {
     pub source_type: Option<RestoreDatabaseMetadataSourceType>,
 }
 impl wire::Object for RestoreDatabaseMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -12809,6 +12912,7 @@ pub struct RestoreInfo {
     pub source_type: Option<RestoreInfoSourceType>,
 }
 impl wire::Object for RestoreInfo {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -12930,6 +13034,7 @@ pub struct ResultSet {
     pub stats: Option<ResultSetStats>,
 }
 impl wire::Object for ResultSet {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -13001,6 +13106,7 @@ pub struct ResultSetMetadata {
     pub undeclared_parameters: Option<StructType>,
 }
 impl wire::Object for ResultSetMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -13064,6 +13170,7 @@ pub struct ResultSetStats {
     pub row_count_lower_bound: Option<i64>,
 }
 impl wire::Object for ResultSetStats {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -13171,6 +13278,7 @@ pub struct Scan {
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for Scan {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -13256,6 +13364,7 @@ pub struct ScanData {
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for ScanData {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -13478,6 +13587,7 @@ pub struct Session {
     pub name: Option<String>,
 }
 impl wire::Object for Session {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -13579,6 +13689,7 @@ pub struct ShortRepresentation {
     pub subqueries: Option<std::collections::HashMap<String, i32>>,
 }
 impl wire::Object for ShortRepresentation {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -13626,6 +13737,7 @@ pub struct SingleRegionQuorum {
     pub serving_location: Option<String>,
 }
 impl wire::Object for SingleRegionQuorum {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -13785,6 +13897,7 @@ pub struct Status {
     pub message: Option<String>,
 }
 impl wire::Object for Status {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -13840,6 +13953,7 @@ pub struct StructType {
     pub fields: Option<Vec<Field>>,
 }
 impl wire::Object for StructType {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -13895,6 +14009,7 @@ pub struct TestIamPermissionsResponse {
     pub permissions: Option<Vec<String>>,
 }
 impl wire::Object for TestIamPermissionsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -13946,6 +14061,7 @@ pub struct Transaction {
     pub read_timestamp: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for Transaction {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -14209,6 +14325,7 @@ pub struct Type {
     pub type_annotation: Option<TypeTypeAnnotation>,
 }
 impl wire::Object for Type {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -14545,6 +14662,7 @@ pub struct UpdateDatabaseDdlMetadata {
     pub throttled: Option<bool>,
 }
 impl wire::Object for UpdateDatabaseDdlMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -14691,6 +14809,7 @@ pub struct UpdateDatabaseMetadata {
     pub request: Option<UpdateDatabaseRequest>,
 }
 impl wire::Object for UpdateDatabaseMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -14746,6 +14865,7 @@ pub struct UpdateDatabaseRequest {
     pub update_mask: Option<String>,
 }
 impl wire::Object for UpdateDatabaseRequest {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -14801,6 +14921,7 @@ pub struct UpdateInstanceConfigMetadata {
     pub progress: Option<InstanceOperationProgress>,
 }
 impl wire::Object for UpdateInstanceConfigMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -14933,6 +15054,7 @@ pub struct UpdateInstanceMetadata {
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for UpdateInstanceMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -15114,6 +15236,7 @@ pub struct UpdateInstancePartitionMetadata {
     pub start_time: Option<nimbus_google::codegen::DateTime>,
 }
 impl wire::Object for UpdateInstancePartitionMetadata {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -15275,6 +15398,7 @@ pub struct VisualizationData {
     pub prefix_nodes: Option<Vec<PrefixNode>>,
 }
 impl wire::Object for VisualizationData {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,

@@ -17,6 +17,7 @@ pub struct AccessDeniedException {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for AccessDeniedException {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -92,6 +93,7 @@ pub struct AssociateBrowserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for AssociateBrowserSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -167,6 +169,7 @@ pub struct AssociateDataProtectionSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for AssociateDataProtectionSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -244,6 +247,7 @@ pub struct AssociateIpAccessSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for AssociateIpAccessSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -319,6 +323,7 @@ pub struct AssociateNetworkSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for AssociateNetworkSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -394,6 +399,7 @@ pub struct AssociateTrustStoreResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for AssociateTrustStoreResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -469,6 +475,7 @@ pub struct AssociateUserAccessLoggingSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for AssociateUserAccessLoggingSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -546,6 +553,7 @@ pub struct AssociateUserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for AssociateUserSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -668,6 +676,7 @@ pub struct BrowserSettings {
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
 }
 impl wire::Object for BrowserSettings {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -742,6 +751,7 @@ pub struct BrowserSettingsSummary {
     pub browser_settings_arn: String,
 }
 impl wire::Object for BrowserSettingsSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -843,6 +853,7 @@ pub struct Certificate {
     pub body: Option<nimbus_aws::codegen::Blob>,
 }
 impl wire::Object for Certificate {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -929,6 +940,7 @@ pub struct CertificateSummary {
     pub not_valid_after: Option<nimbus_aws::codegen::DateTime>,
 }
 impl wire::Object for CertificateSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1006,6 +1018,7 @@ pub struct ConflictException {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ConflictException {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1067,6 +1080,7 @@ pub struct CookieSpecification {
     pub path: Option<String>,
 }
 impl wire::Object for CookieSpecification {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1125,6 +1139,7 @@ pub struct CookieSynchronizationConfiguration {
     pub blocklist: Option<Vec<CookieSpecification>>,
 }
 impl wire::Object for CookieSynchronizationConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1250,6 +1265,7 @@ pub struct CreateBrowserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreateBrowserSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1397,6 +1413,7 @@ pub struct CreateDataProtectionSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreateDataProtectionSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1544,6 +1561,7 @@ pub struct CreateIdentityProviderResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreateIdentityProviderResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1678,6 +1696,7 @@ pub struct CreateIpAccessSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreateIpAccessSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1784,6 +1803,7 @@ pub struct CreateNetworkSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreateNetworkSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1942,6 +1962,7 @@ pub struct CreatePortalResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreatePortalResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2038,6 +2059,7 @@ pub struct CreateTrustStoreResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreateTrustStoreResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2129,6 +2151,7 @@ pub struct CreateUserAccessLoggingSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreateUserAccessLoggingSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2351,6 +2374,7 @@ pub struct CreateUserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for CreateUserSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2405,6 +2429,7 @@ pub struct CustomPattern {
     pub keyword_regex: Option<String>,
 }
 impl wire::Object for CustomPattern {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2487,6 +2512,7 @@ pub struct DataProtectionSettings {
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
 }
 impl wire::Object for DataProtectionSettings {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2605,6 +2631,7 @@ pub struct DataProtectionSettingsSummary {
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
 }
 impl wire::Object for DataProtectionSettingsSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2690,6 +2717,7 @@ pub struct DeleteBrowserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeleteBrowserSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2740,6 +2768,7 @@ pub struct DeleteDataProtectionSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeleteDataProtectionSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2791,6 +2820,7 @@ pub struct DeleteIdentityProviderResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeleteIdentityProviderResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2842,6 +2872,7 @@ pub struct DeleteIpAccessSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeleteIpAccessSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2893,6 +2924,7 @@ pub struct DeleteNetworkSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeleteNetworkSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2943,6 +2975,7 @@ pub struct DeletePortalResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeletePortalResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2993,6 +3026,7 @@ pub struct DeleteTrustStoreResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeleteTrustStoreResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3043,6 +3077,7 @@ pub struct DeleteUserAccessLoggingSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeleteUserAccessLoggingSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3094,6 +3129,7 @@ pub struct DeleteUserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DeleteUserSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3144,6 +3180,7 @@ pub struct DisassociateBrowserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DisassociateBrowserSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3195,6 +3232,7 @@ pub struct DisassociateDataProtectionSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DisassociateDataProtectionSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3246,6 +3284,7 @@ pub struct DisassociateIpAccessSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DisassociateIpAccessSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3297,6 +3336,7 @@ pub struct DisassociateNetworkSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DisassociateNetworkSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3348,6 +3388,7 @@ pub struct DisassociateTrustStoreResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DisassociateTrustStoreResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3399,6 +3440,7 @@ pub struct DisassociateUserAccessLoggingSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DisassociateUserAccessLoggingSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3450,6 +3492,7 @@ pub struct DisassociateUserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DisassociateUserSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3569,6 +3612,7 @@ pub struct ExpireSessionResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ExpireSessionResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3622,6 +3666,7 @@ pub struct GetBrowserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetBrowserSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3683,6 +3728,7 @@ pub struct GetDataProtectionSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetDataProtectionSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3751,6 +3797,7 @@ pub struct GetIdentityProviderResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetIdentityProviderResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3812,6 +3859,7 @@ pub struct GetIpAccessSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetIpAccessSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3873,6 +3921,7 @@ pub struct GetNetworkSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetNetworkSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3933,6 +3982,7 @@ pub struct GetPortalResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetPortalResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3997,6 +4047,7 @@ pub struct GetPortalServiceProviderMetadataResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetPortalServiceProviderMetadataResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4072,6 +4123,7 @@ pub struct GetSessionResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetSessionResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4142,6 +4194,7 @@ pub struct GetTrustStoreCertificateResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetTrustStoreCertificateResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4208,6 +4261,7 @@ pub struct GetTrustStoreResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetTrustStoreResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4269,6 +4323,7 @@ pub struct GetUserAccessLoggingSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetUserAccessLoggingSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4337,6 +4392,7 @@ pub struct GetUserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GetUserSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4419,6 +4475,7 @@ pub struct IdentityProvider {
     pub identity_provider_details: Option<std::collections::HashMap<String, String>>,
 }
 impl wire::Object for IdentityProvider {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4495,6 +4552,7 @@ pub struct IdentityProviderSummary {
     pub identity_provider_type: Option<IdentityProviderType>,
 }
 impl wire::Object for IdentityProviderSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4657,6 +4715,7 @@ pub struct InlineRedactionConfiguration {
     pub global_confidence_level: Option<i32>,
 }
 impl wire::Object for InlineRedactionConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4747,6 +4806,7 @@ pub struct InlineRedactionPattern {
     pub confidence_level: Option<i32>,
 }
 impl wire::Object for InlineRedactionPattern {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4900,6 +4960,7 @@ pub struct InternalServerException {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for InternalServerException {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4970,6 +5031,7 @@ pub struct IpAccessSettings {
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
 }
 impl wire::Object for IpAccessSettings {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5077,6 +5139,7 @@ pub struct IpAccessSettingsSummary {
     pub creation_date: Option<nimbus_aws::codegen::DateTime>,
 }
 impl wire::Object for IpAccessSettingsSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5145,6 +5208,7 @@ pub struct IpRule {
     pub description: Option<String>,
 }
 impl wire::Object for IpRule {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5227,6 +5291,7 @@ pub struct ListBrowserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListBrowserSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5311,6 +5376,7 @@ pub struct ListDataProtectionSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListDataProtectionSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5405,6 +5471,7 @@ pub struct ListIdentityProvidersResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListIdentityProvidersResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5488,6 +5555,7 @@ pub struct ListIpAccessSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListIpAccessSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5571,6 +5639,7 @@ pub struct ListNetworkSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListNetworkSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5653,6 +5722,7 @@ pub struct ListPortalsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListPortalsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5784,6 +5854,7 @@ pub struct ListSessionsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListSessionsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5849,6 +5920,7 @@ pub struct ListTagsForResourceResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListTagsForResourceResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5940,6 +6012,7 @@ pub struct ListTrustStoreCertificatesResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListTrustStoreCertificatesResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6028,6 +6101,7 @@ pub struct ListTrustStoresResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListTrustStoresResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6109,6 +6183,7 @@ pub struct ListUserAccessLoggingSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListUserAccessLoggingSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6196,6 +6271,7 @@ pub struct ListUserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ListUserSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6356,6 +6432,7 @@ pub struct NetworkSettings {
     pub security_group_ids: Option<Vec<String>>,
 }
 impl wire::Object for NetworkSettings {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6417,6 +6494,7 @@ pub struct NetworkSettingsSummary {
     pub vpc_id: Option<String>,
 }
 impl wire::Object for NetworkSettingsSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6524,6 +6602,7 @@ pub struct Portal {
     pub max_concurrent_sessions: Option<i32>,
 }
 impl wire::Object for Portal {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6840,6 +6919,7 @@ pub struct PortalSummary {
     pub max_concurrent_sessions: Option<i32>,
 }
 impl wire::Object for PortalSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7016,6 +7096,7 @@ pub struct RedactionPlaceHolder {
     pub redaction_place_holder_text: Option<String>,
 }
 impl wire::Object for RedactionPlaceHolder {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7193,6 +7274,7 @@ pub struct ResourceNotFoundException {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ResourceNotFoundException {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7263,6 +7345,7 @@ pub struct ServiceQuotaExceededException {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ServiceQuotaExceededException {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7349,6 +7432,7 @@ pub struct Session {
     pub end_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl wire::Object for Session {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7580,6 +7664,7 @@ pub struct SessionSummary {
     pub end_time: Option<nimbus_aws::codegen::DateTime>,
 }
 impl wire::Object for SessionSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7666,6 +7751,7 @@ pub struct Tag {
     pub value: String,
 }
 impl wire::Object for Tag {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7753,6 +7839,7 @@ pub struct TagResourceResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TagResourceResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7796,6 +7883,7 @@ pub struct ThrottlingException {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ThrottlingException {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7862,6 +7950,7 @@ pub struct TooManyTagsException {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TooManyTagsException {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7924,6 +8013,7 @@ pub struct ToolbarConfiguration {
     pub max_display_resolution: Option<MaxDisplayResolution>,
 }
 impl wire::Object for ToolbarConfiguration {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8136,6 +8226,7 @@ pub struct TrustStore {
     pub trust_store_arn: String,
 }
 impl wire::Object for TrustStore {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8176,6 +8267,7 @@ pub struct TrustStoreSummary {
     pub trust_store_arn: Option<String>,
 }
 impl wire::Object for TrustStoreSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8244,6 +8336,7 @@ pub struct UntagResourceResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UntagResourceResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8328,6 +8421,7 @@ pub struct UpdateBrowserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdateBrowserSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8448,6 +8542,7 @@ pub struct UpdateDataProtectionSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdateDataProtectionSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8598,6 +8693,7 @@ pub struct UpdateIdentityProviderResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdateIdentityProviderResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8707,6 +8803,7 @@ pub struct UpdateIpAccessSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdateIpAccessSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8806,6 +8903,7 @@ pub struct UpdateNetworkSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdateNetworkSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -8921,6 +9019,7 @@ pub struct UpdatePortalResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdatePortalResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9015,6 +9114,7 @@ pub struct UpdateTrustStoreResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdateTrustStoreResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9097,6 +9197,7 @@ pub struct UpdateUserAccessLoggingSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdateUserAccessLoggingSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9307,6 +9408,7 @@ pub struct UpdateUserSettingsResponse {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UpdateUserSettingsResponse {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9352,6 +9454,7 @@ pub struct UserAccessLoggingSettings {
     pub kinesis_stream_arn: Option<String>,
 }
 impl wire::Object for UserAccessLoggingSettings {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9403,6 +9506,7 @@ pub struct UserAccessLoggingSettingsSummary {
     pub kinesis_stream_arn: Option<String>,
 }
 impl wire::Object for UserAccessLoggingSettingsSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9497,6 +9601,7 @@ pub struct UserSettings {
     pub toolbar_configuration: Option<ToolbarConfiguration>,
 }
 impl wire::Object for UserSettings {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9697,6 +9802,7 @@ pub struct UserSettingsSummary {
     pub toolbar_configuration: Option<ToolbarConfiguration>,
 }
 impl wire::Object for UserSettingsSummary {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9838,6 +9944,7 @@ pub struct ValidationException {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ValidationException {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -9898,6 +10005,7 @@ pub struct ValidationExceptionField {
     pub message: String,
 }
 impl wire::Object for ValidationExceptionField {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,

@@ -46,17 +46,20 @@ macro_rules! impl_deserialize {
 
 /// Deserializes an [`Object`] from a map: the body of a generated
 /// `Deserialize::deserialize`.
+#[inline]
 pub fn deserialize_object<'de, T: Object, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
     deserializer.deserialize_map(ObjectVisitor::<T>(PhantomData))
 }
 
 /// The value of an optional member (`null` is `None`).
+#[inline]
 pub fn optional<'de, T: Deserialize<'de>, A: MapAccess<'de>>(map: &mut A) -> Result<Option<T>, A::Error> {
     map.next_value()
 }
 
 /// The value of a member that is not optional in Rust; `null` gives the
 /// type's default (services send `null` for members their model requires).
+#[inline]
 pub fn or_default<'de, T: Deserialize<'de> + Default, A: MapAccess<'de>>(map: &mut A) -> Result<T, A::Error> {
     map.next_value::<Option<T>>().map(Option::unwrap_or_default)
 }
@@ -64,6 +67,7 @@ pub fn or_default<'de, T: Deserialize<'de> + Default, A: MapAccess<'de>>(map: &m
 /// The value of a member in the wire encoding `F` (`encoding` is one of this
 /// module's markers: epoch seconds, RFC 3339, 64-bit integers as strings,
 /// ...); `null` gives the type's default (`None` for an optional member).
+#[inline]
 pub fn encoded<'de, F, T: Encode<F> + Default, A: MapAccess<'de>>(encoding: F, map: &mut A) -> Result<T, A::Error> {
     let _ = encoding;
     map.next_value::<Decoded<F, Option<T>>>().map(|decoded| decoded.0.unwrap_or_default())
@@ -78,9 +82,10 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
         write!(f, "a JSON object ({})", std::any::type_name::<T>())
     }
 
+    #[inline]
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         let mut value = T::default();
-        while let Some(key) = map.next_key_seed(KeySeed)? {
+        while let Some(key) = map.next_key_seed(KeySeed::<T>(PhantomData))? {
             if !value.read(key.as_str(), &mut map)? {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -97,6 +102,7 @@ enum Key<'de> {
 }
 
 impl Key<'_> {
+    #[inline]
     fn as_str(&self) -> &str {
         match self {
             Key::Borrowed(key) => key,
@@ -105,33 +111,39 @@ impl Key<'_> {
     }
 }
 
-/// Reads a [`Key`]. Generic over the deserializer only, so a structure adds
-/// no code of its own for it.
-struct KeySeed;
+/// Reads a [`Key`]. Generic over the structure only so that each
+/// structure's key reading is its own function, which the optimiser can
+/// inline into that structure's loop (as the derive's field visitor was);
+/// the code is the same for every structure.
+struct KeySeed<T>(PhantomData<fn() -> T>);
 
-impl<'de> DeserializeSeed<'de> for KeySeed {
+impl<'de, T> DeserializeSeed<'de> for KeySeed<T> {
     type Value = Key<'de>;
 
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key<'de>, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
-impl<'de> Visitor<'de> for KeySeed {
+impl<'de, T> Visitor<'de> for KeySeed<T> {
     type Value = Key<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a member name")
     }
 
+    #[inline]
     fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Key<'de>, E> {
         Ok(Key::Borrowed(key))
     }
 
+    #[inline]
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Key<'de>, E> {
         Ok(Key::Owned(key.to_owned()))
     }
 
+    #[inline]
     fn visit_string<E: de::Error>(self, key: String) -> Result<Key<'de>, E> {
         Ok(Key::Owned(key))
     }

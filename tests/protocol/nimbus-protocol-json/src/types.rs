@@ -21,6 +21,7 @@ pub struct ComplexError {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ComplexError {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -71,6 +72,7 @@ pub struct ComplexNestedErrorData {
     pub foo: Option<String>,
 }
 impl wire::Object for ComplexNestedErrorData {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -126,6 +128,7 @@ pub struct ContentTypeParametersOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ContentTypeParametersOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -164,6 +167,7 @@ pub struct DatetimeOffsetsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DatetimeOffsetsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -203,6 +207,7 @@ impl DatetimeOffsetsOutput {
 #[non_exhaustive]
 pub struct EmptyStruct {}
 impl wire::Object for EmptyStruct {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -251,6 +256,7 @@ pub struct ErrorWithMembers {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ErrorWithMembers {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -334,6 +340,7 @@ pub struct ErrorWithoutMembers {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ErrorWithoutMembers {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -447,6 +454,7 @@ pub struct FooError {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for FooError {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -489,6 +497,7 @@ pub struct FractionalSecondsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for FractionalSecondsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -532,6 +541,7 @@ pub struct GreetingStruct {
     pub hi: Option<String>,
 }
 impl wire::Object for GreetingStruct {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -569,6 +579,7 @@ pub struct GreetingWithErrorsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GreetingWithErrorsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -693,6 +704,7 @@ pub struct InvalidGreeting {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for InvalidGreeting {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -755,6 +767,7 @@ pub struct JsonEnumsInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonEnumsInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -846,6 +859,7 @@ pub struct JsonIntEnumsInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonIntEnumsInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1032,6 +1046,7 @@ pub struct KitchenSink {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for KitchenSink {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1356,6 +1371,7 @@ pub struct NullOperationInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for NullOperationInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1420,6 +1436,7 @@ pub struct OperationWithOptionalInputOutputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for OperationWithOptionalInputOutputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1464,6 +1481,7 @@ pub struct PutAndGetInlineDocumentsInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for PutAndGetInlineDocumentsInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1552,6 +1570,7 @@ pub struct SimpleScalarPropertiesInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for SimpleScalarPropertiesInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1599,6 +1618,7 @@ pub struct SimpleStruct {
     pub value: Option<String>,
 }
 impl wire::Object for SimpleStruct {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1640,6 +1660,7 @@ pub struct SparseNullsOperationInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for SparseNullsOperationInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1693,6 +1714,7 @@ pub struct StructWithJsonName {
     pub value: Option<String>,
 }
 impl wire::Object for StructWithJsonName {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1731,6 +1753,7 @@ pub struct UnionInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UnionInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,

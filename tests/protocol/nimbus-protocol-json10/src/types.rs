@@ -41,6 +41,7 @@ pub struct ComplexError {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ComplexError {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -91,6 +92,7 @@ pub struct ComplexNestedErrorData {
     pub foo: Option<String>,
 }
 impl wire::Object for ComplexNestedErrorData {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -146,6 +148,7 @@ pub struct ContentTypeParametersOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ContentTypeParametersOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -517,6 +520,7 @@ impl Default for Dialog {
     }
 }
 impl wire::Object for Dialog {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -575,6 +579,7 @@ pub struct EmptyInputAndEmptyOutputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for EmptyInputAndEmptyOutputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -630,6 +635,7 @@ impl Default for Farewell {
     }
 }
 impl wire::Object for Farewell {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -742,6 +748,7 @@ pub struct FooError {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for FooError {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -778,6 +785,7 @@ pub struct GreetingStruct {
     pub hi: Option<String>,
 }
 impl wire::Object for GreetingStruct {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -835,6 +843,7 @@ pub struct GreetingWithErrorsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GreetingWithErrorsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -944,6 +953,7 @@ pub struct InvalidGreeting {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for InvalidGreeting {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1010,6 +1020,7 @@ pub struct JsonUnionsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonUnionsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1146,6 +1157,7 @@ pub struct NoInputAndOutputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for NoInputAndOutputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1355,6 +1367,7 @@ impl Default for OperationWithDefaultsOutput {
     }
 }
 impl wire::Object for OperationWithDefaultsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1618,6 +1631,7 @@ pub struct OperationWithNestedStructureOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for OperationWithNestedStructureOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1711,6 +1725,7 @@ pub struct OperationWithRequiredMembersOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for OperationWithRequiredMembersOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1861,6 +1876,7 @@ impl Default for OperationWithRequiredMembersWithDefaultsOutput {
     }
 }
 impl wire::Object for OperationWithRequiredMembersWithDefaultsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2144,6 +2160,7 @@ pub struct SimpleScalarPropertiesOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for SimpleScalarPropertiesOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,

@@ -210,6 +210,7 @@ pub struct BlobPayloadEvent {
     pub payload: Option<nimbus_aws::codegen::Blob>,
 }
 impl wire::Object for BlobPayloadEvent {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -274,6 +275,7 @@ pub struct ComplexError {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ComplexError {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -329,6 +331,7 @@ pub struct ComplexNestedErrorData {
     pub foo: Option<String>,
 }
 impl wire::Object for ComplexNestedErrorData {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -429,6 +432,7 @@ pub struct ContentTypeParametersOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ContentTypeParametersOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -467,6 +471,7 @@ pub struct DatetimeOffsetsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DatetimeOffsetsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -849,6 +854,7 @@ impl Default for Dialog {
     }
 }
 impl wire::Object for Dialog {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -901,6 +907,7 @@ pub struct DocumentTypeAsMapValueInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DocumentTypeAsMapValueInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -950,6 +957,7 @@ pub struct DocumentTypeAsPayloadInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DocumentTypeAsPayloadInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -997,6 +1005,7 @@ pub struct DocumentTypeInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DocumentTypeInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1066,6 +1075,7 @@ pub struct DuplexStreamOutput {
     pub stream: Option<EventStream>,
 }
 impl wire::Object for DuplexStreamOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1119,6 +1129,7 @@ pub struct DuplexStreamWithDistinctStreamsOutput {
     pub stream: Option<SingletonEventStream>,
 }
 impl wire::Object for DuplexStreamWithDistinctStreamsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1182,6 +1193,7 @@ pub struct DuplexStreamWithInitialMessagesOutput {
     pub stream: Option<EventStream>,
 }
 impl wire::Object for DuplexStreamWithInitialMessagesOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1229,6 +1241,7 @@ pub struct EmptyInputAndEmptyOutputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for EmptyInputAndEmptyOutputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1265,6 +1278,7 @@ pub struct EnumPayloadInput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for EnumPayloadInput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1302,6 +1316,7 @@ pub struct ErrorEvent {
     pub message: Option<String>,
 }
 impl wire::Object for ErrorEvent {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1421,6 +1436,7 @@ impl Default for Farewell {
     }
 }
 impl wire::Object for Farewell {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1533,6 +1549,7 @@ pub struct FooError {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for FooError {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1575,6 +1592,7 @@ pub struct FractionalSecondsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for FractionalSecondsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1618,6 +1636,7 @@ pub struct GreetingStruct {
     pub salutation: Option<String>,
 }
 impl wire::Object for GreetingStruct {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1656,6 +1675,7 @@ pub struct GreetingStruct2 {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GreetingStruct2 {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1699,6 +1719,7 @@ pub struct GreetingWithErrorsOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GreetingWithErrorsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1739,6 +1760,7 @@ pub struct HeadersAndExplicitPayloadEvent {
     pub payload: Option<PayloadStructure>,
 }
 impl wire::Object for HeadersAndExplicitPayloadEvent {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1784,6 +1806,7 @@ pub struct HeadersAndImplicitPayloadEvent {
     pub payload: Option<String>,
 }
 impl wire::Object for HeadersAndImplicitPayloadEvent {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1855,6 +1878,7 @@ pub struct HeadersEvent {
     pub timestamp_header: Option<nimbus_aws::codegen::DateTime>,
 }
 impl wire::Object for HeadersEvent {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -1958,6 +1982,7 @@ pub struct HttpChecksumRequiredInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for HttpChecksumRequiredInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2036,6 +2061,7 @@ pub struct HttpEmptyPrefixHeadersOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for HttpEmptyPrefixHeadersOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2087,6 +2113,7 @@ pub struct HttpPayloadTraitsInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for HttpPayloadTraitsInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2135,6 +2162,7 @@ pub struct HttpPayloadTraitsWithMediaTypeInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for HttpPayloadTraitsWithMediaTypeInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2181,6 +2209,7 @@ pub struct HttpPayloadWithStructureInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for HttpPayloadWithStructureInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2222,6 +2251,7 @@ pub struct HttpPayloadWithUnionInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for HttpPayloadWithUnionInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2275,6 +2305,7 @@ pub struct HttpPrefixHeadersInResponseOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for HttpPrefixHeadersInResponseOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2353,6 +2384,7 @@ pub struct HttpPrefixHeadersOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for HttpPrefixHeadersOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2592,6 +2624,7 @@ pub struct HttpResponseCodeOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for HttpResponseCodeOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2631,6 +2664,7 @@ pub struct IgnoreQueryParamsInResponseOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for IgnoreQueryParamsInResponseOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2726,6 +2760,7 @@ pub struct InputAndOutputWithHeadersIo {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for InputAndOutputWithHeadersIo {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -2970,6 +3005,7 @@ pub struct InvalidGreeting {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for InvalidGreeting {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3017,6 +3053,7 @@ pub struct JsonBlobsInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonBlobsInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3075,6 +3112,7 @@ pub struct JsonEnumsInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonEnumsInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3166,6 +3204,7 @@ pub struct JsonIntEnumsInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonIntEnumsInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3271,6 +3310,7 @@ pub struct JsonListsInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonListsInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3382,6 +3422,7 @@ pub struct JsonMapsInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonMapsInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3522,6 +3563,7 @@ pub struct JsonTimestampsInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonTimestampsInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3628,6 +3670,7 @@ pub struct MalformedAcceptWithGenericStringOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for MalformedAcceptWithGenericStringOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -3669,6 +3712,7 @@ pub struct MalformedAcceptWithPayloadOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for MalformedAcceptWithPayloadOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4458,6 +4502,7 @@ pub struct MediaTypeHeaderOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for MediaTypeHeaderOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4596,6 +4641,7 @@ pub struct NestedPayload {
     pub name: Option<String>,
 }
 impl wire::Object for NestedPayload {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4637,6 +4683,7 @@ pub struct NoInputAndOutputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for NoInputAndOutputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -4678,6 +4725,7 @@ pub struct NullAndEmptyHeadersIo {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for NullAndEmptyHeadersIo {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5006,6 +5054,7 @@ impl Default for OperationWithDefaultsOutput {
     }
 }
 impl wire::Object for OperationWithDefaultsOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5269,6 +5318,7 @@ pub struct OperationWithNestedStructureOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for OperationWithNestedStructureOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5323,6 +5373,7 @@ pub struct OutputStreamOutput {
     pub stream: Option<EventStream>,
 }
 impl wire::Object for OutputStreamOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5358,6 +5409,7 @@ pub struct OutputStreamWithInitialResponseOutput {
     pub stream: Option<EventStream>,
 }
 impl wire::Object for OutputStreamWithInitialResponseOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5394,6 +5446,7 @@ pub struct PayloadConfig {
     pub data: Option<i32>,
 }
 impl wire::Object for PayloadConfig {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5429,6 +5482,7 @@ pub struct PayloadStructure {
     pub structure_member: Option<String>,
 }
 impl wire::Object for PayloadStructure {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5554,6 +5608,7 @@ pub struct PostPlayerActionOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for PostPlayerActionOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5615,6 +5670,7 @@ pub struct PostUnionWithJsonNameOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for PostUnionWithJsonNameOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5769,6 +5825,7 @@ pub struct RecursiveShapesInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for RecursiveShapesInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5815,6 +5872,7 @@ pub struct RecursiveShapesInputOutputNested1 {
     pub nested: Option<Box<RecursiveShapesInputOutputNested2>>,
 }
 impl wire::Object for RecursiveShapesInputOutputNested1 {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5863,6 +5921,7 @@ pub struct RecursiveShapesInputOutputNested2 {
     pub recursive_member: Option<Box<RecursiveShapesInputOutputNested1>>,
 }
 impl wire::Object for RecursiveShapesInputOutputNested2 {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5908,6 +5967,7 @@ pub struct ResponseCodeHttpFallbackInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ResponseCodeHttpFallbackInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5944,6 +6004,7 @@ pub struct ResponseCodeRequiredOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ResponseCodeRequiredOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -5982,6 +6043,7 @@ pub struct ServiceUnavailableError {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ServiceUnavailableError {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6066,6 +6128,7 @@ pub struct SimpleScalarPropertiesInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for SimpleScalarPropertiesInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6182,6 +6245,7 @@ pub struct SingletonEvent {
     pub value: Option<String>,
 }
 impl wire::Object for SingletonEvent {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6261,6 +6325,7 @@ pub struct SparseJsonListsInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for SparseJsonListsInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6327,6 +6392,7 @@ pub struct SparseJsonMapsInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for SparseJsonMapsInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6412,6 +6478,7 @@ pub struct StreamingTraitsInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for StreamingTraitsInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6489,6 +6556,7 @@ pub struct StreamingTraitsWithMediaTypeInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for StreamingTraitsWithMediaTypeInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6592,6 +6660,7 @@ pub struct StringPayloadEvent {
     pub payload: Option<String>,
 }
 impl wire::Object for StringPayloadEvent {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6630,6 +6699,7 @@ pub struct StringPayloadInput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for StringPayloadInput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6670,6 +6740,7 @@ pub struct StructureListMember {
     pub b: Option<String>,
 }
 impl wire::Object for StructureListMember {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6711,6 +6782,7 @@ pub struct StructurePayloadEvent {
     pub payload: Option<PayloadStructure>,
 }
 impl wire::Object for StructurePayloadEvent {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6752,6 +6824,7 @@ pub struct TestBodyStructureInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TestBodyStructureInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6797,6 +6870,7 @@ pub struct TestConfig {
     pub timeout: Option<i32>,
 }
 impl wire::Object for TestConfig {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -6965,6 +7039,7 @@ pub struct TestNoPayloadInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TestNoPayloadInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7008,6 +7083,7 @@ pub struct TestPayloadBlobInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TestPayloadBlobInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7056,6 +7132,7 @@ pub struct TestPayloadStructureInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TestPayloadStructureInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7120,6 +7197,7 @@ pub struct TimestampFormatHeadersIo {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TimestampFormatHeadersIo {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7248,6 +7326,7 @@ pub struct UnionInputOutput {
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UnionInputOutput {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
@@ -7323,6 +7402,7 @@ pub struct UnionPayloadEvent {
     pub payload: Option<PayloadUnion>,
 }
 impl wire::Object for UnionPayloadEvent {
+    #[inline]
     fn read<'de, A: de::MapAccess<'de>>(
         &mut self,
         key: &str,
