@@ -283,19 +283,19 @@ pub fn types_rs(service: &Service) -> TokenStream {
         .collect();
     // What the outputs' `Deserialize` implementations name, short.
     let rt = runtime::rt(service);
-    // (Modules only: a type of the service may be called `Object`.)
-    let uses =
-        service.types.iter().any(|t| is_emitted_type(t) && t.usage.output && matches!(t.kind, crate::ir::TypeKind::Struct(_))).then(|| {
-            quote! {
-                use #rt::wire;
-                use serde::de;
-            }
-        });
+    // What the generated serde impls name, short (modules only: a type of
+    // the service may be called `Object`).
+    let structs = |pick: fn(&crate::ir::TypeDef) -> bool| {
+        service.types.iter().any(|t| is_emitted_type(t) && matches!(t.kind, crate::ir::TypeKind::Struct(_)) && pick(t))
+    };
+    let use_wire = structs(|t| t.usage.input || t.usage.output).then(|| quote! { use #rt::wire; });
+    let use_de = structs(|t| t.usage.output).then(|| quote! { use serde::de; });
     quote! {
         //! Request, response, error and shared types of the service.
         #![allow(deprecated)]
 
-        #uses
+        #use_wire
+        #use_de
 
         #(#items)*
     }

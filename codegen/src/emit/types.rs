@@ -141,55 +141,69 @@ fn raw(s: &str) -> &str {
     s.strip_prefix("r#").unwrap_or(s)
 }
 
-/// The attributes of a structure member that the derives read: for a type
-/// that derives `Serialize` (`ser`), its `#[serde(...)]`; otherwise only
-/// what the schemars derive needs (the wire name, members outside the JSON
-/// object). `Deserialize` reads the member table ([`object_impls`]).
-fn field_attrs(service: &Service, f: &Field, json_body: bool, ser: bool) -> TokenStream {
+/// The attributes of a structure member that the schemars derive reads
+/// (the wire name, members outside the JSON object); serde reads none: the
+/// structure's serde impls are generated ([`serialize_impl`], [`object_impls`]).
+fn field_attrs(f: &Field, json_body: bool) -> TokenStream {
     let wire = &f.name.wire;
-    let renamed = raw(&f.name.rust) != wire;
-    if !ser {
-        return if !in_json_object(f, json_body) {
-            quote! { #[cfg_attr(feature = "schemars", schemars(skip))] }
-        } else if renamed {
-            quote! { #[cfg_attr(feature = "schemars", schemars(rename = #wire))] }
-        } else {
-            quote! {}
-        };
-    }
     if !in_json_object(f, json_body) {
-        // Bound to headers, the status or the payload: not part of the JSON object.
-        return quote! { #[serde(skip)] };
+        quote! { #[cfg_attr(feature = "schemars", schemars(skip))] }
+    } else if raw(&f.name.rust) != wire {
+        quote! { #[cfg_attr(feature = "schemars", schemars(rename = #wire))] }
+    } else {
+        quote! {}
     }
-    // Bound to the URI in requests (in responses such bindings do not apply
-    // and the member is read from the body).
-    let uri_bound = json_body && f.binding != Binding::Body;
-    let mut parts = Vec::new();
-    if uri_bound {
-        parts.push(quote! { skip_serializing });
-    }
-    if renamed {
-        parts.push(quote! { rename = #wire });
-    }
-    if !(uri_bound || f.required || f.defaulted) {
-        parts.push(quote! { skip_serializing_if = "Option::is_none" });
-    }
-    if let (Some(c), false) = (codec(&f.ty), uri_bound) {
-        let c = runtime_item(service, &format!("{}::serialize", c.module));
-        parts.push(quote! { serialize_with = #c });
-    }
-    if parts.is_empty() {
-        return quote! {};
-    }
-    quote! { #[serde( #(#parts),* )] }
 }
 
-/// The derives of a structure: `Serialize` for input types; output types
-/// implement `Deserialize` through the runtime's member table
-/// ([`object_impls`]), not the derive.
-fn derives(t: &TypeDef, extra: TokenStream) -> TokenStream {
-    let ser = t.usage.input.then(|| quote! { serde::Serialize, });
-    quote! { #[derive(#extra #ser)] }
+/// The derives of a structure. No serde derive: input types implement
+/// `Serialize` through the runtime's `ObjectWriter` ([`serialize_impl`]),
+/// output types `Deserialize` through its member table ([`object_impls`]).
+fn derives(extra: TokenStream) -> TokenStream {
+    quote! { #[derive(#extra)] }
+}
+
+/// `impl Serialize` of an input structure: one `ObjectWriter` call per
+/// member of the JSON object a request sends (members bound to the URI,
+/// headers or the payload are not in it), unset optional members left out.
+fn serialize_impl(t: &TypeDef, fields: &[Field], json_body: bool) -> TokenStream {
+    let name = ident(&t.name.rust);
+    let writes: Vec<TokenStream> = fields
+        .iter()
+        .filter(|f| in_json_object(f, json_body) && !(json_body && f.binding != Binding::Body))
+        .map(|f| {
+            let fname = ident(&f.name.rust);
+            let wire = &f.name.wire;
+            let optional = !(f.required || f.defaulted);
+            match (codec(&f.ty), optional) {
+                (Some(c), true) => {
+                    let marker = format_ident!("{}", c.marker);
+                    quote! { o.optional_encoded(#wire, wire::#marker, &self.#fname)?; }
+                }
+                (Some(c), false) => {
+                    let marker = format_ident!("{}", c.marker);
+                    quote! { o.encoded(#wire, wire::#marker, &self.#fname)?; }
+                }
+                (None, true) => quote! { o.optional(#wire, &self.#fname)?; },
+                (None, false) => quote! { o.value(#wire, &self.#fname)?; },
+            }
+        })
+        .collect();
+    let body = if writes.is_empty() {
+        quote! { wire::ObjectWriter::new(s)?.end() }
+    } else {
+        quote! {
+            let mut o = wire::ObjectWriter::new(s)?;
+            #(#writes)*
+            o.end()
+        }
+    };
+    quote! {
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                #body
+            }
+        }
+    }
 }
 
 /// Whether a member of a structure is read from (and written to) the JSON
@@ -263,15 +277,11 @@ fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> 
     let debug = (!redact).then(|| quote! { Debug, });
     let member_defaults = fields.iter().any(|f| f.default_value.is_some());
     let derive_default = (!member_defaults).then(|| quote! { Default, });
-    let derive = derives(t, quote! { Clone, PartialEq, #derive_default #debug });
+    let derive = derives(quote! { Clone, PartialEq, #derive_default #debug });
     // Every member of an output may be absent (it keeps the `Default`), and
     // members with modeled defaults need not be given.
     let schema_default = (t.usage.output || member_defaults).then(|| quote! { #[cfg_attr(feature = "schemars", schemars(default))] });
-    let skip_attr = if t.usage.input {
-        quote! { #[serde(skip)] }
-    } else {
-        quote! { #[cfg_attr(feature = "schemars", schemars(skip))] }
-    };
+    let skip_attr = quote! { #[cfg_attr(feature = "schemars", schemars(skip))] };
     let meta = super::client::carries_response_meta(service, id);
     let meta_field = meta.then(|| {
         quote! {
@@ -327,11 +337,12 @@ fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> 
     });
     let json_body = service.protocol != Protocol::GoogleRest;
     let object = t.usage.output.then(|| object_impls(t, fields, json_body));
+    let serialize = t.usage.input.then(|| serialize_impl(t, fields, json_body));
     let field_items = fields.iter().map(|f| {
         let fname = ident(&f.name.rust);
         let ty = field_type(service, f);
         let docs = docs_or(&f.docs, || format!("The `{}` member.", f.member_name));
-        let serde = field_attrs(service, f, json_body, t.usage.input);
+        let serde = field_attrs(f, json_body);
         let dep = deprecated_attr(&f.deprecated);
         let schema = schemars_with(service, f, true);
         quote! { #docs #dep #serde #schema pub #fname: #ty, }
@@ -422,6 +433,8 @@ fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> 
         #default_impl
 
         #object
+
+        #serialize
 
         impl #name {
             #new_doc

@@ -10,7 +10,7 @@ use serde::de;
 /// For more information about S3 Object Ownership, see [Object Ownership
 /// settings](https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html#object-ownership-overview)
 /// in the *Amazon S3 User Guide*.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -23,7 +23,7 @@ pub struct AclConfiguration {
     /// canned ACLs, see [Canned
     /// ACL](https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl) in the *Amazon
     /// S3 User Guide*.
-    #[serde(rename = "S3AclOption")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "S3AclOption"))]
     pub s3_acl_option: S3AclOption,
 }
 impl wire::Object for AclConfiguration {
@@ -41,6 +41,13 @@ impl wire::Object for AclConfiguration {
     }
 }
 wire::impl_deserialize!(AclConfiguration);
+impl serde::Serialize for AclConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("S3AclOption", &self.s3_acl_option)?;
+        o.end()
+    }
+}
 impl AclConfiguration {
     /// Creates a `AclConfiguration` from its required members (`s3_acl_option`); optional members are set
     /// with the `set_*` methods.
@@ -232,13 +239,20 @@ impl schemars::JsonSchema for AuthenticationType {
     }
 }
 /// Contains an array of named query IDs.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BatchGetNamedQueryInput {
     /// An array of query IDs.
-    #[serde(rename = "NamedQueryIds")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NamedQueryIds"))]
     pub named_query_ids: Vec<String>,
+}
+impl serde::Serialize for BatchGetNamedQueryInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("NamedQueryIds", &self.named_query_ids)?;
+        o.end()
+    }
 }
 impl BatchGetNamedQueryInput {
     /// Creates a `BatchGetNamedQueryInput` from its required members (`named_query_ids`); optional members
@@ -308,16 +322,24 @@ impl BatchGetNamedQueryOutput {
     }
 }
 /// The `BatchGetPreparedStatementInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BatchGetPreparedStatementInput {
     /// A list of prepared statement names to return.
-    #[serde(rename = "PreparedStatementNames")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "PreparedStatementNames"))]
     pub prepared_statement_names: Vec<String>,
     /// The name of the workgroup to which the prepared statements belong.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: String,
+}
+impl serde::Serialize for BatchGetPreparedStatementInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("PreparedStatementNames", &self.prepared_statement_names)?;
+        o.value("WorkGroup", &self.work_group)?;
+        o.end()
+    }
 }
 impl BatchGetPreparedStatementInput {
     /// Creates a `BatchGetPreparedStatementInput` from its required members (`prepared_statement_names`,
@@ -401,13 +423,20 @@ impl BatchGetPreparedStatementOutput {
     }
 }
 /// Contains an array of query execution IDs.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BatchGetQueryExecutionInput {
     /// An array of query execution IDs.
-    #[serde(rename = "QueryExecutionIds")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryExecutionIds"))]
     pub query_execution_ids: Vec<String>,
+}
+impl serde::Serialize for BatchGetQueryExecutionInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("QueryExecutionIds", &self.query_execution_ids)?;
+        o.end()
+    }
 }
 impl BatchGetQueryExecutionInput {
     /// Creates a `BatchGetQueryExecutionInput` from its required members (`query_execution_ids`); optional
@@ -481,13 +510,20 @@ impl BatchGetQueryExecutionOutput {
     }
 }
 /// Contains configuration information for the calculation.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CalculationConfiguration {
     /// A string that contains the code for the calculation.
-    #[serde(rename = "CodeBlock", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CodeBlock"))]
     pub code_block: Option<String>,
+}
+impl serde::Serialize for CalculationConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("CodeBlock", &self.code_block)?;
+        o.end()
+    }
 }
 impl CalculationConfiguration {
     /// Creates an empty `CalculationConfiguration`; optional members are set with the `set_*` methods.
@@ -855,13 +891,20 @@ impl CalculationSummary {
     }
 }
 /// The `CancelCapacityReservationInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CancelCapacityReservationInput {
     /// The name of the capacity reservation to cancel.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
+}
+impl serde::Serialize for CancelCapacityReservationInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Name", &self.name)?;
+        o.end()
+    }
 }
 impl CancelCapacityReservationInput {
     /// Creates a `CancelCapacityReservationInput` from its required members (`name`); optional members are
@@ -1037,13 +1080,13 @@ impl schemars::JsonSchema for CapacityAllocationStatus {
     }
 }
 /// A mapping between one or more workgroups and a capacity reservation.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CapacityAssignment {
     /// The list of workgroup names for the capacity assignment.
-    #[serde(rename = "WorkGroupNames", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroupNames"))]
     pub work_group_names: Option<Vec<String>>,
 }
 impl wire::Object for CapacityAssignment {
@@ -1061,6 +1104,13 @@ impl wire::Object for CapacityAssignment {
     }
 }
 wire::impl_deserialize!(CapacityAssignment);
+impl serde::Serialize for CapacityAssignment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("WorkGroupNames", &self.work_group_names)?;
+        o.end()
+    }
+}
 impl CapacityAssignment {
     /// Creates an empty `CapacityAssignment`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1303,16 +1353,16 @@ impl schemars::JsonSchema for CapacityReservationStatus {
     }
 }
 /// A classification refers to a set of specific configurations.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Classification {
     /// The name of the configuration classification.
-    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: Option<String>,
     /// A set of properties specified within a configuration classification.
-    #[serde(rename = "Properties", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Properties"))]
     pub properties: Option<std::collections::HashMap<String, String>>,
 }
 impl wire::Object for Classification {
@@ -1331,6 +1381,14 @@ impl wire::Object for Classification {
     }
 }
 wire::impl_deserialize!(Classification);
+impl serde::Serialize for Classification {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("Name", &self.name)?;
+        o.optional("Properties", &self.properties)?;
+        o.end()
+    }
+}
 impl Classification {
     /// Creates an empty `Classification`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1351,22 +1409,22 @@ impl Classification {
     }
 }
 /// Configuration settings for delivering logs to Amazon CloudWatch log groups.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CloudWatchLoggingConfiguration {
     /// Enables CloudWatch logging.
-    #[serde(rename = "Enabled")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Enabled"))]
     pub enabled: bool,
     /// The name of the log group in Amazon CloudWatch Logs where you want to publish your logs.
-    #[serde(rename = "LogGroup", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "LogGroup"))]
     pub log_group: Option<String>,
     /// Prefix for the CloudWatch log stream name.
-    #[serde(rename = "LogStreamNamePrefix", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "LogStreamNamePrefix"))]
     pub log_stream_name_prefix: Option<String>,
     /// The types of logs that you want to publish to CloudWatch.
-    #[serde(rename = "LogTypes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "LogTypes"))]
     pub log_types: Option<std::collections::HashMap<String, Vec<String>>>,
 }
 impl wire::Object for CloudWatchLoggingConfiguration {
@@ -1387,6 +1445,16 @@ impl wire::Object for CloudWatchLoggingConfiguration {
     }
 }
 wire::impl_deserialize!(CloudWatchLoggingConfiguration);
+impl serde::Serialize for CloudWatchLoggingConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Enabled", &self.enabled)?;
+        o.optional("LogGroup", &self.log_group)?;
+        o.optional("LogStreamNamePrefix", &self.log_stream_name_prefix)?;
+        o.optional("LogTypes", &self.log_types)?;
+        o.end()
+    }
+}
 impl CloudWatchLoggingConfiguration {
     /// Creates a `CloudWatchLoggingConfiguration` from its required members (`enabled`); optional members
     /// are set with the `set_*` methods.
@@ -1798,19 +1866,28 @@ impl schemars::JsonSchema for ConnectionType {
     }
 }
 /// The `CreateCapacityReservationInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateCapacityReservationInput {
     /// The number of requested data processing units.
-    #[serde(rename = "TargetDpus")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TargetDpus"))]
     pub target_dpus: i32,
     /// The name of the capacity reservation to create.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// The tags for the capacity reservation.
-    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Tags"))]
     pub tags: Option<Vec<Tag>>,
+}
+impl serde::Serialize for CreateCapacityReservationInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("TargetDpus", &self.target_dpus)?;
+        o.value("Name", &self.name)?;
+        o.optional("Tags", &self.tags)?;
+        o.end()
+    }
 }
 impl CreateCapacityReservationInput {
     /// Creates a `CreateCapacityReservationInput` from its required members (`target_dpus`, `name`);
@@ -1863,7 +1940,7 @@ impl CreateCapacityReservationOutput {
     }
 }
 /// The `CreateDataCatalogInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateDataCatalogInput {
@@ -1879,7 +1956,7 @@ pub struct CreateDataCatalogInput {
     /// - The catalog name has a theoretical limit of 128 characters. However, since we use it to create
     ///   other resources that allow less characters and we prepend a prefix to it, the actual catalog name
     ///   limit for `FEDERATED` catalog is 64 - 23 = 41 characters.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// The type of data catalog to create: `LAMBDA` for a federated catalog, `GLUE` for an Glue Data
     /// Catalog, and `HIVE` for an external Apache Hive metastore. `FEDERATED` is a federated catalog for
@@ -1887,10 +1964,10 @@ pub struct CreateDataCatalogInput {
     /// pass.
     ///
     /// For `FEDERATED` type, we do not support IAM identity center.
-    #[serde(rename = "Type")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Type"))]
     pub r#type: DataCatalogType,
     /// A description of the data catalog to be created.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// Specifies the Lambda function or functions to use for creating the data catalog. This is a mapping
     /// whose values depend on the catalog type.
@@ -1921,15 +1998,26 @@ pub struct CreateDataCatalogInput {
     ///   - `connection-type:MYSQL|REDSHIFT|...., connection-properties:"<json_string>"`\
     ///     For *`<json_string>`* , use escaped JSON text, as in the following example.\
     ///     `"{\"spill_bucket\":\"my_spill\",\"spill_prefix\":\"athena-spill\",\"host\":\"abc12345.snowflakecomputing.com\",\"port\":\"1234\",\"warehouse\":\"DEV_WH\",\"database\":\"TEST\",\"schema\":\"PUBLIC\",\"SecretArn\":\"arn:aws:secretsmanager:ap-south-1:111122223333:secret:snowflake-XHb67j\"}"`
-    #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Parameters"))]
     pub parameters: Option<std::collections::HashMap<String, String>>,
     /// A list of comma separated tags to add to the data catalog that is created. All the resources that
     /// are created by the `CreateDataCatalog` API operation with `FEDERATED` type will have the tag
     /// `federated_athena_datacatalog="true"`. This includes the CFN Stack, Glue Connection, Athena
     /// DataCatalog, and all the resources created as part of the CFN Stack (Lambda Function, IAM
     /// policies/roles).
-    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Tags"))]
     pub tags: Option<Vec<Tag>>,
+}
+impl serde::Serialize for CreateDataCatalogInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Name", &self.name)?;
+        o.value("Type", &self.r#type)?;
+        o.optional("Description", &self.description)?;
+        o.optional("Parameters", &self.parameters)?;
+        o.optional("Tags", &self.tags)?;
+        o.end()
+    }
 }
 impl CreateDataCatalogInput {
     /// Creates a `CreateDataCatalogInput` from its required members (`name`, `type`); optional members are
@@ -2008,21 +2096,21 @@ impl CreateDataCatalogOutput {
     }
 }
 /// The `CreateNamedQueryInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateNamedQueryInput {
     /// The query name.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// The query description.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// The database to which the query belongs.
-    #[serde(rename = "Database")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Database"))]
     pub database: String,
     /// The contents of the query with all query statements.
-    #[serde(rename = "QueryString")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryString"))]
     pub query_string: String,
     /// A unique case-sensitive string used to ensure the request to create the query is idempotent
     /// (executes only once). If another `CreateNamedQuery` request is received, the same response is
@@ -2033,11 +2121,23 @@ pub struct CreateNamedQueryInput {
     /// the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the
     /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
     /// will fail.
-    #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ClientRequestToken"))]
     pub client_request_token: Option<String>,
     /// The name of the workgroup in which the named query is being created.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<String>,
+}
+impl serde::Serialize for CreateNamedQueryInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Name", &self.name)?;
+        o.optional("Description", &self.description)?;
+        o.value("Database", &self.database)?;
+        o.value("QueryString", &self.query_string)?;
+        o.optional("ClientRequestToken", &self.client_request_token)?;
+        o.optional("WorkGroup", &self.work_group)?;
+        o.end()
+    }
 }
 impl CreateNamedQueryInput {
     /// Creates a `CreateNamedQueryInput` from its required members (`name`, `database`, `query_string`);
@@ -2115,15 +2215,15 @@ impl CreateNamedQueryOutput {
     }
 }
 /// The `CreateNotebookInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateNotebookInput {
     /// The name of the Spark enabled workgroup in which the notebook will be created.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: String,
     /// The name of the `ipynb` file to be created in the Spark workgroup, without the `.ipynb` extension.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent
     /// (executes only once).
@@ -2132,8 +2232,17 @@ pub struct CreateNotebookInput {
     /// the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the
     /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
     /// will fail.
-    #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ClientRequestToken"))]
     pub client_request_token: Option<String>,
+}
+impl serde::Serialize for CreateNotebookInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("WorkGroup", &self.work_group)?;
+        o.value("Name", &self.name)?;
+        o.optional("ClientRequestToken", &self.client_request_token)?;
+        o.end()
+    }
 }
 impl CreateNotebookInput {
     /// Creates a `CreateNotebookInput` from its required members (`work_group`, `name`); optional members
@@ -2196,22 +2305,32 @@ impl CreateNotebookOutput {
     }
 }
 /// The `CreatePreparedStatementInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreatePreparedStatementInput {
     /// The name of the prepared statement.
-    #[serde(rename = "StatementName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StatementName"))]
     pub statement_name: String,
     /// The name of the workgroup to which the prepared statement belongs.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: String,
     /// The query string for the prepared statement.
-    #[serde(rename = "QueryStatement")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryStatement"))]
     pub query_statement: String,
     /// The description of the prepared statement.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
+}
+impl serde::Serialize for CreatePreparedStatementInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("StatementName", &self.statement_name)?;
+        o.value("WorkGroup", &self.work_group)?;
+        o.value("QueryStatement", &self.query_statement)?;
+        o.optional("Description", &self.description)?;
+        o.end()
+    }
 }
 impl CreatePreparedStatementInput {
     /// Creates a `CreatePreparedStatementInput` from its required members (`statement_name`, `work_group`,
@@ -2268,13 +2387,20 @@ impl CreatePreparedStatementOutput {
     }
 }
 /// The `CreatePresignedNotebookUrlRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreatePresignedNotebookUrlRequest {
     /// The session ID.
-    #[serde(rename = "SessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: String,
+}
+impl serde::Serialize for CreatePresignedNotebookUrlRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("SessionId", &self.session_id)?;
+        o.end()
+    }
 }
 impl CreatePresignedNotebookUrlRequest {
     /// Creates a `CreatePresignedNotebookUrlRequest` from its required members (`session_id`); optional
@@ -2346,12 +2472,12 @@ impl CreatePresignedNotebookUrlResponse {
     }
 }
 /// The `CreateWorkGroupInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateWorkGroupInput {
     /// The workgroup name.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// Contains configuration information for creating an Athena SQL workgroup or Spark enabled Athena
     /// workgroup. Athena SQL workgroup configuration includes the location in Amazon S3 where query and
@@ -2360,14 +2486,24 @@ pub struct CreateWorkGroupInput {
     /// amount of bytes scanned (cutoff) per query, if it is specified, and whether workgroup's settings
     /// (specified with `EnforceWorkGroupConfiguration`) in the `WorkGroupConfiguration` override
     /// client-side settings. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
-    #[serde(rename = "Configuration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Configuration"))]
     pub configuration: Option<WorkGroupConfiguration>,
     /// The workgroup description.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// A list of comma separated tags to add to the workgroup that is created.
-    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Tags"))]
     pub tags: Option<Vec<Tag>>,
+}
+impl serde::Serialize for CreateWorkGroupInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Name", &self.name)?;
+        o.optional("Configuration", &self.configuration)?;
+        o.optional("Description", &self.description)?;
+        o.optional("Tags", &self.tags)?;
+        o.end()
+    }
 }
 impl CreateWorkGroupInput {
     /// Creates a `CreateWorkGroupInput` from its required members (`name`); optional members are set with
@@ -2433,13 +2569,13 @@ impl CreateWorkGroupOutput {
 /// Specifies the customer managed KMS key that is used to encrypt the user's data stores in Athena.
 /// When an Amazon Web Services managed key is used, this value is null. This setting does not apply to
 /// Athena SQL workgroups.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CustomerContentEncryptionConfiguration {
     /// The customer managed KMS key that is used to encrypt the user's data stores in Athena.
-    #[serde(rename = "KmsKey")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "KmsKey"))]
     pub kms_key: String,
 }
 impl wire::Object for CustomerContentEncryptionConfiguration {
@@ -2457,6 +2593,13 @@ impl wire::Object for CustomerContentEncryptionConfiguration {
     }
 }
 wire::impl_deserialize!(CustomerContentEncryptionConfiguration);
+impl serde::Serialize for CustomerContentEncryptionConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("KmsKey", &self.kms_key)?;
+        o.end()
+    }
+}
 impl CustomerContentEncryptionConfiguration {
     /// Creates a `CustomerContentEncryptionConfiguration` from its required members (`kms_key`); optional
     /// members are set with the `set_*` methods.
@@ -2964,13 +3107,20 @@ impl Datum {
     }
 }
 /// The `DeleteCapacityReservationInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteCapacityReservationInput {
     /// The name of the capacity reservation to delete.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
+}
+impl serde::Serialize for DeleteCapacityReservationInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Name", &self.name)?;
+        o.end()
+    }
 }
 impl DeleteCapacityReservationInput {
     /// Creates a `DeleteCapacityReservationInput` from its required members (`name`); optional members are
@@ -3014,18 +3164,26 @@ impl DeleteCapacityReservationOutput {
     }
 }
 /// The `DeleteDataCatalogInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteDataCatalogInput {
     /// The name of the data catalog to delete.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// Deletes the Athena Data Catalog. You can only use this with the `FEDERATED` catalogs. You usually
     /// perform this before registering the connector with Glue Data Catalog. After deletion, you will have
     /// to manage the Glue Connection and Lambda function.
-    #[serde(rename = "DeleteCatalogOnly", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DeleteCatalogOnly"))]
     pub delete_catalog_only: Option<bool>,
+}
+impl serde::Serialize for DeleteDataCatalogInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Name", &self.name)?;
+        o.optional("DeleteCatalogOnly", &self.delete_catalog_only)?;
+        o.end()
+    }
 }
 impl DeleteDataCatalogInput {
     /// Creates a `DeleteDataCatalogInput` from its required members (`name`); optional members are set with
@@ -3090,13 +3248,20 @@ impl DeleteDataCatalogOutput {
     }
 }
 /// The `DeleteNamedQueryInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteNamedQueryInput {
     /// The unique ID of the query to delete.
-    #[serde(rename = "NamedQueryId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NamedQueryId"))]
     pub named_query_id: String,
+}
+impl serde::Serialize for DeleteNamedQueryInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("NamedQueryId", &self.named_query_id)?;
+        o.end()
+    }
 }
 impl DeleteNamedQueryInput {
     /// Creates a `DeleteNamedQueryInput` from its required members (`named_query_id`); optional members are
@@ -3141,13 +3306,20 @@ impl DeleteNamedQueryOutput {
     }
 }
 /// The `DeleteNotebookInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteNotebookInput {
     /// The ID of the notebook to delete.
-    #[serde(rename = "NotebookId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookId"))]
     pub notebook_id: String,
+}
+impl serde::Serialize for DeleteNotebookInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("NotebookId", &self.notebook_id)?;
+        o.end()
+    }
 }
 impl DeleteNotebookInput {
     /// Creates a `DeleteNotebookInput` from its required members (`notebook_id`); optional members are set
@@ -3192,16 +3364,24 @@ impl DeleteNotebookOutput {
     }
 }
 /// The `DeletePreparedStatementInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeletePreparedStatementInput {
     /// The name of the prepared statement to delete.
-    #[serde(rename = "StatementName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StatementName"))]
     pub statement_name: String,
     /// The workgroup to which the statement to be deleted belongs.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: String,
+}
+impl serde::Serialize for DeletePreparedStatementInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("StatementName", &self.statement_name)?;
+        o.value("WorkGroup", &self.work_group)?;
+        o.end()
+    }
 }
 impl DeletePreparedStatementInput {
     /// Creates a `DeletePreparedStatementInput` from its required members (`statement_name`, `work_group`);
@@ -3250,17 +3430,25 @@ impl DeletePreparedStatementOutput {
     }
 }
 /// The `DeleteWorkGroupInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteWorkGroupInput {
     /// The unique name of the workgroup to delete.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: String,
     /// The option to delete the workgroup and its contents even if the workgroup contains any named
     /// queries, query executions, or notebooks.
-    #[serde(rename = "RecursiveDeleteOption", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "RecursiveDeleteOption"))]
     pub recursive_delete_option: Option<bool>,
+}
+impl serde::Serialize for DeleteWorkGroupInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("WorkGroup", &self.work_group)?;
+        o.optional("RecursiveDeleteOption", &self.recursive_delete_option)?;
+        o.end()
+    }
 }
 impl DeleteWorkGroupInput {
     /// Creates a `DeleteWorkGroupInput` from its required members (`work_group`); optional members are set
@@ -3312,7 +3500,7 @@ impl DeleteWorkGroupOutput {
 }
 /// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used
 /// (for example, `SSE_KMS` or `CSE_KMS`) and key information.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -3324,10 +3512,10 @@ pub struct EncryptionConfiguration {
     /// If a query runs in a workgroup and the workgroup overrides client-side settings, then the
     /// workgroup's setting for encryption is used. It specifies whether query results must be encrypted,
     /// for all queries that run in this workgroup.
-    #[serde(rename = "EncryptionOption")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EncryptionOption"))]
     pub encryption_option: EncryptionOption,
     /// For `SSE_KMS` and `CSE_KMS`, this is the KMS key ARN or ID.
-    #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "KmsKey"))]
     pub kms_key: Option<String>,
 }
 impl wire::Object for EncryptionConfiguration {
@@ -3346,6 +3534,14 @@ impl wire::Object for EncryptionConfiguration {
     }
 }
 wire::impl_deserialize!(EncryptionConfiguration);
+impl serde::Serialize for EncryptionConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("EncryptionOption", &self.encryption_option)?;
+        o.optional("KmsKey", &self.kms_key)?;
+        o.end()
+    }
+}
 impl EncryptionConfiguration {
     /// Creates a `EncryptionConfiguration` from its required members (`encryption_option`); optional
     /// members are set with the `set_*` methods.
@@ -3437,34 +3633,34 @@ impl schemars::JsonSchema for EncryptionOption {
 /// To specify DPU values for PC queries the WG containing EngineConfiguration should have the following
 /// values: The name of the Classifications should be `athena-query-engine-properties`, with the only
 /// allowed properties as `max-dpu-count` and `min-dpu-count`.
-#[derive(Clone, PartialEq, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct EngineConfiguration {
     /// The number of DPUs to use for the coordinator. A coordinator is a special executor that orchestrates
     /// processing work and manages other executors in a notebook session. The default is 1.
-    #[serde(rename = "CoordinatorDpuSize", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CoordinatorDpuSize"))]
     pub coordinator_dpu_size: Option<i32>,
     /// The maximum number of DPUs that can run concurrently.
-    #[serde(rename = "MaxConcurrentDpus")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxConcurrentDpus"))]
     pub max_concurrent_dpus: i32,
     /// The default number of DPUs to use for executors. An executor is the smallest unit of compute that a
     /// notebook session can request from Athena. The default is 1.
-    #[serde(rename = "DefaultExecutorDpuSize", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DefaultExecutorDpuSize"))]
     pub default_executor_dpu_size: Option<i32>,
     /// Contains additional notebook engine `MAP<string, string>` parameter mappings in the form of
     /// key-value pairs. To specify an Athena notebook that the Jupyter server will download and serve,
     /// specify a value for the `StartSessionRequest$NotebookVersion` field, and then add a key named
     /// `NotebookId` to `AdditionalConfigs` that has the value of the Athena notebook ID.
-    #[serde(rename = "AdditionalConfigs", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "AdditionalConfigs"))]
     pub additional_configs: Option<std::collections::HashMap<String, String>>,
     /// Specifies custom jar files and Spark properties for use cases like cluster encryption, table
     /// formats, and general Spark tuning.
-    #[serde(rename = "SparkProperties", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SparkProperties"))]
     pub spark_properties: Option<std::collections::HashMap<String, String>>,
     /// The configuration classifications that can be specified for the engine.
-    #[serde(rename = "Classifications", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Classifications"))]
     pub classifications: Option<Vec<Classification>>,
 }
 impl Default for EngineConfiguration {
@@ -3502,6 +3698,18 @@ impl wire::Object for EngineConfiguration {
     }
 }
 wire::impl_deserialize!(EngineConfiguration);
+impl serde::Serialize for EngineConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("CoordinatorDpuSize", &self.coordinator_dpu_size)?;
+        o.value("MaxConcurrentDpus", &self.max_concurrent_dpus)?;
+        o.optional("DefaultExecutorDpuSize", &self.default_executor_dpu_size)?;
+        o.optional("AdditionalConfigs", &self.additional_configs)?;
+        o.optional("SparkProperties", &self.spark_properties)?;
+        o.optional("Classifications", &self.classifications)?;
+        o.end()
+    }
+}
 impl EngineConfiguration {
     /// Creates an empty `EngineConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3545,21 +3753,21 @@ impl EngineConfiguration {
     }
 }
 /// The Athena engine version for running queries, or the PySpark engine version for running sessions.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct EngineVersion {
     /// The engine version requested by the user. Possible values are determined by the output of
     /// `ListEngineVersions`, including AUTO. The default is AUTO.
-    #[serde(rename = "SelectedEngineVersion", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SelectedEngineVersion"))]
     pub selected_engine_version: Option<String>,
     /// Read only. The engine version on which the query runs. If the user requests a valid engine version
     /// other than Auto, the effective engine version is the same as the engine version that the user
     /// requested. If the user requests Auto, the effective engine version is chosen by Athena. When a
     /// request to update the engine version is made by a `CreateWorkGroup` or `UpdateWorkGroup` operation,
     /// the `EffectiveEngineVersion` field is ignored.
-    #[serde(rename = "EffectiveEngineVersion", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EffectiveEngineVersion"))]
     pub effective_engine_version: Option<String>,
 }
 impl wire::Object for EngineVersion {
@@ -3580,6 +3788,14 @@ impl wire::Object for EngineVersion {
     }
 }
 wire::impl_deserialize!(EngineVersion);
+impl serde::Serialize for EngineVersion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("SelectedEngineVersion", &self.selected_engine_version)?;
+        o.optional("EffectiveEngineVersion", &self.effective_engine_version)?;
+        o.end()
+    }
+}
 impl EngineVersion {
     /// Creates an empty `EngineVersion`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3840,13 +4056,20 @@ impl ExecutorsSummary {
     }
 }
 /// The `ExportNotebookInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ExportNotebookInput {
     /// The ID of the notebook to export.
-    #[serde(rename = "NotebookId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookId"))]
     pub notebook_id: String,
+}
+impl serde::Serialize for ExportNotebookInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("NotebookId", &self.notebook_id)?;
+        o.end()
+    }
 }
 impl ExportNotebookInput {
     /// Creates a `ExportNotebookInput` from its required members (`notebook_id`); optional members are set
@@ -3911,13 +4134,20 @@ impl ExportNotebookOutput {
     }
 }
 /// A string for searching notebook names.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct FilterDefinition {
     /// The name of the notebook to search for.
-    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: Option<String>,
+}
+impl serde::Serialize for FilterDefinition {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("Name", &self.name)?;
+        o.end()
+    }
 }
 impl FilterDefinition {
     /// Creates an empty `FilterDefinition`; optional members are set with the `set_*` methods.
@@ -3931,13 +4161,20 @@ impl FilterDefinition {
     }
 }
 /// The `GetCalculationExecutionCodeRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCalculationExecutionCodeRequest {
     /// The calculation execution UUID.
-    #[serde(rename = "CalculationExecutionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CalculationExecutionId"))]
     pub calculation_execution_id: String,
+}
+impl serde::Serialize for GetCalculationExecutionCodeRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("CalculationExecutionId", &self.calculation_execution_id)?;
+        o.end()
+    }
 }
 impl GetCalculationExecutionCodeRequest {
     /// Creates a `GetCalculationExecutionCodeRequest` from its required members
@@ -3994,13 +4231,20 @@ impl GetCalculationExecutionCodeResponse {
     }
 }
 /// The `GetCalculationExecutionRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCalculationExecutionRequest {
     /// The calculation execution UUID.
-    #[serde(rename = "CalculationExecutionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CalculationExecutionId"))]
     pub calculation_execution_id: String,
+}
+impl serde::Serialize for GetCalculationExecutionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("CalculationExecutionId", &self.calculation_execution_id)?;
+        o.end()
+    }
 }
 impl GetCalculationExecutionRequest {
     /// Creates a `GetCalculationExecutionRequest` from its required members (`calculation_execution_id`);
@@ -4114,13 +4358,20 @@ impl GetCalculationExecutionResponse {
     }
 }
 /// The `GetCalculationExecutionStatusRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCalculationExecutionStatusRequest {
     /// The calculation execution UUID.
-    #[serde(rename = "CalculationExecutionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CalculationExecutionId"))]
     pub calculation_execution_id: String,
+}
+impl serde::Serialize for GetCalculationExecutionStatusRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("CalculationExecutionId", &self.calculation_execution_id)?;
+        o.end()
+    }
 }
 impl GetCalculationExecutionStatusRequest {
     /// Creates a `GetCalculationExecutionStatusRequest` from its required members
@@ -4186,13 +4437,20 @@ impl GetCalculationExecutionStatusResponse {
     }
 }
 /// The `GetCapacityAssignmentConfigurationInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCapacityAssignmentConfigurationInput {
     /// The name of the capacity reservation to retrieve the capacity assignment configuration for.
-    #[serde(rename = "CapacityReservationName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CapacityReservationName"))]
     pub capacity_reservation_name: String,
+}
+impl serde::Serialize for GetCapacityAssignmentConfigurationInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("CapacityReservationName", &self.capacity_reservation_name)?;
+        o.end()
+    }
 }
 impl GetCapacityAssignmentConfigurationInput {
     /// Creates a `GetCapacityAssignmentConfigurationInput` from its required members
@@ -4254,13 +4512,20 @@ impl GetCapacityAssignmentConfigurationOutput {
     }
 }
 /// The `GetCapacityReservationInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetCapacityReservationInput {
     /// The name of the capacity reservation.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
+}
+impl serde::Serialize for GetCapacityReservationInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Name", &self.name)?;
+        o.end()
+    }
 }
 impl GetCapacityReservationInput {
     /// Creates a `GetCapacityReservationInput` from its required members (`name`); optional members are set
@@ -4313,16 +4578,24 @@ impl GetCapacityReservationOutput {
     }
 }
 /// The `GetDataCatalogInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetDataCatalogInput {
     /// The name of the data catalog to return.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// The name of the workgroup. Required if making an IAM Identity Center request.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<String>,
+}
+impl serde::Serialize for GetDataCatalogInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Name", &self.name)?;
+        o.optional("WorkGroup", &self.work_group)?;
+        o.end()
+    }
 }
 impl GetDataCatalogInput {
     /// Creates a `GetDataCatalogInput` from its required members (`name`); optional members are set with
@@ -4384,20 +4657,29 @@ impl GetDataCatalogOutput {
     }
 }
 /// The `GetDatabaseInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetDatabaseInput {
     /// The name of the data catalog that contains the database to return.
-    #[serde(rename = "CatalogName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CatalogName"))]
     pub catalog_name: String,
     /// The name of the database to return.
-    #[serde(rename = "DatabaseName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DatabaseName"))]
     pub database_name: String,
     /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
     /// Identity Center enabled Glue Data Catalog.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<String>,
+}
+impl serde::Serialize for GetDatabaseInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("CatalogName", &self.catalog_name)?;
+        o.value("DatabaseName", &self.database_name)?;
+        o.optional("WorkGroup", &self.work_group)?;
+        o.end()
+    }
 }
 impl GetDatabaseInput {
     /// Creates a `GetDatabaseInput` from its required members (`catalog_name`, `database_name`); optional
@@ -4463,13 +4745,20 @@ impl GetDatabaseOutput {
     }
 }
 /// The `GetNamedQueryInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetNamedQueryInput {
     /// The unique ID of the query. Use `ListNamedQueries` to get query IDs.
-    #[serde(rename = "NamedQueryId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NamedQueryId"))]
     pub named_query_id: String,
+}
+impl serde::Serialize for GetNamedQueryInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("NamedQueryId", &self.named_query_id)?;
+        o.end()
+    }
 }
 impl GetNamedQueryInput {
     /// Creates a `GetNamedQueryInput` from its required members (`named_query_id`); optional members are
@@ -4525,13 +4814,20 @@ impl GetNamedQueryOutput {
     }
 }
 /// The `GetNotebookMetadataInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetNotebookMetadataInput {
     /// The ID of the notebook whose metadata is to be retrieved.
-    #[serde(rename = "NotebookId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookId"))]
     pub notebook_id: String,
+}
+impl serde::Serialize for GetNotebookMetadataInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("NotebookId", &self.notebook_id)?;
+        o.end()
+    }
 }
 impl GetNotebookMetadataInput {
     /// Creates a `GetNotebookMetadataInput` from its required members (`notebook_id`); optional members are
@@ -4587,16 +4883,24 @@ impl GetNotebookMetadataOutput {
     }
 }
 /// The `GetPreparedStatementInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetPreparedStatementInput {
     /// The name of the prepared statement to retrieve.
-    #[serde(rename = "StatementName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StatementName"))]
     pub statement_name: String,
     /// The workgroup to which the statement to be retrieved belongs.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: String,
+}
+impl serde::Serialize for GetPreparedStatementInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("StatementName", &self.statement_name)?;
+        o.value("WorkGroup", &self.work_group)?;
+        o.end()
+    }
 }
 impl GetPreparedStatementInput {
     /// Creates a `GetPreparedStatementInput` from its required members (`statement_name`, `work_group`);
@@ -4659,13 +4963,20 @@ impl GetPreparedStatementOutput {
     }
 }
 /// The `GetQueryExecutionInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetQueryExecutionInput {
     /// The unique ID of the query execution.
-    #[serde(rename = "QueryExecutionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryExecutionId"))]
     pub query_execution_id: String,
+}
+impl serde::Serialize for GetQueryExecutionInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("QueryExecutionId", &self.query_execution_id)?;
+        o.end()
+    }
 }
 impl GetQueryExecutionInput {
     /// Creates a `GetQueryExecutionInput` from its required members (`query_execution_id`); optional
@@ -4721,27 +5032,37 @@ impl GetQueryExecutionOutput {
     }
 }
 /// The `GetQueryResultsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetQueryResultsInput {
     /// The unique ID of the query execution.
-    #[serde(rename = "QueryExecutionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryExecutionId"))]
     pub query_execution_id: String,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of results (rows) to return in this request.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
     /// When you set this to `DATA_ROWS` or empty, `GetQueryResults` returns the query results in rows. If
     /// set to `DATA_MANIFEST`, it returns the manifest file in rows. Only the query types `CREATE TABLE AS
     /// SELECT`, `UNLOAD`, and `INSERT` can generate a manifest file. If you use `DATA_MANIFEST` for other
     /// query types, the query will fail.
-    #[serde(rename = "QueryResultType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryResultType"))]
     pub query_result_type: Option<QueryResultType>,
+}
+impl serde::Serialize for GetQueryResultsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("QueryExecutionId", &self.query_execution_id)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.optional("QueryResultType", &self.query_result_type)?;
+        o.end()
+    }
 }
 impl GetQueryResultsInput {
     /// Creates a `GetQueryResultsInput` from its required members (`query_execution_id`); optional members
@@ -4833,13 +5154,20 @@ impl GetQueryResultsOutput {
     }
 }
 /// The `GetQueryRuntimeStatisticsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetQueryRuntimeStatisticsInput {
     /// The unique ID of the query execution.
-    #[serde(rename = "QueryExecutionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryExecutionId"))]
     pub query_execution_id: String,
+}
+impl serde::Serialize for GetQueryRuntimeStatisticsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("QueryExecutionId", &self.query_execution_id)?;
+        o.end()
+    }
 }
 impl GetQueryRuntimeStatisticsInput {
     /// Creates a `GetQueryRuntimeStatisticsInput` from its required members (`query_execution_id`);
@@ -4901,13 +5229,20 @@ impl GetQueryRuntimeStatisticsOutput {
     }
 }
 /// The `GetResourceDashboardRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetResourceDashboardRequest {
     /// The The Amazon Resource Name (ARN) for a session.
-    #[serde(rename = "ResourceARN")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResourceARN"))]
     pub resource_arn: String,
+}
+impl serde::Serialize for GetResourceDashboardRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("ResourceARN", &self.resource_arn)?;
+        o.end()
+    }
 }
 impl GetResourceDashboardRequest {
     /// Creates a `GetResourceDashboardRequest` from its required members (`resource_arn`); optional members
@@ -4962,13 +5297,20 @@ impl GetResourceDashboardResponse {
     }
 }
 /// The `GetSessionEndpointRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetSessionEndpointRequest {
     /// The session ID.
-    #[serde(rename = "SessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: String,
+}
+impl serde::Serialize for GetSessionEndpointRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("SessionId", &self.session_id)?;
+        o.end()
+    }
 }
 impl GetSessionEndpointRequest {
     /// Creates a `GetSessionEndpointRequest` from its required members (`session_id`); optional members are
@@ -5040,13 +5382,20 @@ impl GetSessionEndpointResponse {
     }
 }
 /// The `GetSessionRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetSessionRequest {
     /// The session ID.
-    #[serde(rename = "SessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: String,
+}
+impl serde::Serialize for GetSessionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("SessionId", &self.session_id)?;
+        o.end()
+    }
 }
 impl GetSessionRequest {
     /// Creates a `GetSessionRequest` from its required members (`session_id`); optional members are set
@@ -5196,13 +5545,20 @@ impl GetSessionResponse {
     }
 }
 /// The `GetSessionStatusRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetSessionStatusRequest {
     /// The session ID.
-    #[serde(rename = "SessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: String,
+}
+impl serde::Serialize for GetSessionStatusRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("SessionId", &self.session_id)?;
+        o.end()
+    }
 }
 impl GetSessionStatusRequest {
     /// Creates a `GetSessionStatusRequest` from its required members (`session_id`); optional members are
@@ -5267,23 +5623,33 @@ impl GetSessionStatusResponse {
     }
 }
 /// The `GetTableMetadataInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetTableMetadataInput {
     /// The name of the data catalog that contains the database and table metadata to return.
-    #[serde(rename = "CatalogName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CatalogName"))]
     pub catalog_name: String,
     /// The name of the database that contains the table metadata to return.
-    #[serde(rename = "DatabaseName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DatabaseName"))]
     pub database_name: String,
     /// The name of the table for which metadata is returned.
-    #[serde(rename = "TableName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TableName"))]
     pub table_name: String,
     /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
     /// Identity Center enabled Glue Data Catalog.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<String>,
+}
+impl serde::Serialize for GetTableMetadataInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("CatalogName", &self.catalog_name)?;
+        o.value("DatabaseName", &self.database_name)?;
+        o.value("TableName", &self.table_name)?;
+        o.optional("WorkGroup", &self.work_group)?;
+        o.end()
+    }
 }
 impl GetTableMetadataInput {
     /// Creates a `GetTableMetadataInput` from its required members (`catalog_name`, `database_name`,
@@ -5351,13 +5717,20 @@ impl GetTableMetadataOutput {
     }
 }
 /// The `GetWorkGroupInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetWorkGroupInput {
     /// The name of the workgroup.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: String,
+}
+impl serde::Serialize for GetWorkGroupInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("WorkGroup", &self.work_group)?;
+        o.end()
+    }
 }
 impl GetWorkGroupInput {
     /// Creates a `GetWorkGroupInput` from its required members (`work_group`); optional members are set
@@ -5413,19 +5786,16 @@ impl GetWorkGroupOutput {
     }
 }
 /// Specifies whether the workgroup is IAM Identity Center supported.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct IdentityCenterConfiguration {
     /// Specifies whether the workgroup is IAM Identity Center supported.
-    #[serde(rename = "EnableIdentityCenter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EnableIdentityCenter"))]
     pub enable_identity_center: Option<bool>,
     /// The IAM Identity Center instance ARN that the workgroup associates to.
-    #[serde(
-        rename = "IdentityCenterInstanceArn",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "IdentityCenterInstanceArn"))]
     pub identity_center_instance_arn: Option<String>,
 }
 impl wire::Object for IdentityCenterConfiguration {
@@ -5446,6 +5816,14 @@ impl wire::Object for IdentityCenterConfiguration {
     }
 }
 wire::impl_deserialize!(IdentityCenterConfiguration);
+impl serde::Serialize for IdentityCenterConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("EnableIdentityCenter", &self.enable_identity_center)?;
+        o.optional("IdentityCenterInstanceArn", &self.identity_center_instance_arn)?;
+        o.end()
+    }
+}
 impl IdentityCenterConfiguration {
     /// Creates an empty `IdentityCenterConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5464,24 +5842,24 @@ impl IdentityCenterConfiguration {
     }
 }
 /// The `ImportNotebookInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ImportNotebookInput {
     /// The name of the Spark enabled workgroup to import the notebook to.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: String,
     /// The name of the notebook to import.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// The notebook content to be imported. The payload must be in `ipynb` format.
-    #[serde(rename = "Payload", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Payload"))]
     pub payload: Option<String>,
     /// The notebook content type. Currently, the only valid type is `IPYNB`.
-    #[serde(rename = "Type")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Type"))]
     pub r#type: NotebookType,
     /// A URI that specifies the Amazon S3 location of a notebook file in `ipynb` format.
-    #[serde(rename = "NotebookS3LocationUri", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookS3LocationUri"))]
     pub notebook_s3_location_uri: Option<String>,
     /// A unique case-sensitive string used to ensure the request to import the notebook is idempotent
     /// (executes only once).
@@ -5490,8 +5868,20 @@ pub struct ImportNotebookInput {
     /// the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the
     /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
     /// will fail.
-    #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ClientRequestToken"))]
     pub client_request_token: Option<String>,
+}
+impl serde::Serialize for ImportNotebookInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("WorkGroup", &self.work_group)?;
+        o.value("Name", &self.name)?;
+        o.optional("Payload", &self.payload)?;
+        o.value("Type", &self.r#type)?;
+        o.optional("NotebookS3LocationUri", &self.notebook_s3_location_uri)?;
+        o.optional("ClientRequestToken", &self.client_request_token)?;
+        o.end()
+    }
 }
 impl ImportNotebookInput {
     /// Creates a `ImportNotebookInput` from its required members (`work_group`, `name`, `type`); optional
@@ -5676,17 +6066,25 @@ impl InvalidRequestException {
     }
 }
 /// The `ListApplicationDPUSizesInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListApplicationDpuSizesInput {
     /// Specifies the maximum number of results to return.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
+}
+impl serde::Serialize for ListApplicationDpuSizesInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.end()
+    }
 }
 impl ListApplicationDpuSizesInput {
     /// Creates an empty `ListApplicationDpuSizesInput`; optional members are set with the `set_*` methods.
@@ -5763,12 +6161,12 @@ impl ListApplicationDpuSizesOutput {
     }
 }
 /// The `ListCalculationExecutionsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListCalculationExecutionsRequest {
     /// The session ID.
-    #[serde(rename = "SessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: String,
     /// A filter for a specific calculation execution state. A description of each state follows.
     ///
@@ -5788,16 +6186,26 @@ pub struct ListCalculationExecutionsRequest {
     /// `COMPLETED` - The calculation has completed without error.
     ///
     /// `FAILED` - The calculation failed and is no longer running.
-    #[serde(rename = "StateFilter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StateFilter"))]
     pub state_filter: Option<CalculationExecutionState>,
     /// The maximum number of calculation executions to return.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
+}
+impl serde::Serialize for ListCalculationExecutionsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("SessionId", &self.session_id)?;
+        o.optional("StateFilter", &self.state_filter)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.end()
+    }
 }
 impl ListCalculationExecutionsRequest {
     /// Creates a `ListCalculationExecutionsRequest` from its required members (`session_id`); optional
@@ -5887,17 +6295,25 @@ impl ListCalculationExecutionsResponse {
     }
 }
 /// The `ListCapacityReservationsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListCapacityReservationsInput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// Specifies the maximum number of results to return.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
+}
+impl serde::Serialize for ListCapacityReservationsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.end()
+    }
 }
 impl ListCapacityReservationsInput {
     /// Creates an empty `ListCapacityReservationsInput`; optional members are set with the `set_*` methods.
@@ -5970,21 +6386,30 @@ impl ListCapacityReservationsOutput {
     }
 }
 /// The `ListDataCatalogsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListDataCatalogsInput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// Specifies the maximum number of data catalogs to return.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
     /// The name of the workgroup. Required if making an IAM Identity Center request.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<String>,
+}
+impl serde::Serialize for ListDataCatalogsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.optional("WorkGroup", &self.work_group)?;
+        o.end()
+    }
 }
 impl ListDataCatalogsInput {
     /// Creates an empty `ListDataCatalogsInput`; optional members are set with the `set_*` methods.
@@ -6066,25 +6491,35 @@ impl ListDataCatalogsOutput {
     }
 }
 /// The `ListDatabasesInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListDatabasesInput {
     /// The name of the data catalog that contains the databases to return.
-    #[serde(rename = "CatalogName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CatalogName"))]
     pub catalog_name: String,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// Specifies the maximum number of results to return.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
     /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
     /// Identity Center enabled Glue Data Catalog.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<String>,
+}
+impl serde::Serialize for ListDatabasesInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("CatalogName", &self.catalog_name)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.optional("WorkGroup", &self.work_group)?;
+        o.end()
+    }
 }
 impl ListDatabasesInput {
     /// Creates a `ListDatabasesInput` from its required members (`catalog_name`); optional members are set
@@ -6167,18 +6602,26 @@ impl ListDatabasesOutput {
     }
 }
 /// The `ListEngineVersionsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListEngineVersionsInput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of engine versions to return in this request.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
+}
+impl serde::Serialize for ListEngineVersionsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.end()
+    }
 }
 impl ListEngineVersionsInput {
     /// Creates an empty `ListEngineVersionsInput`; optional members are set with the `set_*` methods.
@@ -6252,12 +6695,12 @@ impl ListEngineVersionsOutput {
     }
 }
 /// The `ListExecutorsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListExecutorsRequest {
     /// The session ID.
-    #[serde(rename = "SessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: String,
     /// A filter for a specific executor state. A description of each state follows.
     ///
@@ -6272,16 +6715,26 @@ pub struct ListExecutorsRequest {
     /// `TERMINATED` - The executor is no longer running.
     ///
     /// `FAILED` - Due to a failure, the executor is no longer running.
-    #[serde(rename = "ExecutorStateFilter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExecutorStateFilter"))]
     pub executor_state_filter: Option<ExecutorState>,
     /// The maximum number of executors to return.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
+}
+impl serde::Serialize for ListExecutorsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("SessionId", &self.session_id)?;
+        o.optional("ExecutorStateFilter", &self.executor_state_filter)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.end()
+    }
 }
 impl ListExecutorsRequest {
     /// Creates a `ListExecutorsRequest` from its required members (`session_id`); optional members are set
@@ -6375,22 +6828,31 @@ impl ListExecutorsResponse {
     }
 }
 /// The `ListNamedQueriesInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListNamedQueriesInput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of queries to return in this request.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
     /// The name of the workgroup from which the named queries are being returned. If a workgroup is not
     /// specified, the saved queries for the primary workgroup are returned.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<String>,
+}
+impl serde::Serialize for ListNamedQueriesInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.optional("WorkGroup", &self.work_group)?;
+        o.end()
+    }
 }
 impl ListNamedQueriesInput {
     /// Creates an empty `ListNamedQueriesInput`; optional members are set with the `set_*` methods.
@@ -6469,23 +6931,33 @@ impl ListNamedQueriesOutput {
     }
 }
 /// The `ListNotebookMetadataInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListNotebookMetadataInput {
     /// Search filter string.
-    #[serde(rename = "Filters", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Filters"))]
     pub filters: Option<FilterDefinition>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// Specifies the maximum number of results to return.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
     /// The name of the Spark enabled workgroup to retrieve notebook metadata for.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: String,
+}
+impl serde::Serialize for ListNotebookMetadataInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("Filters", &self.filters)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.value("WorkGroup", &self.work_group)?;
+        o.end()
+    }
 }
 impl ListNotebookMetadataInput {
     /// Creates a `ListNotebookMetadataInput` from its required members (`work_group`); optional members are
@@ -6571,21 +7043,30 @@ impl ListNotebookMetadataOutput {
     }
 }
 /// The `ListNotebookSessionsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListNotebookSessionsRequest {
     /// The ID of the notebook to list sessions for.
-    #[serde(rename = "NotebookId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookId"))]
     pub notebook_id: String,
     /// The maximum number of notebook sessions to return.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
+}
+impl serde::Serialize for ListNotebookSessionsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("NotebookId", &self.notebook_id)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.end()
+    }
 }
 impl ListNotebookSessionsRequest {
     /// Creates a `ListNotebookSessionsRequest` from its required members (`notebook_id`); optional members
@@ -6662,21 +7143,30 @@ impl ListNotebookSessionsResponse {
     }
 }
 /// The `ListPreparedStatementsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListPreparedStatementsInput {
     /// The workgroup to list the prepared statements for.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: String,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of results to return in this request.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
+}
+impl serde::Serialize for ListPreparedStatementsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("WorkGroup", &self.work_group)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.end()
+    }
 }
 impl ListPreparedStatementsInput {
     /// Creates a `ListPreparedStatementsInput` from its required members (`work_group`); optional members
@@ -6757,22 +7247,31 @@ impl ListPreparedStatementsOutput {
     }
 }
 /// The `ListQueryExecutionsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListQueryExecutionsInput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of query executions to return in this request.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
     /// The name of the workgroup from which queries are being returned. If a workgroup is not specified, a
     /// list of available query execution IDs for the queries in the primary workgroup is returned.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<String>,
+}
+impl serde::Serialize for ListQueryExecutionsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.optional("WorkGroup", &self.work_group)?;
+        o.end()
+    }
 }
 impl ListQueryExecutionsInput {
     /// Creates an empty `ListQueryExecutionsInput`; optional members are set with the `set_*` methods.
@@ -6849,12 +7348,12 @@ impl ListQueryExecutionsOutput {
     }
 }
 /// The `ListSessionsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListSessionsRequest {
     /// The workgroup to which the session belongs.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: String,
     /// A filter for a specific session state. A description of each state follows.
     ///
@@ -6873,16 +7372,26 @@ pub struct ListSessionsRequest {
     /// `DEGRADED` - The session has no healthy coordinators.
     ///
     /// `FAILED` - Due to a failure, the session and its resources are no longer running.
-    #[serde(rename = "StateFilter", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StateFilter"))]
     pub state_filter: Option<SessionState>,
     /// The maximum number of sessions to return.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
+}
+impl serde::Serialize for ListSessionsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("WorkGroup", &self.work_group)?;
+        o.optional("StateFilter", &self.state_filter)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.end()
+    }
 }
 impl ListSessionsRequest {
     /// Creates a `ListSessionsRequest` from its required members (`work_group`); optional members are set
@@ -6965,32 +7474,44 @@ impl ListSessionsResponse {
     }
 }
 /// The `ListTableMetadataInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTableMetadataInput {
     /// The name of the data catalog for which table metadata should be returned.
-    #[serde(rename = "CatalogName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CatalogName"))]
     pub catalog_name: String,
     /// The name of the database for which table metadata should be returned.
-    #[serde(rename = "DatabaseName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DatabaseName"))]
     pub database_name: String,
     /// A regex filter that pattern-matches table names. If no expression is supplied, metadata for all
     /// tables are listed.
-    #[serde(rename = "Expression", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Expression"))]
     pub expression: Option<String>,
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// Specifies the maximum number of results to return.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
     /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
     /// Identity Center enabled Glue Data Catalog.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<String>,
+}
+impl serde::Serialize for ListTableMetadataInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("CatalogName", &self.catalog_name)?;
+        o.value("DatabaseName", &self.database_name)?;
+        o.optional("Expression", &self.expression)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.optional("WorkGroup", &self.work_group)?;
+        o.end()
+    }
 }
 impl ListTableMetadataInput {
     /// Creates a `ListTableMetadataInput` from its required members (`catalog_name`, `database_name`);
@@ -7085,20 +7606,29 @@ impl ListTableMetadataOutput {
     }
 }
 /// The `ListTagsForResourceInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTagsForResourceInput {
     /// Lists the tags for the resource with the specified ARN.
-    #[serde(rename = "ResourceARN")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResourceARN"))]
     pub resource_arn: String,
     /// The token for the next set of results, or null if there are no additional results for this request,
     /// where the request lists the tags for the resource with the specified ARN.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of results to be returned per request that lists the tags for the resource.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
+}
+impl serde::Serialize for ListTagsForResourceInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("ResourceARN", &self.resource_arn)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.end()
+    }
 }
 impl ListTagsForResourceInput {
     /// Creates a `ListTagsForResourceInput` from its required members (`resource_arn`); optional members
@@ -7174,18 +7704,26 @@ impl ListTagsForResourceOutput {
     }
 }
 /// The `ListWorkGroupsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListWorkGroupsInput {
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
-    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of workgroups to return in this request.
-    #[serde(rename = "MaxResults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxResults"))]
     pub max_results: Option<i32>,
+}
+impl serde::Serialize for ListWorkGroupsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("NextToken", &self.next_token)?;
+        o.optional("MaxResults", &self.max_results)?;
+        o.end()
+    }
 }
 impl ListWorkGroupsInput {
     /// Creates an empty `ListWorkGroupsInput`; optional members are set with the `set_*` methods.
@@ -7260,16 +7798,16 @@ impl ListWorkGroupsOutput {
     }
 }
 /// Configuration settings for delivering logs to Amazon S3 buckets.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ManagedLoggingConfiguration {
     /// Enables mamanged log persistence.
-    #[serde(rename = "Enabled")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Enabled"))]
     pub enabled: bool,
     /// The KMS key ARN to encrypt the logs stored in managed log persistence.
-    #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "KmsKey"))]
     pub kms_key: Option<String>,
 }
 impl wire::Object for ManagedLoggingConfiguration {
@@ -7288,6 +7826,14 @@ impl wire::Object for ManagedLoggingConfiguration {
     }
 }
 wire::impl_deserialize!(ManagedLoggingConfiguration);
+impl serde::Serialize for ManagedLoggingConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Enabled", &self.enabled)?;
+        o.optional("KmsKey", &self.kms_key)?;
+        o.end()
+    }
+}
 impl ManagedLoggingConfiguration {
     /// Creates a `ManagedLoggingConfiguration` from its required members (`enabled`); optional members are
     /// set with the `set_*` methods.
@@ -7305,7 +7851,7 @@ impl ManagedLoggingConfiguration {
 }
 /// The configuration for storing results in Athena owned storage, which includes whether this feature
 /// is enabled; whether encryption configuration, if any, is used for encrypting query results.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -7314,11 +7860,11 @@ pub struct ManagedQueryResultsConfiguration {
     /// workgroup member stores query results in location specified under
     /// `ResultConfiguration$OutputLocation`. The default is false. A workgroup cannot have the
     /// `ResultConfiguration$OutputLocation` parameter when you set this field to true.
-    #[serde(rename = "Enabled")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Enabled"))]
     pub enabled: bool,
     /// If you encrypt query and calculation results in Athena owned storage, this field indicates the
     /// encryption option (for example, SSE_KMS or CSE_KMS) and key information.
-    #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EncryptionConfiguration"))]
     pub encryption_configuration: Option<ManagedQueryResultsEncryptionConfiguration>,
 }
 impl wire::Object for ManagedQueryResultsConfiguration {
@@ -7339,6 +7885,14 @@ impl wire::Object for ManagedQueryResultsConfiguration {
     }
 }
 wire::impl_deserialize!(ManagedQueryResultsConfiguration);
+impl serde::Serialize for ManagedQueryResultsConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Enabled", &self.enabled)?;
+        o.optional("EncryptionConfiguration", &self.encryption_configuration)?;
+        o.end()
+    }
+}
 impl ManagedQueryResultsConfiguration {
     /// Creates a `ManagedQueryResultsConfiguration` from its required members (`enabled`); optional members
     /// are set with the `set_*` methods.
@@ -7358,25 +7912,34 @@ impl ManagedQueryResultsConfiguration {
     }
 }
 /// Updates the configuration for managed query results.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ManagedQueryResultsConfigurationUpdates {
     /// If set to true, specifies that Athena manages query results in Athena owned storage.
-    #[serde(rename = "Enabled", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Enabled"))]
     pub enabled: Option<bool>,
     /// If you encrypt query and calculation results in Athena owned storage, this field indicates the
     /// encryption option (for example, SSE_KMS or CSE_KMS) and key information.
-    #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EncryptionConfiguration"))]
     pub encryption_configuration: Option<ManagedQueryResultsEncryptionConfiguration>,
     /// If set to true, it removes workgroup from Athena owned storage. The existing query results are
     /// cleaned up after 24hrs. You must provide query results in location specified under
     /// `ResultConfiguration$OutputLocation`.
-    #[serde(
-        rename = "RemoveEncryptionConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "RemoveEncryptionConfiguration"))]
     pub remove_encryption_configuration: Option<bool>,
+}
+impl serde::Serialize for ManagedQueryResultsConfigurationUpdates {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("Enabled", &self.enabled)?;
+        o.optional("EncryptionConfiguration", &self.encryption_configuration)?;
+        o.optional(
+            "RemoveEncryptionConfiguration",
+            &self.remove_encryption_configuration,
+        )?;
+        o.end()
+    }
 }
 impl ManagedQueryResultsConfigurationUpdates {
     /// Creates an empty `ManagedQueryResultsConfigurationUpdates`; optional members are set with the
@@ -7410,13 +7973,13 @@ impl ManagedQueryResultsConfigurationUpdates {
 }
 /// If you encrypt query and calculation results in Athena owned storage, this field indicates the
 /// encryption option (for example, SSE_KMS or CSE_KMS) and key information.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ManagedQueryResultsEncryptionConfiguration {
     /// The ARN of an KMS key for encrypting managed query results.
-    #[serde(rename = "KmsKey")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "KmsKey"))]
     pub kms_key: String,
 }
 impl wire::Object for ManagedQueryResultsEncryptionConfiguration {
@@ -7434,6 +7997,13 @@ impl wire::Object for ManagedQueryResultsEncryptionConfiguration {
     }
 }
 wire::impl_deserialize!(ManagedQueryResultsEncryptionConfiguration);
+impl serde::Serialize for ManagedQueryResultsEncryptionConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("KmsKey", &self.kms_key)?;
+        o.end()
+    }
+}
 impl ManagedQueryResultsEncryptionConfiguration {
     /// Creates a `ManagedQueryResultsEncryptionConfiguration` from its required members (`kms_key`);
     /// optional members are set with the `set_*` methods.
@@ -7494,25 +8064,22 @@ impl MetadataException {
 }
 /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
 /// buckets, Amazon CloudWatch log groups etc.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct MonitoringConfiguration {
     /// Configuration settings for delivering logs to Amazon CloudWatch log groups.
-    #[serde(
-        rename = "CloudWatchLoggingConfiguration",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "CloudWatchLoggingConfiguration")
     )]
     pub cloud_watch_logging_configuration: Option<CloudWatchLoggingConfiguration>,
     /// Configuration settings for managed log persistence.
-    #[serde(
-        rename = "ManagedLoggingConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ManagedLoggingConfiguration"))]
     pub managed_logging_configuration: Option<ManagedLoggingConfiguration>,
     /// Configuration settings for delivering logs to Amazon S3 buckets.
-    #[serde(rename = "S3LoggingConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "S3LoggingConfiguration"))]
     pub s3_logging_configuration: Option<S3LoggingConfiguration>,
 }
 impl wire::Object for MonitoringConfiguration {
@@ -7538,6 +8105,18 @@ impl wire::Object for MonitoringConfiguration {
     }
 }
 wire::impl_deserialize!(MonitoringConfiguration);
+impl serde::Serialize for MonitoringConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional(
+            "CloudWatchLoggingConfiguration",
+            &self.cloud_watch_logging_configuration,
+        )?;
+        o.optional("ManagedLoggingConfiguration", &self.managed_logging_configuration)?;
+        o.optional("S3LoggingConfiguration", &self.s3_logging_configuration)?;
+        o.end()
+    }
+}
 impl MonitoringConfiguration {
     /// Creates an empty `MonitoringConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7976,16 +8555,24 @@ impl PreparedStatementSummary {
     }
 }
 /// The `PutCapacityAssignmentConfigurationInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PutCapacityAssignmentConfigurationInput {
     /// The name of the capacity reservation to put a capacity assignment configuration for.
-    #[serde(rename = "CapacityReservationName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CapacityReservationName"))]
     pub capacity_reservation_name: String,
     /// The list of assignments for the capacity assignment configuration.
-    #[serde(rename = "CapacityAssignments")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CapacityAssignments"))]
     pub capacity_assignments: Vec<CapacityAssignment>,
+}
+impl serde::Serialize for PutCapacityAssignmentConfigurationInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("CapacityReservationName", &self.capacity_reservation_name)?;
+        o.value("CapacityAssignments", &self.capacity_assignments)?;
+        o.end()
+    }
 }
 impl PutCapacityAssignmentConfigurationInput {
     /// Creates a `PutCapacityAssignmentConfigurationInput` from its required members
@@ -8231,16 +8818,16 @@ impl QueryExecution {
     }
 }
 /// The database and data catalog context in which the query execution occurs.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QueryExecutionContext {
     /// The name of the database used in the query execution. The database must exist in the catalog.
-    #[serde(rename = "Database", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Database"))]
     pub database: Option<String>,
     /// The name of the data catalog used in the query execution.
-    #[serde(rename = "Catalog", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Catalog"))]
     pub catalog: Option<String>,
 }
 impl wire::Object for QueryExecutionContext {
@@ -8259,6 +8846,14 @@ impl wire::Object for QueryExecutionContext {
     }
 }
 wire::impl_deserialize!(QueryExecutionContext);
+impl serde::Serialize for QueryExecutionContext {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("Database", &self.database)?;
+        o.optional("Catalog", &self.catalog)?;
+        o.end()
+    }
+}
 impl QueryExecutionContext {
     /// Creates an empty `QueryExecutionContext`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8665,20 +9260,20 @@ impl schemars::JsonSchema for QueryResultType {
     }
 }
 /// Specifies whether Amazon S3 access grants are enabled for query results.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QueryResultsS3AccessGrantsConfiguration {
     /// Specifies whether Amazon S3 access grants are enabled for query results.
-    #[serde(rename = "EnableS3AccessGrants")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EnableS3AccessGrants"))]
     pub enable_s3_access_grants: bool,
     /// When enabled, appends the user ID as an Amazon S3 path prefix to the query result output location.
-    #[serde(rename = "CreateUserLevelPrefix", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CreateUserLevelPrefix"))]
     pub create_user_level_prefix: Option<bool>,
     /// The authentication type used for Amazon S3 access grants. Currently, only `DIRECTORY_IDENTITY` is
     /// supported.
-    #[serde(rename = "AuthenticationType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "AuthenticationType"))]
     pub authentication_type: AuthenticationType,
 }
 impl wire::Object for QueryResultsS3AccessGrantsConfiguration {
@@ -8698,6 +9293,15 @@ impl wire::Object for QueryResultsS3AccessGrantsConfiguration {
     }
 }
 wire::impl_deserialize!(QueryResultsS3AccessGrantsConfiguration);
+impl serde::Serialize for QueryResultsS3AccessGrantsConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("EnableS3AccessGrants", &self.enable_s3_access_grants)?;
+        o.optional("CreateUserLevelPrefix", &self.create_user_level_prefix)?;
+        o.value("AuthenticationType", &self.authentication_type)?;
+        o.end()
+    }
+}
 impl QueryResultsS3AccessGrantsConfiguration {
     /// Creates a `QueryResultsS3AccessGrantsConfiguration` from its required members
     /// (`enable_s3_access_grants`, `authentication_type`); optional members are set with the `set_*`
@@ -9192,7 +9796,7 @@ impl ResourceNotFoundException {
 /// The location in Amazon S3 where query and calculation results are stored and the encryption option,
 /// if any, used for query and calculation results. These are known as "client-side settings". If
 /// workgroup settings override client-side settings, then the query uses the workgroup settings.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -9204,7 +9808,7 @@ pub struct ResultConfiguration {
     /// output location is provided. If workgroup settings override client-side settings, then the query
     /// uses the settings specified for the workgroup. See
     /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
-    #[serde(rename = "OutputLocation", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "OutputLocation"))]
     pub output_location: Option<String>,
     /// If query and calculation results are encrypted in Amazon S3, indicates the encryption option used
     /// (for example, `SSE_KMS` or `CSE_KMS`) and key information. This is a client-side setting. If
@@ -9213,7 +9817,7 @@ pub struct ResultConfiguration {
     /// in the workgroup. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and [Workgroup Settings
     /// Override Client-Side
     /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
-    #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EncryptionConfiguration"))]
     pub encryption_configuration: Option<EncryptionConfiguration>,
     /// The Amazon Web Services account ID that you expect to be the owner of the Amazon S3 bucket specified
     /// by `ResultConfiguration$OutputLocation`. If set, Athena uses the value for `ExpectedBucketOwner`
@@ -9226,7 +9830,7 @@ pub struct ResultConfiguration {
     /// location for storing query results specified in the workgroup. See
     /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and [Workgroup Settings Override Client-Side
     /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
-    #[serde(rename = "ExpectedBucketOwner", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExpectedBucketOwner"))]
     pub expected_bucket_owner: Option<String>,
     /// Indicates that an Amazon S3 canned ACL should be set to control ownership of stored query results.
     /// Currently the only supported canned ACL is `BUCKET_OWNER_FULL_CONTROL`. This is a client-side
@@ -9235,7 +9839,7 @@ pub struct ResultConfiguration {
     /// results specified in the workgroup. For more information, see
     /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and [Workgroup Settings Override Client-Side
     /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
-    #[serde(rename = "AclConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "AclConfiguration"))]
     pub acl_configuration: Option<AclConfiguration>,
 }
 impl wire::Object for ResultConfiguration {
@@ -9258,6 +9862,16 @@ impl wire::Object for ResultConfiguration {
     }
 }
 wire::impl_deserialize!(ResultConfiguration);
+impl serde::Serialize for ResultConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("OutputLocation", &self.output_location)?;
+        o.optional("EncryptionConfiguration", &self.encryption_configuration)?;
+        o.optional("ExpectedBucketOwner", &self.expected_bucket_owner)?;
+        o.optional("AclConfiguration", &self.acl_configuration)?;
+        o.end()
+    }
+}
 impl ResultConfiguration {
     /// Creates an empty `ResultConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9289,7 +9903,7 @@ impl ResultConfiguration {
 }
 /// The information about the updates in the query results, such as output location and encryption
 /// configuration for the query results.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ResultConfigurationUpdates {
@@ -9299,7 +9913,7 @@ pub struct ResultConfigurationUpdates {
     /// workgroup. The "workgroup settings override" is specified in `EnforceWorkGroupConfiguration`
     /// (true/false) in the `WorkGroupConfiguration`. See
     /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
-    #[serde(rename = "OutputLocation", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "OutputLocation"))]
     pub output_location: Option<String>,
     /// If set to "true", indicates that the previously-specified query results location (also known as a
     /// client-side setting) for queries in this workgroup should be ignored and set to null. If set to
@@ -9307,10 +9921,10 @@ pub struct ResultConfigurationUpdates {
     /// (the client-side setting), the `OutputLocation` in the workgroup's `ResultConfiguration` will be
     /// updated with the new value. For more information, see [Workgroup Settings Override Client-Side
     /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
-    #[serde(rename = "RemoveOutputLocation", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "RemoveOutputLocation"))]
     pub remove_output_location: Option<bool>,
     /// The encryption configuration for query and calculation results.
-    #[serde(rename = "EncryptionConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EncryptionConfiguration"))]
     pub encryption_configuration: Option<EncryptionConfiguration>,
     /// If set to "true", indicates that the previously-specified encryption configuration (also known as
     /// the client-side setting) for queries in this workgroup should be ignored and set to null. If set to
@@ -9319,10 +9933,7 @@ pub struct ResultConfigurationUpdates {
     /// workgroup's `ResultConfiguration` will be updated with the new value. For more information, see
     /// [Workgroup Settings Override Client-Side
     /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
-    #[serde(
-        rename = "RemoveEncryptionConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "RemoveEncryptionConfiguration"))]
     pub remove_encryption_configuration: Option<bool>,
     /// The Amazon Web Services account ID that you expect to be the owner of the Amazon S3 bucket specified
     /// by `ResultConfiguration$OutputLocation`. If set, Athena uses the value for `ExpectedBucketOwner`
@@ -9335,7 +9946,7 @@ pub struct ResultConfigurationUpdates {
     /// specified in the workgroup. See `WorkGroupConfiguration$EnforceWorkGroupConfiguration` and
     /// [Workgroup Settings Override Client-Side
     /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
-    #[serde(rename = "ExpectedBucketOwner", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExpectedBucketOwner"))]
     pub expected_bucket_owner: Option<String>,
     /// If set to "true", removes the Amazon Web Services account ID previously specified for
     /// `ResultConfiguration$ExpectedBucketOwner`. If set to "false" or not set, and a value is present in
@@ -9343,13 +9954,10 @@ pub struct ResultConfigurationUpdates {
     /// `ExpectedBucketOwner` in the workgroup's `ResultConfiguration` is updated with the new value. For
     /// more information, see [Workgroup Settings Override Client-Side
     /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
-    #[serde(
-        rename = "RemoveExpectedBucketOwner",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "RemoveExpectedBucketOwner"))]
     pub remove_expected_bucket_owner: Option<bool>,
     /// The ACL configuration for the query results.
-    #[serde(rename = "AclConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "AclConfiguration"))]
     pub acl_configuration: Option<AclConfiguration>,
     /// If set to `true`, indicates that the previously-specified ACL configuration for queries in this
     /// workgroup should be ignored and set to null. If set to `false` or not set, and a value is present in
@@ -9357,8 +9965,25 @@ pub struct ResultConfigurationUpdates {
     /// `ResultConfiguration` is updated with the new value. For more information, see [Workgroup Settings
     /// Override Client-Side
     /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
-    #[serde(rename = "RemoveAclConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "RemoveAclConfiguration"))]
     pub remove_acl_configuration: Option<bool>,
+}
+impl serde::Serialize for ResultConfigurationUpdates {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("OutputLocation", &self.output_location)?;
+        o.optional("RemoveOutputLocation", &self.remove_output_location)?;
+        o.optional("EncryptionConfiguration", &self.encryption_configuration)?;
+        o.optional(
+            "RemoveEncryptionConfiguration",
+            &self.remove_encryption_configuration,
+        )?;
+        o.optional("ExpectedBucketOwner", &self.expected_bucket_owner)?;
+        o.optional("RemoveExpectedBucketOwner", &self.remove_expected_bucket_owner)?;
+        o.optional("AclConfiguration", &self.acl_configuration)?;
+        o.optional("RemoveAclConfiguration", &self.remove_acl_configuration)?;
+        o.end()
+    }
 }
 impl ResultConfigurationUpdates {
     /// Creates an empty `ResultConfigurationUpdates`; optional members are set with the `set_*` methods.
@@ -9415,18 +10040,18 @@ impl ResultConfigurationUpdates {
     }
 }
 /// Specifies whether previous query results are reused, and if so, their maximum age.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResultReuseByAgeConfiguration {
     /// True if previous query results can be reused when the query is run; otherwise, false. The default is
     /// false.
-    #[serde(rename = "Enabled")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Enabled"))]
     pub enabled: bool,
     /// Specifies, in minutes, the maximum age of a previous query result that Athena should consider for
     /// reuse. The default is 60.
-    #[serde(rename = "MaxAgeInMinutes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MaxAgeInMinutes"))]
     pub max_age_in_minutes: Option<i32>,
 }
 impl wire::Object for ResultReuseByAgeConfiguration {
@@ -9445,6 +10070,14 @@ impl wire::Object for ResultReuseByAgeConfiguration {
     }
 }
 wire::impl_deserialize!(ResultReuseByAgeConfiguration);
+impl serde::Serialize for ResultReuseByAgeConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Enabled", &self.enabled)?;
+        o.optional("MaxAgeInMinutes", &self.max_age_in_minutes)?;
+        o.end()
+    }
+}
 impl ResultReuseByAgeConfiguration {
     /// Creates a `ResultReuseByAgeConfiguration` from its required members (`enabled`); optional members
     /// are set with the `set_*` methods.
@@ -9461,16 +10094,13 @@ impl ResultReuseByAgeConfiguration {
     }
 }
 /// Specifies the query result reuse behavior for the query.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResultReuseConfiguration {
     /// Specifies whether previous query results are reused, and if so, their maximum age.
-    #[serde(
-        rename = "ResultReuseByAgeConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResultReuseByAgeConfiguration"))]
     pub result_reuse_by_age_configuration: Option<ResultReuseByAgeConfiguration>,
 }
 impl wire::Object for ResultReuseConfiguration {
@@ -9490,6 +10120,16 @@ impl wire::Object for ResultReuseConfiguration {
     }
 }
 wire::impl_deserialize!(ResultReuseConfiguration);
+impl serde::Serialize for ResultReuseConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional(
+            "ResultReuseByAgeConfiguration",
+            &self.result_reuse_by_age_configuration,
+        )?;
+        o.end()
+    }
+}
 impl ResultReuseConfiguration {
     /// Creates an empty `ResultReuseConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9723,19 +10363,19 @@ impl schemars::JsonSchema for S3AclOption {
     }
 }
 /// Configuration settings for delivering logs to Amazon S3 buckets.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct S3LoggingConfiguration {
     /// Enables S3 log delivery.
-    #[serde(rename = "Enabled")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Enabled"))]
     pub enabled: bool,
     /// The KMS key ARN to encrypt the logs published to the given Amazon S3 destination.
-    #[serde(rename = "KmsKey", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "KmsKey"))]
     pub kms_key: Option<String>,
     /// The Amazon S3 destination URI for log publishing.
-    #[serde(rename = "LogLocation", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "LogLocation"))]
     pub log_location: Option<String>,
 }
 impl wire::Object for S3LoggingConfiguration {
@@ -9755,6 +10395,15 @@ impl wire::Object for S3LoggingConfiguration {
     }
 }
 wire::impl_deserialize!(S3LoggingConfiguration);
+impl serde::Serialize for S3LoggingConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Enabled", &self.enabled)?;
+        o.optional("KmsKey", &self.kms_key)?;
+        o.optional("LogLocation", &self.log_location)?;
+        o.end()
+    }
+}
 impl S3LoggingConfiguration {
     /// Creates a `S3LoggingConfiguration` from its required members (`enabled`); optional members are set
     /// with the `set_*` methods.
@@ -10232,26 +10881,23 @@ impl SessionSummary {
     }
 }
 /// The `StartCalculationExecutionRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StartCalculationExecutionRequest {
     /// The session ID.
-    #[serde(rename = "SessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: String,
     /// A description of the calculation.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// Contains configuration information for the calculation.
     #[deprecated(note = "Structure is deprecated.")]
-    #[serde(
-        rename = "CalculationConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CalculationConfiguration"))]
     pub calculation_configuration: Option<CalculationConfiguration>,
     /// A string that contains the code of the calculation. Use this parameter instead of
     /// `CalculationConfiguration$CodeBlock`, which is deprecated.
-    #[serde(rename = "CodeBlock", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CodeBlock"))]
     pub code_block: Option<String>,
     /// A unique case-sensitive string used to ensure the request to create the calculation is idempotent
     /// (executes only once). If another `StartCalculationExecutionRequest` is received, the same response
@@ -10262,8 +10908,19 @@ pub struct StartCalculationExecutionRequest {
     /// the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the
     /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
     /// will fail.
-    #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ClientRequestToken"))]
     pub client_request_token: Option<String>,
+}
+impl serde::Serialize for StartCalculationExecutionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("SessionId", &self.session_id)?;
+        o.optional("Description", &self.description)?;
+        o.optional("CalculationConfiguration", &self.calculation_configuration)?;
+        o.optional("CodeBlock", &self.code_block)?;
+        o.optional("ClientRequestToken", &self.client_request_token)?;
+        o.end()
+    }
 }
 impl StartCalculationExecutionRequest {
     /// Creates a `StartCalculationExecutionRequest` from its required members (`session_id`); optional
@@ -10372,12 +11029,12 @@ impl StartCalculationExecutionResponse {
     }
 }
 /// The `StartQueryExecutionInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StartQueryExecutionInput {
     /// The SQL query statements to be executed.
-    #[serde(rename = "QueryString")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryString"))]
     pub query_string: String,
     /// A unique case-sensitive string used to ensure the request to create the query is idempotent
     /// (executes only once). If another `StartQueryExecution` request is received, the same response is
@@ -10390,30 +11047,27 @@ pub struct StartQueryExecutionInput {
     /// the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the
     /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
     /// will fail.
-    #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ClientRequestToken"))]
     pub client_request_token: Option<String>,
     /// The database within which the query executes.
-    #[serde(rename = "QueryExecutionContext", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryExecutionContext"))]
     pub query_execution_context: Option<QueryExecutionContext>,
     /// Specifies information about where and how to save the results of the query execution. If the query
     /// runs in a workgroup, then workgroup's settings may override query settings. This affects the query
     /// results location. The workgroup settings override is specified in EnforceWorkGroupConfiguration
     /// (true/false) in the WorkGroupConfiguration. See
     /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
-    #[serde(rename = "ResultConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResultConfiguration"))]
     pub result_configuration: Option<ResultConfiguration>,
     /// The name of the workgroup in which the query is being started.
-    #[serde(rename = "WorkGroup", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: Option<String>,
     /// A list of values for the parameters in a query. The values are applied sequentially to the
     /// parameters in the query in the order in which the parameters occur.
-    #[serde(rename = "ExecutionParameters", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExecutionParameters"))]
     pub execution_parameters: Option<Vec<String>>,
     /// Specifies the query result reuse behavior for the query.
-    #[serde(
-        rename = "ResultReuseConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResultReuseConfiguration"))]
     pub result_reuse_configuration: Option<ResultReuseConfiguration>,
     /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data
     /// Processing Units (DPU) that queries should use when running in provisioned capacity. If not
@@ -10424,8 +11078,22 @@ pub struct StartQueryExecutionInput {
     /// containing `EngineConfiguration` should have the following values: The name of the `Classifications`
     /// should be `athena-query-engine-properties`, with the only allowed properties as `max-dpu-count` and
     /// `min-dpu-count`.
-    #[serde(rename = "EngineConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EngineConfiguration"))]
     pub engine_configuration: Option<EngineConfiguration>,
+}
+impl serde::Serialize for StartQueryExecutionInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("QueryString", &self.query_string)?;
+        o.optional("ClientRequestToken", &self.client_request_token)?;
+        o.optional("QueryExecutionContext", &self.query_execution_context)?;
+        o.optional("ResultConfiguration", &self.result_configuration)?;
+        o.optional("WorkGroup", &self.work_group)?;
+        o.optional("ExecutionParameters", &self.execution_parameters)?;
+        o.optional("ResultReuseConfiguration", &self.result_reuse_configuration)?;
+        o.optional("EngineConfiguration", &self.engine_configuration)?;
+        o.end()
+    }
 }
 impl StartQueryExecutionInput {
     /// Creates a `StartQueryExecutionInput` from its required members (`query_string`); optional members
@@ -10529,39 +11197,36 @@ impl StartQueryExecutionOutput {
     }
 }
 /// The `StartSessionRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StartSessionRequest {
     /// The session description.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// The workgroup to which the session belongs.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: String,
     /// Contains engine data processing unit (DPU) configuration settings and parameter mappings.
-    #[serde(rename = "EngineConfiguration")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EngineConfiguration"))]
     pub engine_configuration: EngineConfiguration,
     /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center
     /// enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center
     /// enabled workgroups.
-    #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExecutionRole"))]
     pub execution_role: Option<String>,
     /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
     /// buckets, Amazon CloudWatch log groups etc.
-    #[serde(rename = "MonitoringConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MonitoringConfiguration"))]
     pub monitoring_configuration: Option<MonitoringConfiguration>,
     /// The notebook version. This value is supplied automatically for notebook sessions in the Athena
     /// console and is not required for programmatic session access. The only valid notebook version is
     /// `Athena notebook version 1`. If you specify a value for `NotebookVersion`, you must also specify a
     /// value for `NotebookId`. See `EngineConfiguration$AdditionalConfigs`.
-    #[serde(rename = "NotebookVersion", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookVersion"))]
     pub notebook_version: Option<String>,
     /// The idle timeout in minutes for the session.
-    #[serde(
-        rename = "SessionIdleTimeoutInMinutes",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionIdleTimeoutInMinutes"))]
     pub session_idle_timeout_in_minutes: Option<i32>,
     /// A unique case-sensitive string used to ensure the request to create the session is idempotent
     /// (executes only once). If another `StartSessionRequest` is received, the same response is returned
@@ -10571,14 +11236,33 @@ pub struct StartSessionRequest {
     /// the Amazon Web Services SDK for Java) auto-generate the token for users. If you are not using the
     /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
     /// will fail.
-    #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ClientRequestToken"))]
     pub client_request_token: Option<String>,
     /// A list of comma separated tags to add to the session that is created.
-    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Tags"))]
     pub tags: Option<Vec<Tag>>,
     /// Copies the tags from the Workgroup to the Session when.
-    #[serde(rename = "CopyWorkGroupTags", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CopyWorkGroupTags"))]
     pub copy_work_group_tags: Option<bool>,
+}
+impl serde::Serialize for StartSessionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("Description", &self.description)?;
+        o.value("WorkGroup", &self.work_group)?;
+        o.value("EngineConfiguration", &self.engine_configuration)?;
+        o.optional("ExecutionRole", &self.execution_role)?;
+        o.optional("MonitoringConfiguration", &self.monitoring_configuration)?;
+        o.optional("NotebookVersion", &self.notebook_version)?;
+        o.optional(
+            "SessionIdleTimeoutInMinutes",
+            &self.session_idle_timeout_in_minutes,
+        )?;
+        o.optional("ClientRequestToken", &self.client_request_token)?;
+        o.optional("Tags", &self.tags)?;
+        o.optional("CopyWorkGroupTags", &self.copy_work_group_tags)?;
+        o.end()
+    }
 }
 impl StartSessionRequest {
     /// Creates a `StartSessionRequest` from its required members (`work_group`, `engine_configuration`);
@@ -10771,13 +11455,20 @@ impl schemars::JsonSchema for StatementType {
     }
 }
 /// The `StopCalculationExecutionRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StopCalculationExecutionRequest {
     /// The calculation execution UUID.
-    #[serde(rename = "CalculationExecutionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "CalculationExecutionId"))]
     pub calculation_execution_id: String,
+}
+impl serde::Serialize for StopCalculationExecutionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("CalculationExecutionId", &self.calculation_execution_id)?;
+        o.end()
+    }
 }
 impl StopCalculationExecutionRequest {
     /// Creates a `StopCalculationExecutionRequest` from its required members (`calculation_execution_id`);
@@ -10849,13 +11540,20 @@ impl StopCalculationExecutionResponse {
     }
 }
 /// The `StopQueryExecutionInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StopQueryExecutionInput {
     /// The unique ID of the query execution to stop.
-    #[serde(rename = "QueryExecutionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryExecutionId"))]
     pub query_execution_id: String,
+}
+impl serde::Serialize for StopQueryExecutionInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("QueryExecutionId", &self.query_execution_id)?;
+        o.end()
+    }
 }
 impl StopQueryExecutionInput {
     /// Creates a `StopQueryExecutionInput` from its required members (`query_execution_id`); optional
@@ -11011,7 +11709,7 @@ impl TableMetadata {
 /// Unicode characters. Tags can use letters and numbers representable in UTF-8, and the following
 /// characters: + - = . \_ : / @. Tag keys and values are case-sensitive. Tag keys must be unique per
 /// resource. If you specify more than one tag, separate them by commas.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -11019,12 +11717,12 @@ pub struct Tag {
     /// A tag key. The tag key length is from 1 to 128 Unicode characters in UTF-8. You can use letters and
     /// numbers representable in UTF-8, and the following characters: + - = . \_ : / @. Tag keys are
     /// case-sensitive and must be unique per resource.
-    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Key"))]
     pub key: Option<String>,
     /// A tag value. The tag value length is from 0 to 256 Unicode characters in UTF-8. You can use letters
     /// and numbers representable in UTF-8, and the following characters: + - = . \_ : / @. Tag values are
     /// case-sensitive.
-    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Value"))]
     pub value: Option<String>,
 }
 impl wire::Object for Tag {
@@ -11043,6 +11741,14 @@ impl wire::Object for Tag {
     }
 }
 wire::impl_deserialize!(Tag);
+impl serde::Serialize for Tag {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("Key", &self.key)?;
+        o.optional("Value", &self.value)?;
+        o.end()
+    }
+}
 impl Tag {
     /// Creates an empty `Tag`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11060,16 +11766,24 @@ impl Tag {
     }
 }
 /// The `TagResourceInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TagResourceInput {
     /// Specifies the ARN of the Athena resource to which tags are to be added.
-    #[serde(rename = "ResourceARN")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResourceARN"))]
     pub resource_arn: String,
     /// A collection of one or more tags, separated by commas, to be added to an Athena resource.
-    #[serde(rename = "Tags")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Tags"))]
     pub tags: Vec<Tag>,
+}
+impl serde::Serialize for TagResourceInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("ResourceARN", &self.resource_arn)?;
+        o.value("Tags", &self.tags)?;
+        o.end()
+    }
 }
 impl TagResourceInput {
     /// Creates a `TagResourceInput` from its required members (`resource_arn`, `tags`); optional members
@@ -11115,13 +11829,20 @@ impl TagResourceOutput {
     }
 }
 /// The `TerminateSessionRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TerminateSessionRequest {
     /// The session ID.
-    #[serde(rename = "SessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: String,
+}
+impl serde::Serialize for TerminateSessionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("SessionId", &self.session_id)?;
+        o.end()
+    }
 }
 impl TerminateSessionRequest {
     /// Creates a `TerminateSessionRequest` from its required members (`session_id`); optional members are
@@ -11475,17 +12196,25 @@ impl UnprocessedQueryExecutionId {
     }
 }
 /// The `UntagResourceInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UntagResourceInput {
     /// Specifies the ARN of the resource from which tags are to be removed.
-    #[serde(rename = "ResourceARN")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResourceARN"))]
     pub resource_arn: String,
     /// A comma-separated list of one or more tag keys whose tags are to be removed from the specified
     /// resource.
-    #[serde(rename = "TagKeys")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TagKeys"))]
     pub tag_keys: Vec<String>,
+}
+impl serde::Serialize for UntagResourceInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("ResourceARN", &self.resource_arn)?;
+        o.value("TagKeys", &self.tag_keys)?;
+        o.end()
+    }
 }
 impl UntagResourceInput {
     /// Creates a `UntagResourceInput` from its required members (`resource_arn`, `tag_keys`); optional
@@ -11534,16 +12263,24 @@ impl UntagResourceOutput {
     }
 }
 /// The `UpdateCapacityReservationInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateCapacityReservationInput {
     /// The new number of requested data processing units.
-    #[serde(rename = "TargetDpus")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "TargetDpus"))]
     pub target_dpus: i32,
     /// The name of the capacity reservation.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
+}
+impl serde::Serialize for UpdateCapacityReservationInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("TargetDpus", &self.target_dpus)?;
+        o.value("Name", &self.name)?;
+        o.end()
+    }
 }
 impl UpdateCapacityReservationInput {
     /// Creates a `UpdateCapacityReservationInput` from its required members (`target_dpus`, `name`);
@@ -11590,21 +12327,21 @@ impl UpdateCapacityReservationOutput {
     }
 }
 /// The `UpdateDataCatalogInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateDataCatalogInput {
     /// The name of the data catalog to update. The catalog name must be unique for the Amazon Web Services
     /// account and can use a maximum of 127 alphanumeric, underscore, at sign, or hyphen characters. The
     /// remainder of the length constraint of 256 is reserved for use by Athena.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// Specifies the type of data catalog to update. Specify `LAMBDA` for a federated catalog, `HIVE` for
     /// an external hive metastore, or `GLUE` for an Glue Data Catalog.
-    #[serde(rename = "Type")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Type"))]
     pub r#type: DataCatalogType,
     /// New or modified text that describes the data catalog.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// Specifies the Lambda function or functions to use for updating the data catalog. This is a mapping
     /// whose values depend on the catalog type.
@@ -11621,8 +12358,18 @@ pub struct UpdateDataCatalogInput {
     ///   - If you have a composite Lambda function that processes both metadata and data, use the following
     ///     syntax to specify your Lambda function.\
     ///     `function=lambda_arn`
-    #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Parameters"))]
     pub parameters: Option<std::collections::HashMap<String, String>>,
+}
+impl serde::Serialize for UpdateDataCatalogInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Name", &self.name)?;
+        o.value("Type", &self.r#type)?;
+        o.optional("Description", &self.description)?;
+        o.optional("Parameters", &self.parameters)?;
+        o.end()
+    }
 }
 impl UpdateDataCatalogInput {
     /// Creates a `UpdateDataCatalogInput` from its required members (`name`, `type`); optional members are
@@ -11682,22 +12429,32 @@ impl UpdateDataCatalogOutput {
     }
 }
 /// The `UpdateNamedQueryInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateNamedQueryInput {
     /// The unique identifier (UUID) of the query.
-    #[serde(rename = "NamedQueryId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NamedQueryId"))]
     pub named_query_id: String,
     /// The name of the query.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
     /// The query description.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// The contents of the query with all query statements.
-    #[serde(rename = "QueryString")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryString"))]
     pub query_string: String,
+}
+impl serde::Serialize for UpdateNamedQueryInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("NamedQueryId", &self.named_query_id)?;
+        o.value("Name", &self.name)?;
+        o.optional("Description", &self.description)?;
+        o.value("QueryString", &self.query_string)?;
+        o.end()
+    }
 }
 impl UpdateNamedQueryInput {
     /// Creates a `UpdateNamedQueryInput` from its required members (`named_query_id`, `name`,
@@ -11754,21 +12511,21 @@ impl UpdateNamedQueryOutput {
     }
 }
 /// The `UpdateNotebookInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateNotebookInput {
     /// The ID of the notebook to update.
-    #[serde(rename = "NotebookId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookId"))]
     pub notebook_id: String,
     /// The updated content for the notebook.
-    #[serde(rename = "Payload")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Payload"))]
     pub payload: String,
     /// The notebook content type. Currently, the only valid type is `IPYNB`.
-    #[serde(rename = "Type")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Type"))]
     pub r#type: NotebookType,
     /// The active notebook session ID. Required if the notebook has an active session.
-    #[serde(rename = "SessionId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SessionId"))]
     pub session_id: Option<String>,
     /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent
     /// (executes only once).
@@ -11777,8 +12534,19 @@ pub struct UpdateNotebookInput {
     /// the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the
     /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
     /// will fail.
-    #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ClientRequestToken"))]
     pub client_request_token: Option<String>,
+}
+impl serde::Serialize for UpdateNotebookInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("NotebookId", &self.notebook_id)?;
+        o.value("Payload", &self.payload)?;
+        o.value("Type", &self.r#type)?;
+        o.optional("SessionId", &self.session_id)?;
+        o.optional("ClientRequestToken", &self.client_request_token)?;
+        o.end()
+    }
 }
 impl UpdateNotebookInput {
     /// Creates a `UpdateNotebookInput` from its required members (`notebook_id`, `payload`, `type`);
@@ -11807,12 +12575,12 @@ impl UpdateNotebookInput {
     }
 }
 /// The `UpdateNotebookMetadataInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateNotebookMetadataInput {
     /// The ID of the notebook to update the metadata for.
-    #[serde(rename = "NotebookId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "NotebookId"))]
     pub notebook_id: String,
     /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent
     /// (executes only once).
@@ -11821,11 +12589,20 @@ pub struct UpdateNotebookMetadataInput {
     /// the Amazon Web Services SDK for Java) auto-generate the token for you. If you are not using the
     /// Amazon Web Services SDK or the Amazon Web Services CLI, you must provide this token or the action
     /// will fail.
-    #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ClientRequestToken"))]
     pub client_request_token: Option<String>,
     /// The name to update the notebook to.
-    #[serde(rename = "Name")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Name"))]
     pub name: String,
+}
+impl serde::Serialize for UpdateNotebookMetadataInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("NotebookId", &self.notebook_id)?;
+        o.optional("ClientRequestToken", &self.client_request_token)?;
+        o.value("Name", &self.name)?;
+        o.end()
+    }
 }
 impl UpdateNotebookMetadataInput {
     /// Creates a `UpdateNotebookMetadataInput` from its required members (`notebook_id`, `name`); optional
@@ -11910,22 +12687,32 @@ impl UpdateNotebookOutput {
     }
 }
 /// The `UpdatePreparedStatementInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdatePreparedStatementInput {
     /// The name of the prepared statement.
-    #[serde(rename = "StatementName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StatementName"))]
     pub statement_name: String,
     /// The workgroup for the prepared statement.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: String,
     /// The query string for the prepared statement.
-    #[serde(rename = "QueryStatement")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "QueryStatement"))]
     pub query_statement: String,
     /// The description of the prepared statement.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
+}
+impl serde::Serialize for UpdatePreparedStatementInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("StatementName", &self.statement_name)?;
+        o.value("WorkGroup", &self.work_group)?;
+        o.value("QueryStatement", &self.query_statement)?;
+        o.optional("Description", &self.description)?;
+        o.end()
+    }
 }
 impl UpdatePreparedStatementInput {
     /// Creates a `UpdatePreparedStatementInput` from its required members (`statement_name`, `work_group`,
@@ -11982,22 +12769,32 @@ impl UpdatePreparedStatementOutput {
     }
 }
 /// The `UpdateWorkGroupInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateWorkGroupInput {
     /// The specified workgroup that will be updated.
-    #[serde(rename = "WorkGroup")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "WorkGroup"))]
     pub work_group: String,
     /// The workgroup description.
-    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Description"))]
     pub description: Option<String>,
     /// Contains configuration updates for an Athena SQL workgroup.
-    #[serde(rename = "ConfigurationUpdates", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ConfigurationUpdates"))]
     pub configuration_updates: Option<WorkGroupConfigurationUpdates>,
     /// The workgroup state that will be updated for the given workgroup.
-    #[serde(rename = "State", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "State"))]
     pub state: Option<WorkGroupState>,
+}
+impl serde::Serialize for UpdateWorkGroupInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("WorkGroup", &self.work_group)?;
+        o.optional("Description", &self.description)?;
+        o.optional("ConfigurationUpdates", &self.configuration_updates)?;
+        o.optional("State", &self.state)?;
+        o.end()
+    }
 }
 impl UpdateWorkGroupInput {
     /// Creates a `UpdateWorkGroupInput` from its required members (`work_group`); optional members are set
@@ -12172,7 +12969,7 @@ impl WorkGroup {
 /// or per workgroup. The workgroup settings override is specified in `EnforceWorkGroupConfiguration`
 /// (true/false) in the `WorkGroupConfiguration`. See
 /// `WorkGroupConfiguration$EnforceWorkGroupConfiguration`.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -12183,36 +12980,30 @@ pub struct WorkGroupConfiguration {
     /// in the workgroup using this setting, or for individual queries (client-side), using
     /// `ResultConfiguration$OutputLocation`. If none of them is set, Athena issues an error that no output
     /// location is provided.
-    #[serde(rename = "ResultConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResultConfiguration"))]
     pub result_configuration: Option<ResultConfiguration>,
     /// The configuration for storing results in Athena owned storage, which includes whether this feature
     /// is enabled; whether encryption configuration, if any, is used for encrypting query results.
-    #[serde(
-        rename = "ManagedQueryResultsConfiguration",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "ManagedQueryResultsConfiguration")
     )]
     pub managed_query_results_configuration: Option<ManagedQueryResultsConfiguration>,
     /// If set to "true", the settings for the workgroup override client-side settings. If set to "false",
     /// client-side settings are used. This property is not required for Apache Spark enabled workgroups.
     /// For more information, see [Workgroup Settings Override Client-Side
     /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
-    #[serde(
-        rename = "EnforceWorkGroupConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EnforceWorkGroupConfiguration"))]
     pub enforce_work_group_configuration: Option<bool>,
     /// Indicates that the Amazon CloudWatch metrics are enabled for the workgroup.
-    #[serde(
-        rename = "PublishCloudWatchMetricsEnabled",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "PublishCloudWatchMetricsEnabled")
     )]
     pub publish_cloud_watch_metrics_enabled: Option<bool>,
     /// The upper data usage limit (cutoff) for the amount of bytes a single query in a workgroup is allowed
     /// to scan.
-    #[serde(
-        rename = "BytesScannedCutoffPerQuery",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "BytesScannedCutoffPerQuery"))]
     pub bytes_scanned_cutoff_per_query: Option<i64>,
     /// If set to `true`, allows members assigned to a workgroup to reference Amazon S3 Requester Pays
     /// buckets in queries. If set to `false`, workgroup members cannot query data from Requester Pays
@@ -12220,23 +13011,23 @@ pub struct WorkGroupConfiguration {
     /// `false`. For more information about Requester Pays buckets, see [Requester Pays
     /// Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/RequesterPaysBuckets.html) in the *Amazon
     /// Simple Storage Service Developer Guide*.
-    #[serde(rename = "RequesterPaysEnabled", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "RequesterPaysEnabled"))]
     pub requester_pays_enabled: Option<bool>,
     /// The engine version that all queries running on the workgroup use. Queries on the
     /// `AmazonAthenaPreviewFunctionality` workgroup run on the preview engine regardless of this setting.
-    #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EngineVersion"))]
     pub engine_version: Option<EngineVersion>,
     /// Specifies a user defined JSON string that is passed to the notebook engine.
-    #[serde(rename = "AdditionalConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "AdditionalConfiguration"))]
     pub additional_configuration: Option<String>,
     /// The ARN of the execution role used to access user resources for Spark sessions and IAM Identity
     /// Center enabled workgroups. This property applies only to Spark enabled workgroups and IAM Identity
     /// Center enabled workgroups. The property is required for IAM Identity Center enabled workgroups.
-    #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExecutionRole"))]
     pub execution_role: Option<String>,
     /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
     /// buckets, Amazon CloudWatch log groups etc.
-    #[serde(rename = "MonitoringConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MonitoringConfiguration"))]
     pub monitoring_configuration: Option<MonitoringConfiguration>,
     /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data
     /// Processing Units (DPU) that queries should use when running in provisioned capacity. If not
@@ -12246,13 +13037,13 @@ pub struct WorkGroupConfiguration {
     /// To specify DPU values for PC queries the WG containing EngineConfiguration should have the following
     /// values: The name of the Classifications should be `athena-query-engine-properties`, with the only
     /// allowed properties as `max-dpu-count` and `min-dpu-count`.
-    #[serde(rename = "EngineConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EngineConfiguration"))]
     pub engine_configuration: Option<EngineConfiguration>,
     /// Specifies the KMS key that is used to encrypt the user's data stores in Athena. This setting does
     /// not apply to Athena SQL workgroups.
-    #[serde(
-        rename = "CustomerContentEncryptionConfiguration",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "CustomerContentEncryptionConfiguration")
     )]
     pub customer_content_encryption_configuration: Option<
         CustomerContentEncryptionConfiguration,
@@ -12265,21 +13056,18 @@ pub struct WorkGroupConfiguration {
     /// `EnableMinimumEncryptionConfiguration` flag. This means that if `EnforceWorkGroupConfiguration` is
     /// true, the `EnableMinimumEncryptionConfiguration` flag is ignored, and the workgroup configuration
     /// for encryption is used.
-    #[serde(
-        rename = "EnableMinimumEncryptionConfiguration",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "EnableMinimumEncryptionConfiguration")
     )]
     pub enable_minimum_encryption_configuration: Option<bool>,
     /// Specifies whether the workgroup is IAM Identity Center supported.
-    #[serde(
-        rename = "IdentityCenterConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "IdentityCenterConfiguration"))]
     pub identity_center_configuration: Option<IdentityCenterConfiguration>,
     /// Specifies whether Amazon S3 access grants are enabled for query results.
-    #[serde(
-        rename = "QueryResultsS3AccessGrantsConfiguration",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "QueryResultsS3AccessGrantsConfiguration")
     )]
     pub query_results_s3_access_grants_configuration: Option<
         QueryResultsS3AccessGrantsConfiguration,
@@ -12334,6 +13122,45 @@ impl wire::Object for WorkGroupConfiguration {
     }
 }
 wire::impl_deserialize!(WorkGroupConfiguration);
+impl serde::Serialize for WorkGroupConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("ResultConfiguration", &self.result_configuration)?;
+        o.optional(
+            "ManagedQueryResultsConfiguration",
+            &self.managed_query_results_configuration,
+        )?;
+        o.optional(
+            "EnforceWorkGroupConfiguration",
+            &self.enforce_work_group_configuration,
+        )?;
+        o.optional(
+            "PublishCloudWatchMetricsEnabled",
+            &self.publish_cloud_watch_metrics_enabled,
+        )?;
+        o.optional("BytesScannedCutoffPerQuery", &self.bytes_scanned_cutoff_per_query)?;
+        o.optional("RequesterPaysEnabled", &self.requester_pays_enabled)?;
+        o.optional("EngineVersion", &self.engine_version)?;
+        o.optional("AdditionalConfiguration", &self.additional_configuration)?;
+        o.optional("ExecutionRole", &self.execution_role)?;
+        o.optional("MonitoringConfiguration", &self.monitoring_configuration)?;
+        o.optional("EngineConfiguration", &self.engine_configuration)?;
+        o.optional(
+            "CustomerContentEncryptionConfiguration",
+            &self.customer_content_encryption_configuration,
+        )?;
+        o.optional(
+            "EnableMinimumEncryptionConfiguration",
+            &self.enable_minimum_encryption_configuration,
+        )?;
+        o.optional("IdentityCenterConfiguration", &self.identity_center_configuration)?;
+        o.optional(
+            "QueryResultsS3AccessGrantsConfiguration",
+            &self.query_results_s3_access_grants_configuration,
+        )?;
+        o.end()
+    }
+}
 impl WorkGroupConfiguration {
     /// Creates an empty `WorkGroupConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -12457,50 +13284,41 @@ impl WorkGroupConfiguration {
 /// query results, whether the Amazon CloudWatch Metrics are enabled for the workgroup, whether the
 /// workgroup settings override the client-side settings, and the data usage limit for the amount of
 /// bytes scanned per query, if it is specified.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct WorkGroupConfigurationUpdates {
     /// If set to "true", the settings for the workgroup override client-side settings. If set to "false"
     /// client-side settings are used. For more information, see [Workgroup Settings Override Client-Side
     /// Settings](https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
-    #[serde(
-        rename = "EnforceWorkGroupConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EnforceWorkGroupConfiguration"))]
     pub enforce_work_group_configuration: Option<bool>,
     /// The result configuration information about the queries in this workgroup that will be updated.
     /// Includes the updated results location and an updated option for encrypting query results.
-    #[serde(
-        rename = "ResultConfigurationUpdates",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ResultConfigurationUpdates"))]
     pub result_configuration_updates: Option<ResultConfigurationUpdates>,
     /// Updates configuration information for managed query results in the workgroup.
-    #[serde(
-        rename = "ManagedQueryResultsConfigurationUpdates",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "ManagedQueryResultsConfigurationUpdates")
     )]
     pub managed_query_results_configuration_updates: Option<
         ManagedQueryResultsConfigurationUpdates,
     >,
     /// Indicates whether this workgroup enables publishing metrics to Amazon CloudWatch.
-    #[serde(
-        rename = "PublishCloudWatchMetricsEnabled",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "PublishCloudWatchMetricsEnabled")
     )]
     pub publish_cloud_watch_metrics_enabled: Option<bool>,
     /// The upper limit (cutoff) for the amount of bytes a single query in a workgroup is allowed to scan.
-    #[serde(
-        rename = "BytesScannedCutoffPerQuery",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "BytesScannedCutoffPerQuery"))]
     pub bytes_scanned_cutoff_per_query: Option<i64>,
     /// Indicates that the data usage control limit per query is removed.
     /// `WorkGroupConfiguration$BytesScannedCutoffPerQuery`
-    #[serde(
-        rename = "RemoveBytesScannedCutoffPerQuery",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "RemoveBytesScannedCutoffPerQuery")
     )]
     pub remove_bytes_scanned_cutoff_per_query: Option<bool>,
     /// If set to `true`, allows members assigned to a workgroup to specify Amazon S3 Requester Pays buckets
@@ -12509,34 +13327,34 @@ pub struct WorkGroupConfigurationUpdates {
     /// more information about Requester Pays buckets, see [Requester Pays
     /// Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/RequesterPaysBuckets.html) in the *Amazon
     /// Simple Storage Service Developer Guide*.
-    #[serde(rename = "RequesterPaysEnabled", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "RequesterPaysEnabled"))]
     pub requester_pays_enabled: Option<bool>,
     /// The engine version requested when a workgroup is updated. After the update, all queries on the
     /// workgroup run on the requested engine version. If no value was previously set, the default is Auto.
     /// Queries on the `AmazonAthenaPreviewFunctionality` workgroup run on the preview engine regardless of
     /// this setting.
-    #[serde(rename = "EngineVersion", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EngineVersion"))]
     pub engine_version: Option<EngineVersion>,
     /// Removes content encryption configuration from an Apache Spark-enabled Athena workgroup.
-    #[serde(
-        rename = "RemoveCustomerContentEncryptionConfiguration",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "RemoveCustomerContentEncryptionConfiguration")
     )]
     pub remove_customer_content_encryption_configuration: Option<bool>,
     /// Contains a user defined string in JSON format for a Spark-enabled workgroup.
-    #[serde(rename = "AdditionalConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "AdditionalConfiguration"))]
     pub additional_configuration: Option<String>,
     /// The ARN of the execution role used to access user resources for Spark sessions and Identity Center
     /// enabled workgroups. This property applies only to Spark enabled workgroups and Identity Center
     /// enabled workgroups.
-    #[serde(rename = "ExecutionRole", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ExecutionRole"))]
     pub execution_role: Option<String>,
     /// Specifies the customer managed KMS key that is used to encrypt the user's data stores in Athena.
     /// When an Amazon Web Services managed key is used, this value is null. This setting does not apply to
     /// Athena SQL workgroups.
-    #[serde(
-        rename = "CustomerContentEncryptionConfiguration",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "CustomerContentEncryptionConfiguration")
     )]
     pub customer_content_encryption_configuration: Option<
         CustomerContentEncryptionConfiguration,
@@ -12550,22 +13368,22 @@ pub struct WorkGroupConfigurationUpdates {
     /// `EnableMinimumEncryptionConfiguration` flag. This means that if `EnforceWorkGroupConfiguration` is
     /// true, the `EnableMinimumEncryptionConfiguration` flag is ignored, and the workgroup configuration
     /// for encryption is used.
-    #[serde(
-        rename = "EnableMinimumEncryptionConfiguration",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "EnableMinimumEncryptionConfiguration")
     )]
     pub enable_minimum_encryption_configuration: Option<bool>,
     /// Specifies whether Amazon S3 access grants are enabled for query results.
-    #[serde(
-        rename = "QueryResultsS3AccessGrantsConfiguration",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "QueryResultsS3AccessGrantsConfiguration")
     )]
     pub query_results_s3_access_grants_configuration: Option<
         QueryResultsS3AccessGrantsConfiguration,
     >,
     /// Contains the configuration settings for managed log persistence, delivering logs to Amazon S3
     /// buckets, Amazon CloudWatch log groups etc.
-    #[serde(rename = "MonitoringConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MonitoringConfiguration"))]
     pub monitoring_configuration: Option<MonitoringConfiguration>,
     /// The engine configuration for the workgroup, which includes the minimum/maximum number of Data
     /// Processing Units (DPU) that queries should use when running in provisioned capacity. If not
@@ -12575,8 +13393,54 @@ pub struct WorkGroupConfigurationUpdates {
     /// To specify DPU values for PC queries the WG containing EngineConfiguration should have the following
     /// values: The name of the Classifications should be `athena-query-engine-properties`, with the only
     /// allowed properties as `max-dpu-count` and `min-dpu-count`.
-    #[serde(rename = "EngineConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EngineConfiguration"))]
     pub engine_configuration: Option<EngineConfiguration>,
+}
+impl serde::Serialize for WorkGroupConfigurationUpdates {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional(
+            "EnforceWorkGroupConfiguration",
+            &self.enforce_work_group_configuration,
+        )?;
+        o.optional("ResultConfigurationUpdates", &self.result_configuration_updates)?;
+        o.optional(
+            "ManagedQueryResultsConfigurationUpdates",
+            &self.managed_query_results_configuration_updates,
+        )?;
+        o.optional(
+            "PublishCloudWatchMetricsEnabled",
+            &self.publish_cloud_watch_metrics_enabled,
+        )?;
+        o.optional("BytesScannedCutoffPerQuery", &self.bytes_scanned_cutoff_per_query)?;
+        o.optional(
+            "RemoveBytesScannedCutoffPerQuery",
+            &self.remove_bytes_scanned_cutoff_per_query,
+        )?;
+        o.optional("RequesterPaysEnabled", &self.requester_pays_enabled)?;
+        o.optional("EngineVersion", &self.engine_version)?;
+        o.optional(
+            "RemoveCustomerContentEncryptionConfiguration",
+            &self.remove_customer_content_encryption_configuration,
+        )?;
+        o.optional("AdditionalConfiguration", &self.additional_configuration)?;
+        o.optional("ExecutionRole", &self.execution_role)?;
+        o.optional(
+            "CustomerContentEncryptionConfiguration",
+            &self.customer_content_encryption_configuration,
+        )?;
+        o.optional(
+            "EnableMinimumEncryptionConfiguration",
+            &self.enable_minimum_encryption_configuration,
+        )?;
+        o.optional(
+            "QueryResultsS3AccessGrantsConfiguration",
+            &self.query_results_s3_access_grants_configuration,
+        )?;
+        o.optional("MonitoringConfiguration", &self.monitoring_configuration)?;
+        o.optional("EngineConfiguration", &self.engine_configuration)?;
+        o.end()
+    }
 }
 impl WorkGroupConfigurationUpdates {
     /// Creates an empty `WorkGroupConfigurationUpdates`; optional members are set with the `set_*` methods.

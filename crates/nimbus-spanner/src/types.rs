@@ -5,21 +5,28 @@
 use nimbus_google::codegen::wire;
 use serde::de;
 /// Arguments to ack operations.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Ack {
     /// By default, an attempt to ack a message that does not exist will fail with a `NOT_FOUND` error. With
     /// `ignore_not_found` set to true, the ack will succeed even if the message does not exist. This is
     /// useful for unconditionally acking a message, even if it is missing or has already been acked.
-    #[serde(rename = "ignoreNotFound", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ignoreNotFound"))]
     pub ignore_not_found: Option<bool>,
     /// Required. The primary key of the message to be acked.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<Vec<nimbus_google::codegen::Document>>,
     /// Required. The queue where the message to be acked is stored.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
+}
+impl serde::Serialize for Ack {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("ignoreNotFound", &self.ignore_not_found)?;
+        o.optional("key", &self.key)?;
+        o.optional("queue", &self.queue)?;
+        o.end()
+    }
 }
 impl Ack {
     /// Creates an empty `Ack`; optional members are set with the `set_*` methods.
@@ -46,19 +53,25 @@ impl Ack {
     }
 }
 /// Message sent by the client to the adapter.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AdaptMessageRequest {
     /// Optional. Opaque request state passed by the client to the server.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attachments: Option<std::collections::HashMap<String, String>>,
     /// Optional. Uninterpreted bytes from the underlying wire protocol.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<nimbus_google::codegen::Blob>,
     /// Required. Identifier for the underlying wire protocol.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
+}
+impl serde::Serialize for AdaptMessageRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("attachments", &self.attachments)?;
+        o.optional("payload", &self.payload)?;
+        o.optional("protocol", &self.protocol)?;
+        o.end()
+    }
 }
 impl AdaptMessageRequest {
     /// Creates an empty `AdaptMessageRequest`; optional members are set with the `set_*` methods.
@@ -147,13 +160,12 @@ impl AdaptMessageResponse {
     }
 }
 /// A session in the Cloud Spanner Adapter API.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AdapterSession {
     /// Identifier. The name of the session. This is always system-assigned.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 impl wire::Object for AdapterSession {
@@ -171,6 +183,13 @@ impl wire::Object for AdapterSession {
     }
 }
 wire::impl_deserialize!(AdapterSession);
+impl serde::Serialize for AdapterSession {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("name", &self.name)?;
+        o.end()
+    }
+}
 impl AdapterSession {
     /// Creates an empty `AdapterSession`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -183,18 +202,25 @@ impl AdapterSession {
     }
 }
 /// The request for AddSplitPoints.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AddSplitPointsRequest {
     /// Optional. A user-supplied tag associated with the split points. For example, "initial_data_load",
     /// "special_event_1". Defaults to "CloudAddSplitPointsAPI" if not specified. The length of the tag must
     /// not exceed 50 characters, or else it is trimmed. Only valid UTF8 characters are allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub initiator: Option<String>,
     /// Required. The split points to add.
-    #[serde(rename = "splitPoints", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "splitPoints"))]
     pub split_points: Option<Vec<SplitPoints>>,
+}
+impl serde::Serialize for AddSplitPointsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("initiator", &self.initiator)?;
+        o.optional("splitPoints", &self.split_points)?;
+        o.end()
+    }
 }
 impl AddSplitPointsRequest {
     /// Creates an empty `AddSplitPointsRequest`; optional members are set with the `set_*` methods.
@@ -237,17 +263,16 @@ impl AddSplitPointsResponse {
     }
 }
 /// AsymmetricAutoscalingOption specifies the scaling of replicas identified by the given selection.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AsymmetricAutoscalingOption {
     /// Optional. Overrides applied to the top-level autoscaling configuration for the selected replicas.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub overrides: Option<AutoscalingConfigOverrides>,
     /// Required. Selects the replicas to which this AsymmetricAutoscalingOption applies. Only read-only
     /// replicas are supported.
-    #[serde(rename = "replicaSelection", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "replicaSelection"))]
     pub replica_selection: Option<InstanceReplicaSelection>,
 }
 impl wire::Object for AsymmetricAutoscalingOption {
@@ -266,6 +291,14 @@ impl wire::Object for AsymmetricAutoscalingOption {
     }
 }
 wire::impl_deserialize!(AsymmetricAutoscalingOption);
+impl serde::Serialize for AsymmetricAutoscalingOption {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("overrides", &self.overrides)?;
+        o.optional("replicaSelection", &self.replica_selection)?;
+        o.end()
+    }
+}
 impl AsymmetricAutoscalingOption {
     /// Creates an empty `AsymmetricAutoscalingOption`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -289,7 +322,7 @@ impl AsymmetricAutoscalingOption {
     }
 }
 /// Autoscaling configuration for an instance.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -299,16 +332,13 @@ pub struct AutoscalingConfig {
     /// on the utilization of replicas identified by the replica selection. Replica selections should not
     /// overlap with each other. Other replicas (those do not match any replica selection) will be
     /// autoscaled together and will have the same compute capacity allocated to them.
-    #[serde(
-        rename = "asymmetricAutoscalingOptions",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "asymmetricAutoscalingOptions"))]
     pub asymmetric_autoscaling_options: Option<Vec<AsymmetricAutoscalingOption>>,
     /// Required. Autoscaling limits for an instance.
-    #[serde(rename = "autoscalingLimits", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "autoscalingLimits"))]
     pub autoscaling_limits: Option<AutoscalingLimits>,
     /// Required. The autoscaling targets for an instance.
-    #[serde(rename = "autoscalingTargets", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "autoscalingTargets"))]
     pub autoscaling_targets: Option<AutoscalingTargets>,
 }
 impl wire::Object for AutoscalingConfig {
@@ -330,6 +360,18 @@ impl wire::Object for AutoscalingConfig {
     }
 }
 wire::impl_deserialize!(AutoscalingConfig);
+impl serde::Serialize for AutoscalingConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional(
+            "asymmetricAutoscalingOptions",
+            &self.asymmetric_autoscaling_options,
+        )?;
+        o.optional("autoscalingLimits", &self.autoscaling_limits)?;
+        o.optional("autoscalingTargets", &self.autoscaling_targets)?;
+        o.end()
+    }
+}
 impl AutoscalingConfig {
     /// Creates an empty `AutoscalingConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -363,27 +405,27 @@ impl AutoscalingConfig {
 /// Overrides the top-level autoscaling configuration for the replicas identified by
 /// `replica_selection`. All fields in this message are optional. Any unspecified fields will use the
 /// corresponding values from the top-level autoscaling configuration.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AutoscalingConfigOverrides {
     /// Optional. If specified, overrides the min/max limit in the top-level autoscaling configuration for
     /// the selected replicas.
-    #[serde(rename = "autoscalingLimits", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "autoscalingLimits"))]
     pub autoscaling_limits: Option<AutoscalingLimits>,
     /// Optional. If specified, overrides the autoscaling target high_priority_cpu_utilization_percent in
     /// the top-level autoscaling configuration for the selected replicas.
-    #[serde(
-        rename = "autoscalingTargetHighPriorityCpuUtilizationPercent",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "autoscalingTargetHighPriorityCpuUtilizationPercent")
     )]
     pub autoscaling_target_high_priority_cpu_utilization_percent: Option<i32>,
     /// Optional. If specified, overrides the autoscaling target `total_cpu_utilization_percent` in the
     /// top-level autoscaling configuration for the selected replicas.
-    #[serde(
-        rename = "autoscalingTargetTotalCpuUtilizationPercent",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "autoscalingTargetTotalCpuUtilizationPercent")
     )]
     pub autoscaling_target_total_cpu_utilization_percent: Option<i32>,
     /// Optional. If true, disables high priority CPU autoscaling for the selected replicas and ignores
@@ -394,9 +436,9 @@ pub struct AutoscalingConfigOverrides {
     /// a non-zero value. Otherwise, the high_priority_cpu_utilization_percent field in the top-level
     /// autoscaling configuration will be used. Setting both disable_high_priority_cpu_autoscaling and
     /// disable_total_cpu_autoscaling to true for the same replica is not supported.
-    #[serde(
-        rename = "disableHighPriorityCpuAutoscaling",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "disableHighPriorityCpuAutoscaling")
     )]
     pub disable_high_priority_cpu_autoscaling: Option<bool>,
     /// Optional. If true, disables total CPU autoscaling for the selected replicas and ignores
@@ -407,10 +449,7 @@ pub struct AutoscalingConfigOverrides {
     /// field in the top-level autoscaling configuration will be used. Setting both
     /// disable_high_priority_cpu_autoscaling and disable_total_cpu_autoscaling to true for the same replica
     /// is not supported.
-    #[serde(
-        rename = "disableTotalCpuAutoscaling",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "disableTotalCpuAutoscaling"))]
     pub disable_total_cpu_autoscaling: Option<bool>,
 }
 impl wire::Object for AutoscalingConfigOverrides {
@@ -444,6 +483,26 @@ impl wire::Object for AutoscalingConfigOverrides {
     }
 }
 wire::impl_deserialize!(AutoscalingConfigOverrides);
+impl serde::Serialize for AutoscalingConfigOverrides {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("autoscalingLimits", &self.autoscaling_limits)?;
+        o.optional(
+            "autoscalingTargetHighPriorityCpuUtilizationPercent",
+            &self.autoscaling_target_high_priority_cpu_utilization_percent,
+        )?;
+        o.optional(
+            "autoscalingTargetTotalCpuUtilizationPercent",
+            &self.autoscaling_target_total_cpu_utilization_percent,
+        )?;
+        o.optional(
+            "disableHighPriorityCpuAutoscaling",
+            &self.disable_high_priority_cpu_autoscaling,
+        )?;
+        o.optional("disableTotalCpuAutoscaling", &self.disable_total_cpu_autoscaling)?;
+        o.end()
+    }
+}
 impl AutoscalingConfigOverrides {
     /// Creates an empty `AutoscalingConfigOverrides`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -497,26 +556,26 @@ impl AutoscalingConfigOverrides {
 /// allocated to the instance, and the autoscaler will only scale within that range. Users can either
 /// use nodes or processing units to specify the limits, but should use the same unit to set both the
 /// min_limit and max_limit.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct AutoscalingLimits {
     /// Maximum number of nodes allocated to the instance. If set, this number should be greater than or
     /// equal to min_nodes.
-    #[serde(rename = "maxNodes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxNodes"))]
     pub max_nodes: Option<i32>,
     /// Maximum number of processing units allocated to the instance. If set, this number should be
     /// multiples of 1000 and be greater than or equal to min_processing_units.
-    #[serde(rename = "maxProcessingUnits", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxProcessingUnits"))]
     pub max_processing_units: Option<i32>,
     /// Minimum number of nodes allocated to the instance. If set, this number should be greater than or
     /// equal to 1.
-    #[serde(rename = "minNodes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "minNodes"))]
     pub min_nodes: Option<i32>,
     /// Minimum number of processing units allocated to the instance. If set, this number should be
     /// multiples of 1000.
-    #[serde(rename = "minProcessingUnits", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "minProcessingUnits"))]
     pub min_processing_units: Option<i32>,
 }
 impl wire::Object for AutoscalingLimits {
@@ -537,6 +596,16 @@ impl wire::Object for AutoscalingLimits {
     }
 }
 wire::impl_deserialize!(AutoscalingLimits);
+impl serde::Serialize for AutoscalingLimits {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("maxNodes", &self.max_nodes)?;
+        o.optional("maxProcessingUnits", &self.max_processing_units)?;
+        o.optional("minNodes", &self.min_nodes)?;
+        o.optional("minProcessingUnits", &self.min_processing_units)?;
+        o.end()
+    }
+}
 impl AutoscalingLimits {
     /// Creates an empty `AutoscalingLimits`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -564,7 +633,7 @@ impl AutoscalingLimits {
     }
 }
 /// The autoscaling targets for an instance.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -573,18 +642,15 @@ pub struct AutoscalingTargets {
     /// to achieve for the instance. This number is on a scale from 0 (no utilization) to 100 (full
     /// utilization). The valid range is \[10, 90\] inclusive. If not specified or set to 0, the autoscaler
     /// skips scaling based on high priority CPU utilization.
-    #[serde(
-        rename = "highPriorityCpuUtilizationPercent",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "highPriorityCpuUtilizationPercent")
     )]
     pub high_priority_cpu_utilization_percent: Option<i32>,
     /// Required. The target storage utilization percentage that the autoscaler should be trying to achieve
     /// for the instance. This number is on a scale from 0 (no utilization) to 100 (full utilization). The
     /// valid range is \[10, 99\] inclusive.
-    #[serde(
-        rename = "storageUtilizationPercent",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "storageUtilizationPercent"))]
     pub storage_utilization_percent: Option<i32>,
     /// Optional. The target total CPU utilization percentage that the autoscaler should be trying to
     /// achieve for the instance. This number is on a scale from 0 (no utilization) to 100 (full
@@ -592,10 +658,7 @@ pub struct AutoscalingTargets {
     /// skips scaling based on total CPU utilization. If both `high_priority_cpu_utilization_percent` and
     /// `total_cpu_utilization_percent` are specified, the autoscaler provisions the larger of the two
     /// required compute capacities to satisfy both targets.
-    #[serde(
-        rename = "totalCpuUtilizationPercent",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "totalCpuUtilizationPercent"))]
     pub total_cpu_utilization_percent: Option<i32>,
 }
 impl wire::Object for AutoscalingTargets {
@@ -621,6 +684,18 @@ impl wire::Object for AutoscalingTargets {
     }
 }
 wire::impl_deserialize!(AutoscalingTargets);
+impl serde::Serialize for AutoscalingTargets {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional(
+            "highPriorityCpuUtilizationPercent",
+            &self.high_priority_cpu_utilization_percent,
+        )?;
+        o.optional("storageUtilizationPercent", &self.storage_utilization_percent)?;
+        o.optional("totalCpuUtilizationPercent", &self.total_cpu_utilization_percent)?;
+        o.end()
+    }
+}
 impl AutoscalingTargets {
     /// Creates an empty `AutoscalingTargets`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -647,7 +722,7 @@ impl AutoscalingTargets {
     }
 }
 /// A backup of a Cloud Spanner database.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -658,15 +733,11 @@ pub struct Backup {
     /// this field captures the list of all backup schedule URIs that are associated with creating this
     /// backup. If collapsing is not done, then this field captures the single backup schedule URI
     /// associated with creating this backup.
-    #[serde(rename = "backupSchedules", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "backupSchedules"))]
     pub backup_schedules: Option<Vec<String>>,
     /// Output only. The time the CreateBackup request is received. If the request does not specify
     /// `version_time`, the `version_time` of the backup will be equivalent to the `create_time`.
-    #[serde(
-        rename = "createTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "createTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -675,42 +746,33 @@ pub struct Backup {
     /// Required for the CreateBackup operation. Name of the database from which this backup was created.
     /// This needs to be in the same instance as the backup. Values are of the form
     /// `projects/{project}/instances/{instance}/databases/{database}`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
     /// Output only. The database dialect information for the backup.
-    #[serde(rename = "databaseDialect", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "databaseDialect"))]
     pub database_dialect: Option<BackupDatabaseDialect>,
     /// Output only. The encryption information for the backup.
-    #[serde(rename = "encryptionInfo", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "encryptionInfo"))]
     pub encryption_info: Option<EncryptionInfo>,
     /// Output only. The encryption information for the backup, whether it is protected by one or more KMS
     /// keys. The information includes all Cloud KMS key versions used to encrypt the backup. The
     /// `encryption_status` field inside of each `EncryptionInfo` is not populated. At least one of the key
     /// versions must be available for the backup to be restored. If a key version is revoked in the middle
     /// of a restore, the restore behavior is undefined.
-    #[serde(rename = "encryptionInformation", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "encryptionInformation"))]
     pub encryption_information: Option<Vec<EncryptionInfo>>,
     /// Output only. For a backup in an incremental backup chain, this is the storage space needed to keep
     /// the data that has changed since the previous backup. For all other backups, this is always the size
     /// of the backup. This value may change if backups on the same chain get deleted or expired. This field
     /// can be used to calculate the total storage space used by a set of backups. For example, the total
     /// space used by all backups of a database can be computed by summing up this field.
-    #[serde(
-        rename = "exclusiveSizeBytes",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "exclusiveSizeBytes"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub exclusive_size_bytes: Option<i64>,
     /// Required for the CreateBackup operation. The expiration time of the backup, with microseconds
     /// granularity that must be at least 6 hours and at most 366 days from the time the CreateBackup
     /// request is processed. Once the `expire_time` has passed, the backup is eligible to be automatically
     /// deleted by Cloud Spanner to free the resources used by the backup.
-    #[serde(
-        rename = "expireTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "expireTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -721,35 +783,24 @@ pub struct Backup {
     /// require that we keep its data. For backups not in an incremental backup chain, this is always the
     /// size of the backup. This value may change if backups on the same chain get created, deleted or
     /// expired.
-    #[serde(
-        rename = "freeableSizeBytes",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "freeableSizeBytes"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub freeable_size_bytes: Option<i64>,
     /// Output only. Populated only for backups in an incremental backup chain. Backups share the same chain
     /// id if and only if they belong to the same incremental backup chain. Use this field to determine
     /// which backups are part of the same incremental backup chain. The ordering of backups in the chain
     /// can be determined by ordering the backup `version_time`.
-    #[serde(
-        rename = "incrementalBackupChainId",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "incrementalBackupChainId"))]
     pub incremental_backup_chain_id: Option<String>,
     /// Output only. The instance partition storing the backup. This is the same as the list of the instance
     /// partitions that the database recorded at the backup's `version_time`.
-    #[serde(rename = "instancePartitions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instancePartitions"))]
     pub instance_partitions: Option<Vec<BackupInstancePartition>>,
     /// Output only. The max allowed expiration time of the backup, with microseconds granularity. A
     /// backup's expiration time can be configured in multiple APIs: CreateBackup, UpdateBackup, CopyBackup.
     /// When updating or copying an existing backup, the expiration time specified must be less than
     /// `Backup.max_expire_time`.
-    #[serde(
-        rename = "maxExpireTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxExpireTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -757,10 +808,7 @@ pub struct Backup {
     pub max_expire_time: Option<nimbus_google::codegen::DateTime>,
     /// Output only. The minimum edition required to successfully restore the backup. Populated only if the
     /// edition is Enterprise or Enterprise Plus.
-    #[serde(
-        rename = "minimumRestorableEdition",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "minimumRestorableEdition"))]
     pub minimum_restorable_edition: Option<BackupMinimumRestorableEdition>,
     /// Output only for the CreateBackup operation. Required for the UpdateBackup operation. A globally
     /// unique identifier for the backup which cannot be changed. Values are of the form
@@ -768,18 +816,13 @@ pub struct Backup {
     /// between 2 and 60 characters in length. The backup is stored in the location(s) specified in the
     /// instance configuration of the instance containing the backup, identified by the prefix of the backup
     /// name of the form `projects/{project}/instances/{instance}`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Output only. Data deleted at a time older than this is guaranteed not to be retained in order to
     /// support this backup. For a backup in an incremental backup chain, this is the version time of the
     /// oldest backup that exists or ever existed in the chain. For all other backups, this is the version
     /// time of the backup. This field can be used to understand what data is being retained by the backup
     /// system.
-    #[serde(
-        rename = "oldestVersionTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "oldestVersionTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -790,35 +833,26 @@ pub struct Backup {
     /// backups may exist in different instances. The existence of any referencing backup prevents the
     /// backup from being deleted. When the copy operation is done (either successfully completed or
     /// cancelled or the destination backup is deleted), the reference to the backup is removed.
-    #[serde(rename = "referencingBackups", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "referencingBackups"))]
     pub referencing_backups: Option<Vec<String>>,
     /// Output only. The names of the restored databases that reference the backup. The database names are
     /// of the form `projects/{project}/instances/{instance}/databases/{database}`. Referencing databases
     /// may exist in different instances. The existence of any referencing database prevents the backup from
     /// being deleted. When a restored database from the backup enters the `READY` state, the reference to
     /// the backup is removed.
-    #[serde(rename = "referencingDatabases", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "referencingDatabases"))]
     pub referencing_databases: Option<Vec<String>>,
     /// Output only. Size of the backup in bytes. For a backup in an incremental backup chain, this is the
     /// sum of the `exclusive_size_bytes` of itself and all older backups in the chain.
-    #[serde(
-        rename = "sizeBytes",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sizeBytes"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub size_bytes: Option<i64>,
     /// Output only. The current state of the backup.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<BackupState>,
     /// The backup will contain an externally consistent copy of the database at the timestamp specified by
     /// `version_time`. If `version_time` is not specified, the system will set `version_time` to the
     /// `create_time` of the backup.
-    #[serde(
-        rename = "versionTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "versionTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -871,6 +905,48 @@ impl wire::Object for Backup {
     }
 }
 wire::impl_deserialize!(Backup);
+impl serde::Serialize for Backup {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("backupSchedules", &self.backup_schedules)?;
+        o.optional_encoded("createTime", wire::DateTimeFormat, &self.create_time)?;
+        o.optional("database", &self.database)?;
+        o.optional("databaseDialect", &self.database_dialect)?;
+        o.optional("encryptionInfo", &self.encryption_info)?;
+        o.optional("encryptionInformation", &self.encryption_information)?;
+        o.optional_encoded(
+            "exclusiveSizeBytes",
+            wire::Int64String,
+            &self.exclusive_size_bytes,
+        )?;
+        o.optional_encoded("expireTime", wire::DateTimeFormat, &self.expire_time)?;
+        o.optional_encoded(
+            "freeableSizeBytes",
+            wire::Int64String,
+            &self.freeable_size_bytes,
+        )?;
+        o.optional("incrementalBackupChainId", &self.incremental_backup_chain_id)?;
+        o.optional("instancePartitions", &self.instance_partitions)?;
+        o.optional_encoded(
+            "maxExpireTime",
+            wire::DateTimeFormat,
+            &self.max_expire_time,
+        )?;
+        o.optional("minimumRestorableEdition", &self.minimum_restorable_edition)?;
+        o.optional("name", &self.name)?;
+        o.optional_encoded(
+            "oldestVersionTime",
+            wire::DateTimeFormat,
+            &self.oldest_version_time,
+        )?;
+        o.optional("referencingBackups", &self.referencing_backups)?;
+        o.optional("referencingDatabases", &self.referencing_databases)?;
+        o.optional_encoded("sizeBytes", wire::Int64String, &self.size_bytes)?;
+        o.optional("state", &self.state)?;
+        o.optional_encoded("versionTime", wire::DateTimeFormat, &self.version_time)?;
+        o.end()
+    }
+}
 impl Backup {
     /// Creates an empty `Backup`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1079,36 +1155,27 @@ impl schemars::JsonSchema for BackupDatabaseDialect {
     }
 }
 /// Information about a backup.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BackupInfo {
     /// Name of the backup.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub backup: Option<String>,
     /// The time the CreateBackup request was received.
-    #[serde(
-        rename = "createTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "createTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub create_time: Option<nimbus_google::codegen::DateTime>,
     /// Name of the database the backup was created from.
-    #[serde(rename = "sourceDatabase", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sourceDatabase"))]
     pub source_database: Option<String>,
     /// The backup contains an externally consistent copy of `source_database` at the timestamp specified by
     /// `version_time`. If the CreateBackup request did not specify `version_time`, the `version_time` of
     /// the backup is equivalent to the `create_time`.
-    #[serde(
-        rename = "versionTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "versionTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -1133,6 +1200,16 @@ impl wire::Object for BackupInfo {
     }
 }
 wire::impl_deserialize!(BackupInfo);
+impl serde::Serialize for BackupInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("backup", &self.backup)?;
+        o.optional_encoded("createTime", wire::DateTimeFormat, &self.create_time)?;
+        o.optional("sourceDatabase", &self.source_database)?;
+        o.optional_encoded("versionTime", wire::DateTimeFormat, &self.version_time)?;
+        o.end()
+    }
+}
 impl BackupInfo {
     /// Creates an empty `BackupInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1166,14 +1243,14 @@ impl BackupInfo {
     }
 }
 /// Instance partition information for the backup.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BackupInstancePartition {
     /// A unique identifier for the instance partition. Values are of the form
     /// `projects/{project}/instances/{instance}/instancePartitions/{instance_partition_id}`
-    #[serde(rename = "instancePartition", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instancePartition"))]
     pub instance_partition: Option<String>,
 }
 impl wire::Object for BackupInstancePartition {
@@ -1191,6 +1268,13 @@ impl wire::Object for BackupInstancePartition {
     }
 }
 wire::impl_deserialize!(BackupInstancePartition);
+impl serde::Serialize for BackupInstancePartition {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("instancePartition", &self.instance_partition)?;
+        o.end()
+    }
+}
 impl BackupInstancePartition {
     /// Creates an empty `BackupInstancePartition`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1283,41 +1367,35 @@ impl schemars::JsonSchema for BackupMinimumRestorableEdition {
     }
 }
 /// BackupSchedule expresses the automated backup creation specification for a Spanner database.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BackupSchedule {
     /// Optional. The encryption configuration that is used to encrypt the backup. If this field is not
     /// specified, the backup uses the same encryption configuration as the database.
-    #[serde(rename = "encryptionConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "encryptionConfig"))]
     pub encryption_config: Option<CreateBackupEncryptionConfig>,
     /// The schedule creates only full backups.
-    #[serde(rename = "fullBackupSpec", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fullBackupSpec"))]
     pub full_backup_spec: Option<FullBackupSpec>,
     /// The schedule creates incremental backup chains.
-    #[serde(rename = "incrementalBackupSpec", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "incrementalBackupSpec"))]
     pub incremental_backup_spec: Option<IncrementalBackupSpec>,
     /// Identifier. Output only for the CreateBackupSchedule operation. Required for the
     /// UpdateBackupSchedule operation. A globally unique identifier for the backup schedule which cannot be
     /// changed. Values are of the form `projects//instances//databases//backupSchedules/a-z*[a-z0-9]` The
     /// final segment of the name must be between 2 and 60 characters in length.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Optional. The retention duration of a backup that must be at least 6 hours and at most 366 days. The
     /// backup is eligible to be automatically deleted once the retention period has elapsed.
-    #[serde(rename = "retentionDuration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "retentionDuration"))]
     pub retention_duration: Option<String>,
     /// Optional. The schedule specification based on which the backup creations are triggered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub spec: Option<BackupScheduleSpec>,
     /// Output only. The timestamp at which the schedule was last updated. If the schedule has never been
     /// updated, this field contains the timestamp when the schedule was first created.
-    #[serde(
-        rename = "updateTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "updateTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -1345,6 +1423,19 @@ impl wire::Object for BackupSchedule {
     }
 }
 wire::impl_deserialize!(BackupSchedule);
+impl serde::Serialize for BackupSchedule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("encryptionConfig", &self.encryption_config)?;
+        o.optional("fullBackupSpec", &self.full_backup_spec)?;
+        o.optional("incrementalBackupSpec", &self.incremental_backup_spec)?;
+        o.optional("name", &self.name)?;
+        o.optional("retentionDuration", &self.retention_duration)?;
+        o.optional("spec", &self.spec)?;
+        o.optional_encoded("updateTime", wire::DateTimeFormat, &self.update_time)?;
+        o.end()
+    }
+}
 impl BackupSchedule {
     /// Creates an empty `BackupSchedule`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1396,13 +1487,13 @@ impl BackupSchedule {
     }
 }
 /// Defines specifications of the backup schedule.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BackupScheduleSpec {
     /// Cron style schedule specification.
-    #[serde(rename = "cronSpec", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "cronSpec"))]
     pub cron_spec: Option<CrontabSpec>,
 }
 impl wire::Object for BackupScheduleSpec {
@@ -1420,6 +1511,13 @@ impl wire::Object for BackupScheduleSpec {
     }
 }
 wire::impl_deserialize!(BackupScheduleSpec);
+impl serde::Serialize for BackupScheduleSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("cronSpec", &self.cron_spec)?;
+        o.end()
+    }
+}
 impl BackupScheduleSpec {
     /// Creates an empty `BackupScheduleSpec`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1507,7 +1605,7 @@ impl schemars::JsonSchema for BackupState {
     }
 }
 /// The request for BatchCreateSessions.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BatchCreateSessionsRequest {
@@ -1515,11 +1613,19 @@ pub struct BatchCreateSessionsRequest {
     /// The API can return fewer than the requested number of sessions. If a specific number of sessions are
     /// desired, the client can make additional calls to `BatchCreateSessions` (adjusting session_count as
     /// necessary).
-    #[serde(rename = "sessionCount", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sessionCount"))]
     pub session_count: Option<i32>,
     /// Parameters to apply to each created session.
-    #[serde(rename = "sessionTemplate", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sessionTemplate"))]
     pub session_template: Option<Session>,
+}
+impl serde::Serialize for BatchCreateSessionsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("sessionCount", &self.session_count)?;
+        o.optional("sessionTemplate", &self.session_template)?;
+        o.end()
+    }
 }
 impl BatchCreateSessionsRequest {
     /// Creates an empty `BatchCreateSessionsRequest`; optional members are set with the `set_*` methods.
@@ -1573,24 +1679,33 @@ impl BatchCreateSessionsResponse {
     }
 }
 /// The request for BatchWrite.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BatchWriteRequest {
     /// Optional. If you don't set the `exclude_txn_from_change_streams` option or if it's set to `false`,
     /// then any change streams monitoring columns modified by transactions will capture the updates made
     /// within that transaction.
-    #[serde(
-        rename = "excludeTxnFromChangeStreams",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "excludeTxnFromChangeStreams"))]
     pub exclude_txn_from_change_streams: Option<bool>,
     /// Required. The groups of mutations to be applied.
-    #[serde(rename = "mutationGroups", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "mutationGroups"))]
     pub mutation_groups: Option<Vec<MutationGroup>>,
     /// Common options for this request.
-    #[serde(rename = "requestOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requestOptions"))]
     pub request_options: Option<RequestOptions>,
+}
+impl serde::Serialize for BatchWriteRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional(
+            "excludeTxnFromChangeStreams",
+            &self.exclude_txn_from_change_streams,
+        )?;
+        o.optional("mutationGroups", &self.mutation_groups)?;
+        o.optional("requestOptions", &self.request_options)?;
+        o.end()
+    }
 }
 impl BatchWriteRequest {
     /// Creates an empty `BatchWriteRequest`; optional members are set with the `set_*` methods.
@@ -1682,23 +1797,31 @@ impl BatchWriteResponse {
     }
 }
 /// The request for BeginTransaction.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct BeginTransactionRequest {
     /// Optional. Required for read-write transactions on a multiplexed session that commit mutations but
     /// don't perform any reads or queries. You must randomly select one of the mutations from the mutation
     /// set and send it as a part of this request.
-    #[serde(rename = "mutationKey", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "mutationKey"))]
     pub mutation_key: Option<Mutation>,
     /// Required. Options for the new transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<TransactionOptions>,
     /// Common options for this request. Priority is ignored for this request. Setting the priority in this
     /// `request_options` struct doesn't do anything. To set the priority for a transaction, set it on the
     /// reads and writes that are part of this transaction instead.
-    #[serde(rename = "requestOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requestOptions"))]
     pub request_options: Option<RequestOptions>,
+}
+impl serde::Serialize for BeginTransactionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("mutationKey", &self.mutation_key)?;
+        o.optional("options", &self.options)?;
+        o.optional("requestOptions", &self.request_options)?;
+        o.end()
+    }
 }
 impl BeginTransactionRequest {
     /// Creates an empty `BeginTransactionRequest`; optional members are set with the `set_*` methods.
@@ -1722,7 +1845,7 @@ impl BeginTransactionRequest {
     }
 }
 /// Associates `members`, or principals, with a `role`.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -1733,7 +1856,6 @@ pub struct Binding {
     /// to one or more of the principals in this binding. To learn which resources support conditions in
     /// their IAM policies, see the [IAM
     /// documentation](https://cloud.google.com/iam/help/conditions/resource-policies).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<Expr>,
     /// Specifies the principals requesting access for a Google Cloud resource. `members` can have the
     /// following values: \* `allUsers`: A special identifier that represents anyone who is on the internet;
@@ -1780,13 +1902,11 @@ pub struct Binding {
     /// `deleted:principal://iam.googleapis.com/locations/global/workforcePools/{pool_id}/subject/{subject_attribute_value}`:
     /// Deleted single identity in a workforce identity pool. For example,
     /// `deleted:principal://iam.googleapis.com/locations/global/workforcePools/my-pool-id/subject/my-subject-attribute-value`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<Vec<String>>,
     /// Role that is assigned to the list of `members`, or principals. For example, `roles/viewer`,
     /// `roles/editor`, or `roles/owner`. For an overview of the IAM roles and permissions, see the [IAM
     /// documentation](https://cloud.google.com/iam/docs/roles-overview). For a list of the available
     /// pre-defined roles, see [here](https://cloud.google.com/iam/docs/understanding-roles).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
 }
 impl wire::Object for Binding {
@@ -1806,6 +1926,15 @@ impl wire::Object for Binding {
     }
 }
 wire::impl_deserialize!(Binding);
+impl serde::Serialize for Binding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("condition", &self.condition)?;
+        o.optional("members", &self.members)?;
+        o.optional("role", &self.role)?;
+        o.end()
+    }
+}
 impl Binding {
     /// Creates an empty `Binding`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1828,31 +1957,22 @@ impl Binding {
     }
 }
 /// Metadata type for the long-running operation returned by ChangeQuorum.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ChangeQuorumMetadata {
     /// If set, the time at which this operation failed or was completed successfully.
-    #[serde(
-        rename = "endTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// The request for ChangeQuorum.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<ChangeQuorumRequest>,
     /// Time the request was received.
-    #[serde(
-        rename = "startTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -1876,6 +1996,15 @@ impl wire::Object for ChangeQuorumMetadata {
     }
 }
 wire::impl_deserialize!(ChangeQuorumMetadata);
+impl serde::Serialize for ChangeQuorumMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("endTime", wire::DateTimeFormat, &self.end_time)?;
+        o.optional("request", &self.request)?;
+        o.optional_encoded("startTime", wire::DateTimeFormat, &self.start_time)?;
+        o.end()
+    }
+}
 impl ChangeQuorumMetadata {
     /// Creates an empty `ChangeQuorumMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1904,7 +2033,7 @@ impl ChangeQuorumMetadata {
     }
 }
 /// The request for ChangeQuorum.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -1913,14 +2042,12 @@ pub struct ChangeQuorumRequest {
     /// if the etag matches that of the `QuorumInfo` in the current database resource. Otherwise the API
     /// returns an `ABORTED` error. The etag is used for optimistic concurrency control as a way to help
     /// prevent simultaneous change quorum requests that could create a race condition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
     /// Required. Name of the database in which to apply `ChangeQuorum`. Values are of the form
     /// `projects//instances//databases/`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Required. The type of this quorum.
-    #[serde(rename = "quorumType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "quorumType"))]
     pub quorum_type: Option<QuorumType>,
 }
 impl wire::Object for ChangeQuorumRequest {
@@ -1940,6 +2067,15 @@ impl wire::Object for ChangeQuorumRequest {
     }
 }
 wire::impl_deserialize!(ChangeQuorumRequest);
+impl serde::Serialize for ChangeQuorumRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("etag", &self.etag)?;
+        o.optional("name", &self.name)?;
+        o.optional("quorumType", &self.quorum_type)?;
+        o.end()
+    }
+}
 impl ChangeQuorumRequest {
     /// Creates an empty `ChangeQuorumRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1968,25 +2104,25 @@ impl ChangeQuorumRequest {
 /// Function (TVF) along with each Change Streams. The function provides access to the change stream's
 /// records. The function is named READ_ (where is the name of the change stream), and it returns a
 /// table with only one column called ChangeRecord.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ChangeStreamRecord {
     /// Data change record describing a data change for a change stream partition.
-    #[serde(rename = "dataChangeRecord", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataChangeRecord"))]
     pub data_change_record: Option<DataChangeRecord>,
     /// Heartbeat record describing a heartbeat for a change stream partition.
-    #[serde(rename = "heartbeatRecord", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "heartbeatRecord"))]
     pub heartbeat_record: Option<HeartbeatRecord>,
     /// Partition end record describing a terminated change stream partition.
-    #[serde(rename = "partitionEndRecord", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "partitionEndRecord"))]
     pub partition_end_record: Option<PartitionEndRecord>,
     /// Partition event record describing key range changes for a change stream partition.
-    #[serde(rename = "partitionEventRecord", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "partitionEventRecord"))]
     pub partition_event_record: Option<PartitionEventRecord>,
     /// Partition start record describing a new change stream partition.
-    #[serde(rename = "partitionStartRecord", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "partitionStartRecord"))]
     pub partition_start_record: Option<PartitionStartRecord>,
 }
 impl wire::Object for ChangeStreamRecord {
@@ -2008,6 +2144,17 @@ impl wire::Object for ChangeStreamRecord {
     }
 }
 wire::impl_deserialize!(ChangeStreamRecord);
+impl serde::Serialize for ChangeStreamRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("dataChangeRecord", &self.data_change_record)?;
+        o.optional("heartbeatRecord", &self.heartbeat_record)?;
+        o.optional("partitionEndRecord", &self.partition_end_record)?;
+        o.optional("partitionEventRecord", &self.partition_event_record)?;
+        o.optional("partitionStartRecord", &self.partition_start_record)?;
+        o.end()
+    }
+}
 impl ChangeStreamRecord {
     /// Creates an empty `ChangeStreamRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2107,17 +2254,24 @@ impl ChildLink {
     }
 }
 /// Container for various pieces of client-owned context attached to a request.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ClientContext {
     /// Optional. Map of parameter name to value for this request. These values will be returned by any
     /// SECURE_CONTEXT() calls invoked by this request (e.g., by queries against Parameterized Secure
     /// Views).
-    #[serde(rename = "secureContext", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "secureContext"))]
     pub secure_context: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
+}
+impl serde::Serialize for ClientContext {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("secureContext", &self.secure_context)?;
+        o.end()
+    }
 }
 impl ClientContext {
     /// Creates an empty `ClientContext`; optional members are set with the `set_*` methods.
@@ -2136,28 +2290,22 @@ impl ClientContext {
     }
 }
 /// Metadata for a column.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ColumnMetadata {
     /// Indicates whether the column is a primary key column.
-    #[serde(rename = "isPrimaryKey", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "isPrimaryKey"))]
     pub is_primary_key: Option<bool>,
     /// Name of the column.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Ordinal position of the column based on the original table definition in the schema starting with a
     /// value of 1.
-    #[serde(
-        rename = "ordinalPosition",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ordinalPosition"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub ordinal_position: Option<i64>,
     /// Type of the column.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<Type>,
 }
 impl wire::Object for ColumnMetadata {
@@ -2180,6 +2328,20 @@ impl wire::Object for ColumnMetadata {
     }
 }
 wire::impl_deserialize!(ColumnMetadata);
+impl serde::Serialize for ColumnMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("isPrimaryKey", &self.is_primary_key)?;
+        o.optional("name", &self.name)?;
+        o.optional_encoded(
+            "ordinalPosition",
+            wire::Int64String,
+            &self.ordinal_position,
+        )?;
+        o.optional("type", &self.r#type)?;
+        o.end()
+    }
+}
 impl ColumnMetadata {
     /// Creates an empty `ColumnMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2207,41 +2369,53 @@ impl ColumnMetadata {
     }
 }
 /// The request for Commit.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CommitRequest {
     /// Optional. The amount of latency this request is configured to incur in order to improve throughput.
     /// If this field isn't set, Spanner assumes requests are relatively latency sensitive and automatically
     /// determines an appropriate delay time. You can specify a commit delay value between 0 and 500 ms.
-    #[serde(rename = "maxCommitDelay", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxCommitDelay"))]
     pub max_commit_delay: Option<String>,
     /// The mutations to be executed when this transaction commits. All mutations are applied atomically, in
     /// the order they appear in this list.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mutations: Option<Vec<Mutation>>,
     /// Optional. If the read-write transaction was executed on a multiplexed session, then you must include
     /// the precommit token with the highest sequence number received in this transaction attempt. Failing
     /// to do so results in a `FailedPrecondition` error.
-    #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "precommitToken"))]
     pub precommit_token: Option<MultiplexedSessionPrecommitToken>,
     /// Common options for this request.
-    #[serde(rename = "requestOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requestOptions"))]
     pub request_options: Option<RequestOptions>,
     /// If `true`, then statistics related to the transaction is included in the CommitResponse. Default
     /// value is `false`.
-    #[serde(rename = "returnCommitStats", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "returnCommitStats"))]
     pub return_commit_stats: Option<bool>,
     /// Execute mutations in a temporary transaction. Note that unlike commit of a previously-started
     /// transaction, commit with a temporary transaction is non-idempotent. That is, if the `CommitRequest`
     /// is sent to Cloud Spanner more than once (for instance, due to retries in the application, or in the
     /// transport library), it's possible that the mutations are executed more than once. If this is
     /// undesirable, use BeginTransaction and Commit instead.
-    #[serde(rename = "singleUseTransaction", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "singleUseTransaction"))]
     pub single_use_transaction: Option<TransactionOptions>,
     /// Commit a previously-started transaction.
-    #[serde(rename = "transactionId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "transactionId"))]
     pub transaction_id: Option<nimbus_google::codegen::Blob>,
+}
+impl serde::Serialize for CommitRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("maxCommitDelay", &self.max_commit_delay)?;
+        o.optional("mutations", &self.mutations)?;
+        o.optional("precommitToken", &self.precommit_token)?;
+        o.optional("requestOptions", &self.request_options)?;
+        o.optional("returnCommitStats", &self.return_commit_stats)?;
+        o.optional("singleUseTransaction", &self.single_use_transaction)?;
+        o.optional("transactionId", &self.transaction_id)?;
+        o.end()
+    }
 }
 impl CommitRequest {
     /// Creates an empty `CommitRequest`; optional members are set with the `set_*` methods.
@@ -2607,7 +2781,7 @@ impl CommitStats {
 }
 /// Metadata type for the long-running operation returned by `CALL compact_all()`, which can be executed
 /// using ExecuteSql or ExecuteStreamingSql APIs.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -2619,21 +2793,15 @@ pub struct CompactDatabaseMetadata {
     /// operation completed despite cancellation. On successful cancellation, the operation is not deleted;
     /// instead, it becomes an operation with an Operation.error value with a google.rpc.Status.code of 1,
     /// corresponding to `Code.CANCELLED`.
-    #[serde(
-        rename = "cancelTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "cancelTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// Output only. The database being compacted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
     /// Output only. The progress of the compaction operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<OperationProgress>,
 }
 impl wire::Object for CompactDatabaseMetadata {
@@ -2653,6 +2821,15 @@ impl wire::Object for CompactDatabaseMetadata {
     }
 }
 wire::impl_deserialize!(CompactDatabaseMetadata);
+impl serde::Serialize for CompactDatabaseMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
+        o.optional("database", &self.database)?;
+        o.optional("progress", &self.progress)?;
+        o.end()
+    }
+}
 impl CompactDatabaseMetadata {
     /// Creates an empty `CompactDatabaseMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2817,12 +2994,12 @@ impl schemars::JsonSchema for ContextValueSeverity {
     }
 }
 /// Encryption configuration for the copied backup.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CopyBackupEncryptionConfig {
     /// Required. The encryption type of the backup.
-    #[serde(rename = "encryptionType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "encryptionType"))]
     pub encryption_type: Option<CopyBackupEncryptionConfigEncryptionType>,
     /// Optional. This field is maintained for backwards compatibility. For new callers, we recommend using
     /// `kms_key_names` to specify the KMS key. Only use `kms_key_name` if the location of the KMS key
@@ -2831,7 +3008,7 @@ pub struct CopyBackupEncryptionConfig {
     /// The Cloud KMS key that is used to encrypt and decrypt the restored database. Set this field only
     /// when encryption_type is `CUSTOMER_MANAGED_ENCRYPTION`. Values are of the form
     /// `projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{kms_key_name}`.
-    #[serde(rename = "kmsKeyName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kmsKeyName"))]
     pub kms_key_name: Option<String>,
     /// Optional. Specifies the KMS configuration for the one or more keys used to protect the backup.
     /// Values are of the form
@@ -2844,8 +3021,17 @@ pub struct CopyBackupEncryptionConfig {
     /// type `USER_MANAGED`, specify only regional location KMS keys to cover each region in the instance
     /// configuration. Multi-region location KMS keys aren't supported for `USER_MANAGED` type instance
     /// configurations.
-    #[serde(rename = "kmsKeyNames", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kmsKeyNames"))]
     pub kms_key_names: Option<Vec<String>>,
+}
+impl serde::Serialize for CopyBackupEncryptionConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("encryptionType", &self.encryption_type)?;
+        o.optional("kmsKeyName", &self.kms_key_name)?;
+        o.optional("kmsKeyNames", &self.kms_key_names)?;
+        o.end()
+    }
 }
 impl CopyBackupEncryptionConfig {
     /// Creates an empty `CopyBackupEncryptionConfig`; optional members are set with the `set_*` methods.
@@ -2953,7 +3139,7 @@ impl schemars::JsonSchema for CopyBackupEncryptionConfigEncryptionType {
     }
 }
 /// Metadata type for the operation returned by CopyBackup.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -2965,11 +3151,7 @@ pub struct CopyBackupMetadata {
     /// cancellation. On successful cancellation, the operation is not deleted; instead, it becomes an
     /// operation with an Operation.error value with a google.rpc.Status.code of 1, corresponding to
     /// `Code.CANCELLED`.
-    #[serde(
-        rename = "cancelTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "cancelTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -2977,14 +3159,12 @@ pub struct CopyBackupMetadata {
     pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The name of the backup being created through the copy operation. Values are of the form
     /// `projects/{project}/instances/{instance}/backups/{backup}`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The progress of the CopyBackup operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<OperationProgress>,
     /// The name of the source backup that is being copied. Values are of the form
     /// `projects/{project}/instances/{instance}/backups/{backup}`.
-    #[serde(rename = "sourceBackup", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sourceBackup"))]
     pub source_backup: Option<String>,
 }
 impl wire::Object for CopyBackupMetadata {
@@ -3005,6 +3185,16 @@ impl wire::Object for CopyBackupMetadata {
     }
 }
 wire::impl_deserialize!(CopyBackupMetadata);
+impl serde::Serialize for CopyBackupMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
+        o.optional("name", &self.name)?;
+        o.optional("progress", &self.progress)?;
+        o.optional("sourceBackup", &self.source_backup)?;
+        o.end()
+    }
+}
 impl CopyBackupMetadata {
     /// Creates an empty `CopyBackupMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3035,28 +3225,24 @@ impl CopyBackupMetadata {
     }
 }
 /// The request for CopyBackup.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CopyBackupRequest {
     /// Required. The id of the backup copy. The `backup_id` appended to `parent` forms the full backup_uri
     /// of the form `projects/{project}/instances/{instance}/backups/{backup}`.
-    #[serde(rename = "backupId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "backupId"))]
     pub backup_id: Option<String>,
     /// Optional. The encryption configuration used to encrypt the backup. If this field is not specified,
     /// the backup will use the same encryption configuration as the source backup by default, namely
     /// encryption_type = `USE_CONFIG_DEFAULT_OR_BACKUP_ENCRYPTION`.
-    #[serde(rename = "encryptionConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "encryptionConfig"))]
     pub encryption_config: Option<CopyBackupEncryptionConfig>,
     /// Required. The expiration time of the backup in microsecond granularity. The expiration time must be
     /// at least 6 hours and at most 366 days from the `create_time` of the source backup. Once the
     /// `expire_time` has passed, the backup is eligible to be automatically deleted by Cloud Spanner to
     /// free the resources used by the backup.
-    #[serde(
-        rename = "expireTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "expireTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -3066,8 +3252,18 @@ pub struct CopyBackupRequest {
     /// copied. Once CopyBackup is in progress, the source backup cannot be deleted or cleaned up on
     /// expiration until CopyBackup is finished. Values are of the form:
     /// `projects/{project}/instances/{instance}/backups/{backup}`.
-    #[serde(rename = "sourceBackup", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sourceBackup"))]
     pub source_backup: Option<String>,
+}
+impl serde::Serialize for CopyBackupRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("backupId", &self.backup_id)?;
+        o.optional("encryptionConfig", &self.encryption_config)?;
+        o.optional_encoded("expireTime", wire::DateTimeFormat, &self.expire_time)?;
+        o.optional("sourceBackup", &self.source_backup)?;
+        o.end()
+    }
 }
 impl CopyBackupRequest {
     /// Creates an empty `CopyBackupRequest`; optional members are set with the `set_*` methods.
@@ -3102,13 +3298,13 @@ impl CopyBackupRequest {
     }
 }
 /// Encryption configuration for the backup to create.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateBackupEncryptionConfig {
     /// Required. The encryption type of the backup.
-    #[serde(rename = "encryptionType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "encryptionType"))]
     pub encryption_type: Option<CreateBackupEncryptionConfigEncryptionType>,
     /// Optional. This field is maintained for backwards compatibility. For new callers, we recommend using
     /// `kms_key_names` to specify the KMS key. Only use `kms_key_name` if the location of the KMS key
@@ -3117,7 +3313,7 @@ pub struct CreateBackupEncryptionConfig {
     /// The Cloud KMS key that is used to encrypt and decrypt the restored database. Set this field only
     /// when encryption_type is `CUSTOMER_MANAGED_ENCRYPTION`. Values are of the form
     /// `projects/{project}/locations/{location}/keyRings/{key_ring}/cryptoKeys/{kms_key_name}`.
-    #[serde(rename = "kmsKeyName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kmsKeyName"))]
     pub kms_key_name: Option<String>,
     /// Optional. Specifies the KMS configuration for the one or more keys used to protect the backup.
     /// Values are of the form
@@ -3129,7 +3325,7 @@ pub struct CreateBackupEncryptionConfig {
     /// instance configuration. \* For an instance configuration of type `USER_MANAGED`, specify only
     /// regional location KMS keys to cover each region in the instance configuration. Multi-region location
     /// KMS keys aren't supported for `USER_MANAGED` type instance configurations.
-    #[serde(rename = "kmsKeyNames", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kmsKeyNames"))]
     pub kms_key_names: Option<Vec<String>>,
 }
 impl wire::Object for CreateBackupEncryptionConfig {
@@ -3149,6 +3345,15 @@ impl wire::Object for CreateBackupEncryptionConfig {
     }
 }
 wire::impl_deserialize!(CreateBackupEncryptionConfig);
+impl serde::Serialize for CreateBackupEncryptionConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("encryptionType", &self.encryption_type)?;
+        o.optional("kmsKeyName", &self.kms_key_name)?;
+        o.optional("kmsKeyNames", &self.kms_key_names)?;
+        o.end()
+    }
+}
 impl CreateBackupEncryptionConfig {
     /// Creates an empty `CreateBackupEncryptionConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3255,7 +3460,7 @@ impl schemars::JsonSchema for CreateBackupEncryptionConfigEncryptionType {
     }
 }
 /// Metadata type for the operation returned by CreateBackup.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -3266,24 +3471,17 @@ pub struct CreateBackupMetadata {
     /// to check whether the cancellation succeeded or whether the operation completed despite cancellation.
     /// On successful cancellation, the operation is not deleted; instead, it becomes an operation with an
     /// Operation.error value with a google.rpc.Status.code of 1, corresponding to `Code.CANCELLED`.
-    #[serde(
-        rename = "cancelTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "cancelTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The name of the database the backup is created from.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
     /// The name of the backup being created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The progress of the CreateBackup operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<OperationProgress>,
 }
 impl wire::Object for CreateBackupMetadata {
@@ -3304,6 +3502,16 @@ impl wire::Object for CreateBackupMetadata {
     }
 }
 wire::impl_deserialize!(CreateBackupMetadata);
+impl serde::Serialize for CreateBackupMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
+        o.optional("database", &self.database)?;
+        o.optional("name", &self.name)?;
+        o.optional("progress", &self.progress)?;
+        o.end()
+    }
+}
 impl CreateBackupMetadata {
     /// Creates an empty `CreateBackupMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3334,13 +3542,12 @@ impl CreateBackupMetadata {
     }
 }
 /// Metadata type for the operation returned by CreateDatabase.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateDatabaseMetadata {
     /// The database being created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
 }
 impl wire::Object for CreateDatabaseMetadata {
@@ -3358,6 +3565,13 @@ impl wire::Object for CreateDatabaseMetadata {
     }
 }
 wire::impl_deserialize!(CreateDatabaseMetadata);
+impl serde::Serialize for CreateDatabaseMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("database", &self.database)?;
+        o.end()
+    }
+}
 impl CreateDatabaseMetadata {
     /// Creates an empty `CreateDatabaseMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3370,7 +3584,7 @@ impl CreateDatabaseMetadata {
     }
 }
 /// The request for CreateDatabase.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateDatabaseRequest {
@@ -3378,19 +3592,19 @@ pub struct CreateDatabaseRequest {
     /// must conform to the regular expression `a-z*[a-z0-9]` and be between 2 and 30 characters in length.
     /// If the database ID is a reserved word or if it contains a hyphen, the database ID must be enclosed
     /// in backticks (`` ` ``).
-    #[serde(rename = "createStatement", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "createStatement"))]
     pub create_statement: Option<String>,
     /// Optional. The dialect of the Cloud Spanner Database.
-    #[serde(rename = "databaseDialect", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "databaseDialect"))]
     pub database_dialect: Option<CreateDatabaseRequestDatabaseDialect>,
     /// Optional. The encryption configuration for the database. If this field is not specified, Cloud
     /// Spanner will encrypt/decrypt all data at rest using Google default encryption.
-    #[serde(rename = "encryptionConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "encryptionConfig"))]
     pub encryption_config: Option<EncryptionConfig>,
     /// Optional. A list of DDL statements to run inside the newly created database. Statements can create
     /// tables, indexes, etc. These statements execute atomically with the creation of the database: if
     /// there is an error in any statement, the database is not created.
-    #[serde(rename = "extraStatements", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "extraStatements"))]
     pub extra_statements: Option<Vec<String>>,
     /// Optional. Proto descriptors used by `CREATE/ALTER PROTO BUNDLE` statements in 'extra_statements'.
     /// Contains a protobuf-serialized
@@ -3400,8 +3614,19 @@ pub struct CreateDatabaseRequest {
     /// moon/shot/app.proto, run ``` $protoc --proto_path=/app_path --proto_path=/lib_path \ --include_imports
     /// \ --descriptor_set_out=descriptors.data \ moon/shot/app.proto ``` For more details, see protobuffer
     /// [self description](https://developers.google.com/protocol-buffers/docs/techniques#self-description).
-    #[serde(rename = "protoDescriptors", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "protoDescriptors"))]
     pub proto_descriptors: Option<nimbus_google::codegen::Blob>,
+}
+impl serde::Serialize for CreateDatabaseRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("createStatement", &self.create_statement)?;
+        o.optional("databaseDialect", &self.database_dialect)?;
+        o.optional("encryptionConfig", &self.encryption_config)?;
+        o.optional("extraStatements", &self.extra_statements)?;
+        o.optional("protoDescriptors", &self.proto_descriptors)?;
+        o.end()
+    }
 }
 impl CreateDatabaseRequest {
     /// Creates an empty `CreateDatabaseRequest`; optional members are set with the `set_*` methods.
@@ -3510,27 +3735,22 @@ impl schemars::JsonSchema for CreateDatabaseRequestDatabaseDialect {
     }
 }
 /// Metadata type for the operation returned by CreateInstanceConfig.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateInstanceConfigMetadata {
     /// The time at which this operation was cancelled.
-    #[serde(
-        rename = "cancelTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "cancelTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The target instance configuration end state.
-    #[serde(rename = "instanceConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instanceConfig"))]
     pub instance_config: Option<InstanceConfig>,
     /// The progress of the CreateInstanceConfig operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<InstanceOperationProgress>,
 }
 impl wire::Object for CreateInstanceConfigMetadata {
@@ -3550,6 +3770,15 @@ impl wire::Object for CreateInstanceConfigMetadata {
     }
 }
 wire::impl_deserialize!(CreateInstanceConfigMetadata);
+impl serde::Serialize for CreateInstanceConfigMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
+        o.optional("instanceConfig", &self.instance_config)?;
+        o.optional("progress", &self.progress)?;
+        o.end()
+    }
+}
 impl CreateInstanceConfigMetadata {
     /// Creates an empty `CreateInstanceConfigMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3575,23 +3804,32 @@ impl CreateInstanceConfigMetadata {
     }
 }
 /// The request for CreateInstanceConfig.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateInstanceConfigRequest {
     /// Required. The `InstanceConfig` proto of the configuration to create. `instance_config.name` must be
     /// `/instanceConfigs/`. `instance_config.base_config` must be a Google-managed configuration name, e.g.
     /// /instanceConfigs/us-east1, /instanceConfigs/nam3.
-    #[serde(rename = "instanceConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instanceConfig"))]
     pub instance_config: Option<InstanceConfig>,
     /// Required. The ID of the instance configuration to create. Valid identifiers are of the form
     /// `custom-[-a-z0-9]*[a-z0-9]` and must be between 2 and 64 characters in length. The `custom-` prefix
     /// is required to avoid name conflicts with Google-managed configurations.
-    #[serde(rename = "instanceConfigId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instanceConfigId"))]
     pub instance_config_id: Option<String>,
     /// An option to validate, but not actually execute, a request, and provide the same response.
-    #[serde(rename = "validateOnly", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "validateOnly"))]
     pub validate_only: Option<bool>,
+}
+impl serde::Serialize for CreateInstanceConfigRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("instanceConfig", &self.instance_config)?;
+        o.optional("instanceConfigId", &self.instance_config_id)?;
+        o.optional("validateOnly", &self.validate_only)?;
+        o.end()
+    }
 }
 impl CreateInstanceConfigRequest {
     /// Creates an empty `CreateInstanceConfigRequest`; optional members are set with the `set_*` methods.
@@ -3615,51 +3853,35 @@ impl CreateInstanceConfigRequest {
     }
 }
 /// Metadata type for the operation returned by CreateInstance.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateInstanceMetadata {
     /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
     /// itself (which is guaranteed to succeed) and cannot be cancelled again.
-    #[serde(
-        rename = "cancelTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "cancelTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The time at which this operation failed or was completed successfully.
-    #[serde(
-        rename = "endTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// The expected fulfillment period of this create operation.
-    #[serde(
-        rename = "expectedFulfillmentPeriod",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "expectedFulfillmentPeriod"))]
     pub expected_fulfillment_period: Option<
         CreateInstanceMetadataExpectedFulfillmentPeriod,
     >,
     /// The instance being created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<Instance>,
     /// The time at which the CreateInstance request was received.
-    #[serde(
-        rename = "startTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -3687,6 +3909,17 @@ impl wire::Object for CreateInstanceMetadata {
     }
 }
 wire::impl_deserialize!(CreateInstanceMetadata);
+impl serde::Serialize for CreateInstanceMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
+        o.optional_encoded("endTime", wire::DateTimeFormat, &self.end_time)?;
+        o.optional("expectedFulfillmentPeriod", &self.expected_fulfillment_period)?;
+        o.optional("instance", &self.instance)?;
+        o.optional_encoded("startTime", wire::DateTimeFormat, &self.start_time)?;
+        o.end()
+    }
+}
 impl CreateInstanceMetadata {
     /// Creates an empty `CreateInstanceMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3805,43 +4038,31 @@ impl schemars::JsonSchema for CreateInstanceMetadataExpectedFulfillmentPeriod {
     }
 }
 /// Metadata type for the operation returned by CreateInstancePartition.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CreateInstancePartitionMetadata {
     /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
     /// itself (which is guaranteed to succeed) and cannot be cancelled again.
-    #[serde(
-        rename = "cancelTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "cancelTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The time at which this operation failed or was completed successfully.
-    #[serde(
-        rename = "endTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// The instance partition being created.
-    #[serde(rename = "instancePartition", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instancePartition"))]
     pub instance_partition: Option<InstancePartition>,
     /// The time at which the CreateInstancePartition request was received.
-    #[serde(
-        rename = "startTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -3866,6 +4087,16 @@ impl wire::Object for CreateInstancePartitionMetadata {
     }
 }
 wire::impl_deserialize!(CreateInstancePartitionMetadata);
+impl serde::Serialize for CreateInstancePartitionMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
+        o.optional_encoded("endTime", wire::DateTimeFormat, &self.end_time)?;
+        o.optional("instancePartition", &self.instance_partition)?;
+        o.optional_encoded("startTime", wire::DateTimeFormat, &self.start_time)?;
+        o.end()
+    }
+}
 impl CreateInstancePartitionMetadata {
     /// Creates an empty `CreateInstancePartitionMetadata`; optional members are set with the `set_*`
     /// methods.
@@ -3906,18 +4137,26 @@ impl CreateInstancePartitionMetadata {
     }
 }
 /// The request for CreateInstancePartition.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateInstancePartitionRequest {
     /// Required. The instance partition to create. The instance_partition.name may be omitted, but if
     /// specified must be `/instancePartitions/`.
-    #[serde(rename = "instancePartition", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instancePartition"))]
     pub instance_partition: Option<InstancePartition>,
     /// Required. The ID of the instance partition to create. Valid identifiers are of the form
     /// `a-z*[a-z0-9]` and must be between 2 and 64 characters in length.
-    #[serde(rename = "instancePartitionId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instancePartitionId"))]
     pub instance_partition_id: Option<String>,
+}
+impl serde::Serialize for CreateInstancePartitionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("instancePartition", &self.instance_partition)?;
+        o.optional("instancePartitionId", &self.instance_partition_id)?;
+        o.end()
+    }
 }
 impl CreateInstancePartitionRequest {
     /// Creates an empty `CreateInstancePartitionRequest`; optional members are set with the `set_*`
@@ -3940,17 +4179,24 @@ impl CreateInstancePartitionRequest {
     }
 }
 /// The request for CreateInstance.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateInstanceRequest {
     /// Required. The instance to create. The name may be omitted, but if specified must be `/instances/`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<Instance>,
     /// Required. The ID of the instance to create. Valid identifiers are of the form `a-z*[a-z0-9]` and
     /// must be between 2 and 64 characters in length.
-    #[serde(rename = "instanceId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instanceId"))]
     pub instance_id: Option<String>,
+}
+impl serde::Serialize for CreateInstanceRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("instance", &self.instance)?;
+        o.optional("instanceId", &self.instance_id)?;
+        o.end()
+    }
 }
 impl CreateInstanceRequest {
     /// Creates an empty `CreateInstanceRequest`; optional members are set with the `set_*` methods.
@@ -3969,13 +4215,19 @@ impl CreateInstanceRequest {
     }
 }
 /// The request for CreateSession.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateSessionRequest {
     /// Required. The session to create.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<Session>,
+}
+impl serde::Serialize for CreateSessionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("session", &self.session)?;
+        o.end()
+    }
 }
 impl CreateSessionRequest {
     /// Creates an empty `CreateSessionRequest`; optional members are set with the `set_*` methods.
@@ -3989,7 +4241,7 @@ impl CreateSessionRequest {
     }
 }
 /// CrontabSpec can be used to specify the version time and frequency at which the backup is created.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -3999,7 +4251,7 @@ pub struct CrontabSpec {
     /// scheduled backups at that version time. Spanner initiates the creation of scheduled backups within
     /// the time window bounded by the version_time specified in `schedule_spec.cron_spec` and version_time +
     /// `creation_window`.
-    #[serde(rename = "creationWindow", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "creationWindow"))]
     pub creation_window: Option<String>,
     /// Required. Textual representation of the crontab. User can customize the backup frequency and the
     /// backup version time using the cron expression. The version time must be in UTC timezone. The backup
@@ -4011,10 +4263,9 @@ pub struct CrontabSpec {
     /// midnight in UTC. \* `0 2 * * *` : once a day at 2 past midnight in UTC. \* `0 2 * * 0` : once a week
     /// every Sunday at 2 past midnight in UTC. \* `0 2 8 * *` : once a month on 8th day at 2 past midnight
     /// in UTC.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Output only. The time zone of the times in `CrontabSpec.text`. Currently, only UTC is supported.
-    #[serde(rename = "timeZone", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "timeZone"))]
     pub time_zone: Option<String>,
 }
 impl wire::Object for CrontabSpec {
@@ -4034,6 +4285,15 @@ impl wire::Object for CrontabSpec {
     }
 }
 wire::impl_deserialize!(CrontabSpec);
+impl serde::Serialize for CrontabSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("creationWindow", &self.creation_window)?;
+        o.optional("text", &self.text)?;
+        o.optional("timeZone", &self.time_zone)?;
+        o.end()
+    }
+}
 impl CrontabSpec {
     /// Creates an empty `CrontabSpec`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4059,22 +4319,18 @@ impl CrontabSpec {
 /// update, or delete) committed at the same commit timestamp in one change stream partition for the
 /// same transaction. Multiple data change records can be returned for the same transaction across
 /// multiple change stream partitions.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DataChangeRecord {
     /// Provides metadata describing the columns associated with the mods listed below.
-    #[serde(rename = "columnMetadata", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "columnMetadata"))]
     pub column_metadata: Option<Vec<ColumnMetadata>>,
     /// Indicates the timestamp in which the change was committed. DataChangeRecord.commit_timestamps,
     /// PartitionStartRecord.start_timestamps, PartitionEventRecord.commit_timestamps, and
     /// PartitionEndRecord.end_timestamps can have the same value in the same partition.
-    #[serde(
-        rename = "commitTimestamp",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "commitTimestamp"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -4083,35 +4339,31 @@ pub struct DataChangeRecord {
     /// Indicates whether this is the last record for a transaction in the current partition. Clients can
     /// use this field to determine when all records for a transaction in the current partition have been
     /// received.
-    #[serde(
-        rename = "isLastRecordInTransactionInPartition",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "isLastRecordInTransactionInPartition")
     )]
     pub is_last_record_in_transaction_in_partition: Option<bool>,
     /// Indicates whether the transaction is a system transaction. System transactions include those issued
     /// by time-to-live (TTL), column backfill, etc.
-    #[serde(rename = "isSystemTransaction", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "isSystemTransaction"))]
     pub is_system_transaction: Option<bool>,
     /// Describes the type of change.
-    #[serde(rename = "modType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "modType"))]
     pub mod_type: Option<DataChangeRecordModType>,
     /// Describes the changes that were made.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mods: Option<Vec<Mod>>,
     /// Indicates the number of partitions that return data change records for this transaction. This value
     /// can be helpful in assembling all records associated with a particular transaction.
-    #[serde(
-        rename = "numberOfPartitionsInTransaction",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "numberOfPartitionsInTransaction")
     )]
     pub number_of_partitions_in_transaction: Option<i32>,
     /// Indicates the number of data change records that are part of this transaction across all change
     /// stream partitions. This value can be used to assemble all the records associated with a particular
     /// transaction.
-    #[serde(
-        rename = "numberOfRecordsInTransaction",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "numberOfRecordsInTransaction"))]
     pub number_of_records_in_transaction: Option<i32>,
     /// Record sequence numbers are unique and monotonically increasing (but not necessarily contiguous) for
     /// a specific timestamp across record types in the same partition. To guarantee ordered processing, the
@@ -4120,22 +4372,21 @@ pub struct DataChangeRecord {
     /// only meaningful in the context of a specific transaction. Record sequence numbers are unique across
     /// partitions for a specific transaction. Sort the DataChangeRecords for the same server_transaction_id
     /// by record_sequence to reconstruct the ordering of the changes within the transaction.
-    #[serde(rename = "recordSequence", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "recordSequence"))]
     pub record_sequence: Option<String>,
     /// Provides a globally unique string that represents the transaction in which the change was committed.
     /// Multiple transactions can have the same commit timestamp, but each transaction has a unique
     /// server_transaction_id.
-    #[serde(rename = "serverTransactionId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "serverTransactionId"))]
     pub server_transaction_id: Option<String>,
     /// Name of the table affected by the change.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
     /// Indicates the transaction tag associated with this transaction.
-    #[serde(rename = "transactionTag", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "transactionTag"))]
     pub transaction_tag: Option<String>,
     /// Describes the value capture type that was specified in the change stream configuration when this
     /// change was captured.
-    #[serde(rename = "valueCaptureType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "valueCaptureType"))]
     pub value_capture_type: Option<DataChangeRecordValueCaptureType>,
 }
 impl wire::Object for DataChangeRecord {
@@ -4173,6 +4424,38 @@ impl wire::Object for DataChangeRecord {
     }
 }
 wire::impl_deserialize!(DataChangeRecord);
+impl serde::Serialize for DataChangeRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("columnMetadata", &self.column_metadata)?;
+        o.optional_encoded(
+            "commitTimestamp",
+            wire::DateTimeFormat,
+            &self.commit_timestamp,
+        )?;
+        o.optional(
+            "isLastRecordInTransactionInPartition",
+            &self.is_last_record_in_transaction_in_partition,
+        )?;
+        o.optional("isSystemTransaction", &self.is_system_transaction)?;
+        o.optional("modType", &self.mod_type)?;
+        o.optional("mods", &self.mods)?;
+        o.optional(
+            "numberOfPartitionsInTransaction",
+            &self.number_of_partitions_in_transaction,
+        )?;
+        o.optional(
+            "numberOfRecordsInTransaction",
+            &self.number_of_records_in_transaction,
+        )?;
+        o.optional("recordSequence", &self.record_sequence)?;
+        o.optional("serverTransactionId", &self.server_transaction_id)?;
+        o.optional("table", &self.table)?;
+        o.optional("transactionTag", &self.transaction_tag)?;
+        o.optional("valueCaptureType", &self.value_capture_type)?;
+        o.end()
+    }
+}
 impl DataChangeRecord {
     /// Creates an empty `DataChangeRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4427,39 +4710,31 @@ impl schemars::JsonSchema for DataChangeRecordValueCaptureType {
     }
 }
 /// A Cloud Spanner database.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Database {
     /// Output only. If exists, the time at which the database creation started.
-    #[serde(
-        rename = "createTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "createTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub create_time: Option<nimbus_google::codegen::DateTime>,
     /// Output only. The dialect of the Cloud Spanner Database.
-    #[serde(rename = "databaseDialect", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "databaseDialect"))]
     pub database_dialect: Option<DatabaseDatabaseDialect>,
     /// Output only. The read-write region which contains the database's leader replicas. This is the same
     /// as the value of default_leader database option set using DatabaseAdmin.CreateDatabase or
     /// DatabaseAdmin.UpdateDatabaseDdl. If not explicitly set, this is empty.
-    #[serde(rename = "defaultLeader", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultLeader"))]
     pub default_leader: Option<String>,
     /// Output only. Earliest timestamp at which older versions of the data can be read. This value is
     /// continuously updated by Cloud Spanner and becomes stale the moment it is queried. If you are using
     /// this value to recover data, make sure to account for the time from the moment when the value is
     /// queried to the moment when you initiate the recovery.
-    #[serde(
-        rename = "earliestVersionTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "earliestVersionTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -4468,12 +4743,12 @@ pub struct Database {
     /// Optional. Whether drop protection is enabled for this database. Defaults to false, if not set. For
     /// more details, please see how to [prevent accidental database
     /// deletion](https://cloud.google.com/spanner/docs/prevent-database-deletion).
-    #[serde(rename = "enableDropProtection", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "enableDropProtection"))]
     pub enable_drop_protection: Option<bool>,
     /// Output only. For databases that are using customer managed encryption, this field contains the
     /// encryption configuration for the database. For databases that are using Google default or other
     /// types of encryption, this field is empty.
-    #[serde(rename = "encryptionConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "encryptionConfig"))]
     pub encryption_config: Option<EncryptionConfig>,
     /// Output only. For databases that are using customer managed encryption, this field contains the
     /// encryption information for the database, such as all Cloud KMS key versions that are in use. The
@@ -4481,31 +4756,28 @@ pub struct Database {
     /// using Google default or other types of encryption, this field is empty. This field is propagated
     /// lazily from the backend. There might be a delay from when a key version is being used and when it
     /// appears in this field.
-    #[serde(rename = "encryptionInfo", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "encryptionInfo"))]
     pub encryption_info: Option<Vec<EncryptionInfo>>,
     /// Required. The name of the database. Values are of the form `projects//instances//databases/`, where
     /// \`\` is as specified in the `CREATE DATABASE` statement. This name can be passed to other API
     /// methods to identify the database.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Output only. Applicable only for databases that use dual-region instance configurations. Contains
     /// information about the quorum.
-    #[serde(rename = "quorumInfo", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "quorumInfo"))]
     pub quorum_info: Option<QuorumInfo>,
     /// Output only. If true, the database is being updated. If false, there are no ongoing update
     /// operations for the database.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reconciling: Option<bool>,
     /// Output only. Applicable only for restored databases. Contains information about the restore source.
-    #[serde(rename = "restoreInfo", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "restoreInfo"))]
     pub restore_info: Option<RestoreInfo>,
     /// Output only. The current database state.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<DatabaseState>,
     /// Output only. The period in which Cloud Spanner retains all versions of data for the database. This
     /// is the same as the value of version_retention_period database option set using UpdateDatabaseDdl.
     /// Defaults to 1 hour, if not set.
-    #[serde(rename = "versionRetentionPeriod", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "versionRetentionPeriod"))]
     pub version_retention_period: Option<String>,
 }
 impl wire::Object for Database {
@@ -4539,6 +4811,29 @@ impl wire::Object for Database {
     }
 }
 wire::impl_deserialize!(Database);
+impl serde::Serialize for Database {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("createTime", wire::DateTimeFormat, &self.create_time)?;
+        o.optional("databaseDialect", &self.database_dialect)?;
+        o.optional("defaultLeader", &self.default_leader)?;
+        o.optional_encoded(
+            "earliestVersionTime",
+            wire::DateTimeFormat,
+            &self.earliest_version_time,
+        )?;
+        o.optional("enableDropProtection", &self.enable_drop_protection)?;
+        o.optional("encryptionConfig", &self.encryption_config)?;
+        o.optional("encryptionInfo", &self.encryption_info)?;
+        o.optional("name", &self.name)?;
+        o.optional("quorumInfo", &self.quorum_info)?;
+        o.optional("reconciling", &self.reconciling)?;
+        o.optional("restoreInfo", &self.restore_info)?;
+        o.optional("state", &self.state)?;
+        o.optional("versionRetentionPeriod", &self.version_retention_period)?;
+        o.end()
+    }
+}
 impl Database {
     /// Creates an empty `Database`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4694,13 +4989,13 @@ impl schemars::JsonSchema for DatabaseDatabaseDialect {
     }
 }
 /// The configuration for each database in the target instance configuration.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DatabaseMoveConfig {
     /// Required. The unique identifier of the database resource in the Instance. For example, if the
     /// database uri is `projects/foo/instances/bar/databases/baz`, then the id to supply here is baz.
-    #[serde(rename = "databaseId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "databaseId"))]
     pub database_id: Option<String>,
     /// Optional. Encryption configuration to be used for the database in the target configuration. The
     /// encryption configuration must be specified for every database which currently uses CMEK encryption.
@@ -4709,8 +5004,16 @@ pub struct DatabaseMoveConfig {
     /// Google-managed encryption and a target CMEK encryption is specified, the request is rejected. If a
     /// database currently uses CMEK encryption, then a target encryption configuration must be specified.
     /// You can't move a CMEK database to a Google-managed encryption database using the MoveInstance API.
-    #[serde(rename = "encryptionConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "encryptionConfig"))]
     pub encryption_config: Option<InstanceEncryptionConfig>,
+}
+impl serde::Serialize for DatabaseMoveConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("databaseId", &self.database_id)?;
+        o.optional("encryptionConfig", &self.encryption_config)?;
+        o.end()
+    }
 }
 impl DatabaseMoveConfig {
     /// Creates an empty `DatabaseMoveConfig`; optional members are set with the `set_*` methods.
@@ -4853,23 +5156,22 @@ impl schemars::JsonSchema for DatabaseState {
 }
 /// Action information extracted from a DDL statement. This proto is used to display the brief info of
 /// the DDL statement for the operation UpdateDatabaseDdl.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DdlStatementActionInfo {
     /// The action for the DDL statement, for example, CREATE, ALTER, DROP, GRANT, etc. This field is a
     /// non-empty string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// The entity names being operated on the DDL statement. For example, 1. For statement "CREATE TABLE
     /// t1(...)", `entity_names` = \["t1"\]. 2. For statement "GRANT ROLE r1, r2 ...", `entity_names` =
     /// \["r1", "r2"\]. 3. For statement "ANALYZE", `entity_names` = \[\].
-    #[serde(rename = "entityNames", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "entityNames"))]
     pub entity_names: Option<Vec<String>>,
     /// The entity type for the DDL statement, for example, TABLE, INDEX, VIEW, etc. This field can be empty
     /// string for some DDL statement, for example, for statement "ANALYZE", `entity_type` = "".
-    #[serde(rename = "entityType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "entityType"))]
     pub entity_type: Option<String>,
 }
 impl wire::Object for DdlStatementActionInfo {
@@ -4889,6 +5191,15 @@ impl wire::Object for DdlStatementActionInfo {
     }
 }
 wire::impl_deserialize!(DdlStatementActionInfo);
+impl serde::Serialize for DdlStatementActionInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("action", &self.action)?;
+        o.optional("entityNames", &self.entity_names)?;
+        o.optional("entityType", &self.entity_type)?;
+        o.end()
+    }
+}
 impl DdlStatementActionInfo {
     /// Creates an empty `DdlStatementActionInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4911,7 +5222,7 @@ impl DdlStatementActionInfo {
     }
 }
 /// Arguments to delete operations.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Delete {
@@ -4919,11 +5230,18 @@ pub struct Delete {
     /// the order in which they appear in the `PRIMARY KEY()` clause of the table's equivalent DDL statement
     /// (the DDL statement used to create the table). Delete is idempotent. The transaction will succeed
     /// even if some or all rows do not exist.
-    #[serde(rename = "keySet", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "keySet"))]
     pub key_set: Option<KeySet>,
     /// Required. The table whose rows will be deleted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
+}
+impl serde::Serialize for Delete {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("keySet", &self.key_set)?;
+        o.optional("table", &self.table)?;
+        o.end()
+    }
 }
 impl Delete {
     /// Creates an empty `Delete`; optional members are set with the `set_*` methods.
@@ -5139,20 +5457,28 @@ impl schemars::JsonSchema for DiagnosticMessageSeverity {
 /// The `DirectedReadOptions` can be used to indicate which replicas or regions should be used for
 /// non-transactional reads or queries. `DirectedReadOptions` can only be specified for a read-only
 /// transaction, otherwise the API returns an `INVALID_ARGUMENT` error.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DirectedReadOptions {
     /// `Exclude_replicas` indicates that specified replicas should be excluded from serving requests.
     /// Spanner doesn't route requests to the replicas in this list.
-    #[serde(rename = "excludeReplicas", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "excludeReplicas"))]
     pub exclude_replicas: Option<ExcludeReplicas>,
     /// `Include_replicas` indicates the order of replicas (as they appear in this list) to process the
     /// request. If `auto_failover_disabled` is set to `true` and all replicas are exhausted without finding
     /// a healthy replica, Spanner waits for a replica in the list to become available, requests might fail
     /// due to `DEADLINE_EXCEEDED` errors.
-    #[serde(rename = "includeReplicas", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "includeReplicas"))]
     pub include_replicas: Option<IncludeReplicas>,
+}
+impl serde::Serialize for DirectedReadOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("excludeReplicas", &self.exclude_replicas)?;
+        o.optional("includeReplicas", &self.include_replicas)?;
+        o.end()
+    }
 }
 impl DirectedReadOptions {
     /// Creates an empty `DirectedReadOptions`; optional members are set with the `set_*` methods.
@@ -5171,7 +5497,7 @@ impl DirectedReadOptions {
     }
 }
 /// Message type for a dual-region quorum. Currently this type has no options.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -5188,6 +5514,11 @@ impl wire::Object for DualRegionQuorum {
     }
 }
 wire::impl_deserialize!(DualRegionQuorum);
+impl serde::Serialize for DualRegionQuorum {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl DualRegionQuorum {
     /// Creates an empty `DualRegionQuorum`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5221,14 +5552,14 @@ impl Empty {
     }
 }
 /// Encryption configuration for a Cloud Spanner database.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct EncryptionConfig {
     /// The Cloud KMS key to be used for encrypting and decrypting the database. Values are of the form
     /// `projects//locations//keyRings//cryptoKeys/`.
-    #[serde(rename = "kmsKeyName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kmsKeyName"))]
     pub kms_key_name: Option<String>,
     /// Specifies the KMS configuration for one or more keys used to encrypt the database. Values are of the
     /// form `projects//locations//keyRings//cryptoKeys/`. The keys referenced by `kms_key_names` must fully
@@ -5239,7 +5570,7 @@ pub struct EncryptionConfig {
     /// instance configuration of type `USER_MANAGED`, specify only regional location KMS keys to cover each
     /// region in the instance configuration. Multi-region location KMS keys aren't supported for
     /// `USER_MANAGED` type instance configurations.
-    #[serde(rename = "kmsKeyNames", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kmsKeyNames"))]
     pub kms_key_names: Option<Vec<String>>,
 }
 impl wire::Object for EncryptionConfig {
@@ -5258,6 +5589,14 @@ impl wire::Object for EncryptionConfig {
     }
 }
 wire::impl_deserialize!(EncryptionConfig);
+impl serde::Serialize for EncryptionConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("kmsKeyName", &self.kms_key_name)?;
+        o.optional("kmsKeyNames", &self.kms_key_names)?;
+        o.end()
+    }
+}
 impl EncryptionConfig {
     /// Creates an empty `EncryptionConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5275,20 +5614,20 @@ impl EncryptionConfig {
     }
 }
 /// Encryption information for a Cloud Spanner database or backup.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct EncryptionInfo {
     /// Output only. If present, the status of a recent encrypt/decrypt call on underlying data for this
     /// database or backup. Regardless of status, data is always encrypted at rest.
-    #[serde(rename = "encryptionStatus", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "encryptionStatus"))]
     pub encryption_status: Option<Status>,
     /// Output only. The type of encryption.
-    #[serde(rename = "encryptionType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "encryptionType"))]
     pub encryption_type: Option<EncryptionInfoEncryptionType>,
     /// Output only. A Cloud KMS key version that is being used to protect the database or backup.
-    #[serde(rename = "kmsKeyVersion", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kmsKeyVersion"))]
     pub kms_key_version: Option<String>,
 }
 impl wire::Object for EncryptionInfo {
@@ -5308,6 +5647,15 @@ impl wire::Object for EncryptionInfo {
     }
 }
 wire::impl_deserialize!(EncryptionInfo);
+impl serde::Serialize for EncryptionInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("encryptionStatus", &self.encryption_status)?;
+        o.optional("encryptionType", &self.encryption_type)?;
+        o.optional("kmsKeyVersion", &self.kms_key_version)?;
+        o.end()
+    }
+}
 impl EncryptionInfo {
     /// Creates an empty `EncryptionInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5410,13 +5758,20 @@ impl schemars::JsonSchema for EncryptionInfoEncryptionType {
 }
 /// An ExcludeReplicas contains a repeated set of ReplicaSelection that should be excluded from serving
 /// requests.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ExcludeReplicas {
     /// The directed read replica selector.
-    #[serde(rename = "replicaSelections", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "replicaSelections"))]
     pub replica_selections: Option<Vec<ReplicaSelection>>,
+}
+impl serde::Serialize for ExcludeReplicas {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("replicaSelections", &self.replica_selections)?;
+        o.end()
+    }
 }
 impl ExcludeReplicas {
     /// Creates an empty `ExcludeReplicas`; optional members are set with the `set_*` methods.
@@ -5433,7 +5788,7 @@ impl ExcludeReplicas {
     }
 }
 /// The request for ExecuteBatchDml.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ExecuteBatchDmlRequest {
@@ -5443,33 +5798,38 @@ pub struct ExecuteBatchDmlRequest {
     /// error reporting to be deferred until commit time (for example, validation of unique constraints).
     /// Given this, successful execution of statements shouldn't be assumed until a subsequent `Commit` call
     /// completes successfully.
-    #[serde(rename = "lastStatements", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "lastStatements"))]
     pub last_statements: Option<bool>,
     /// Common options for this request.
-    #[serde(rename = "requestOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requestOptions"))]
     pub request_options: Option<RequestOptions>,
     /// Required. A per-transaction sequence number used to identify this request. This field makes each
     /// request idempotent such that if the request is received multiple times, at most one succeeds. The
     /// sequence number must be monotonically increasing within the transaction. If a request arrives for
     /// the first time with an out-of-order sequence number, the transaction might be aborted. Replays of
     /// previously handled requests yield the same response as the first execution.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
-    )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub seqno: Option<i64>,
     /// Required. The list of statements to execute in this batch. Statements are executed serially, such
     /// that the effects of statement `i` are visible to statement `i+1`. Each statement must be a DML
     /// statement. Execution stops at the first failed statement; the remaining statements are not executed.
     /// Callers must provide at least one statement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub statements: Option<Vec<Statement>>,
     /// Required. The transaction to use. Must be a read-write transaction. To protect against replays,
     /// single-use transactions are not supported. The caller must either supply an existing transaction ID
     /// or begin a new transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<TransactionSelector>,
+}
+impl serde::Serialize for ExecuteBatchDmlRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("lastStatements", &self.last_statements)?;
+        o.optional("requestOptions", &self.request_options)?;
+        o.optional_encoded("seqno", wire::Int64String, &self.seqno)?;
+        o.optional("statements", &self.statements)?;
+        o.optional("transaction", &self.transaction)?;
+        o.end()
+    }
 }
 impl ExecuteBatchDmlRequest {
     /// Creates an empty `ExecuteBatchDmlRequest`; optional members are set with the `set_*` methods.
@@ -5575,17 +5935,17 @@ impl ExecuteBatchDmlResponse {
     }
 }
 /// The request for ExecuteSql and ExecuteStreamingSql.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ExecuteSqlRequest {
     /// If this is for a partitioned query and this field is set to `true`, the request is executed with
     /// Spanner Data Boost independent compute resources. If the field is set to `true` but the request
     /// doesn't set `partition_token`, the API returns an `INVALID_ARGUMENT` error.
-    #[serde(rename = "dataBoostEnabled", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataBoostEnabled"))]
     pub data_boost_enabled: Option<bool>,
     /// Directed read options for this request.
-    #[serde(rename = "directedReadOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "directedReadOptions"))]
     pub directed_read_options: Option<DirectedReadOptions>,
     /// Optional. If set to `true`, this statement marks the end of the transaction. After this statement
     /// executes, you must commit or abort the transaction. Attempts to execute any other requests against
@@ -5593,13 +5953,13 @@ pub struct ExecuteSqlRequest {
     /// might cause some error reporting to be deferred until commit time (for example, validation of unique
     /// constraints). Given this, successful execution of a DML statement shouldn't be assumed until a
     /// subsequent `Commit` call completes successfully.
-    #[serde(rename = "lastStatement", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "lastStatement"))]
     pub last_statement: Option<bool>,
     /// It isn't always possible for Cloud Spanner to infer the right SQL type from a JSON value. For
     /// example, values of type `BYTES` and values of type `STRING` both appear in params as JSON strings.
     /// In these cases, you can use `param_types` to specify the exact SQL type for some or all of the SQL
     /// statement parameters. See the definition of Type for more information about SQL types.
-    #[serde(rename = "paramTypes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "paramTypes"))]
     pub param_types: Option<std::collections::HashMap<String, Type>>,
     /// Parameter names and values that bind to placeholders in the SQL string. A parameter placeholder
     /// consists of the `@` character followed by the parameter name (for example, `@firstName`). Parameter
@@ -5607,30 +5967,29 @@ pub struct ExecuteSqlRequest {
     /// Parameters can appear anywhere that a literal value is expected. The same parameter name can be used
     /// more than once, for example: `"WHERE id > @msg_id AND id < @msg_id + 100"` It's an error to execute
     /// a SQL statement with unbound parameters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
     /// If present, results are restricted to the specified partition previously created using
     /// `PartitionQuery`. There must be an exact match for the values of fields common to this message and
     /// the `PartitionQueryRequest` message used to create this `partition_token`.
-    #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "partitionToken"))]
     pub partition_token: Option<nimbus_google::codegen::Blob>,
     /// Used to control the amount of debugging information returned in ResultSetStats. If partition_token
     /// is set, query_mode can only be set to QueryMode.NORMAL.
-    #[serde(rename = "queryMode", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryMode"))]
     pub query_mode: Option<ExecuteSqlRequestQueryMode>,
     /// Query optimizer configuration to use for the given query.
-    #[serde(rename = "queryOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryOptions"))]
     pub query_options: Option<QueryOptions>,
     /// Common options for this request.
-    #[serde(rename = "requestOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requestOptions"))]
     pub request_options: Option<RequestOptions>,
     /// If this request is resuming a previously interrupted SQL statement execution, `resume_token` should
     /// be copied from the last PartialResultSet yielded before the interruption. Doing this enables the new
     /// SQL statement execution to resume where the last one left off. The rest of the request parameters
     /// must exactly match the request that yielded this token.
-    #[serde(rename = "resumeToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "resumeToken"))]
     pub resume_token: Option<nimbus_google::codegen::Blob>,
     /// A per-transaction sequence number used to identify this request. This field makes each request
     /// idempotent such that if the request is received multiple times, at most one succeeds. The sequence
@@ -5638,22 +5997,35 @@ pub struct ExecuteSqlRequest {
     /// time with an out-of-order sequence number, the transaction can be aborted. Replays of previously
     /// handled requests yield the same response as the first execution. Required for DML statements.
     /// Ignored for queries.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
-    )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub seqno: Option<i64>,
     /// Required. The SQL string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sql: Option<String>,
     /// The transaction to use. For queries, if none is provided, the default is a temporary read-only
     /// transaction with strong concurrency. Standard DML statements require a read-write transaction. To
     /// protect against replays, single-use transactions are not supported. The caller must either supply an
     /// existing transaction ID or begin a new transaction. Partitioned DML requires an existing Partitioned
     /// DML transaction ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<TransactionSelector>,
+}
+impl serde::Serialize for ExecuteSqlRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("dataBoostEnabled", &self.data_boost_enabled)?;
+        o.optional("directedReadOptions", &self.directed_read_options)?;
+        o.optional("lastStatement", &self.last_statement)?;
+        o.optional("paramTypes", &self.param_types)?;
+        o.optional("params", &self.params)?;
+        o.optional("partitionToken", &self.partition_token)?;
+        o.optional("queryMode", &self.query_mode)?;
+        o.optional("queryOptions", &self.query_options)?;
+        o.optional("requestOptions", &self.request_options)?;
+        o.optional("resumeToken", &self.resume_token)?;
+        o.optional_encoded("seqno", wire::Int64String, &self.seqno)?;
+        o.optional("sql", &self.sql)?;
+        o.optional("transaction", &self.transaction)?;
+        o.end()
+    }
 }
 impl ExecuteSqlRequest {
     /// Creates an empty `ExecuteSqlRequest`; optional members are set with the `set_*` methods.
@@ -5841,25 +6213,21 @@ impl schemars::JsonSchema for ExecuteSqlRequestQueryMode {
 /// string(document.create_time)" The exact variables and functions that may be referenced within an
 /// expression are determined by the service that evaluates it. See the service documentation for
 /// additional information.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Expr {
     /// Optional. Description of the expression. This is a longer text which describes the expression, e.g.
     /// when hovered over it in a UI.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Textual representation of an expression in Common Expression Language syntax.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expression: Option<String>,
     /// Optional. String indicating the location of the expression for error reporting, e.g. a file name and
     /// a position in the file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// Optional. Title for the expression, i.e. a short string describing its purpose. This can be used
     /// e.g. in UIs which allow to enter the expression.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 impl wire::Object for Expr {
@@ -5880,6 +6248,16 @@ impl wire::Object for Expr {
     }
 }
 wire::impl_deserialize!(Expr);
+impl serde::Serialize for Expr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("description", &self.description)?;
+        o.optional("expression", &self.expression)?;
+        o.optional("location", &self.location)?;
+        o.optional("title", &self.title)?;
+        o.end()
+    }
+}
 impl Expr {
     /// Creates an empty `Expr`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5907,7 +6285,7 @@ impl Expr {
     }
 }
 /// Message representing a single field of a struct.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -5916,10 +6294,8 @@ pub struct Field {
     /// (e.g., `"Word"` in the query `"SELECT 'hello' AS Word"`), or the column name (e.g., `"ColName"` in
     /// the query `"SELECT ColName FROM Table"`). Some columns might have an empty name (e.g., `"SELECT
     /// UPPER(ColName)"`). Note that a query result can contain multiple fields with the same name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The type of the field.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<Type>,
 }
 impl wire::Object for Field {
@@ -5938,6 +6314,14 @@ impl wire::Object for Field {
     }
 }
 wire::impl_deserialize!(Field);
+impl serde::Serialize for Field {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("name", &self.name)?;
+        o.optional("type", &self.r#type)?;
+        o.end()
+    }
+}
 impl Field {
     /// Creates an empty `Field`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5956,23 +6340,19 @@ impl Field {
 }
 /// Free instance specific metadata that is kept even after an instance has been upgraded for tracking
 /// purposes.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct FreeInstanceMetadata {
     /// Specifies the expiration behavior of a free instance. The default of ExpireBehavior is
     /// `REMOVE_AFTER_GRACE_PERIOD`. This can be modified during or after creation, and before expiration.
-    #[serde(rename = "expireBehavior", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "expireBehavior"))]
     pub expire_behavior: Option<FreeInstanceMetadataExpireBehavior>,
     /// Output only. Timestamp after which the instance will either be upgraded or scheduled for deletion
     /// after a grace period. ExpireBehavior is used to choose between upgrading or scheduling the free
     /// instance for deletion. This timestamp is set during the creation of a free instance.
-    #[serde(
-        rename = "expireTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "expireTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -5980,11 +6360,7 @@ pub struct FreeInstanceMetadata {
     pub expire_time: Option<nimbus_google::codegen::DateTime>,
     /// Output only. If present, the timestamp at which the free instance was upgraded to a provisioned
     /// instance.
-    #[serde(
-        rename = "upgradeTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "upgradeTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -6008,6 +6384,15 @@ impl wire::Object for FreeInstanceMetadata {
     }
 }
 wire::impl_deserialize!(FreeInstanceMetadata);
+impl serde::Serialize for FreeInstanceMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("expireBehavior", &self.expire_behavior)?;
+        o.optional_encoded("expireTime", wire::DateTimeFormat, &self.expire_time)?;
+        o.optional_encoded("upgradeTime", wire::DateTimeFormat, &self.upgrade_time)?;
+        o.end()
+    }
+}
 impl FreeInstanceMetadata {
     /// Creates an empty `FreeInstanceMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6116,7 +6501,7 @@ impl schemars::JsonSchema for FreeInstanceMetadataExpireBehavior {
 }
 /// The specification for full backups. A full backup stores the entire contents of the database at a
 /// given version time.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -6133,6 +6518,11 @@ impl wire::Object for FullBackupSpec {
     }
 }
 wire::impl_deserialize!(FullBackupSpec);
+impl serde::Serialize for FullBackupSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl FullBackupSpec {
     /// Creates an empty `FullBackupSpec`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6190,13 +6580,19 @@ impl GetDatabaseDdlResponse {
     }
 }
 /// Request message for `GetIamPolicy` method.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetIamPolicyRequest {
     /// OPTIONAL: A `GetPolicyOptions` object for specifying options to `GetIamPolicy`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<GetPolicyOptions>,
+}
+impl serde::Serialize for GetIamPolicyRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("options", &self.options)?;
+        o.end()
+    }
 }
 impl GetIamPolicyRequest {
     /// Creates an empty `GetIamPolicyRequest`; optional members are set with the `set_*` methods.
@@ -6210,7 +6606,7 @@ impl GetIamPolicyRequest {
     }
 }
 /// Encapsulates settings provided to GetIamPolicy.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetPolicyOptions {
@@ -6222,8 +6618,15 @@ pub struct GetPolicyOptions {
     /// version 3, but the policy has no conditional role bindings, the response uses version 1. To learn
     /// which resources support conditions in their IAM policies, see the [IAM
     /// documentation](https://cloud.google.com/iam/help/conditions/resource-policies).
-    #[serde(rename = "requestedPolicyVersion", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requestedPolicyVersion"))]
     pub requested_policy_version: Option<i32>,
+}
+impl serde::Serialize for GetPolicyOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("requestedPolicyVersion", &self.requested_policy_version)?;
+        o.end()
+    }
 }
 impl GetPolicyOptions {
     /// Creates an empty `GetPolicyOptions`; optional members are set with the `set_*` methods.
@@ -6354,7 +6757,7 @@ impl schemars::JsonSchema for GlobalXgafv {
 }
 /// A heartbeat record is returned as a progress indicator, when there are no data changes or any other
 /// partition record types in the change stream partition.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -6362,10 +6765,6 @@ pub struct HeartbeatRecord {
     /// Indicates the timestamp at which the query has returned all the records in the change stream
     /// partition with timestamp &lt;= heartbeat timestamp. The heartbeat timestamp will not be the same as
     /// the timestamps of other record types in the same partition.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -6387,6 +6786,13 @@ impl wire::Object for HeartbeatRecord {
     }
 }
 wire::impl_deserialize!(HeartbeatRecord);
+impl serde::Serialize for HeartbeatRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("timestamp", wire::DateTimeFormat, &self.timestamp)?;
+        o.end()
+    }
+}
 impl HeartbeatRecord {
     /// Creates an empty `HeartbeatRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6403,17 +6809,25 @@ impl HeartbeatRecord {
 }
 /// An `IncludeReplicas` contains a repeated set of `ReplicaSelection` which indicates the order in
 /// which replicas should be considered.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct IncludeReplicas {
     /// If `true`, Spanner doesn't route requests to a replica outside the &lt;`include_replicas` list when
     /// all of the specified replicas are unavailable or unhealthy. Default value is `false`.
-    #[serde(rename = "autoFailoverDisabled", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "autoFailoverDisabled"))]
     pub auto_failover_disabled: Option<bool>,
     /// The directed read replica selector.
-    #[serde(rename = "replicaSelections", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "replicaSelections"))]
     pub replica_selections: Option<Vec<ReplicaSelection>>,
+}
+impl serde::Serialize for IncludeReplicas {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("autoFailoverDisabled", &self.auto_failover_disabled)?;
+        o.optional("replicaSelections", &self.replica_selections)?;
+        o.end()
+    }
 }
 impl IncludeReplicas {
     /// Creates an empty `IncludeReplicas`; optional members are set with the `set_*` methods.
@@ -6438,7 +6852,7 @@ impl IncludeReplicas {
 /// between a previous backup and the database contents at a given version time. An incremental backup
 /// chain consists of a full backup and zero or more successive incremental backups. The first backup
 /// created for an incremental backup chain is always a full backup.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -6455,6 +6869,11 @@ impl wire::Object for IncrementalBackupSpec {
     }
 }
 wire::impl_deserialize!(IncrementalBackupSpec);
+impl serde::Serialize for IncrementalBackupSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl IncrementalBackupSpec {
     /// Creates an empty `IncrementalBackupSpec`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6590,7 +7009,7 @@ impl IndexedKeyRangeInfos {
     }
 }
 /// An isolated set of Cloud Spanner resources on which databases can be hosted.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -6598,18 +7017,13 @@ pub struct Instance {
     /// Optional. The autoscaling configuration. Autoscaling is enabled if this field is set. When
     /// autoscaling is enabled, node_count and processing_units are treated as OUTPUT_ONLY fields and
     /// reflect the current compute capacity allocated to the instance.
-    #[serde(rename = "autoscalingConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "autoscalingConfig"))]
     pub autoscaling_config: Option<AutoscalingConfig>,
     /// Required. The name of the instance's configuration. Values are of the form
     /// `projects//instanceConfigs/`. See also InstanceConfig and ListInstanceConfigs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
     /// Output only. The time at which the instance was created.
-    #[serde(
-        rename = "createTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "createTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -6621,26 +7035,22 @@ pub struct Instance {
     /// schedules aren't supported for free instances. In the `GetInstance` or `ListInstances` response, if
     /// the value of `default_backup_schedule_type` isn't set, or set to `NONE`, Spanner doesn't create a
     /// default backup schedule for new databases in the instance.
-    #[serde(
-        rename = "defaultBackupScheduleType",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultBackupScheduleType"))]
     pub default_backup_schedule_type: Option<InstanceDefaultBackupScheduleType>,
     /// Required. The descriptive name for this instance as it appears in UIs. Must be unique per project
     /// and between 4 and 30 characters in length.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// Optional. The `Edition` of the current instance.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub edition: Option<InstanceEdition>,
     /// Deprecated. This field is not populated.
-    #[serde(rename = "endpointUris", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endpointUris"))]
     pub endpoint_uris: Option<Vec<String>>,
     /// Free instance metadata. Only populated for free instances.
-    #[serde(rename = "freeInstanceMetadata", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "freeInstanceMetadata"))]
     pub free_instance_metadata: Option<FreeInstanceMetadata>,
     /// The `InstanceType` of the current instance.
-    #[serde(rename = "instanceType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instanceType"))]
     pub instance_type: Option<InstanceInstanceType>,
     /// Cloud Labels are a flexible and lightweight mechanism for organizing cloud resources into groups
     /// that reflect a customer's organizational needs and deployment strategies. Cloud Labels can be used
@@ -6654,12 +7064,10 @@ pub struct Instance {
     /// the future. And so you are advised to use an internal label representation, such as JSON, which
     /// doesn't rely upon specific characters being disallowed. For example, representing labels as the
     /// string: name + "_" + value would prove problematic if we were to allow "_" in a future release.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::HashMap<String, String>>,
     /// Required. A unique identifier for the instance, which cannot be changed after the instance is
     /// created. Values are of the form `projects//instances/a-z*[a-z0-9]`. The final segment of the name
     /// must be between 2 and 64 characters in length.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The number of nodes allocated to this instance. At most, one of either `node_count` or
     /// `processing_units` should be present in the message. Users can set the `node_count` field to specify
@@ -6670,7 +7078,7 @@ pub struct Instance {
     /// `asymmetric_autoscaling_options` in the autoscaling configuration), the `node_count` set here is the
     /// maximum node count across all replicas. For more information, see [Compute capacity, nodes, and
     /// processing units](https://cloud.google.com/spanner/docs/compute-capacity).
-    #[serde(rename = "nodeCount", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nodeCount"))]
     pub node_count: Option<i32>,
     /// The number of processing units allocated to this instance. At most, one of either `processing_units`
     /// or `node_count` should be present in the message. Users can set the `processing_units` field to
@@ -6682,27 +7090,21 @@ pub struct Instance {
     /// `processing_units` set here is the maximum processing units across all replicas. For more
     /// information, see [Compute capacity, nodes and processing
     /// units](https://cloud.google.com/spanner/docs/compute-capacity).
-    #[serde(rename = "processingUnits", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "processingUnits"))]
     pub processing_units: Option<i32>,
     /// Output only. Lists the compute capacity per ReplicaSelection. A replica selection identifies a set
     /// of replicas with common properties. Replicas identified by a ReplicaSelection are scaled with the
     /// same compute capacity.
-    #[serde(rename = "replicaComputeCapacity", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "replicaComputeCapacity"))]
     pub replica_compute_capacity: Option<Vec<ReplicaComputeCapacity>>,
     /// Output only. The current instance state. For CreateInstance, the state must be either omitted or set
     /// to `CREATING`. For UpdateInstance, the state must be either omitted or set to `READY`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<InstanceState>,
     /// Optional. Tag keys/values directly bound to this resource. For example: "123/environment": "prod",
     /// "123/costCenter": "marketing"
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<std::collections::HashMap<String, String>>,
     /// Output only. The time at which the instance was most recently updated.
-    #[serde(
-        rename = "updateTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "updateTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -6744,6 +7146,29 @@ impl wire::Object for Instance {
     }
 }
 wire::impl_deserialize!(Instance);
+impl serde::Serialize for Instance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("autoscalingConfig", &self.autoscaling_config)?;
+        o.optional("config", &self.config)?;
+        o.optional_encoded("createTime", wire::DateTimeFormat, &self.create_time)?;
+        o.optional("defaultBackupScheduleType", &self.default_backup_schedule_type)?;
+        o.optional("displayName", &self.display_name)?;
+        o.optional("edition", &self.edition)?;
+        o.optional("endpointUris", &self.endpoint_uris)?;
+        o.optional("freeInstanceMetadata", &self.free_instance_metadata)?;
+        o.optional("instanceType", &self.instance_type)?;
+        o.optional("labels", &self.labels)?;
+        o.optional("name", &self.name)?;
+        o.optional("nodeCount", &self.node_count)?;
+        o.optional("processingUnits", &self.processing_units)?;
+        o.optional("replicaComputeCapacity", &self.replica_compute_capacity)?;
+        o.optional("state", &self.state)?;
+        o.optional("tags", &self.tags)?;
+        o.optional_encoded("updateTime", wire::DateTimeFormat, &self.update_time)?;
+        o.end()
+    }
+}
 impl Instance {
     /// Creates an empty `Instance`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6861,7 +7286,7 @@ impl Instance {
 }
 /// A possible configuration for a Cloud Spanner instance. Configurations define the geographic
 /// placement of nodes and their replication.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -6869,13 +7294,13 @@ pub struct InstanceConfig {
     /// Base configuration name, e.g. projects//instanceConfigs/nam3, based on which this configuration is
     /// created. Only set for user-managed configurations. `base_config` must refer to a configuration of
     /// type `GOOGLE_MANAGED` in the same project as this configuration.
-    #[serde(rename = "baseConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "baseConfig"))]
     pub base_config: Option<String>,
     /// Output only. Whether this instance configuration is a Google-managed or user-managed configuration.
-    #[serde(rename = "configType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "configType"))]
     pub config_type: Option<InstanceConfigConfigType>,
     /// The name of this instance configuration as it appears in UIs.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// etag is used for optimistic concurrency control as a way to help prevent simultaneous updates of a
     /// instance configuration from overwriting each other. It is strongly suggested that systems make use
@@ -6885,14 +7310,10 @@ pub struct InstanceConfig {
     /// that their change is applied to the same version of the instance configuration. If no etag is
     /// provided in the call to update the instance configuration, then the existing instance configuration
     /// is overwritten blindly.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
     /// Output only. Describes whether free instances are available to be created in this instance
     /// configuration.
-    #[serde(
-        rename = "freeInstanceAvailability",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "freeInstanceAvailability"))]
     pub free_instance_availability: Option<InstanceConfigFreeInstanceAvailability>,
     /// Cloud Labels are a flexible and lightweight mechanism for organizing cloud resources into groups
     /// that reflect a customer's organizational needs and deployment strategies. Cloud Labels can be used
@@ -6906,42 +7327,33 @@ pub struct InstanceConfig {
     /// the future. Therefore, you are advised to use an internal label representation, such as JSON, which
     /// doesn't rely upon specific characters being disallowed. For example, representing labels as the
     /// string: name + "_" + value would prove problematic if we were to allow "_" in a future release.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::HashMap<String, String>>,
     /// Allowed values of the "default_leader" schema option for databases in instances that use this
     /// instance configuration.
-    #[serde(rename = "leaderOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "leaderOptions"))]
     pub leader_options: Option<Vec<String>>,
     /// A unique identifier for the instance configuration. Values are of the form
     /// `projects//instanceConfigs/a-z*`. User instance configuration must start with `custom-`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Output only. The available optional replicas to choose from for user-managed configurations.
     /// Populated for Google-managed configurations.
-    #[serde(rename = "optionalReplicas", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "optionalReplicas"))]
     pub optional_replicas: Option<Vec<ReplicaInfo>>,
     /// Output only. The `QuorumType` of the instance configuration.
-    #[serde(rename = "quorumType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "quorumType"))]
     pub quorum_type: Option<InstanceConfigQuorumType>,
     /// Output only. If true, the instance configuration is being created or updated. If false, there are no
     /// ongoing operations for the instance configuration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reconciling: Option<bool>,
     /// The geographic placement of nodes in this instance configuration and their replication properties.
     /// To create user-managed configurations, input `replicas` must include all replicas in `replicas` of
     /// the `base_config` and include one or more replicas in the `optional_replicas` of the `base_config`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub replicas: Option<Vec<ReplicaInfo>>,
     /// Output only. The current instance configuration state. Applicable only for `USER_MANAGED`
     /// configurations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<InstanceConfigState>,
     /// Output only. The storage limit in bytes per processing unit.
-    #[serde(
-        rename = "storageLimitPerProcessingUnit",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "storageLimitPerProcessingUnit"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub storage_limit_per_processing_unit: Option<i64>,
 }
@@ -6980,6 +7392,30 @@ impl wire::Object for InstanceConfig {
     }
 }
 wire::impl_deserialize!(InstanceConfig);
+impl serde::Serialize for InstanceConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("baseConfig", &self.base_config)?;
+        o.optional("configType", &self.config_type)?;
+        o.optional("displayName", &self.display_name)?;
+        o.optional("etag", &self.etag)?;
+        o.optional("freeInstanceAvailability", &self.free_instance_availability)?;
+        o.optional("labels", &self.labels)?;
+        o.optional("leaderOptions", &self.leader_options)?;
+        o.optional("name", &self.name)?;
+        o.optional("optionalReplicas", &self.optional_replicas)?;
+        o.optional("quorumType", &self.quorum_type)?;
+        o.optional("reconciling", &self.reconciling)?;
+        o.optional("replicas", &self.replicas)?;
+        o.optional("state", &self.state)?;
+        o.optional_encoded(
+            "storageLimitPerProcessingUnit",
+            wire::Int64String,
+            &self.storage_limit_per_processing_unit,
+        )?;
+        o.end()
+    }
+}
 impl InstanceConfig {
     /// Creates an empty `InstanceConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7559,7 +7995,7 @@ impl schemars::JsonSchema for InstanceEdition {
     }
 }
 /// Encryption configuration for a Cloud Spanner database.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct InstanceEncryptionConfig {
@@ -7569,7 +8005,7 @@ pub struct InstanceEncryptionConfig {
     /// is in `us-central1` or `nam3`, then the database instance must also be in `us-central1` or `nam3`.
     /// The Cloud KMS key that is used to encrypt and decrypt the restored database. Values are of the form
     /// `projects//locations//keyRings//cryptoKeys/`.
-    #[serde(rename = "kmsKeyName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kmsKeyName"))]
     pub kms_key_name: Option<String>,
     /// Optional. Specifies the KMS configuration for one or more keys used to encrypt the database. Values
     /// are of the form `projects//locations//keyRings//cryptoKeys/`. The keys referenced by `kms_key_names`
@@ -7580,8 +8016,16 @@ pub struct InstanceEncryptionConfig {
     /// configuration. \* For an instance configuration of type `USER_MANAGED`, specify only regional
     /// location KMS keys to cover each region in the instance configuration. Multi-region location KMS keys
     /// aren't supported for `USER_MANAGED` type instance configurations.
-    #[serde(rename = "kmsKeyNames", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kmsKeyNames"))]
     pub kms_key_names: Option<Vec<String>>,
+}
+impl serde::Serialize for InstanceEncryptionConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("kmsKeyName", &self.kms_key_name)?;
+        o.optional("kmsKeyNames", &self.kms_key_names)?;
+        o.end()
+    }
 }
 impl InstanceEncryptionConfig {
     /// Creates an empty `InstanceEncryptionConfig`; optional members are set with the `set_*` methods.
@@ -7675,31 +8119,23 @@ impl schemars::JsonSchema for InstanceInstanceType {
     }
 }
 /// Encapsulates progress related information for a Cloud Spanner long running instance operations.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InstanceOperationProgress {
     /// If set, the time at which this operation failed or was completed successfully.
-    #[serde(
-        rename = "endTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// Percent completion of the operation. Values are between 0 and 100 inclusive.
-    #[serde(rename = "progressPercent", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "progressPercent"))]
     pub progress_percent: Option<i32>,
     /// Time the request was received.
-    #[serde(
-        rename = "startTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -7723,6 +8159,15 @@ impl wire::Object for InstanceOperationProgress {
     }
 }
 wire::impl_deserialize!(InstanceOperationProgress);
+impl serde::Serialize for InstanceOperationProgress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("endTime", wire::DateTimeFormat, &self.end_time)?;
+        o.optional("progressPercent", &self.progress_percent)?;
+        o.optional_encoded("startTime", wire::DateTimeFormat, &self.start_time)?;
+        o.end()
+    }
+}
 impl InstanceOperationProgress {
     /// Creates an empty `InstanceOperationProgress`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7751,7 +8196,7 @@ impl InstanceOperationProgress {
     }
 }
 /// An isolated set of Cloud Spanner resources that databases can define placements on.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -7759,18 +8204,13 @@ pub struct InstancePartition {
     /// Optional. The autoscaling configuration. Autoscaling is enabled if this field is set. When
     /// autoscaling is enabled, fields in compute_capacity are treated as OUTPUT_ONLY fields and reflect the
     /// current compute capacity allocated to the instance partition.
-    #[serde(rename = "autoscalingConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "autoscalingConfig"))]
     pub autoscaling_config: Option<AutoscalingConfig>,
     /// Required. The name of the instance partition's configuration. Values are of the form
     /// `projects//instanceConfigs/`. See also InstanceConfig and ListInstanceConfigs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<String>,
     /// Output only. The time at which the instance partition was created.
-    #[serde(
-        rename = "createTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "createTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -7778,7 +8218,7 @@ pub struct InstancePartition {
     pub create_time: Option<nimbus_google::codegen::DateTime>,
     /// Required. The descriptive name for this instance partition as it appears in UIs. Must be unique per
     /// project and between 4 and 30 characters in length.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// Used for optimistic concurrency control as a way to help prevent simultaneous updates of a instance
     /// partition from overwriting each other. It is strongly suggested that systems make use of the etag in
@@ -7787,48 +8227,41 @@ pub struct InstancePartition {
     /// put that etag in the request to update instance partitions to ensure that their change will be
     /// applied to the same version of the instance partition. If no etag is provided in the call to update
     /// instance partition, then the existing instance partition is overwritten blindly.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
     /// Required. A unique identifier for the instance partition. Values are of the form
     /// `projects//instances//instancePartitions/a-z*[a-z0-9]`. The final segment of the name must be
     /// between 2 and 64 characters in length. An instance partition's name cannot be changed after the
     /// instance partition is created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The number of nodes allocated to this instance partition. Users can set the `node_count` field to
     /// specify the target number of nodes allocated to the instance partition. If autoscaling is enabled,
     /// node_count is treated as an OUTPUT_ONLY field and reflects the current number of nodes allocated to
     /// the instance partition. This may be zero in API responses for instance partitions that are not yet
     /// in state `READY`.
-    #[serde(rename = "nodeCount", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nodeCount"))]
     pub node_count: Option<i32>,
     /// The number of processing units allocated to this instance partition. Users can set the
     /// `processing_units` field to specify the target number of processing units allocated to the instance
     /// partition. If autoscaling is enabled, processing_units is treated as an OUTPUT_ONLY field and
     /// reflects the current number of processing units allocated to the instance partition. This might be
     /// zero in API responses for instance partitions that are not yet in the `READY` state.
-    #[serde(rename = "processingUnits", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "processingUnits"))]
     pub processing_units: Option<i32>,
     /// Output only. Deprecated: This field is not populated. Output only. The names of the backups that
     /// reference this instance partition. Referencing backups should share the parent instance. The
     /// existence of any referencing backup prevents the instance partition from being deleted.
     #[deprecated]
-    #[serde(rename = "referencingBackups", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "referencingBackups"))]
     pub referencing_backups: Option<Vec<String>>,
     /// Output only. The names of the databases that reference this instance partition. Referencing
     /// databases should share the parent instance. The existence of any referencing database prevents the
     /// instance partition from being deleted.
-    #[serde(rename = "referencingDatabases", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "referencingDatabases"))]
     pub referencing_databases: Option<Vec<String>>,
     /// Output only. The current instance partition state.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<InstancePartitionState>,
     /// Output only. The time at which the instance partition was most recently updated.
-    #[serde(
-        rename = "updateTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "updateTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -7861,6 +8294,24 @@ impl wire::Object for InstancePartition {
     }
 }
 wire::impl_deserialize!(InstancePartition);
+impl serde::Serialize for InstancePartition {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("autoscalingConfig", &self.autoscaling_config)?;
+        o.optional("config", &self.config)?;
+        o.optional_encoded("createTime", wire::DateTimeFormat, &self.create_time)?;
+        o.optional("displayName", &self.display_name)?;
+        o.optional("etag", &self.etag)?;
+        o.optional("name", &self.name)?;
+        o.optional("nodeCount", &self.node_count)?;
+        o.optional("processingUnits", &self.processing_units)?;
+        o.optional("referencingBackups", &self.referencing_backups)?;
+        o.optional("referencingDatabases", &self.referencing_databases)?;
+        o.optional("state", &self.state)?;
+        o.optional_encoded("updateTime", wire::DateTimeFormat, &self.update_time)?;
+        o.end()
+    }
+}
 impl InstancePartition {
     /// Creates an empty `InstancePartition`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8013,13 +8464,12 @@ impl schemars::JsonSchema for InstancePartitionState {
     }
 }
 /// ReplicaSelection identifies replicas with common properties.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InstanceReplicaSelection {
     /// Required. Name of the location of the replicas (for example, "us-central1").
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
 }
 impl wire::Object for InstanceReplicaSelection {
@@ -8037,6 +8487,13 @@ impl wire::Object for InstanceReplicaSelection {
     }
 }
 wire::impl_deserialize!(InstanceReplicaSelection);
+impl serde::Serialize for InstanceReplicaSelection {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("location", &self.location)?;
+        o.end()
+    }
+}
 impl InstanceReplicaSelection {
     /// Creates an empty `InstanceReplicaSelection`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8125,13 +8582,20 @@ impl schemars::JsonSchema for InstanceState {
     }
 }
 /// A split key.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Key {
     /// Required. The column values making up the split key.
-    #[serde(rename = "keyParts", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "keyParts"))]
     pub key_parts: Option<Vec<nimbus_google::codegen::Document>>,
+}
+impl serde::Serialize for Key {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("keyParts", &self.key_parts)?;
+        o.end()
+    }
 }
 impl Key {
     /// Creates an empty `Key`; optional members are set with the `set_*` methods.
@@ -8173,26 +8637,36 @@ impl Key {
 /// following range retrieves all rows with key values between 1 and 100 inclusive: "start_closed":
 /// \["100"\] "end_closed": \["1"\] Note that 100 is passed as the start, and 1 is passed as the end,
 /// because `Key` is a descending column in the schema.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct KeyRange {
     /// If the end is closed, then the range includes all rows whose first `len(end_closed)` key columns
     /// exactly match `end_closed`.
-    #[serde(rename = "endClosed", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endClosed"))]
     pub end_closed: Option<Vec<nimbus_google::codegen::Document>>,
     /// If the end is open, then the range excludes rows whose first `len(end_open)` key columns exactly
     /// match `end_open`.
-    #[serde(rename = "endOpen", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endOpen"))]
     pub end_open: Option<Vec<nimbus_google::codegen::Document>>,
     /// If the start is closed, then the range includes all rows whose first `len(start_closed)` key columns
     /// exactly match `start_closed`.
-    #[serde(rename = "startClosed", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startClosed"))]
     pub start_closed: Option<Vec<nimbus_google::codegen::Document>>,
     /// If the start is open, then the range excludes rows whose first `len(start_open)` key columns exactly
     /// match `start_open`.
-    #[serde(rename = "startOpen", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startOpen"))]
     pub start_open: Option<Vec<nimbus_google::codegen::Document>>,
+}
+impl serde::Serialize for KeyRange {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("endClosed", &self.end_closed)?;
+        o.optional("endOpen", &self.end_open)?;
+        o.optional("startClosed", &self.start_closed)?;
+        o.optional("startOpen", &self.start_open)?;
+        o.end()
+    }
 }
 impl KeyRange {
     /// Creates an empty `KeyRange`; optional members are set with the `set_*` methods.
@@ -8388,22 +8862,28 @@ impl KeyRangeInfos {
 /// be in the same table or index. The keys need not be sorted in any particular way. If the same key is
 /// specified multiple times in the set (for example if two ranges, two keys, or a key and a range
 /// overlap), Cloud Spanner behaves as if the key were only specified once.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct KeySet {
     /// For convenience `all` can be set to `true` to indicate that this `KeySet` matches all keys in the
     /// table or index. Note that any keys specified in `keys` or `ranges` are only yielded once.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub all: Option<bool>,
     /// A list of specific keys. Entries in `keys` should have exactly as many elements as there are columns
     /// in the primary or index key with which this `KeySet` is used. Individual key values are encoded as
     /// described here.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<Vec<nimbus_google::codegen::Document>>>,
     /// A list of key ranges. See KeyRange for more information about key range specifications.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ranges: Option<Vec<KeyRange>>,
+}
+impl serde::Serialize for KeySet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("all", &self.all)?;
+        o.optional("keys", &self.keys)?;
+        o.optional("ranges", &self.ranges)?;
+        o.end()
+    }
 }
 impl KeySet {
     /// Creates an empty `KeySet`; optional members are set with the `set_*` methods.
@@ -9470,20 +9950,19 @@ impl MetricMatrixRow {
     }
 }
 /// A mod describes all data changes in a watched table row.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Mod {
     /// Returns the value of the primary key of the modified row.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<ModValue>>,
     /// Returns the new values after the change for the modified columns. Always empty for DELETE.
-    #[serde(rename = "newValues", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "newValues"))]
     pub new_values: Option<Vec<ModValue>>,
     /// Returns the old values before the change for the modified columns. Always empty for INSERT, or if
     /// old values are not being captured specified by value_capture_type.
-    #[serde(rename = "oldValues", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "oldValues"))]
     pub old_values: Option<Vec<ModValue>>,
 }
 impl wire::Object for Mod {
@@ -9503,6 +9982,15 @@ impl wire::Object for Mod {
     }
 }
 wire::impl_deserialize!(Mod);
+impl serde::Serialize for Mod {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("keys", &self.keys)?;
+        o.optional("newValues", &self.new_values)?;
+        o.optional("oldValues", &self.old_values)?;
+        o.end()
+    }
+}
 impl Mod {
     /// Creates an empty `Mod`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9525,17 +10013,16 @@ impl Mod {
     }
 }
 /// Returns the value and associated metadata for a particular field of the Mod.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ModValue {
     /// Index within the repeated column_metadata field, to obtain the column metadata for the column that
     /// was modified.
-    #[serde(rename = "columnMetadataIndex", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "columnMetadataIndex"))]
     pub column_metadata_index: Option<i32>,
     /// The value of the column.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<nimbus_google::codegen::Document>,
 }
 impl wire::Object for ModValue {
@@ -9554,6 +10041,14 @@ impl wire::Object for ModValue {
     }
 }
 wire::impl_deserialize!(ModValue);
+impl serde::Serialize for ModValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("columnMetadataIndex", &self.column_metadata_index)?;
+        o.optional("value", &self.value)?;
+        o.end()
+    }
+}
 impl ModValue {
     /// Creates an empty `ModValue`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9579,14 +10074,14 @@ impl ModValue {
 /// record commit timestamp until the queries processing the source change stream partitions have
 /// processed all change stream records with timestamps &lt;= the partition event record commit
 /// timestamp.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct MoveInEvent {
     /// An unique partition identifier describing the source change stream partition that recorded changes
     /// for the key range that is moving into this partition.
-    #[serde(rename = "sourcePartitionToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sourcePartitionToken"))]
     pub source_partition_token: Option<String>,
 }
 impl wire::Object for MoveInEvent {
@@ -9604,6 +10099,13 @@ impl wire::Object for MoveInEvent {
     }
 }
 wire::impl_deserialize!(MoveInEvent);
+impl serde::Serialize for MoveInEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("sourcePartitionToken", &self.source_partition_token)?;
+        o.end()
+    }
+}
 impl MoveInEvent {
     /// Creates an empty `MoveInEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9616,20 +10118,25 @@ impl MoveInEvent {
     }
 }
 /// The request for MoveInstance.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MoveInstanceRequest {
     /// Required. The target instance configuration where to move the instance. Values are of the form
     /// `projects//instanceConfigs/`.
-    #[serde(rename = "targetConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "targetConfig"))]
     pub target_config: Option<String>,
     /// Optional. The configuration for each database in the target instance configuration.
-    #[serde(
-        rename = "targetDatabaseMoveConfigs",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "targetDatabaseMoveConfigs"))]
     pub target_database_move_configs: Option<Vec<DatabaseMoveConfig>>,
+}
+impl serde::Serialize for MoveInstanceRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("targetConfig", &self.target_config)?;
+        o.optional("targetDatabaseMoveConfigs", &self.target_database_move_configs)?;
+        o.end()
+    }
 }
 impl MoveInstanceRequest {
     /// Creates an empty `MoveInstanceRequest`; optional members are set with the `set_*` methods.
@@ -9655,17 +10162,14 @@ impl MoveInstanceRequest {
 /// query processing the MoveOutEvent in the partition identified by partition_token should inform the
 /// queries processing the destination partitions that they can unblock and proceed processing records
 /// past the commit_timestamp.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct MoveOutEvent {
     /// An unique partition identifier describing the destination change stream partition that will record
     /// changes for the key range that is moving out of this partition.
-    #[serde(
-        rename = "destinationPartitionToken",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "destinationPartitionToken"))]
     pub destination_partition_token: Option<String>,
 }
 impl wire::Object for MoveOutEvent {
@@ -9685,6 +10189,13 @@ impl wire::Object for MoveOutEvent {
     }
 }
 wire::impl_deserialize!(MoveOutEvent);
+impl serde::Serialize for MoveOutEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("destinationPartitionToken", &self.destination_partition_token)?;
+        o.end()
+    }
+}
 impl MoveOutEvent {
     /// Creates an empty `MoveOutEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -9699,17 +10210,17 @@ impl MoveOutEvent {
 /// When a read-write transaction is executed on a multiplexed session, this precommit token is sent
 /// back to the client as a part of the Transaction message in the BeginTransaction response and also as
 /// a part of the ResultSet and PartialResultSet responses.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct MultiplexedSessionPrecommitToken {
     /// Opaque precommit token.
-    #[serde(rename = "precommitToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "precommitToken"))]
     pub precommit_token: Option<nimbus_google::codegen::Blob>,
     /// An incrementing seq number is generated on every precommit token that is returned. Clients should
     /// remember the precommit token with the highest sequence number from the current transaction attempt.
-    #[serde(rename = "seqNum", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "seqNum"))]
     pub seq_num: Option<i32>,
 }
 impl wire::Object for MultiplexedSessionPrecommitToken {
@@ -9728,6 +10239,14 @@ impl wire::Object for MultiplexedSessionPrecommitToken {
     }
 }
 wire::impl_deserialize!(MultiplexedSessionPrecommitToken);
+impl serde::Serialize for MultiplexedSessionPrecommitToken {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("precommitToken", &self.precommit_token)?;
+        o.optional("seqNum", &self.seq_num)?;
+        o.end()
+    }
+}
 impl MultiplexedSessionPrecommitToken {
     /// Creates an empty `MultiplexedSessionPrecommitToken`; optional members are set with the `set_*`
     /// methods.
@@ -9750,40 +10269,47 @@ impl MultiplexedSessionPrecommitToken {
 }
 /// A modification to one or more Cloud Spanner rows. Mutations can be applied to a Cloud Spanner
 /// database by sending them in a Commit call.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Mutation {
     /// Ack a message from a queue.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ack: Option<Ack>,
     /// Delete rows from a table. Succeeds whether or not the named rows were present.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delete: Option<Delete>,
     /// Insert new rows in a table. If any of the rows already exist, the write or transaction fails with
     /// error `ALREADY_EXISTS`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub insert: Option<Write>,
     /// Like insert, except that if the row already exists, then its column values are overwritten with the
     /// ones provided. Any column values not explicitly written are preserved. When using insert_or_update,
     /// just as when using insert, all `NOT NULL` columns in the table must be given a value. This holds
     /// true even when the row already exists and will therefore actually be updated.
-    #[serde(rename = "insertOrUpdate", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "insertOrUpdate"))]
     pub insert_or_update: Option<Write>,
     /// Like insert, except that if the row already exists, it is deleted, and the column values provided
     /// are inserted instead. Unlike insert_or_update, this means any values not explicitly written become
     /// `NULL`. In an interleaved table, if you create the child table with the `ON DELETE CASCADE`
     /// annotation, then replacing a parent row also deletes the child rows. Otherwise, you must delete the
     /// child rows before you replace the parent row.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub replace: Option<Write>,
     /// Send a message to a queue.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub send: Option<SendValue>,
     /// Update existing rows in a table. If any of the rows does not already exist, the transaction fails
     /// with error `NOT_FOUND`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update: Option<Write>,
+}
+impl serde::Serialize for Mutation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("ack", &self.ack)?;
+        o.optional("delete", &self.delete)?;
+        o.optional("insert", &self.insert)?;
+        o.optional("insertOrUpdate", &self.insert_or_update)?;
+        o.optional("replace", &self.replace)?;
+        o.optional("send", &self.send)?;
+        o.optional("update", &self.update)?;
+        o.end()
+    }
 }
 impl Mutation {
     /// Creates an empty `Mutation`; optional members are set with the `set_*` methods.
@@ -9829,13 +10355,19 @@ impl Mutation {
 /// A group of mutations to be committed together. Related mutations should be placed in a group. For
 /// example, two mutations inserting rows with the same primary key prefix in both parent and child
 /// tables are related.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MutationGroup {
     /// Required. The mutations in this group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mutations: Option<Vec<Mutation>>,
+}
+impl serde::Serialize for MutationGroup {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("mutations", &self.mutations)?;
+        o.end()
+    }
 }
 impl MutationGroup {
     /// Creates an empty `MutationGroup`; optional members are set with the `set_*` methods.
@@ -9939,31 +10471,23 @@ impl Operation {
     }
 }
 /// Encapsulates progress related information for a Cloud Spanner long running operation.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct OperationProgress {
     /// If set, the time at which this operation failed or was completed successfully.
-    #[serde(
-        rename = "endTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// Percent completion of the operation. Values are between 0 and 100 inclusive.
-    #[serde(rename = "progressPercent", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "progressPercent"))]
     pub progress_percent: Option<i32>,
     /// Time the request was received.
-    #[serde(
-        rename = "startTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -9987,6 +10511,15 @@ impl wire::Object for OperationProgress {
     }
 }
 wire::impl_deserialize!(OperationProgress);
+impl serde::Serialize for OperationProgress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("endTime", wire::DateTimeFormat, &self.end_time)?;
+        o.optional("progressPercent", &self.progress_percent)?;
+        o.optional_encoded("startTime", wire::DateTimeFormat, &self.start_time)?;
+        o.end()
+    }
+}
 impl OperationProgress {
     /// Creates an empty `OperationProgress`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -10017,16 +10550,14 @@ impl OperationProgress {
 /// Metadata type for the long-running operation used to track the progress of optimizations performed
 /// on a newly restored database. This long-running operation is automatically created by the system
 /// after the successful completion of a database restore, and cannot be cancelled.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct OptimizeRestoredDatabaseMetadata {
     /// Name of the restored database being optimized.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The progress of the post-restore optimizations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<OperationProgress>,
 }
 impl wire::Object for OptimizeRestoredDatabaseMetadata {
@@ -10045,6 +10576,14 @@ impl wire::Object for OptimizeRestoredDatabaseMetadata {
     }
 }
 wire::impl_deserialize!(OptimizeRestoredDatabaseMetadata);
+impl serde::Serialize for OptimizeRestoredDatabaseMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("name", &self.name)?;
+        o.optional("progress", &self.progress)?;
+        o.end()
+    }
+}
 impl OptimizeRestoredDatabaseMetadata {
     /// Creates an empty `OptimizeRestoredDatabaseMetadata`; optional members are set with the `set_*`
     /// methods.
@@ -10235,7 +10774,7 @@ impl Partition {
 }
 /// A partition end record serves as a notification that the client should stop reading the partition.
 /// No further records are expected to be retrieved on it.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -10245,11 +10784,7 @@ pub struct PartitionEndRecord {
     /// PartitionStartRecord.start_timestamps, PartitionEventRecord.commit_timestamps, and
     /// PartitionEndRecord.end_timestamps can have the same value in the same partition. PartitionEndRecord
     /// is the last record returned for a partition.
-    #[serde(
-        rename = "endTimestamp",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endTimestamp"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -10258,13 +10793,13 @@ pub struct PartitionEndRecord {
     /// Unique partition identifier describing the terminated change stream partition. partition_token is
     /// equal to the partition token of the change stream partition currently queried to return this
     /// PartitionEndRecord.
-    #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "partitionToken"))]
     pub partition_token: Option<String>,
     /// Record sequence numbers are unique and monotonically increasing (but not necessarily contiguous) for
     /// a specific timestamp across record types in the same partition. To guarantee ordered processing, the
     /// reader should process records (of potentially different types) in record_sequence order for a
     /// specific timestamp in the same partition.
-    #[serde(rename = "recordSequence", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "recordSequence"))]
     pub record_sequence: Option<String>,
 }
 impl wire::Object for PartitionEndRecord {
@@ -10286,6 +10821,15 @@ impl wire::Object for PartitionEndRecord {
     }
 }
 wire::impl_deserialize!(PartitionEndRecord);
+impl serde::Serialize for PartitionEndRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("endTimestamp", wire::DateTimeFormat, &self.end_timestamp)?;
+        o.optional("partitionToken", &self.partition_token)?;
+        o.optional("recordSequence", &self.record_sequence)?;
+        o.end()
+    }
+}
 impl PartitionEndRecord {
     /// Creates an empty `PartitionEndRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -10322,7 +10866,7 @@ impl PartitionEndRecord {
 /// this PartitionEventRecord.commit_timestamp, before advancing beyond this PartitionEventRecord. If
 /// the event describes move-outs, the reader can notify the readers of the destination partitions that
 /// they can continue processing.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -10331,11 +10875,7 @@ pub struct PartitionEventRecord {
     /// DataChangeRecord.commit_timestamps, PartitionStartRecord.start_timestamps,
     /// PartitionEventRecord.commit_timestamps, and PartitionEndRecord.end_timestamps can have the same
     /// value in the same partition.
-    #[serde(
-        rename = "commitTimestamp",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "commitTimestamp"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -10350,7 +10890,7 @@ pub struct PartitionEventRecord {
     /// commit_timestamp: T partition_token: "P2" move_out_events { destination_partition_token: "P1" } }
     /// The PartitionEventRecord returned in P3 will reflect the move as: PartitionEventRecord {
     /// commit_timestamp: T partition_token: "P3" move_out_events { destination_partition_token: "P1" } }
-    #[serde(rename = "moveInEvents", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "moveInEvents"))]
     pub move_in_events: Option<Vec<MoveInEvent>>,
     /// Set when one or more key ranges are moved out of the change stream partition identified by
     /// partition_token. Example: Two key ranges are moved out of partition (P1) to partition (P2) and
@@ -10361,18 +10901,18 @@ pub struct PartitionEventRecord {
     /// commit_timestamp: T partition_token: "P2" move_in_events { source_partition_token: "P1" } } The
     /// PartitionEventRecord returned in P3 will reflect the move as: PartitionEventRecord {
     /// commit_timestamp: T partition_token: "P3" move_in_events { source_partition_token: "P1" } }
-    #[serde(rename = "moveOutEvents", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "moveOutEvents"))]
     pub move_out_events: Option<Vec<MoveOutEvent>>,
     /// Unique partition identifier describing the partition this event occurred on. partition_token is
     /// equal to the partition token of the change stream partition currently queried to return this
     /// PartitionEventRecord.
-    #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "partitionToken"))]
     pub partition_token: Option<String>,
     /// Record sequence numbers are unique and monotonically increasing (but not necessarily contiguous) for
     /// a specific timestamp across record types in the same partition. To guarantee ordered processing, the
     /// reader should process records (of potentially different types) in record_sequence order for a
     /// specific timestamp in the same partition.
-    #[serde(rename = "recordSequence", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "recordSequence"))]
     pub record_sequence: Option<String>,
 }
 impl wire::Object for PartitionEventRecord {
@@ -10396,6 +10936,21 @@ impl wire::Object for PartitionEventRecord {
     }
 }
 wire::impl_deserialize!(PartitionEventRecord);
+impl serde::Serialize for PartitionEventRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded(
+            "commitTimestamp",
+            wire::DateTimeFormat,
+            &self.commit_timestamp,
+        )?;
+        o.optional("moveInEvents", &self.move_in_events)?;
+        o.optional("moveOutEvents", &self.move_out_events)?;
+        o.optional("partitionToken", &self.partition_token)?;
+        o.optional("recordSequence", &self.record_sequence)?;
+        o.end()
+    }
+}
 impl PartitionEventRecord {
     /// Creates an empty `PartitionEventRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -10431,7 +10986,7 @@ impl PartitionEventRecord {
     }
 }
 /// Options for a `PartitionQueryRequest` and `PartitionReadRequest`.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PartitionOptions {
@@ -10440,23 +10995,27 @@ pub struct PartitionOptions {
     /// workers available. The default for this option is currently 10,000. The maximum value is currently
     /// 200,000. This is only a hint. The actual number of partitions returned can be smaller or larger than
     /// this maximum count request.
-    #[serde(
-        rename = "maxPartitions",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxPartitions"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub max_partitions: Option<i64>,
     /// **Note:** This hint is currently ignored by `PartitionQuery` and `PartitionRead` requests. The
     /// desired data size for each partition generated. The default for this option is currently 1 GiB. This
     /// is only a hint. The actual size of each partition can be smaller or larger than this size request.
-    #[serde(
-        rename = "partitionSizeBytes",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "partitionSizeBytes"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub partition_size_bytes: Option<i64>,
+}
+impl serde::Serialize for PartitionOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("maxPartitions", wire::Int64String, &self.max_partitions)?;
+        o.optional_encoded(
+            "partitionSizeBytes",
+            wire::Int64String,
+            &self.partition_size_bytes,
+        )?;
+        o.end()
+    }
 }
 impl PartitionOptions {
     /// Creates an empty `PartitionOptions`; optional members are set with the `set_*` methods.
@@ -10475,7 +11034,7 @@ impl PartitionOptions {
     }
 }
 /// The request for PartitionQuery
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PartitionQueryRequest {
@@ -10483,7 +11042,7 @@ pub struct PartitionQueryRequest {
     /// For example, values of type `BYTES` and values of type `STRING` both appear in params as JSON
     /// strings. In these cases, `param_types` can be used to specify the exact SQL type for some or all of
     /// the SQL query parameters. See the definition of Type for more information about SQL types.
-    #[serde(rename = "paramTypes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "paramTypes"))]
     pub param_types: Option<std::collections::HashMap<String, Type>>,
     /// Optional. Parameter names and values that bind to placeholders in the SQL string. A parameter
     /// placeholder consists of the `@` character followed by the parameter name (for example,
@@ -10491,12 +11050,11 @@ pub struct PartitionQueryRequest {
     /// anywhere that a literal value is expected. The same parameter name can be used more than once, for
     /// example: `"WHERE id > @msg_id AND id < @msg_id + 100"` It's an error to execute a SQL statement with
     /// unbound parameters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
     /// Additional options that affect how many partitions are created.
-    #[serde(rename = "partitionOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "partitionOptions"))]
     pub partition_options: Option<PartitionOptions>,
     /// Required. The query request to generate partitions for. The request fails if the query isn't root
     /// partitionable. For a query to be root partitionable, it needs to satisfy a few conditions. For
@@ -10505,11 +11063,20 @@ pub struct PartitionQueryRequest {
     /// parallel](https://cloud.google.com/spanner/docs/reads#read_data_in_parallel). The query request must
     /// not contain DML commands, such as `INSERT`, `UPDATE`, or `DELETE`. Use `ExecuteStreamingSql` with a
     /// `PartitionedDml` transaction for large, partition-friendly DML operations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sql: Option<String>,
     /// Read-only snapshot transactions are supported, read and write and single-use transactions are not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<TransactionSelector>,
+}
+impl serde::Serialize for PartitionQueryRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("paramTypes", &self.param_types)?;
+        o.optional("params", &self.params)?;
+        o.optional("partitionOptions", &self.partition_options)?;
+        o.optional("sql", &self.sql)?;
+        o.optional("transaction", &self.transaction)?;
+        o.end()
+    }
 }
 impl PartitionQueryRequest {
     /// Creates an empty `PartitionQueryRequest`; optional members are set with the `set_*` methods.
@@ -10551,32 +11118,40 @@ impl PartitionQueryRequest {
     }
 }
 /// The request for PartitionRead
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PartitionReadRequest {
     /// The columns of table to be returned for each row matching this request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub columns: Option<Vec<String>>,
     /// If non-empty, the name of an index on table. This index is used instead of the table primary key
     /// when interpreting key_set and sorting result rows. See key_set for further information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<String>,
     /// Required. `key_set` identifies the rows to be yielded. `key_set` names the primary keys of the rows
     /// in table to be yielded, unless index is present. If index is present, then key_set instead names
     /// index keys in index. It isn't an error for the `key_set` to name rows that don't exist in the
     /// database. Read yields nothing for nonexistent rows.
-    #[serde(rename = "keySet", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "keySet"))]
     pub key_set: Option<KeySet>,
     /// Additional options that affect how many partitions are created.
-    #[serde(rename = "partitionOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "partitionOptions"))]
     pub partition_options: Option<PartitionOptions>,
     /// Required. The name of the table in the database to be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
     /// Read only snapshot transactions are supported, read/write and single use transactions are not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<TransactionSelector>,
+}
+impl serde::Serialize for PartitionReadRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("columns", &self.columns)?;
+        o.optional("index", &self.index)?;
+        o.optional("keySet", &self.key_set)?;
+        o.optional("partitionOptions", &self.partition_options)?;
+        o.optional("table", &self.table)?;
+        o.optional("transaction", &self.transaction)?;
+        o.end()
+    }
 }
 impl PartitionReadRequest {
     /// Creates an empty `PartitionReadRequest`; optional members are set with the `set_*` methods.
@@ -10659,29 +11234,25 @@ impl PartitionResponse {
 }
 /// A partition start record serves as a notification that the client should schedule the partitions to
 /// be queried. PartitionStartRecord returns information about one or more partitions.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PartitionStartRecord {
     /// Unique partition identifiers to be used in queries.
-    #[serde(rename = "partitionTokens", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "partitionTokens"))]
     pub partition_tokens: Option<Vec<String>>,
     /// Record sequence numbers are unique and monotonically increasing (but not necessarily contiguous) for
     /// a specific timestamp across record types in the same partition. To guarantee ordered processing, the
     /// reader should process records (of potentially different types) in record_sequence order for a
     /// specific timestamp in the same partition.
-    #[serde(rename = "recordSequence", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "recordSequence"))]
     pub record_sequence: Option<String>,
     /// Start timestamp at which the partitions should be queried to return change stream records with
     /// timestamps &gt;= start_timestamp. DataChangeRecord.commit_timestamps,
     /// PartitionStartRecord.start_timestamps, PartitionEventRecord.commit_timestamps, and
     /// PartitionEndRecord.end_timestamps can have the same value in the same partition.
-    #[serde(
-        rename = "startTimestamp",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startTimestamp"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -10707,6 +11278,19 @@ impl wire::Object for PartitionStartRecord {
     }
 }
 wire::impl_deserialize!(PartitionStartRecord);
+impl serde::Serialize for PartitionStartRecord {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("partitionTokens", &self.partition_tokens)?;
+        o.optional("recordSequence", &self.record_sequence)?;
+        o.optional_encoded(
+            "startTimestamp",
+            wire::DateTimeFormat,
+            &self.start_timestamp,
+        )?;
+        o.end()
+    }
+}
 impl PartitionStartRecord {
     /// Creates an empty `PartitionStartRecord`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -10732,10 +11316,15 @@ impl PartitionStartRecord {
     }
 }
 /// Message type to initiate a Partitioned DML transaction.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PartitionedDml {}
+impl serde::Serialize for PartitionedDml {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl PartitionedDml {
     /// Creates an empty `PartitionedDml`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -10949,7 +11538,7 @@ impl schemars::JsonSchema for PlanNodeKind {
 /// grant access after Sep 2020 expression: request.time < timestamp('2020-10-01T00:00:00.000Z') etag:
 /// BwWWja0YfJA= version: 3 ``` For a description of IAM and its features, see the [IAM
 /// documentation](https://cloud.google.com/iam/docs/).
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -10960,7 +11549,6 @@ pub struct Policy {
     /// these principals can be Google groups. Each occurrence of a principal counts towards these limits.
     /// For example, if the `bindings` grant 50 different roles to `user:alice@example.com`, and not to any
     /// other principal, then you can add another 1,450 principals to the `bindings` in the `Policy`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bindings: Option<Vec<Binding>>,
     /// `etag` is used for optimistic concurrency control as a way to help prevent simultaneous updates of a
     /// policy from overwriting each other. It is strongly suggested that systems make use of the `etag` in
@@ -10970,7 +11558,6 @@ pub struct Policy {
     /// policy. **Important:** If you use IAM Conditions, you must include the `etag` field whenever you
     /// call `setIamPolicy`. If you omit this field, then IAM allows you to overwrite a version `3` policy
     /// with a version `1` policy, and all of the conditions in the version `3` policy are lost.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub etag: Option<nimbus_google::codegen::Blob>,
     /// Specifies the format of the policy. Valid values are `0`, `1`, and `3`. Requests that specify an
     /// invalid value are rejected. Any operation that affects conditional role bindings must specify
@@ -10984,7 +11571,6 @@ pub struct Policy {
     /// specify any valid version or leave the field unset. To learn which resources support conditions in
     /// their IAM policies, see the [IAM
     /// documentation](https://cloud.google.com/iam/help/conditions/resource-policies).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<i32>,
 }
 impl wire::Object for Policy {
@@ -11004,6 +11590,15 @@ impl wire::Object for Policy {
     }
 }
 wire::impl_deserialize!(Policy);
+impl serde::Serialize for Policy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("bindings", &self.bindings)?;
+        o.optional("etag", &self.etag)?;
+        o.optional("version", &self.version)?;
+        o.end()
+    }
+}
 impl Policy {
     /// Creates an empty `Policy`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11281,7 +11876,7 @@ impl QueryAdvisorResult {
     }
 }
 /// Query optimizer configuration.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryOptions {
@@ -11295,10 +11890,7 @@ pub struct QueryOptions {
     /// `INFORMATION_SCHEMA.SPANNER_STATISTICS`. Executing a SQL statement with an invalid optimizer
     /// statistics package or with a statistics package that allows garbage collection fails with an
     /// `INVALID_ARGUMENT` error.
-    #[serde(
-        rename = "optimizerStatisticsPackage",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "optimizerStatisticsPackage"))]
     pub optimizer_statistics_package: Option<String>,
     /// An option to control the selection of optimizer version. This parameter allows individual queries to
     /// pick different query optimizer versions. Specifying `latest` as a value instructs Cloud Spanner to
@@ -11310,8 +11902,16 @@ pub struct QueryOptions {
     /// See <https://cloud.google.com/spanner/docs/query-optimizer/manage-query-optimizer> for more
     /// information on managing the query optimizer. The `optimizer_version` statement hint has precedence
     /// over this setting.
-    #[serde(rename = "optimizerVersion", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "optimizerVersion"))]
     pub optimizer_version: Option<String>,
+}
+impl serde::Serialize for QueryOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("optimizerStatisticsPackage", &self.optimizer_statistics_package)?;
+        o.optional("optimizerVersion", &self.optimizer_version)?;
+        o.end()
+    }
 }
 impl QueryOptions {
     /// Creates an empty `QueryOptions`; optional members are set with the `set_*` methods.
@@ -11377,28 +11977,22 @@ impl QueryPlan {
     }
 }
 /// Information about the dual-region quorum.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QuorumInfo {
     /// Output only. The etag is used for optimistic concurrency control as a way to help prevent
     /// simultaneous `ChangeQuorum` requests that might create a race condition.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub etag: Option<String>,
     /// Output only. Whether this `ChangeQuorum` is Google or User initiated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub initiator: Option<QuorumInfoInitiator>,
     /// Output only. The type of this quorum. See QuorumType for more information about quorum type
     /// specifications.
-    #[serde(rename = "quorumType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "quorumType"))]
     pub quorum_type: Option<QuorumType>,
     /// Output only. The timestamp when the request was triggered.
-    #[serde(
-        rename = "startTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -11423,6 +12017,16 @@ impl wire::Object for QuorumInfo {
     }
 }
 wire::impl_deserialize!(QuorumInfo);
+impl serde::Serialize for QuorumInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("etag", &self.etag)?;
+        o.optional("initiator", &self.initiator)?;
+        o.optional("quorumType", &self.quorum_type)?;
+        o.optional_encoded("startTime", wire::DateTimeFormat, &self.start_time)?;
+        o.end()
+    }
+}
 impl QuorumInfo {
     /// Creates an empty `QuorumInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11527,16 +12131,16 @@ impl schemars::JsonSchema for QuorumInfoInitiator {
     }
 }
 /// Information about the database quorum type. This only applies to dual-region instance configs.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct QuorumType {
     /// Dual-region quorum type.
-    #[serde(rename = "dualRegion", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dualRegion"))]
     pub dual_region: Option<DualRegionQuorum>,
     /// Single-region quorum type.
-    #[serde(rename = "singleRegion", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "singleRegion"))]
     pub single_region: Option<SingleRegionQuorum>,
 }
 impl wire::Object for QuorumType {
@@ -11555,6 +12159,14 @@ impl wire::Object for QuorumType {
     }
 }
 wire::impl_deserialize!(QuorumType);
+impl serde::Serialize for QuorumType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("dualRegion", &self.dual_region)?;
+        o.optional("singleRegion", &self.single_region)?;
+        o.end()
+    }
+}
 impl QuorumType {
     /// Creates an empty `QuorumType`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -11572,7 +12184,7 @@ impl QuorumType {
     }
 }
 /// Message type to initiate a read-only transaction.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ReadOnly {
@@ -11582,7 +12194,7 @@ pub struct ReadOnly {
     /// if the client's local clock is substantially skewed from Cloud Spanner commit timestamps. Useful for
     /// reading at nearby replicas without the distributed timestamp negotiation overhead of
     /// `max_staleness`.
-    #[serde(rename = "exactStaleness", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "exactStaleness"))]
     pub exact_staleness: Option<String>,
     /// Read data at a timestamp &gt;= `NOW - max_staleness` seconds. Guarantees that all writes that have
     /// committed more than the specified number of seconds ago are visible. Because Cloud Spanner chooses
@@ -11590,18 +12202,14 @@ pub struct ReadOnly {
     /// Cloud Spanner commit timestamps. Useful for reading the freshest data available at a nearby replica,
     /// while bounding the possible staleness if the local replica has fallen behind. Note that this option
     /// can only be used in single-use transactions.
-    #[serde(rename = "maxStaleness", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxStaleness"))]
     pub max_staleness: Option<String>,
     /// Executes all reads at a timestamp &gt;= `min_read_timestamp`. This is useful for requesting fresher
     /// data than some previous read, or data that is fresh enough to observe the effects of some previously
     /// committed transaction whose timestamp is known. Note that this option can only be used in single-use
     /// transactions. A timestamp in RFC3339 UTC \"Zulu\" format, accurate to nanoseconds. Example:
     /// `"2014-10-02T15:01:23.045123456Z"`.
-    #[serde(
-        rename = "minReadTimestamp",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "minReadTimestamp"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -11613,11 +12221,7 @@ pub struct ReadOnly {
     /// for large scale consistent reads such as mapreduces, or for coordinating many reads against a
     /// consistent snapshot of the data. A timestamp in RFC3339 UTC \"Zulu\" format, accurate to
     /// nanoseconds. Example: `"2014-10-02T15:01:23.045123456Z"`.
-    #[serde(
-        rename = "readTimestamp",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "readTimestamp"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -11625,11 +12229,26 @@ pub struct ReadOnly {
     pub read_timestamp: Option<nimbus_google::codegen::DateTime>,
     /// If true, the Cloud Spanner-selected read timestamp is included in the Transaction message that
     /// describes the transaction.
-    #[serde(rename = "returnReadTimestamp", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "returnReadTimestamp"))]
     pub return_read_timestamp: Option<bool>,
     /// Read at a timestamp where all previously committed transactions are visible.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub strong: Option<bool>,
+}
+impl serde::Serialize for ReadOnly {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("exactStaleness", &self.exact_staleness)?;
+        o.optional("maxStaleness", &self.max_staleness)?;
+        o.optional_encoded(
+            "minReadTimestamp",
+            wire::DateTimeFormat,
+            &self.min_read_timestamp,
+        )?;
+        o.optional_encoded("readTimestamp", wire::DateTimeFormat, &self.read_timestamp)?;
+        o.optional("returnReadTimestamp", &self.return_read_timestamp)?;
+        o.optional("strong", &self.strong)?;
+        o.end()
+    }
 }
 impl ReadOnly {
     /// Creates an empty `ReadOnly`; optional members are set with the `set_*` methods.
@@ -11674,24 +12293,22 @@ impl ReadOnly {
     }
 }
 /// The request for Read and StreamingRead.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ReadRequest {
     /// Required. The columns of table to be returned for each row matching this request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub columns: Option<Vec<String>>,
     /// If this is for a partitioned read and this field is set to `true`, the request is executed with
     /// Spanner Data Boost independent compute resources. If the field is set to `true` but the request
     /// doesn't set `partition_token`, the API returns an `INVALID_ARGUMENT` error.
-    #[serde(rename = "dataBoostEnabled", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataBoostEnabled"))]
     pub data_boost_enabled: Option<bool>,
     /// Directed read options for this request.
-    #[serde(rename = "directedReadOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "directedReadOptions"))]
     pub directed_read_options: Option<DirectedReadOptions>,
     /// If non-empty, the name of an index on table. This index is used instead of the table primary key
     /// when interpreting key_set and sorting result rows. See key_set for further information.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<String>,
     /// Required. `key_set` identifies the rows to be yielded. `key_set` names the primary keys of the rows
     /// in table to be yielded, unless index is present. If index is present, then key_set instead names
@@ -11699,47 +12316,60 @@ pub struct ReadRequest {
     /// order (if index is empty) or index key order (if index is non-empty). If the partition_token field
     /// isn't empty, rows are yielded in an unspecified order. It isn't an error for the `key_set` to name
     /// rows that don't exist in the database. Read yields nothing for nonexistent rows.
-    #[serde(rename = "keySet", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "keySet"))]
     pub key_set: Option<KeySet>,
     /// If greater than zero, only the first `limit` rows are yielded. If `limit` is zero, the default is no
     /// limit. A limit can't be specified if `partition_token` is set.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::int64_string::serialize"
-    )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub limit: Option<i64>,
     /// Optional. Lock Hint for the request, it can only be used with read-write transactions.
-    #[serde(rename = "lockHint", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "lockHint"))]
     pub lock_hint: Option<ReadRequestLockHint>,
     /// Optional. Order for the returned rows. By default, Spanner returns result rows in primary key order
     /// except for PartitionRead requests. For applications that don't require rows to be returned in
     /// primary key (`ORDER_BY_PRIMARY_KEY`) order, setting `ORDER_BY_NO_ORDER` option allows Spanner to
     /// optimize row retrieval, resulting in lower latencies in certain cases (for example, bulk point
     /// lookups).
-    #[serde(rename = "orderBy", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "orderBy"))]
     pub order_by: Option<ReadRequestOrderBy>,
     /// If present, results are restricted to the specified partition previously created using
     /// `PartitionRead`. There must be an exact match for the values of fields common to this message and
     /// the PartitionReadRequest message used to create this partition_token.
-    #[serde(rename = "partitionToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "partitionToken"))]
     pub partition_token: Option<nimbus_google::codegen::Blob>,
     /// Common options for this request.
-    #[serde(rename = "requestOptions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requestOptions"))]
     pub request_options: Option<RequestOptions>,
     /// If this request is resuming a previously interrupted read, `resume_token` should be copied from the
     /// last PartialResultSet yielded before the interruption. Doing this enables the new read to resume
     /// where the last read left off. The rest of the request parameters must exactly match the request that
     /// yielded this token.
-    #[serde(rename = "resumeToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "resumeToken"))]
     pub resume_token: Option<nimbus_google::codegen::Blob>,
     /// Required. The name of the table in the database to be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
     /// The transaction to use. If none is provided, the default is a temporary read-only transaction with
     /// strong concurrency.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction: Option<TransactionSelector>,
+}
+impl serde::Serialize for ReadRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("columns", &self.columns)?;
+        o.optional("dataBoostEnabled", &self.data_boost_enabled)?;
+        o.optional("directedReadOptions", &self.directed_read_options)?;
+        o.optional("index", &self.index)?;
+        o.optional("keySet", &self.key_set)?;
+        o.optional_encoded("limit", wire::Int64String, &self.limit)?;
+        o.optional("lockHint", &self.lock_hint)?;
+        o.optional("orderBy", &self.order_by)?;
+        o.optional("partitionToken", &self.partition_token)?;
+        o.optional("requestOptions", &self.request_options)?;
+        o.optional("resumeToken", &self.resume_token)?;
+        o.optional("table", &self.table)?;
+        o.optional("transaction", &self.transaction)?;
+        o.end()
+    }
 }
 impl ReadRequest {
     /// Creates an empty `ReadRequest`; optional members are set with the `set_*` methods.
@@ -11986,22 +12616,33 @@ impl schemars::JsonSchema for ReadRequestOrderBy {
     }
 }
 /// Message type to initiate a read-write transaction. Currently this transaction type has no options.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ReadWrite {
     /// Optional. Clients should pass the transaction ID of the previous transaction attempt that was
     /// aborted if this transaction is being executed on a multiplexed session.
-    #[serde(
-        rename = "multiplexedSessionPreviousTransactionId",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "multiplexedSessionPreviousTransactionId")
     )]
     pub multiplexed_session_previous_transaction_id: Option<
         nimbus_google::codegen::Blob,
     >,
     /// The read lock mode for the transaction.
-    #[serde(rename = "readLockMode", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "readLockMode"))]
     pub read_lock_mode: Option<ReadWriteReadLockMode>,
+}
+impl serde::Serialize for ReadWrite {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional(
+            "multiplexedSessionPreviousTransactionId",
+            &self.multiplexed_session_previous_transaction_id,
+        )?;
+        o.optional("readLockMode", &self.read_lock_mode)?;
+        o.end()
+    }
 }
 impl ReadWrite {
     /// Creates an empty `ReadWrite`; optional members are set with the `set_*` methods.
@@ -12107,22 +12748,22 @@ impl schemars::JsonSchema for ReadWriteReadLockMode {
 }
 /// ReplicaComputeCapacity describes the amount of server resources that are allocated to each replica
 /// identified by the replica selection.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ReplicaComputeCapacity {
     /// The number of nodes allocated to each replica. This may be zero in API responses for instances that
     /// are not yet in state `READY`.
-    #[serde(rename = "nodeCount", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nodeCount"))]
     pub node_count: Option<i32>,
     /// The number of processing units allocated to each replica. This may be zero in API responses for
     /// instances that are not yet in state `READY`.
-    #[serde(rename = "processingUnits", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "processingUnits"))]
     pub processing_units: Option<i32>,
     /// Required. Identifies replicas by specified properties. All replicas in the selection have the same
     /// amount of compute capacity.
-    #[serde(rename = "replicaSelection", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "replicaSelection"))]
     pub replica_selection: Option<InstanceReplicaSelection>,
 }
 impl wire::Object for ReplicaComputeCapacity {
@@ -12142,6 +12783,15 @@ impl wire::Object for ReplicaComputeCapacity {
     }
 }
 wire::impl_deserialize!(ReplicaComputeCapacity);
+impl serde::Serialize for ReplicaComputeCapacity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("nodeCount", &self.node_count)?;
+        o.optional("processingUnits", &self.processing_units)?;
+        o.optional("replicaSelection", &self.replica_selection)?;
+        o.end()
+    }
+}
 impl ReplicaComputeCapacity {
     /// Creates an empty `ReplicaComputeCapacity`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -12167,7 +12817,7 @@ impl ReplicaComputeCapacity {
     }
 }
 /// The `ReplicaInfo` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -12175,13 +12825,11 @@ pub struct ReplicaInfo {
     /// If true, this location is designated as the default leader location where leader replicas are
     /// placed. See the [region types
     /// documentation](https://cloud.google.com/spanner/docs/instances#region_types) for more details.
-    #[serde(rename = "defaultLeaderLocation", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultLeaderLocation"))]
     pub default_leader_location: Option<bool>,
     /// The location of the serving resources, e.g., "us-central1".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// The type of replica.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ReplicaInfoType>,
 }
 impl wire::Object for ReplicaInfo {
@@ -12201,6 +12849,15 @@ impl wire::Object for ReplicaInfo {
     }
 }
 wire::impl_deserialize!(ReplicaInfo);
+impl serde::Serialize for ReplicaInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("defaultLeaderLocation", &self.default_leader_location)?;
+        o.optional("location", &self.location)?;
+        o.optional("type", &self.r#type)?;
+        o.end()
+    }
+}
 impl ReplicaInfo {
     /// Creates an empty `ReplicaInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -12314,16 +12971,22 @@ impl schemars::JsonSchema for ReplicaInfoType {
 /// is used to process the request. \* `type:READ_ONLY` --&gt; The "READ_ONLY" type replica(s) in the
 /// nearest available location are used to process the request. \* `location:us-east1 type:READ_ONLY` --&gt;
 /// The "READ_ONLY" type replica(s) in location "us-east1" is used to process the request.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ReplicaSelection {
     /// The location or region of the serving requests, for example, "us-east1".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// The type of replica.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<ReplicaSelectionType>,
+}
+impl serde::Serialize for ReplicaSelection {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("location", &self.location)?;
+        o.optional("type", &self.r#type)?;
+        o.end()
+    }
 }
 impl ReplicaSelection {
     /// Creates an empty `ReplicaSelection`; optional members are set with the `set_*` methods.
@@ -12411,15 +13074,14 @@ impl schemars::JsonSchema for ReplicaSelectionType {
     }
 }
 /// Common request options for various APIs.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct RequestOptions {
     /// Optional. Optional context that may be needed for some requests.
-    #[serde(rename = "clientContext", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientContext"))]
     pub client_context: Option<ClientContext>,
     /// Priority for the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<RequestOptionsPriority>,
     /// A per-request tag which can be applied to queries or reads, used for statistics collection. Both
     /// `request_tag` and `transaction_tag` can be specified for a read or query that belongs to a
@@ -12427,7 +13089,7 @@ pub struct RequestOptions {
     /// `CommitRequest`). Legal characters for `request_tag` values are all printable characters (ASCII 32 - 126)
     /// and the length of a request_tag is limited to 50 characters. Values that exceed this limit are
     /// truncated. Any leading underscore (_) characters are removed from the string.
-    #[serde(rename = "requestTag", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "requestTag"))]
     pub request_tag: Option<String>,
     /// A tag used for statistics collection about this transaction. Both `request_tag` and
     /// `transaction_tag` can be specified for a read or query that belongs to a transaction. To enable
@@ -12437,8 +13099,18 @@ pub struct RequestOptions {
     /// printable characters (ASCII 32 - 126) and the length of a `transaction_tag` is limited to 50
     /// characters. Values that exceed this limit are truncated. Any leading underscore (_) characters are
     /// removed from the string.
-    #[serde(rename = "transactionTag", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "transactionTag"))]
     pub transaction_tag: Option<String>,
+}
+impl serde::Serialize for RequestOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("clientContext", &self.client_context)?;
+        o.optional("priority", &self.priority)?;
+        o.optional("requestTag", &self.request_tag)?;
+        o.optional("transactionTag", &self.transaction_tag)?;
+        o.end()
+    }
 }
 impl RequestOptions {
     /// Creates an empty `RequestOptions`; optional members are set with the `set_*` methods.
@@ -12541,12 +13213,12 @@ impl schemars::JsonSchema for RequestOptionsPriority {
     }
 }
 /// Encryption configuration for the restored database.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct RestoreDatabaseEncryptionConfig {
     /// Required. The encryption type of the restored database.
-    #[serde(rename = "encryptionType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "encryptionType"))]
     pub encryption_type: Option<RestoreDatabaseEncryptionConfigEncryptionType>,
     /// Optional. This field is maintained for backwards compatibility. For new callers, we recommend using
     /// `kms_key_names` to specify the KMS key. Only use `kms_key_name` if the location of the KMS key
@@ -12555,7 +13227,7 @@ pub struct RestoreDatabaseEncryptionConfig {
     /// The Cloud KMS key that is used to encrypt and decrypt the restored database. Set this field only
     /// when encryption_type is `CUSTOMER_MANAGED_ENCRYPTION`. Values are of the form
     /// `projects//locations//keyRings//cryptoKeys/`.
-    #[serde(rename = "kmsKeyName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kmsKeyName"))]
     pub kms_key_name: Option<String>,
     /// Optional. Specifies the KMS configuration for one or more keys used to encrypt the database. Values
     /// have the form `projects//locations//keyRings//cryptoKeys/`. The keys referenced by `kms_key_names`
@@ -12566,8 +13238,17 @@ pub struct RestoreDatabaseEncryptionConfig {
     /// configuration. \* For an instance configuration of type `USER_MANAGED`, specify only regional
     /// location KMS keys to cover each region in the instance configuration. Multi-region location KMS keys
     /// aren't supported for `USER_MANAGED` type instance configurations.
-    #[serde(rename = "kmsKeyNames", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kmsKeyNames"))]
     pub kms_key_names: Option<Vec<String>>,
+}
+impl serde::Serialize for RestoreDatabaseEncryptionConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("encryptionType", &self.encryption_type)?;
+        o.optional("kmsKeyName", &self.kms_key_name)?;
+        o.optional("kmsKeyNames", &self.kms_key_names)?;
+        o.end()
+    }
 }
 impl RestoreDatabaseEncryptionConfig {
     /// Creates an empty `RestoreDatabaseEncryptionConfig`; optional members are set with the `set_*`
@@ -12674,13 +13355,13 @@ impl schemars::JsonSchema for RestoreDatabaseEncryptionConfigEncryptionType {
     }
 }
 /// Metadata type for the long-running operation returned by RestoreDatabase.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct RestoreDatabaseMetadata {
     /// Information about the backup used to restore the database.
-    #[serde(rename = "backupInfo", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "backupInfo"))]
     pub backup_info: Option<BackupInfo>,
     /// The time at which cancellation of this operation was received. Operations.CancelOperation starts
     /// asynchronous cancellation on a long-running operation. The server makes a best effort to cancel the
@@ -12688,18 +13369,13 @@ pub struct RestoreDatabaseMetadata {
     /// to check whether the cancellation succeeded or whether the operation completed despite cancellation.
     /// On successful cancellation, the operation is not deleted; instead, it becomes an operation with an
     /// Operation.error value with a google.rpc.Status.code of 1, corresponding to `Code.CANCELLED`.
-    #[serde(
-        rename = "cancelTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "cancelTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// Name of the database being created and restored to.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// If exists, the name of the long-running operation that will be used to track the post-restore
     /// optimization process to optimize the performance of the restored database, and remove the dependency
@@ -12708,16 +13384,12 @@ pub struct RestoreDatabaseMetadata {
     /// operation is OptimizeRestoredDatabaseMetadata. This long-running operation will be automatically
     /// created by the system after the RestoreDatabase long-running operation completes successfully. This
     /// operation will not be created if the restore was not successful.
-    #[serde(
-        rename = "optimizeDatabaseOperationName",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "optimizeDatabaseOperationName"))]
     pub optimize_database_operation_name: Option<String>,
     /// The progress of the RestoreDatabase operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<OperationProgress>,
     /// The type of the restore source.
-    #[serde(rename = "sourceType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sourceType"))]
     pub source_type: Option<RestoreDatabaseMetadataSourceType>,
 }
 impl wire::Object for RestoreDatabaseMetadata {
@@ -12742,6 +13414,21 @@ impl wire::Object for RestoreDatabaseMetadata {
     }
 }
 wire::impl_deserialize!(RestoreDatabaseMetadata);
+impl serde::Serialize for RestoreDatabaseMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("backupInfo", &self.backup_info)?;
+        o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
+        o.optional("name", &self.name)?;
+        o.optional(
+            "optimizeDatabaseOperationName",
+            &self.optimize_database_operation_name,
+        )?;
+        o.optional("progress", &self.progress)?;
+        o.optional("sourceType", &self.source_type)?;
+        o.end()
+    }
+}
 impl RestoreDatabaseMetadata {
     /// Creates an empty `RestoreDatabaseMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -12855,24 +13542,32 @@ impl schemars::JsonSchema for RestoreDatabaseMetadataSourceType {
     }
 }
 /// The request for RestoreDatabase.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct RestoreDatabaseRequest {
     /// Name of the backup from which to restore. Values are of the form `projects//instances//backups/`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub backup: Option<String>,
     /// Required. The id of the database to create and restore to. This database must not already exist. The
     /// `database_id` appended to `parent` forms the full database name of the form
     /// `projects//instances//databases/`.
-    #[serde(rename = "databaseId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "databaseId"))]
     pub database_id: Option<String>,
     /// Optional. An encryption configuration describing the encryption type and key resources in Cloud KMS
     /// used to encrypt/decrypt the database to restore to. If this field is not specified, the restored
     /// database will use the same encryption configuration as the backup by default, namely encryption_type =
     /// `USE_CONFIG_DEFAULT_OR_BACKUP_ENCRYPTION`.
-    #[serde(rename = "encryptionConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "encryptionConfig"))]
     pub encryption_config: Option<RestoreDatabaseEncryptionConfig>,
+}
+impl serde::Serialize for RestoreDatabaseRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("backup", &self.backup)?;
+        o.optional("databaseId", &self.database_id)?;
+        o.optional("encryptionConfig", &self.encryption_config)?;
+        o.end()
+    }
 }
 impl RestoreDatabaseRequest {
     /// Creates an empty `RestoreDatabaseRequest`; optional members are set with the `set_*` methods.
@@ -12899,16 +13594,16 @@ impl RestoreDatabaseRequest {
     }
 }
 /// Information about the database restore.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct RestoreInfo {
     /// Information about the backup used to restore the database. The backup may no longer exist.
-    #[serde(rename = "backupInfo", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "backupInfo"))]
     pub backup_info: Option<BackupInfo>,
     /// The type of the restore source.
-    #[serde(rename = "sourceType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sourceType"))]
     pub source_type: Option<RestoreInfoSourceType>,
 }
 impl wire::Object for RestoreInfo {
@@ -12927,6 +13622,14 @@ impl wire::Object for RestoreInfo {
     }
 }
 wire::impl_deserialize!(RestoreInfo);
+impl serde::Serialize for RestoreInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("backupInfo", &self.backup_info)?;
+        o.optional("sourceType", &self.source_type)?;
+        o.end()
+    }
+}
 impl RestoreInfo {
     /// Creates an empty `RestoreInfo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -13223,13 +13926,20 @@ impl ResultSetStats {
     }
 }
 /// The request for Rollback.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct RollbackRequest {
     /// Required. The transaction to roll back.
-    #[serde(rename = "transactionId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "transactionId"))]
     pub transaction_id: Option<nimbus_google::codegen::Blob>,
+}
+impl serde::Serialize for RollbackRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("transactionId", &self.transaction_id)?;
+        o.end()
+    }
 }
 impl RollbackRequest {
     /// Creates an empty `RollbackRequest`; optional members are set with the `set_*` methods.
@@ -13475,32 +14185,35 @@ impl schemars::JsonSchema for ScansListView {
     }
 }
 /// Arguments to send operations.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SendValue {
     /// The time at which Spanner will begin attempting to deliver the message. If `deliver_time` is not
     /// set, Spanner will deliver the message immediately. If `deliver_time` is in the past, Spanner will
     /// replace it with a value closer to the current time.
-    #[serde(
-        rename = "deliverTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "deliverTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub deliver_time: Option<nimbus_google::codegen::DateTime>,
     /// Required. The primary key of the message to be sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<Vec<nimbus_google::codegen::Document>>,
     /// The payload of the message.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<nimbus_google::codegen::Document>,
     /// Required. The queue to which the message will be sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<String>,
+}
+impl serde::Serialize for SendValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("deliverTime", wire::DateTimeFormat, &self.deliver_time)?;
+        o.optional("key", &self.key)?;
+        o.optional("payload", &self.payload)?;
+        o.optional("queue", &self.queue)?;
+        o.end()
+    }
 }
 impl SendValue {
     /// Creates an empty `SendValue`; optional members are set with the `set_*` methods.
@@ -13538,52 +14251,41 @@ impl SendValue {
     }
 }
 /// A session in the Cloud Spanner API.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Session {
     /// Output only. The approximate timestamp when the session is last used. It's typically earlier than
     /// the actual last use time.
-    #[serde(
-        rename = "approximateLastUseTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "approximateLastUseTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub approximate_last_use_time: Option<nimbus_google::codegen::DateTime>,
     /// Output only. The timestamp when the session is created.
-    #[serde(
-        rename = "createTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "createTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub create_time: Option<nimbus_google::codegen::DateTime>,
     /// The database role which created this session.
-    #[serde(rename = "creatorRole", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "creatorRole"))]
     pub creator_role: Option<String>,
     /// The labels for the session. \* Label keys must be between 1 and 63 characters long and must conform
     /// to the following regular expression: `[a-z]([-a-z0-9]*[a-z0-9])?`. \* Label values must be between 0
     /// and 63 characters long and must conform to the regular expression `([a-z]([-a-z0-9]*[a-z0-9])?)?`.
     /// \* No more than 64 labels can be associated with a given session. See <https://goo.gl/xmQnxf> for
     /// more information on and examples of labels.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<std::collections::HashMap<String, String>>,
     /// Optional. If `true`, specifies a multiplexed session. Use a multiplexed session for multiple,
     /// concurrent operations including any combination of read-only and read-write transactions. Use
     /// `sessions.create` to create multiplexed sessions. Don't use BatchCreateSessions to create a
     /// multiplexed session. You can't delete or list multiplexed sessions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub multiplexed: Option<bool>,
     /// Output only. The name of the session. This is always system-assigned.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 impl wire::Object for Session {
@@ -13608,6 +14310,22 @@ impl wire::Object for Session {
     }
 }
 wire::impl_deserialize!(Session);
+impl serde::Serialize for Session {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded(
+            "approximateLastUseTime",
+            wire::DateTimeFormat,
+            &self.approximate_last_use_time,
+        )?;
+        o.optional_encoded("createTime", wire::DateTimeFormat, &self.create_time)?;
+        o.optional("creatorRole", &self.creator_role)?;
+        o.optional("labels", &self.labels)?;
+        o.optional("multiplexed", &self.multiplexed)?;
+        o.optional("name", &self.name)?;
+        o.end()
+    }
+}
 impl Session {
     /// Creates an empty `Session`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -13654,15 +14372,21 @@ impl Session {
     }
 }
 /// Request message for `SetIamPolicy` method.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SetIamPolicyRequest {
     /// REQUIRED: The complete policy to be applied to the `resource`. The size of the policy is limited to
     /// a few 10s of KB. An empty policy is a valid policy but certain Google Cloud services (such as
     /// Projects) might reject them.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<Policy>,
+}
+impl serde::Serialize for SetIamPolicyRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("policy", &self.policy)?;
+        o.end()
+    }
 }
 impl SetIamPolicyRequest {
     /// Creates an empty `SetIamPolicyRequest`; optional members are set with the `set_*` methods.
@@ -13724,7 +14448,7 @@ impl ShortRepresentation {
     }
 }
 /// Message type for a single-region quorum.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -13733,7 +14457,7 @@ pub struct SingleRegionQuorum {
     /// of the regions within the dual-region instance configuration of your database. The list of valid
     /// locations is available using the GetInstanceConfig API. This should only be used if you plan to
     /// change quorum to the single-region quorum type.
-    #[serde(rename = "servingLocation", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "servingLocation"))]
     pub serving_location: Option<String>,
 }
 impl wire::Object for SingleRegionQuorum {
@@ -13751,6 +14475,13 @@ impl wire::Object for SingleRegionQuorum {
     }
 }
 wire::impl_deserialize!(SingleRegionQuorum);
+impl serde::Serialize for SingleRegionQuorum {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("servingLocation", &self.serving_location)?;
+        o.end()
+    }
+}
 impl SingleRegionQuorum {
     /// Creates an empty `SingleRegionQuorum`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -13763,32 +14494,35 @@ impl SingleRegionQuorum {
     }
 }
 /// The split points of a table or an index.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SplitPoints {
     /// Optional. The expiration timestamp of the split points. A timestamp in the past means immediate
     /// expiration. The maximum value can be 30 days in the future. Defaults to 10 days in the future if not
     /// specified.
-    #[serde(
-        rename = "expireTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "expireTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub expire_time: Option<nimbus_google::codegen::DateTime>,
     /// The index to split. If specified, the `table` field must refer to the index's base table.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<String>,
     /// Required. The list of split keys. In essence, the split boundaries.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<Key>>,
     /// The table to split.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
+}
+impl serde::Serialize for SplitPoints {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("expireTime", wire::DateTimeFormat, &self.expire_time)?;
+        o.optional("index", &self.index)?;
+        o.optional("keys", &self.keys)?;
+        o.optional("table", &self.table)?;
+        o.end()
+    }
 }
 impl SplitPoints {
     /// Creates an empty `SplitPoints`; optional members are set with the `set_*` methods.
@@ -13820,7 +14554,7 @@ impl SplitPoints {
     }
 }
 /// A single DML statement.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Statement {
@@ -13828,20 +14562,27 @@ pub struct Statement {
     /// example, values of type `BYTES` and values of type `STRING` both appear in params as JSON strings.
     /// In these cases, `param_types` can be used to specify the exact SQL type for some or all of the SQL
     /// statement parameters. See the definition of Type for more information about SQL types.
-    #[serde(rename = "paramTypes", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "paramTypes"))]
     pub param_types: Option<std::collections::HashMap<String, Type>>,
     /// Parameter names and values that bind to placeholders in the DML string. A parameter placeholder
     /// consists of the `@` character followed by the parameter name (for example, `@firstName`). Parameter
     /// names can contain letters, numbers, and underscores. Parameters can appear anywhere that a literal
     /// value is expected. The same parameter name can be used more than once, for example: `"WHERE id >
     /// @msg_id AND id < @msg_id + 100"` It's an error to execute a SQL statement with unbound parameters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub params: Option<
         std::collections::HashMap<String, nimbus_google::codegen::Document>,
     >,
     /// Required. The DML string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sql: Option<String>,
+}
+impl serde::Serialize for Statement {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("paramTypes", &self.param_types)?;
+        o.optional("params", &self.params)?;
+        o.optional("sql", &self.sql)?;
+        o.end()
+    }
 }
 impl Statement {
     /// Creates an empty `Statement`; optional members are set with the `set_*` methods.
@@ -13877,23 +14618,20 @@ impl Statement {
 /// `Status` message contains three pieces of data: error code, error message, and error details. You
 /// can find out more about this error model and how to work with it in the [API Design
 /// Guide](https://cloud.google.com/apis/design/errors).
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Status {
     /// The status code, which should be an enum value of google.rpc.Code.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<i32>,
     /// A list of messages that carry the error details. There is a common set of message types for APIs to
     /// use.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<
         Vec<std::collections::HashMap<String, nimbus_google::codegen::Document>>,
     >,
     /// A developer-facing error message, which should be in English. Any user-facing error message should
     /// be localized and sent in the google.rpc.Status.details field, or localized by the client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 impl wire::Object for Status {
@@ -13913,6 +14651,15 @@ impl wire::Object for Status {
     }
 }
 wire::impl_deserialize!(Status);
+impl serde::Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("code", &self.code)?;
+        o.optional("details", &self.details)?;
+        o.optional("message", &self.message)?;
+        o.end()
+    }
+}
 impl Status {
     /// Creates an empty `Status`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -13940,7 +14687,7 @@ impl Status {
     }
 }
 /// `StructType` defines the fields of a STRUCT type.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -13949,7 +14696,6 @@ pub struct StructType {
     /// type are represented as lists, where the order of field values matches the order of fields in the
     /// StructType. In turn, the order of fields matches the order of columns in a read request, or the
     /// order of fields in the `SELECT` clause of a query.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<Field>>,
 }
 impl wire::Object for StructType {
@@ -13967,6 +14713,13 @@ impl wire::Object for StructType {
     }
 }
 wire::impl_deserialize!(StructType);
+impl serde::Serialize for StructType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("fields", &self.fields)?;
+        o.end()
+    }
+}
 impl StructType {
     /// Creates an empty `StructType`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -13979,14 +14732,20 @@ impl StructType {
     }
 }
 /// Request message for `TestIamPermissions` method.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TestIamPermissionsRequest {
     /// REQUIRED: The set of permissions to check for 'resource'. Permissions with wildcards (such as '*',
     /// 'spanner.*', 'spanner.instances.\*') are not allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
+}
+impl serde::Serialize for TestIamPermissionsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("permissions", &self.permissions)?;
+        o.end()
+    }
 }
 impl TestIamPermissionsRequest {
     /// Creates an empty `TestIamPermissionsRequest`; optional members are set with the `set_*` methods.
@@ -14107,7 +14866,7 @@ impl Transaction {
     }
 }
 /// Options to use for transactions.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TransactionOptions {
@@ -14120,26 +14879,37 @@ pub struct TransactionOptions {
     /// tracking columns modified by these transactions. The `exclude_txn_from_change_streams` option can
     /// only be specified for read-write or partitioned DML transactions, otherwise the API returns an
     /// `INVALID_ARGUMENT` error.
-    #[serde(
-        rename = "excludeTxnFromChangeStreams",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "excludeTxnFromChangeStreams"))]
     pub exclude_txn_from_change_streams: Option<bool>,
     /// Isolation level for the transaction.
-    #[serde(rename = "isolationLevel", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "isolationLevel"))]
     pub isolation_level: Option<TransactionOptionsIsolationLevel>,
     /// Partitioned DML transaction. Authorization to begin a Partitioned DML transaction requires
     /// `spanner.databases.beginPartitionedDmlTransaction` permission on the `session` resource.
-    #[serde(rename = "partitionedDml", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "partitionedDml"))]
     pub partitioned_dml: Option<PartitionedDml>,
     /// Transaction does not write. Authorization to begin a read-only transaction requires
     /// `spanner.databases.beginReadOnlyTransaction` permission on the `session` resource.
-    #[serde(rename = "readOnly", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "readOnly"))]
     pub read_only: Option<ReadOnly>,
     /// Transaction may write. Authorization to begin a read-write transaction requires
     /// `spanner.databases.beginOrRollbackReadWriteTransaction` permission on the `session` resource.
-    #[serde(rename = "readWrite", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "readWrite"))]
     pub read_write: Option<ReadWrite>,
+}
+impl serde::Serialize for TransactionOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional(
+            "excludeTxnFromChangeStreams",
+            &self.exclude_txn_from_change_streams,
+        )?;
+        o.optional("isolationLevel", &self.isolation_level)?;
+        o.optional("partitionedDml", &self.partitioned_dml)?;
+        o.optional("readOnly", &self.read_only)?;
+        o.optional("readWrite", &self.read_write)?;
+        o.end()
+    }
 }
 impl TransactionOptions {
     /// Creates an empty `TransactionOptions`; optional members are set with the `set_*` methods.
@@ -14259,21 +15029,28 @@ impl schemars::JsonSchema for TransactionOptionsIsolationLevel {
 }
 /// This message is used to select the transaction in which a Read or ExecuteSql call runs. See
 /// TransactionOptions for more information about transactions.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TransactionSelector {
     /// Begin a new transaction and execute this read or SQL query in it. The transaction ID of the new
     /// transaction is returned in ResultSetMetadata.transaction, which is a Transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub begin: Option<TransactionOptions>,
     /// Execute the read or SQL query in a previously-started transaction.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<nimbus_google::codegen::Blob>,
     /// Execute the read or SQL query in a temporary transaction. This is the most efficient way to execute
     /// a transaction that consists of a single SQL query.
-    #[serde(rename = "singleUse", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "singleUse"))]
     pub single_use: Option<TransactionOptions>,
+}
+impl serde::Serialize for TransactionSelector {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("begin", &self.begin)?;
+        o.optional("id", &self.id)?;
+        o.optional("singleUse", &self.single_use)?;
+        o.end()
+    }
 }
 impl TransactionSelector {
     /// Creates an empty `TransactionSelector`; optional members are set with the `set_*` methods.
@@ -14298,30 +15075,29 @@ impl TransactionSelector {
 }
 /// `Type` indicates the type of a Cloud Spanner value, as might be stored in a table cell or returned
 /// from an SQL query.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Type {
     /// If code == ARRAY, then `array_element_type` is the type of the array elements.
-    #[serde(rename = "arrayElementType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "arrayElementType"))]
     pub array_element_type: Option<Box<Type>>,
     /// Required. The TypeCode for this type.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<TypeCode>,
     /// If code == PROTO or code == ENUM, then `proto_type_fqn` is the fully qualified name of the proto
     /// type representing the proto/enum definition.
-    #[serde(rename = "protoTypeFqn", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "protoTypeFqn"))]
     pub proto_type_fqn: Option<String>,
     /// If code == STRUCT, then `struct_type` provides type information for the struct's fields.
-    #[serde(rename = "structType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "structType"))]
     pub struct_type: Option<StructType>,
     /// The TypeAnnotationCode that disambiguates SQL type that Spanner will use to represent values of this
     /// type during query processing. This is necessary for some type codes because a single TypeCode can be
     /// mapped to different SQL types depending on the SQL dialect. type_annotation typically is not needed
     /// to process the content of a value (it doesn't affect serialization) and clients can ignore it on the
     /// read path.
-    #[serde(rename = "typeAnnotation", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "typeAnnotation"))]
     pub type_annotation: Option<TypeTypeAnnotation>,
 }
 impl wire::Object for Type {
@@ -14343,6 +15119,17 @@ impl wire::Object for Type {
     }
 }
 wire::impl_deserialize!(Type);
+impl serde::Serialize for Type {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("arrayElementType", &self.array_element_type)?;
+        o.optional("code", &self.code)?;
+        o.optional("protoTypeFqn", &self.proto_type_fqn)?;
+        o.optional("structType", &self.struct_type)?;
+        o.optional("typeAnnotation", &self.type_annotation)?;
+        o.end()
+    }
+}
 impl Type {
     /// Creates an empty `Type`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -14622,43 +15409,34 @@ impl schemars::JsonSchema for TypeTypeAnnotation {
     }
 }
 /// Metadata type for the operation returned by UpdateDatabaseDdl.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateDatabaseDdlMetadata {
     /// The brief action info for the DDL statements. `actions[i]` is the brief info for `statements[i]`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<DdlStatementActionInfo>>,
     /// Reports the commit timestamps of all statements that have succeeded so far, where
     /// `commit_timestamps[i]` is the commit timestamp for the statement `statements[i]`.
-    #[serde(
-        rename = "commitTimestamps",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "commitTimestamps"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<Vec<nimbus_google::codegen::DateTime>>")
     )]
     pub commit_timestamps: Option<Vec<nimbus_google::codegen::DateTime>>,
     /// The database being modified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
     /// The progress of the UpdateDatabaseDdl operations. All DDL statements will have continuously updating
     /// progress, and `progress[i]` is the operation progress for `statements[i]`. Also, `progress[i]` will
     /// have start time and end time populated with commit timestamp of operation, as well as a progress of
     /// 100% once the operation has completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<Vec<OperationProgress>>,
     /// For an update this list contains all the statements. For an individual statement, this list contains
     /// only that statement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub statements: Option<Vec<String>>,
     /// Output only. When true, indicates that the operation is throttled, for example, due to resource
     /// constraints. When resources become available the operation will resume and this field will be false
     /// again.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub throttled: Option<bool>,
 }
 impl wire::Object for UpdateDatabaseDdlMetadata {
@@ -14683,6 +15461,22 @@ impl wire::Object for UpdateDatabaseDdlMetadata {
     }
 }
 wire::impl_deserialize!(UpdateDatabaseDdlMetadata);
+impl serde::Serialize for UpdateDatabaseDdlMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("actions", &self.actions)?;
+        o.optional_encoded(
+            "commitTimestamps",
+            wire::DateTimeFormat,
+            &self.commit_timestamps,
+        )?;
+        o.optional("database", &self.database)?;
+        o.optional("progress", &self.progress)?;
+        o.optional("statements", &self.statements)?;
+        o.optional("throttled", &self.throttled)?;
+        o.end()
+    }
+}
 impl UpdateDatabaseDdlMetadata {
     /// Creates an empty `UpdateDatabaseDdlMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -14731,7 +15525,7 @@ impl UpdateDatabaseDdlMetadata {
 /// statements in the batch are automatically cancelled. Each batch of statements is assigned a name
 /// which can be used with the Operations API to monitor progress. See the operation_id field for more
 /// details.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateDatabaseDdlRequest {
@@ -14743,7 +15537,7 @@ pub struct UpdateDatabaseDdlRequest {
     /// `/operations/`. `operation_id` should be unique within the database, and must be a valid identifier:
     /// `a-z*`. Note that automatically-generated operation IDs always begin with an underscore. If the
     /// named operation already exists, UpdateDatabaseDdl returns `ALREADY_EXISTS`.
-    #[serde(rename = "operationId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "operationId"))]
     pub operation_id: Option<String>,
     /// Optional. Proto descriptors used by CREATE/ALTER PROTO BUNDLE statements. Contains a
     /// protobuf-serialized
@@ -14753,11 +15547,19 @@ pub struct UpdateDatabaseDdlRequest {
     /// \ --include_imports \ --descriptor_set_out=descriptors.data \ moon/shot/app.proto ``` For more
     /// details, see protobuffer [self
     /// description](https://developers.google.com/protocol-buffers/docs/techniques#self-description).
-    #[serde(rename = "protoDescriptors", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "protoDescriptors"))]
     pub proto_descriptors: Option<nimbus_google::codegen::Blob>,
     /// Required. DDL statements to be applied to the database.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub statements: Option<Vec<String>>,
+}
+impl serde::Serialize for UpdateDatabaseDdlRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("operationId", &self.operation_id)?;
+        o.optional("protoDescriptors", &self.proto_descriptors)?;
+        o.optional("statements", &self.statements)?;
+        o.end()
+    }
 }
 impl UpdateDatabaseDdlRequest {
     /// Creates an empty `UpdateDatabaseDdlRequest`; optional members are set with the `set_*` methods.
@@ -14784,28 +15586,22 @@ impl UpdateDatabaseDdlRequest {
     }
 }
 /// Metadata type for the operation returned by UpdateDatabase.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateDatabaseMetadata {
     /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
     /// itself (which is best-effort).
-    #[serde(
-        rename = "cancelTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "cancelTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The progress of the UpdateDatabase operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<OperationProgress>,
     /// The request for UpdateDatabase.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<UpdateDatabaseRequest>,
 }
 impl wire::Object for UpdateDatabaseMetadata {
@@ -14825,6 +15621,15 @@ impl wire::Object for UpdateDatabaseMetadata {
     }
 }
 wire::impl_deserialize!(UpdateDatabaseMetadata);
+impl serde::Serialize for UpdateDatabaseMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
+        o.optional("progress", &self.progress)?;
+        o.optional("request", &self.request)?;
+        o.end()
+    }
+}
 impl UpdateDatabaseMetadata {
     /// Creates an empty `UpdateDatabaseMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -14850,18 +15655,17 @@ impl UpdateDatabaseMetadata {
     }
 }
 /// The request for UpdateDatabase.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateDatabaseRequest {
     /// Required. The database to update. The `name` field of the database is of the form
     /// `projects//instances//databases/`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<Database>,
     /// Required. The list of fields to update. Currently, only `enable_drop_protection` field can be
     /// updated.
-    #[serde(rename = "updateMask", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "updateMask"))]
     pub update_mask: Option<String>,
 }
 impl wire::Object for UpdateDatabaseRequest {
@@ -14880,6 +15684,14 @@ impl wire::Object for UpdateDatabaseRequest {
     }
 }
 wire::impl_deserialize!(UpdateDatabaseRequest);
+impl serde::Serialize for UpdateDatabaseRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("database", &self.database)?;
+        o.optional("updateMask", &self.update_mask)?;
+        o.end()
+    }
+}
 impl UpdateDatabaseRequest {
     /// Creates an empty `UpdateDatabaseRequest`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -14897,27 +15709,22 @@ impl UpdateDatabaseRequest {
     }
 }
 /// Metadata type for the operation returned by UpdateInstanceConfig.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateInstanceConfigMetadata {
     /// The time at which this operation was cancelled.
-    #[serde(
-        rename = "cancelTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "cancelTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The desired instance configuration after updating.
-    #[serde(rename = "instanceConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instanceConfig"))]
     pub instance_config: Option<InstanceConfig>,
     /// The progress of the UpdateInstanceConfig operation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<InstanceOperationProgress>,
 }
 impl wire::Object for UpdateInstanceConfigMetadata {
@@ -14937,6 +15744,15 @@ impl wire::Object for UpdateInstanceConfigMetadata {
     }
 }
 wire::impl_deserialize!(UpdateInstanceConfigMetadata);
+impl serde::Serialize for UpdateInstanceConfigMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
+        o.optional("instanceConfig", &self.instance_config)?;
+        o.optional("progress", &self.progress)?;
+        o.end()
+    }
+}
 impl UpdateInstanceConfigMetadata {
     /// Creates an empty `UpdateInstanceConfigMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -14962,23 +15778,32 @@ impl UpdateInstanceConfigMetadata {
     }
 }
 /// The request for UpdateInstanceConfig.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateInstanceConfigRequest {
     /// Required. The user instance configuration to update, which must always include the instance
     /// configuration name. Otherwise, only fields mentioned in update_mask need be included. To prevent
     /// conflicts of concurrent updates, etag can be used.
-    #[serde(rename = "instanceConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instanceConfig"))]
     pub instance_config: Option<InstanceConfig>,
     /// Required. A mask specifying which fields in InstanceConfig should be updated. The field mask must
     /// always be specified; this prevents any future fields in InstanceConfig from being erased
     /// accidentally by clients that do not know about them. Only display_name and labels can be updated.
-    #[serde(rename = "updateMask", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "updateMask"))]
     pub update_mask: Option<String>,
     /// An option to validate, but not actually execute, a request, and provide the same response.
-    #[serde(rename = "validateOnly", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "validateOnly"))]
     pub validate_only: Option<bool>,
+}
+impl serde::Serialize for UpdateInstanceConfigRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("instanceConfig", &self.instance_config)?;
+        o.optional("updateMask", &self.update_mask)?;
+        o.optional("validateOnly", &self.validate_only)?;
+        o.end()
+    }
 }
 impl UpdateInstanceConfigRequest {
     /// Creates an empty `UpdateInstanceConfigRequest`; optional members are set with the `set_*` methods.
@@ -15002,51 +15827,35 @@ impl UpdateInstanceConfigRequest {
     }
 }
 /// Metadata type for the operation returned by UpdateInstance.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateInstanceMetadata {
     /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
     /// itself (which is guaranteed to succeed) and cannot be cancelled again.
-    #[serde(
-        rename = "cancelTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "cancelTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The time at which this operation failed or was completed successfully.
-    #[serde(
-        rename = "endTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// The expected fulfillment period of this update operation.
-    #[serde(
-        rename = "expectedFulfillmentPeriod",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "expectedFulfillmentPeriod"))]
     pub expected_fulfillment_period: Option<
         UpdateInstanceMetadataExpectedFulfillmentPeriod,
     >,
     /// The desired end state of the update.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<Instance>,
     /// The time at which UpdateInstance request was received.
-    #[serde(
-        rename = "startTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -15074,6 +15883,17 @@ impl wire::Object for UpdateInstanceMetadata {
     }
 }
 wire::impl_deserialize!(UpdateInstanceMetadata);
+impl serde::Serialize for UpdateInstanceMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
+        o.optional_encoded("endTime", wire::DateTimeFormat, &self.end_time)?;
+        o.optional("expectedFulfillmentPeriod", &self.expected_fulfillment_period)?;
+        o.optional("instance", &self.instance)?;
+        o.optional_encoded("startTime", wire::DateTimeFormat, &self.start_time)?;
+        o.end()
+    }
+}
 impl UpdateInstanceMetadata {
     /// Creates an empty `UpdateInstanceMetadata`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -15192,43 +16012,31 @@ impl schemars::JsonSchema for UpdateInstanceMetadataExpectedFulfillmentPeriod {
     }
 }
 /// Metadata type for the operation returned by UpdateInstancePartition.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UpdateInstancePartitionMetadata {
     /// The time at which this operation was cancelled. If set, this operation is in the process of undoing
     /// itself (which is guaranteed to succeed) and cannot be cancelled again.
-    #[serde(
-        rename = "cancelTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "cancelTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub cancel_time: Option<nimbus_google::codegen::DateTime>,
     /// The time at which this operation failed or was completed successfully.
-    #[serde(
-        rename = "endTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "endTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
     )]
     pub end_time: Option<nimbus_google::codegen::DateTime>,
     /// The desired end state of the update.
-    #[serde(rename = "instancePartition", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instancePartition"))]
     pub instance_partition: Option<InstancePartition>,
     /// The time at which UpdateInstancePartition request was received.
-    #[serde(
-        rename = "startTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_google::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "startTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_google::codegen::DateTime>")
@@ -15253,6 +16061,16 @@ impl wire::Object for UpdateInstancePartitionMetadata {
     }
 }
 wire::impl_deserialize!(UpdateInstancePartitionMetadata);
+impl serde::Serialize for UpdateInstancePartitionMetadata {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
+        o.optional_encoded("endTime", wire::DateTimeFormat, &self.end_time)?;
+        o.optional("instancePartition", &self.instance_partition)?;
+        o.optional_encoded("startTime", wire::DateTimeFormat, &self.start_time)?;
+        o.end()
+    }
+}
 impl UpdateInstancePartitionMetadata {
     /// Creates an empty `UpdateInstancePartitionMetadata`; optional members are set with the `set_*`
     /// methods.
@@ -15293,19 +16111,27 @@ impl UpdateInstancePartitionMetadata {
     }
 }
 /// The request for UpdateInstancePartition.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateInstancePartitionRequest {
     /// Required. A mask specifying which fields in InstancePartition should be updated. The field mask must
     /// always be specified; this prevents any future fields in InstancePartition from being erased
     /// accidentally by clients that do not know about them.
-    #[serde(rename = "fieldMask", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fieldMask"))]
     pub field_mask: Option<String>,
     /// Required. The instance partition to update, which must always include the instance partition name.
     /// Otherwise, only fields mentioned in field_mask need be included.
-    #[serde(rename = "instancePartition", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instancePartition"))]
     pub instance_partition: Option<InstancePartition>,
+}
+impl serde::Serialize for UpdateInstancePartitionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("fieldMask", &self.field_mask)?;
+        o.optional("instancePartition", &self.instance_partition)?;
+        o.end()
+    }
 }
 impl UpdateInstancePartitionRequest {
     /// Creates an empty `UpdateInstancePartitionRequest`; optional members are set with the `set_*`
@@ -15328,19 +16154,26 @@ impl UpdateInstancePartitionRequest {
     }
 }
 /// The request for UpdateInstance.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateInstanceRequest {
     /// Required. A mask specifying which fields in Instance should be updated. The field mask must always
     /// be specified; this prevents any future fields in Instance from being erased accidentally by clients
     /// that do not know about them.
-    #[serde(rename = "fieldMask", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fieldMask"))]
     pub field_mask: Option<String>,
     /// Required. The instance to update, which must always include the instance name. Otherwise, only
     /// fields mentioned in field_mask need be included.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<Instance>,
+}
+impl serde::Serialize for UpdateInstanceRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("fieldMask", &self.field_mask)?;
+        o.optional("instance", &self.instance)?;
+        o.end()
+    }
 }
 impl UpdateInstanceRequest {
     /// Creates an empty `UpdateInstanceRequest`; optional members are set with the `set_*` methods.
@@ -15552,24 +16385,30 @@ impl schemars::JsonSchema for VisualizationDataKeyUnit {
     }
 }
 /// Arguments to insert, update, insert_or_update, and replace operations.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Write {
     /// The names of the columns in table to be written. The list of columns must contain enough columns to
     /// allow Cloud Spanner to derive values for all primary key columns in the row(s) to be modified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub columns: Option<Vec<String>>,
     /// Required. The table whose rows will be written.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
     /// The values to be written. `values` can contain more than one list of values. If it does, then
     /// multiple rows are written, one for each entry in `values`. Each list in `values` must have exactly
     /// as many entries as there are entries in columns above. Sending multiple lists is equivalent to
     /// sending multiple `Mutation`s, each containing one `values` entry and repeating table and columns.
     /// Individual values in each list are encoded as described here.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<Vec<nimbus_google::codegen::Document>>>,
+}
+impl serde::Serialize for Write {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("columns", &self.columns)?;
+        o.optional("table", &self.table)?;
+        o.optional("values", &self.values)?;
+        o.end()
+    }
 }
 impl Write {
     /// Creates an empty `Write`; optional members are set with the `set_*` methods.

@@ -52,16 +52,21 @@ impl AccessDeniedException {
     }
 }
 /// The `AssociateBrowserSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateBrowserSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The ARN of the browser settings.
-    #[serde(skip_serializing, rename = "browserSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserSettingsArn"))]
     pub browser_settings_arn: String,
+}
+impl serde::Serialize for AssociateBrowserSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl AssociateBrowserSettingsRequest {
     /// Creates a `AssociateBrowserSettingsRequest` from its required members (`portal_arn`,
@@ -128,16 +133,21 @@ impl AssociateBrowserSettingsResponse {
     }
 }
 /// The `AssociateDataProtectionSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateDataProtectionSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The ARN of the data protection settings.
-    #[serde(skip_serializing, rename = "dataProtectionSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataProtectionSettingsArn"))]
     pub data_protection_settings_arn: String,
+}
+impl serde::Serialize for AssociateDataProtectionSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl AssociateDataProtectionSettingsRequest {
     /// Creates a `AssociateDataProtectionSettingsRequest` from its required members (`portal_arn`,
@@ -206,16 +216,21 @@ impl AssociateDataProtectionSettingsResponse {
     }
 }
 /// The `AssociateIpAccessSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateIpAccessSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The ARN of the IP access settings.
-    #[serde(skip_serializing, rename = "ipAccessSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipAccessSettingsArn"))]
     pub ip_access_settings_arn: String,
+}
+impl serde::Serialize for AssociateIpAccessSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl AssociateIpAccessSettingsRequest {
     /// Creates a `AssociateIpAccessSettingsRequest` from its required members (`portal_arn`,
@@ -282,16 +297,21 @@ impl AssociateIpAccessSettingsResponse {
     }
 }
 /// The `AssociateNetworkSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateNetworkSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The ARN of the network settings.
-    #[serde(skip_serializing, rename = "networkSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "networkSettingsArn"))]
     pub network_settings_arn: String,
+}
+impl serde::Serialize for AssociateNetworkSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl AssociateNetworkSettingsRequest {
     /// Creates a `AssociateNetworkSettingsRequest` from its required members (`portal_arn`,
@@ -358,16 +378,21 @@ impl AssociateNetworkSettingsResponse {
     }
 }
 /// The `AssociateTrustStoreRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateTrustStoreRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The ARN of the trust store.
-    #[serde(skip_serializing, rename = "trustStoreArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: String,
+}
+impl serde::Serialize for AssociateTrustStoreRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl AssociateTrustStoreRequest {
     /// Creates a `AssociateTrustStoreRequest` from its required members (`portal_arn`, `trust_store_arn`);
@@ -434,16 +459,21 @@ impl AssociateTrustStoreResponse {
     }
 }
 /// The `AssociateUserAccessLoggingSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateUserAccessLoggingSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The ARN of the user access logging settings.
-    #[serde(skip_serializing, rename = "userAccessLoggingSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userAccessLoggingSettingsArn"))]
     pub user_access_logging_settings_arn: String,
+}
+impl serde::Serialize for AssociateUserAccessLoggingSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl AssociateUserAccessLoggingSettingsRequest {
     /// Creates a `AssociateUserAccessLoggingSettingsRequest` from its required members (`portal_arn`,
@@ -512,16 +542,21 @@ impl AssociateUserAccessLoggingSettingsResponse {
     }
 }
 /// The `AssociateUserSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AssociateUserSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The ARN of the user settings.
-    #[serde(skip_serializing, rename = "userSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userSettingsArn"))]
     pub user_settings_arn: String,
+}
+impl serde::Serialize for AssociateUserSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl AssociateUserSettingsRequest {
     /// Creates a `AssociateUserSettingsRequest` from its required members (`portal_arn`,
@@ -1065,7 +1100,7 @@ impl ConflictException {
     }
 }
 /// Specifies a single cookie or set of cookies in an end user's browser.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -1073,10 +1108,8 @@ pub struct CookieSpecification {
     /// The domain of the cookie.
     pub domain: String,
     /// The name of the cookie.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The path of the cookie.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
 impl wire::Object for CookieSpecification {
@@ -1096,6 +1129,15 @@ impl wire::Object for CookieSpecification {
     }
 }
 wire::impl_deserialize!(CookieSpecification);
+impl serde::Serialize for CookieSpecification {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("domain", &self.domain)?;
+        o.optional("name", &self.name)?;
+        o.optional("path", &self.path)?;
+        o.end()
+    }
+}
 impl CookieSpecification {
     /// Creates a `CookieSpecification` from its required members (`domain`); optional members are set with
     /// the `set_*` methods.
@@ -1127,7 +1169,7 @@ impl std::fmt::Debug for CookieSpecification {
 }
 /// The configuration that specifies which cookies should be synchronized from the end user's local
 /// browser to the remote browser.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -1135,7 +1177,6 @@ pub struct CookieSynchronizationConfiguration {
     /// The list of cookie specifications that are allowed to be synchronized to the remote browser.
     pub allowlist: Vec<CookieSpecification>,
     /// The list of cookie specifications that are blocked from being synchronized to the remote browser.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub blocklist: Option<Vec<CookieSpecification>>,
 }
 impl wire::Object for CookieSynchronizationConfiguration {
@@ -1154,6 +1195,14 @@ impl wire::Object for CookieSynchronizationConfiguration {
     }
 }
 wire::impl_deserialize!(CookieSynchronizationConfiguration);
+impl serde::Serialize for CookieSynchronizationConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("allowlist", &self.allowlist)?;
+        o.optional("blocklist", &self.blocklist)?;
+        o.end()
+    }
+}
 impl CookieSynchronizationConfiguration {
     /// Creates a `CookieSynchronizationConfiguration` from its required members (`allowlist`); optional
     /// members are set with the `set_*` methods.
@@ -1178,24 +1227,20 @@ impl std::fmt::Debug for CookieSynchronizationConfiguration {
     }
 }
 /// The `CreateBrowserSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateBrowserSettingsRequest {
     /// The tags to add to the browser settings resource. A tag is a key-value pair.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     /// The custom managed key of the browser settings.
-    #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "customerManagedKey"))]
     pub customer_managed_key: Option<String>,
     /// Additional encryption context of the browser settings.
-    #[serde(
-        rename = "additionalEncryptionContext",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "additionalEncryptionContext"))]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
     /// A JSON string containing Chrome Enterprise policies that will be applied to all streaming sessions.
-    #[serde(rename = "browserPolicy")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserPolicy"))]
     pub browser_policy: String,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -1203,8 +1248,19 @@ pub struct CreateBrowserSettingsRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
+}
+impl serde::Serialize for CreateBrowserSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("tags", &self.tags)?;
+        o.optional("customerManagedKey", &self.customer_managed_key)?;
+        o.optional("additionalEncryptionContext", &self.additional_encryption_context)?;
+        o.value("browserPolicy", &self.browser_policy)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.end()
+    }
 }
 impl CreateBrowserSettingsRequest {
     /// Creates a `CreateBrowserSettingsRequest` from its required members (`browser_policy`); optional
@@ -1295,34 +1351,26 @@ impl CreateBrowserSettingsResponse {
     }
 }
 /// The `CreateDataProtectionSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateDataProtectionSettingsRequest {
     /// The display name of the data protection settings.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// The description of the data protection settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The tags to add to the data protection settings resource. A tag is a key-value pair.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     /// The custom managed key of the data protection settings.
-    #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "customerManagedKey"))]
     pub customer_managed_key: Option<String>,
     /// Additional encryption context of the data protection settings.
-    #[serde(
-        rename = "additionalEncryptionContext",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "additionalEncryptionContext"))]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
     /// The inline redaction configuration of the data protection settings that will be applied to all
     /// sessions.
-    #[serde(
-        rename = "inlineRedactionConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "inlineRedactionConfiguration"))]
     pub inline_redaction_configuration: Option<InlineRedactionConfiguration>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -1330,8 +1378,24 @@ pub struct CreateDataProtectionSettingsRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
+}
+impl serde::Serialize for CreateDataProtectionSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("displayName", &self.display_name)?;
+        o.optional("description", &self.description)?;
+        o.optional("tags", &self.tags)?;
+        o.optional("customerManagedKey", &self.customer_managed_key)?;
+        o.optional("additionalEncryptionContext", &self.additional_encryption_context)?;
+        o.optional(
+            "inlineRedactionConfiguration",
+            &self.inline_redaction_configuration,
+        )?;
+        o.optional("clientToken", &self.client_token)?;
+        o.end()
+    }
 }
 impl CreateDataProtectionSettingsRequest {
     /// Creates an empty `CreateDataProtectionSettingsRequest`; optional members are set with the `set_*`
@@ -1445,18 +1509,18 @@ impl CreateDataProtectionSettingsResponse {
     }
 }
 /// The `CreateIdentityProviderRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateIdentityProviderRequest {
     /// The ARN of the web portal.
-    #[serde(rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The identity provider name.
-    #[serde(rename = "identityProviderName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderName"))]
     pub identity_provider_name: String,
     /// The identity provider type.
-    #[serde(rename = "identityProviderType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderType"))]
     pub identity_provider_type: IdentityProviderType,
     /// The identity provider details. The following list describes the provider detail keys for each
     /// identity provider type.
@@ -1492,7 +1556,7 @@ pub struct CreateIdentityProviderRequest {
     ///   - `IDPInit` (boolean) *optional*
     ///   - `RequestSigningAlgorithm` (string) *optional* - Only accepts `rsa-sha256`
     ///   - `EncryptedResponses` (boolean) *optional*
-    #[serde(rename = "identityProviderDetails")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderDetails"))]
     pub identity_provider_details: std::collections::HashMap<String, String>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -1500,11 +1564,22 @@ pub struct CreateIdentityProviderRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
     /// The tags to add to the identity provider resource. A tag is a key-value pair.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+}
+impl serde::Serialize for CreateIdentityProviderRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("portalArn", &self.portal_arn)?;
+        o.value("identityProviderName", &self.identity_provider_name)?;
+        o.value("identityProviderType", &self.identity_provider_type)?;
+        o.value("identityProviderDetails", &self.identity_provider_details)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.optional("tags", &self.tags)?;
+        o.end()
+    }
 }
 impl CreateIdentityProviderRequest {
     /// Creates a `CreateIdentityProviderRequest` from its required members (`portal_arn`,
@@ -1591,30 +1666,25 @@ impl CreateIdentityProviderResponse {
     }
 }
 /// The `CreateIpAccessSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateIpAccessSettingsRequest {
     /// The display name of the IP access settings.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// The description of the IP access settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The tags to add to the IP access settings resource. A tag is a key-value pair.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     /// The custom managed key of the IP access settings.
-    #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "customerManagedKey"))]
     pub customer_managed_key: Option<String>,
     /// Additional encryption context of the IP access settings.
-    #[serde(
-        rename = "additionalEncryptionContext",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "additionalEncryptionContext"))]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
     /// The IP rules of the IP access settings.
-    #[serde(rename = "ipRules")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipRules"))]
     pub ip_rules: Vec<IpRule>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -1622,8 +1692,21 @@ pub struct CreateIpAccessSettingsRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
+}
+impl serde::Serialize for CreateIpAccessSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("displayName", &self.display_name)?;
+        o.optional("description", &self.description)?;
+        o.optional("tags", &self.tags)?;
+        o.optional("customerManagedKey", &self.customer_managed_key)?;
+        o.optional("additionalEncryptionContext", &self.additional_encryption_context)?;
+        o.value("ipRules", &self.ip_rules)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.end()
+    }
 }
 impl CreateIpAccessSettingsRequest {
     /// Creates a `CreateIpAccessSettingsRequest` from its required members (`ip_rules`); optional members
@@ -1726,22 +1809,21 @@ impl CreateIpAccessSettingsResponse {
     }
 }
 /// The `CreateNetworkSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateNetworkSettingsRequest {
     /// The VPC that streaming instances will connect to.
-    #[serde(rename = "vpcId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "vpcId"))]
     pub vpc_id: String,
     /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At
     /// least two of these subnets must be in different availability zones.
-    #[serde(rename = "subnetIds")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "subnetIds"))]
     pub subnet_ids: Vec<String>,
     /// One or more security groups used to control access from streaming instances to your VPC.
-    #[serde(rename = "securityGroupIds")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "securityGroupIds"))]
     pub security_group_ids: Vec<String>,
     /// The tags to add to the network settings resource. A tag is a key-value pair.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -1749,8 +1831,19 @@ pub struct CreateNetworkSettingsRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
+}
+impl serde::Serialize for CreateNetworkSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("vpcId", &self.vpc_id)?;
+        o.value("subnetIds", &self.subnet_ids)?;
+        o.value("securityGroupIds", &self.security_group_ids)?;
+        o.optional("tags", &self.tags)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.end()
+    }
 }
 impl CreateNetworkSettingsRequest {
     /// Creates a `CreateNetworkSettingsRequest` from its required members (`vpc_id`, `subnet_ids`,
@@ -1833,24 +1926,20 @@ impl CreateNetworkSettingsResponse {
     }
 }
 /// The `CreatePortalRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreatePortalRequest {
     /// The name of the web portal. This is not visible to users who log into the web portal.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// The tags to add to the web portal. A tag is a key-value pair.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     /// The customer managed key of the web portal.
-    #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "customerManagedKey"))]
     pub customer_managed_key: Option<String>,
     /// The additional encryption context of the portal.
-    #[serde(
-        rename = "additionalEncryptionContext",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "additionalEncryptionContext"))]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -1858,7 +1947,7 @@ pub struct CreatePortalRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
     /// The type of authentication integration points used when signing into the web portal. Defaults to
     /// `Standard`.
@@ -1870,14 +1959,28 @@ pub struct CreatePortalRequest {
     /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources
     /// (including external identity provider integration), plus user and group access to your web portal,
     /// can be configured in the IAM Identity Center.
-    #[serde(rename = "authenticationType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "authenticationType"))]
     pub authentication_type: Option<AuthenticationType>,
     /// The type and resources of the underlying instance.
-    #[serde(rename = "instanceType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instanceType"))]
     pub instance_type: Option<InstanceType>,
     /// The maximum number of concurrent sessions for the portal.
-    #[serde(rename = "maxConcurrentSessions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxConcurrentSessions"))]
     pub max_concurrent_sessions: Option<i32>,
+}
+impl serde::Serialize for CreatePortalRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("displayName", &self.display_name)?;
+        o.optional("tags", &self.tags)?;
+        o.optional("customerManagedKey", &self.customer_managed_key)?;
+        o.optional("additionalEncryptionContext", &self.additional_encryption_context)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.optional("authenticationType", &self.authentication_type)?;
+        o.optional("instanceType", &self.instance_type)?;
+        o.optional("maxConcurrentSessions", &self.max_concurrent_sessions)?;
+        o.end()
+    }
 }
 impl CreatePortalRequest {
     /// Creates an empty `CreatePortalRequest`; optional members are set with the `set_*` methods.
@@ -1997,15 +2100,14 @@ impl CreatePortalResponse {
     }
 }
 /// The `CreateTrustStoreRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateTrustStoreRequest {
     /// A list of CA certificates to be added to the trust store.
-    #[serde(rename = "certificateList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "certificateList"))]
     pub certificate_list: Vec<nimbus_aws::codegen::Blob>,
     /// The tags to add to the trust store. A tag is a key-value pair.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -2013,8 +2115,17 @@ pub struct CreateTrustStoreRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
+}
+impl serde::Serialize for CreateTrustStoreRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("certificateList", &self.certificate_list)?;
+        o.optional("tags", &self.tags)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.end()
+    }
 }
 impl CreateTrustStoreRequest {
     /// Creates a `CreateTrustStoreRequest` from its required members (`certificate_list`); optional members
@@ -2089,15 +2200,14 @@ impl CreateTrustStoreResponse {
     }
 }
 /// The `CreateUserAccessLoggingSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateUserAccessLoggingSettingsRequest {
     /// The ARN of the Kinesis stream.
-    #[serde(rename = "kinesisStreamArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kinesisStreamArn"))]
     pub kinesis_stream_arn: String,
     /// The tags to add to the user settings resource. A tag is a key-value pair.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -2105,8 +2215,17 @@ pub struct CreateUserAccessLoggingSettingsRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
+}
+impl serde::Serialize for CreateUserAccessLoggingSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("kinesisStreamArn", &self.kinesis_stream_arn)?;
+        o.optional("tags", &self.tags)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.end()
+    }
 }
 impl CreateUserAccessLoggingSettingsRequest {
     /// Creates a `CreateUserAccessLoggingSettingsRequest` from its required members (`kinesis_stream_arn`);
@@ -2183,39 +2302,35 @@ impl CreateUserAccessLoggingSettingsResponse {
     }
 }
 /// The `CreateUserSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct CreateUserSettingsRequest {
     /// Specifies whether the user can copy text from the streaming session to the local device.
-    #[serde(rename = "copyAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "copyAllowed"))]
     pub copy_allowed: EnabledType,
     /// Specifies whether the user can paste text from the local device to the streaming session.
-    #[serde(rename = "pasteAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "pasteAllowed"))]
     pub paste_allowed: EnabledType,
     /// Specifies whether the user can download files from the streaming session to the local device.
-    #[serde(rename = "downloadAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "downloadAllowed"))]
     pub download_allowed: EnabledType,
     /// Specifies whether the user can upload files from the local device to the streaming session.
-    #[serde(rename = "uploadAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "uploadAllowed"))]
     pub upload_allowed: EnabledType,
     /// Specifies whether the user can print to the local device.
-    #[serde(rename = "printAllowed")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "printAllowed"))]
     pub print_allowed: EnabledType,
     /// The tags to add to the user settings resource. A tag is a key-value pair.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
     /// The amount of time that a streaming session remains active after users disconnect.
-    #[serde(
-        rename = "disconnectTimeoutInMinutes",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "disconnectTimeoutInMinutes"))]
     pub disconnect_timeout_in_minutes: Option<i32>,
     /// The amount of time that users can be idle (inactive) before they are disconnected from their
     /// streaming session and the disconnect timeout interval begins.
-    #[serde(
-        rename = "idleDisconnectTimeoutInMinutes",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "idleDisconnectTimeoutInMinutes")
     )]
     pub idle_disconnect_timeout_in_minutes: Option<i32>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
@@ -2224,33 +2339,56 @@ pub struct CreateUserSettingsRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
     /// The configuration that specifies which cookies should be synchronized from the end user's local
     /// browser to the remote browser.
-    #[serde(
-        rename = "cookieSynchronizationConfiguration",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "cookieSynchronizationConfiguration")
     )]
     pub cookie_synchronization_configuration: Option<CookieSynchronizationConfiguration>,
     /// The customer managed key used to encrypt sensitive information in the user settings.
-    #[serde(rename = "customerManagedKey", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "customerManagedKey"))]
     pub customer_managed_key: Option<String>,
     /// The additional encryption context of the user settings.
-    #[serde(
-        rename = "additionalEncryptionContext",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "additionalEncryptionContext"))]
     pub additional_encryption_context: Option<std::collections::HashMap<String, String>>,
     /// Specifies whether the user can use deep links that open automatically when connecting to a session.
-    #[serde(rename = "deepLinkAllowed", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "deepLinkAllowed"))]
     pub deep_link_allowed: Option<EnabledType>,
     /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual
     /// mode, set maximum display resolution for sessions, and choose which items are visible to end users
     /// during their sessions. If administrators do not modify these settings, end users retain control over
     /// their toolbar preferences.
-    #[serde(rename = "toolbarConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "toolbarConfiguration"))]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
+}
+impl serde::Serialize for CreateUserSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("copyAllowed", &self.copy_allowed)?;
+        o.value("pasteAllowed", &self.paste_allowed)?;
+        o.value("downloadAllowed", &self.download_allowed)?;
+        o.value("uploadAllowed", &self.upload_allowed)?;
+        o.value("printAllowed", &self.print_allowed)?;
+        o.optional("tags", &self.tags)?;
+        o.optional("disconnectTimeoutInMinutes", &self.disconnect_timeout_in_minutes)?;
+        o.optional(
+            "idleDisconnectTimeoutInMinutes",
+            &self.idle_disconnect_timeout_in_minutes,
+        )?;
+        o.optional("clientToken", &self.client_token)?;
+        o.optional(
+            "cookieSynchronizationConfiguration",
+            &self.cookie_synchronization_configuration,
+        )?;
+        o.optional("customerManagedKey", &self.customer_managed_key)?;
+        o.optional("additionalEncryptionContext", &self.additional_encryption_context)?;
+        o.optional("deepLinkAllowed", &self.deep_link_allowed)?;
+        o.optional("toolbarConfiguration", &self.toolbar_configuration)?;
+        o.end()
+    }
 }
 impl CreateUserSettingsRequest {
     /// Creates a `CreateUserSettingsRequest` from its required members (`copy_allowed`, `paste_allowed`,
@@ -2404,28 +2542,28 @@ impl CreateUserSettingsResponse {
     }
 }
 /// The pattern configuration for redacting custom data types in session.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct CustomPattern {
     /// The pattern name for the custom pattern.
-    #[serde(rename = "patternName")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "patternName"))]
     pub pattern_name: String,
     /// The pattern regex for the customer pattern. The format must follow JavaScript regex format. The
     /// pattern must be enclosed between slashes, and can have flags behind the second slash. For example:
     /// “/ab+c/gi”.
-    #[serde(rename = "patternRegex")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "patternRegex"))]
     pub pattern_regex: String,
     /// The pattern description for the customer pattern.
-    #[serde(rename = "patternDescription", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "patternDescription"))]
     pub pattern_description: Option<String>,
     /// The keyword regex for the customer pattern. After there is a match to the pattern regex, the keyword
     /// regex is used to search within the proximity of the match. If there is a keyword match, then the
     /// match is confirmed. If no keyword regex is provided, the pattern regex match will automatically be
     /// confirmed. The format must follow JavaScript regex format. The pattern must be enclosed between
     /// slashes, and can have flags behind the second slash. For example, “/ab+c/gi”
-    #[serde(rename = "keywordRegex", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "keywordRegex"))]
     pub keyword_regex: Option<String>,
 }
 impl wire::Object for CustomPattern {
@@ -2446,6 +2584,16 @@ impl wire::Object for CustomPattern {
     }
 }
 wire::impl_deserialize!(CustomPattern);
+impl serde::Serialize for CustomPattern {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("patternName", &self.pattern_name)?;
+        o.value("patternRegex", &self.pattern_regex)?;
+        o.optional("patternDescription", &self.pattern_description)?;
+        o.optional("keywordRegex", &self.keyword_regex)?;
+        o.end()
+    }
+}
 impl CustomPattern {
     /// Creates a `CustomPattern` from its required members (`pattern_name`, `pattern_regex`); optional
     /// members are set with the `set_*` methods.
@@ -2689,13 +2837,18 @@ impl std::fmt::Debug for DataProtectionSettingsSummary {
     }
 }
 /// The `DeleteBrowserSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteBrowserSettingsRequest {
     /// The ARN of the browser settings.
-    #[serde(skip_serializing, rename = "browserSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserSettingsArn"))]
     pub browser_settings_arn: String,
+}
+impl serde::Serialize for DeleteBrowserSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DeleteBrowserSettingsRequest {
     /// Creates a `DeleteBrowserSettingsRequest` from its required members (`browser_settings_arn`);
@@ -2740,13 +2893,18 @@ impl DeleteBrowserSettingsResponse {
     }
 }
 /// The `DeleteDataProtectionSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteDataProtectionSettingsRequest {
     /// The ARN of the data protection settings.
-    #[serde(skip_serializing, rename = "dataProtectionSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataProtectionSettingsArn"))]
     pub data_protection_settings_arn: String,
+}
+impl serde::Serialize for DeleteDataProtectionSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DeleteDataProtectionSettingsRequest {
     /// Creates a `DeleteDataProtectionSettingsRequest` from its required members
@@ -2792,13 +2950,18 @@ impl DeleteDataProtectionSettingsResponse {
     }
 }
 /// The `DeleteIdentityProviderRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteIdentityProviderRequest {
     /// The ARN of the identity provider.
-    #[serde(skip_serializing, rename = "identityProviderArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderArn"))]
     pub identity_provider_arn: String,
+}
+impl serde::Serialize for DeleteIdentityProviderRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DeleteIdentityProviderRequest {
     /// Creates a `DeleteIdentityProviderRequest` from its required members (`identity_provider_arn`);
@@ -2844,13 +3007,18 @@ impl DeleteIdentityProviderResponse {
     }
 }
 /// The `DeleteIpAccessSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteIpAccessSettingsRequest {
     /// The ARN of the IP access settings.
-    #[serde(skip_serializing, rename = "ipAccessSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipAccessSettingsArn"))]
     pub ip_access_settings_arn: String,
+}
+impl serde::Serialize for DeleteIpAccessSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DeleteIpAccessSettingsRequest {
     /// Creates a `DeleteIpAccessSettingsRequest` from its required members (`ip_access_settings_arn`);
@@ -2896,13 +3064,18 @@ impl DeleteIpAccessSettingsResponse {
     }
 }
 /// The `DeleteNetworkSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteNetworkSettingsRequest {
     /// The ARN of the network settings.
-    #[serde(skip_serializing, rename = "networkSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "networkSettingsArn"))]
     pub network_settings_arn: String,
+}
+impl serde::Serialize for DeleteNetworkSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DeleteNetworkSettingsRequest {
     /// Creates a `DeleteNetworkSettingsRequest` from its required members (`network_settings_arn`);
@@ -2947,13 +3120,18 @@ impl DeleteNetworkSettingsResponse {
     }
 }
 /// The `DeletePortalRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeletePortalRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
+}
+impl serde::Serialize for DeletePortalRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DeletePortalRequest {
     /// Creates a `DeletePortalRequest` from its required members (`portal_arn`); optional members are set
@@ -2998,13 +3176,18 @@ impl DeletePortalResponse {
     }
 }
 /// The `DeleteTrustStoreRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteTrustStoreRequest {
     /// The ARN of the trust store.
-    #[serde(skip_serializing, rename = "trustStoreArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: String,
+}
+impl serde::Serialize for DeleteTrustStoreRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DeleteTrustStoreRequest {
     /// Creates a `DeleteTrustStoreRequest` from its required members (`trust_store_arn`); optional members
@@ -3049,13 +3232,18 @@ impl DeleteTrustStoreResponse {
     }
 }
 /// The `DeleteUserAccessLoggingSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteUserAccessLoggingSettingsRequest {
     /// The ARN of the user access logging settings.
-    #[serde(skip_serializing, rename = "userAccessLoggingSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userAccessLoggingSettingsArn"))]
     pub user_access_logging_settings_arn: String,
+}
+impl serde::Serialize for DeleteUserAccessLoggingSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DeleteUserAccessLoggingSettingsRequest {
     /// Creates a `DeleteUserAccessLoggingSettingsRequest` from its required members
@@ -3101,13 +3289,18 @@ impl DeleteUserAccessLoggingSettingsResponse {
     }
 }
 /// The `DeleteUserSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DeleteUserSettingsRequest {
     /// The ARN of the user settings.
-    #[serde(skip_serializing, rename = "userSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userSettingsArn"))]
     pub user_settings_arn: String,
+}
+impl serde::Serialize for DeleteUserSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DeleteUserSettingsRequest {
     /// Creates a `DeleteUserSettingsRequest` from its required members (`user_settings_arn`); optional
@@ -3152,13 +3345,18 @@ impl DeleteUserSettingsResponse {
     }
 }
 /// The `DisassociateBrowserSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DisassociateBrowserSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
+}
+impl serde::Serialize for DisassociateBrowserSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DisassociateBrowserSettingsRequest {
     /// Creates a `DisassociateBrowserSettingsRequest` from its required members (`portal_arn`); optional
@@ -3204,13 +3402,18 @@ impl DisassociateBrowserSettingsResponse {
     }
 }
 /// The `DisassociateDataProtectionSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DisassociateDataProtectionSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
+}
+impl serde::Serialize for DisassociateDataProtectionSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DisassociateDataProtectionSettingsRequest {
     /// Creates a `DisassociateDataProtectionSettingsRequest` from its required members (`portal_arn`);
@@ -3256,13 +3459,18 @@ impl DisassociateDataProtectionSettingsResponse {
     }
 }
 /// The `DisassociateIpAccessSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DisassociateIpAccessSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
+}
+impl serde::Serialize for DisassociateIpAccessSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DisassociateIpAccessSettingsRequest {
     /// Creates a `DisassociateIpAccessSettingsRequest` from its required members (`portal_arn`); optional
@@ -3308,13 +3516,18 @@ impl DisassociateIpAccessSettingsResponse {
     }
 }
 /// The `DisassociateNetworkSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DisassociateNetworkSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
+}
+impl serde::Serialize for DisassociateNetworkSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DisassociateNetworkSettingsRequest {
     /// Creates a `DisassociateNetworkSettingsRequest` from its required members (`portal_arn`); optional
@@ -3360,13 +3573,18 @@ impl DisassociateNetworkSettingsResponse {
     }
 }
 /// The `DisassociateTrustStoreRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DisassociateTrustStoreRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
+}
+impl serde::Serialize for DisassociateTrustStoreRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DisassociateTrustStoreRequest {
     /// Creates a `DisassociateTrustStoreRequest` from its required members (`portal_arn`); optional members
@@ -3412,13 +3630,18 @@ impl DisassociateTrustStoreResponse {
     }
 }
 /// The `DisassociateUserAccessLoggingSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DisassociateUserAccessLoggingSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
+}
+impl serde::Serialize for DisassociateUserAccessLoggingSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DisassociateUserAccessLoggingSettingsRequest {
     /// Creates a `DisassociateUserAccessLoggingSettingsRequest` from its required members (`portal_arn`);
@@ -3464,13 +3687,18 @@ impl DisassociateUserAccessLoggingSettingsResponse {
     }
 }
 /// The `DisassociateUserSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DisassociateUserSettingsRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
+}
+impl serde::Serialize for DisassociateUserSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DisassociateUserSettingsRequest {
     /// Creates a `DisassociateUserSettingsRequest` from its required members (`portal_arn`); optional
@@ -3580,16 +3808,21 @@ impl schemars::JsonSchema for EnabledType {
     }
 }
 /// The `ExpireSessionRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ExpireSessionRequest {
     /// The ID of the web portal for the session.
-    #[serde(skip_serializing, rename = "portalId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalId"))]
     pub portal_id: String,
     /// The ID of the session to expire.
-    #[serde(skip_serializing, rename = "sessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sessionId"))]
     pub session_id: String,
+}
+impl serde::Serialize for ExpireSessionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ExpireSessionRequest {
     /// Creates a `ExpireSessionRequest` from its required members (`portal_id`, `session_id`); optional
@@ -3635,13 +3868,18 @@ impl ExpireSessionResponse {
     }
 }
 /// The `GetBrowserSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetBrowserSettingsRequest {
     /// The ARN of the browser settings.
-    #[serde(skip_serializing, rename = "browserSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserSettingsArn"))]
     pub browser_settings_arn: String,
+}
+impl serde::Serialize for GetBrowserSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl GetBrowserSettingsRequest {
     /// Creates a `GetBrowserSettingsRequest` from its required members (`browser_settings_arn`); optional
@@ -3697,13 +3935,18 @@ impl GetBrowserSettingsResponse {
     }
 }
 /// The `GetDataProtectionSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetDataProtectionSettingsRequest {
     /// The ARN of the data protection settings.
-    #[serde(skip_serializing, rename = "dataProtectionSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataProtectionSettingsArn"))]
     pub data_protection_settings_arn: String,
+}
+impl serde::Serialize for GetDataProtectionSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl GetDataProtectionSettingsRequest {
     /// Creates a `GetDataProtectionSettingsRequest` from its required members
@@ -3766,13 +4009,18 @@ impl GetDataProtectionSettingsResponse {
     }
 }
 /// The `GetIdentityProviderRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetIdentityProviderRequest {
     /// The ARN of the identity provider.
-    #[serde(skip_serializing, rename = "identityProviderArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderArn"))]
     pub identity_provider_arn: String,
+}
+impl serde::Serialize for GetIdentityProviderRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl GetIdentityProviderRequest {
     /// Creates a `GetIdentityProviderRequest` from its required members (`identity_provider_arn`); optional
@@ -3828,13 +4076,18 @@ impl GetIdentityProviderResponse {
     }
 }
 /// The `GetIpAccessSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetIpAccessSettingsRequest {
     /// The ARN of the IP access settings.
-    #[serde(skip_serializing, rename = "ipAccessSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipAccessSettingsArn"))]
     pub ip_access_settings_arn: String,
+}
+impl serde::Serialize for GetIpAccessSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl GetIpAccessSettingsRequest {
     /// Creates a `GetIpAccessSettingsRequest` from its required members (`ip_access_settings_arn`);
@@ -3890,13 +4143,18 @@ impl GetIpAccessSettingsResponse {
     }
 }
 /// The `GetNetworkSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetNetworkSettingsRequest {
     /// The ARN of the network settings.
-    #[serde(skip_serializing, rename = "networkSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "networkSettingsArn"))]
     pub network_settings_arn: String,
+}
+impl serde::Serialize for GetNetworkSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl GetNetworkSettingsRequest {
     /// Creates a `GetNetworkSettingsRequest` from its required members (`network_settings_arn`); optional
@@ -3952,13 +4210,18 @@ impl GetNetworkSettingsResponse {
     }
 }
 /// The `GetPortalRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetPortalRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
+}
+impl serde::Serialize for GetPortalRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl GetPortalRequest {
     /// Creates a `GetPortalRequest` from its required members (`portal_arn`); optional members are set with
@@ -4013,13 +4276,18 @@ impl GetPortalResponse {
     }
 }
 /// The `GetPortalServiceProviderMetadataRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetPortalServiceProviderMetadataRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
+}
+impl serde::Serialize for GetPortalServiceProviderMetadataRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl GetPortalServiceProviderMetadataRequest {
     /// Creates a `GetPortalServiceProviderMetadataRequest` from its required members (`portal_arn`);
@@ -4089,16 +4357,21 @@ impl GetPortalServiceProviderMetadataResponse {
     }
 }
 /// The `GetSessionRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetSessionRequest {
     /// The ID of the web portal for the session.
-    #[serde(skip_serializing, rename = "portalId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalId"))]
     pub portal_id: String,
     /// The ID of the session.
-    #[serde(skip_serializing, rename = "sessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sessionId"))]
     pub session_id: String,
+}
+impl serde::Serialize for GetSessionRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl GetSessionRequest {
     /// Creates a `GetSessionRequest` from its required members (`portal_id`, `session_id`); optional
@@ -4154,16 +4427,20 @@ impl GetSessionResponse {
     }
 }
 /// The `GetTrustStoreCertificateRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetTrustStoreCertificateRequest {
     /// The ARN of the trust store certificate.
-    #[serde(skip_serializing, rename = "trustStoreArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: String,
     /// The thumbprint of the trust store certificate.
-    #[serde(skip_serializing)]
     pub thumbprint: String,
+}
+impl serde::Serialize for GetTrustStoreCertificateRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl GetTrustStoreCertificateRequest {
     /// Creates a `GetTrustStoreCertificateRequest` from its required members (`trust_store_arn`,
@@ -4230,13 +4507,18 @@ impl GetTrustStoreCertificateResponse {
     }
 }
 /// The `GetTrustStoreRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetTrustStoreRequest {
     /// The ARN of the trust store.
-    #[serde(skip_serializing, rename = "trustStoreArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: String,
+}
+impl serde::Serialize for GetTrustStoreRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl GetTrustStoreRequest {
     /// Creates a `GetTrustStoreRequest` from its required members (`trust_store_arn`); optional members are
@@ -4292,13 +4574,18 @@ impl GetTrustStoreResponse {
     }
 }
 /// The `GetUserAccessLoggingSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetUserAccessLoggingSettingsRequest {
     /// The ARN of the user access logging settings.
-    #[serde(skip_serializing, rename = "userAccessLoggingSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userAccessLoggingSettingsArn"))]
     pub user_access_logging_settings_arn: String,
+}
+impl serde::Serialize for GetUserAccessLoggingSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl GetUserAccessLoggingSettingsRequest {
     /// Creates a `GetUserAccessLoggingSettingsRequest` from its required members
@@ -4361,13 +4648,18 @@ impl GetUserAccessLoggingSettingsResponse {
     }
 }
 /// The `GetUserSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GetUserSettingsRequest {
     /// The ARN of the user settings.
-    #[serde(skip_serializing, rename = "userSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userSettingsArn"))]
     pub user_settings_arn: String,
+}
+impl serde::Serialize for GetUserSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl GetUserSettingsRequest {
     /// Creates a `GetUserSettingsRequest` from its required members (`user_settings_arn`); optional members
@@ -4688,21 +4980,21 @@ impl schemars::JsonSchema for IdentityProviderType {
     }
 }
 /// The configuration for in-session inline redaction.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InlineRedactionConfiguration {
     /// The inline redaction patterns to be enabled for the inline redaction configuration.
-    #[serde(rename = "inlineRedactionPatterns")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "inlineRedactionPatterns"))]
     pub inline_redaction_patterns: Vec<InlineRedactionPattern>,
     /// The global enforced URL configuration for the inline redaction configuration. This is applied to
     /// patterns that do not have a pattern-level enforced URL list.
-    #[serde(rename = "globalEnforcedUrls", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "globalEnforcedUrls"))]
     pub global_enforced_urls: Option<Vec<String>>,
     /// The global exempt URL configuration for the inline redaction configuration. This is applied to
     /// patterns that do not have a pattern-level exempt URL list.
-    #[serde(rename = "globalExemptUrls", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "globalExemptUrls"))]
     pub global_exempt_urls: Option<Vec<String>>,
     /// The global confidence level for the inline redaction configuration. This indicates the certainty of
     /// data type matches in the redaction process. Confidence level 3 means high confidence, and requires a
@@ -4711,7 +5003,7 @@ pub struct InlineRedactionConfiguration {
     /// to the logic. Confidence level 1 means low confidence, and redaction is enforced for both formatted
     /// pattern + unformatted pattern without keyword. This is applied to patterns that do not have a
     /// pattern-level confidence level. Defaults to confidence level 2.
-    #[serde(rename = "globalConfidenceLevel", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "globalConfidenceLevel"))]
     pub global_confidence_level: Option<i32>,
 }
 impl wire::Object for InlineRedactionConfiguration {
@@ -4734,6 +5026,16 @@ impl wire::Object for InlineRedactionConfiguration {
     }
 }
 wire::impl_deserialize!(InlineRedactionConfiguration);
+impl serde::Serialize for InlineRedactionConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("inlineRedactionPatterns", &self.inline_redaction_patterns)?;
+        o.optional("globalEnforcedUrls", &self.global_enforced_urls)?;
+        o.optional("globalExemptUrls", &self.global_exempt_urls)?;
+        o.optional("globalConfidenceLevel", &self.global_confidence_level)?;
+        o.end()
+    }
+}
 impl InlineRedactionConfiguration {
     /// Creates a `InlineRedactionConfiguration` from its required members (`inline_redaction_patterns`);
     /// optional members are set with the `set_*` methods.
@@ -4772,29 +5074,29 @@ impl std::fmt::Debug for InlineRedactionConfiguration {
     }
 }
 /// The set of patterns that determine the data types redacted in session.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InlineRedactionPattern {
     /// The built-in pattern from the list of preconfigured patterns. Either a customPattern or
     /// builtInPatternId is required.
-    #[serde(rename = "builtInPatternId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "builtInPatternId"))]
     pub built_in_pattern_id: Option<String>,
     /// &gt;The configuration for a custom pattern. Either a customPattern or builtInPatternId is required.
-    #[serde(rename = "customPattern", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "customPattern"))]
     pub custom_pattern: Option<CustomPattern>,
     /// The redaction placeholder that will replace the redacted text in session for the inline redaction
     /// pattern.
-    #[serde(rename = "redactionPlaceHolder")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "redactionPlaceHolder"))]
     pub redaction_place_holder: RedactionPlaceHolder,
     /// The enforced URL configuration for the inline redaction pattern. This will override the global
     /// enforced URL configuration.
-    #[serde(rename = "enforcedUrls", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "enforcedUrls"))]
     pub enforced_urls: Option<Vec<String>>,
     /// The exempt URL configuration for the inline redaction pattern. This will override the global exempt
     /// URL configuration for the inline redaction pattern.
-    #[serde(rename = "exemptUrls", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "exemptUrls"))]
     pub exempt_urls: Option<Vec<String>>,
     /// The confidence level for inline redaction pattern. This indicates the certainty of data type matches
     /// in the redaction process. Confidence level 3 means high confidence, and requires a formatted text
@@ -4802,7 +5104,7 @@ pub struct InlineRedactionPattern {
     /// redaction considers both formatted and unformatted text, and adds keyword associate to the logic.
     /// Confidence level 1 means low confidence, and redaction is enforced for both formatted pattern +
     /// unformatted pattern without keyword. This overrides the global confidence level.
-    #[serde(rename = "confidenceLevel", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "confidenceLevel"))]
     pub confidence_level: Option<i32>,
 }
 impl wire::Object for InlineRedactionPattern {
@@ -4825,6 +5127,18 @@ impl wire::Object for InlineRedactionPattern {
     }
 }
 wire::impl_deserialize!(InlineRedactionPattern);
+impl serde::Serialize for InlineRedactionPattern {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("builtInPatternId", &self.built_in_pattern_id)?;
+        o.optional("customPattern", &self.custom_pattern)?;
+        o.value("redactionPlaceHolder", &self.redaction_place_holder)?;
+        o.optional("enforcedUrls", &self.enforced_urls)?;
+        o.optional("exemptUrls", &self.exempt_urls)?;
+        o.optional("confidenceLevel", &self.confidence_level)?;
+        o.end()
+    }
+}
 impl InlineRedactionPattern {
     /// Creates a `InlineRedactionPattern` from its required members (`redaction_place_holder`); optional
     /// members are set with the `set_*` methods.
@@ -5195,16 +5509,15 @@ impl std::fmt::Debug for IpAccessSettingsSummary {
     }
 }
 /// The IP rules of the IP access settings.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct IpRule {
     /// The IP range of the IP rule.
-    #[serde(rename = "ipRange")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipRange"))]
     pub ip_range: String,
     /// The description of the IP rule.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 impl wire::Object for IpRule {
@@ -5223,6 +5536,14 @@ impl wire::Object for IpRule {
     }
 }
 wire::impl_deserialize!(IpRule);
+impl serde::Serialize for IpRule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("ipRange", &self.ip_range)?;
+        o.optional("description", &self.description)?;
+        o.end()
+    }
+}
 impl IpRule {
     /// Creates a `IpRule` from its required members (`ip_range`); optional members are set with the `set_*`
     /// methods.
@@ -5247,16 +5568,21 @@ impl std::fmt::Debug for IpRule {
     }
 }
 /// The `ListBrowserSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListBrowserSettingsRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip_serializing, rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip_serializing, rename = "maxResults")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxResults"))]
     pub max_results: Option<i32>,
+}
+impl serde::Serialize for ListBrowserSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ListBrowserSettingsRequest {
     /// Creates an empty `ListBrowserSettingsRequest`; optional members are set with the `set_*` methods.
@@ -5331,16 +5657,21 @@ impl ListBrowserSettingsResponse {
     }
 }
 /// The `ListDataProtectionSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListDataProtectionSettingsRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip_serializing, rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip_serializing, rename = "maxResults")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxResults"))]
     pub max_results: Option<i32>,
+}
+impl serde::Serialize for ListDataProtectionSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ListDataProtectionSettingsRequest {
     /// Creates an empty `ListDataProtectionSettingsRequest`; optional members are set with the `set_*`
@@ -5420,19 +5751,24 @@ impl ListDataProtectionSettingsResponse {
     }
 }
 /// The `ListIdentityProvidersRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListIdentityProvidersRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip_serializing, rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip_serializing, rename = "maxResults")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxResults"))]
     pub max_results: Option<i32>,
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
+}
+impl serde::Serialize for ListIdentityProvidersRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ListIdentityProvidersRequest {
     /// Creates a `ListIdentityProvidersRequest` from its required members (`portal_arn`); optional members
@@ -5511,16 +5847,21 @@ impl ListIdentityProvidersResponse {
     }
 }
 /// The `ListIpAccessSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListIpAccessSettingsRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip_serializing, rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip_serializing, rename = "maxResults")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxResults"))]
     pub max_results: Option<i32>,
+}
+impl serde::Serialize for ListIpAccessSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ListIpAccessSettingsRequest {
     /// Creates an empty `ListIpAccessSettingsRequest`; optional members are set with the `set_*` methods.
@@ -5595,16 +5936,21 @@ impl ListIpAccessSettingsResponse {
     }
 }
 /// The `ListNetworkSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListNetworkSettingsRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip_serializing, rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip_serializing, rename = "maxResults")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxResults"))]
     pub max_results: Option<i32>,
+}
+impl serde::Serialize for ListNetworkSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ListNetworkSettingsRequest {
     /// Creates an empty `ListNetworkSettingsRequest`; optional members are set with the `set_*` methods.
@@ -5679,16 +6025,21 @@ impl ListNetworkSettingsResponse {
     }
 }
 /// The `ListPortalsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListPortalsRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip_serializing, rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip_serializing, rename = "maxResults")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxResults"))]
     pub max_results: Option<i32>,
+}
+impl serde::Serialize for ListPortalsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ListPortalsRequest {
     /// Creates an empty `ListPortalsRequest`; optional members are set with the `set_*` methods.
@@ -5759,31 +6110,34 @@ impl ListPortalsResponse {
     }
 }
 /// The `ListSessionsRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListSessionsRequest {
     /// The ID of the web portal for the sessions.
-    #[serde(skip_serializing, rename = "portalId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalId"))]
     pub portal_id: String,
     /// The username of the session.
-    #[serde(skip_serializing)]
     pub username: Option<String>,
     /// The ID of the session.
-    #[serde(skip_serializing, rename = "sessionId")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sessionId"))]
     pub session_id: Option<String>,
     /// The method in which the returned sessions should be sorted.
-    #[serde(skip_serializing, rename = "sortBy")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sortBy"))]
     pub sort_by: Option<SessionSortBy>,
     /// The status of the session.
-    #[serde(skip_serializing)]
     pub status: Option<SessionStatus>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip_serializing, rename = "maxResults")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxResults"))]
     pub max_results: Option<i32>,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip_serializing, rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
+}
+impl serde::Serialize for ListSessionsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ListSessionsRequest {
     /// Creates a `ListSessionsRequest` from its required members (`portal_id`); optional members are set
@@ -5890,13 +6244,18 @@ impl ListSessionsResponse {
     }
 }
 /// The `ListTagsForResourceRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTagsForResourceRequest {
     /// The ARN of the resource.
-    #[serde(skip_serializing, rename = "resourceArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "resourceArn"))]
     pub resource_arn: String,
+}
+impl serde::Serialize for ListTagsForResourceRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ListTagsForResourceRequest {
     /// Creates a `ListTagsForResourceRequest` from its required members (`resource_arn`); optional members
@@ -5958,19 +6317,24 @@ impl std::fmt::Debug for ListTagsForResourceResponse {
     }
 }
 /// The `ListTrustStoreCertificatesRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTrustStoreCertificatesRequest {
     /// The ARN of the trust store
-    #[serde(skip_serializing, rename = "trustStoreArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: String,
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip_serializing, rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip_serializing, rename = "maxResults")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxResults"))]
     pub max_results: Option<i32>,
+}
+impl serde::Serialize for ListTrustStoreCertificatesRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ListTrustStoreCertificatesRequest {
     /// Creates a `ListTrustStoreCertificatesRequest` from its required members (`trust_store_arn`);
@@ -6057,16 +6421,21 @@ impl ListTrustStoreCertificatesResponse {
     }
 }
 /// The `ListTrustStoresRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListTrustStoresRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip_serializing, rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip_serializing, rename = "maxResults")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxResults"))]
     pub max_results: Option<i32>,
+}
+impl serde::Serialize for ListTrustStoresRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ListTrustStoresRequest {
     /// Creates an empty `ListTrustStoresRequest`; optional members are set with the `set_*` methods.
@@ -6138,16 +6507,21 @@ impl ListTrustStoresResponse {
     }
 }
 /// The `ListUserAccessLoggingSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListUserAccessLoggingSettingsRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip_serializing, rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip_serializing, rename = "maxResults")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxResults"))]
     pub max_results: Option<i32>,
+}
+impl serde::Serialize for ListUserAccessLoggingSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ListUserAccessLoggingSettingsRequest {
     /// Creates an empty `ListUserAccessLoggingSettingsRequest`; optional members are set with the `set_*`
@@ -6227,16 +6601,21 @@ impl ListUserAccessLoggingSettingsResponse {
     }
 }
 /// The `ListUserSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ListUserSettingsRequest {
     /// The pagination token used to retrieve the next page of results for this operation.
-    #[serde(skip_serializing, rename = "nextToken")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nextToken"))]
     pub next_token: Option<String>,
     /// The maximum number of results to be included in the next page.
-    #[serde(skip_serializing, rename = "maxResults")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxResults"))]
     pub max_results: Option<i32>,
+}
+impl serde::Serialize for ListUserSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ListUserSettingsRequest {
     /// Creates an empty `ListUserSettingsRequest`; optional members are set with the `set_*` methods.
@@ -7079,20 +7458,17 @@ impl std::fmt::Debug for PortalSummary {
     }
 }
 /// The redaction placeholder that will replace the redacted text in session.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct RedactionPlaceHolder {
     /// The redaction placeholder type that will replace the redacted text in session.
-    #[serde(rename = "redactionPlaceHolderType")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "redactionPlaceHolderType"))]
     pub redaction_place_holder_type: RedactionPlaceHolderType,
     /// The redaction placeholder text that will replace the redacted text in session for the custom text
     /// redaction placeholder type.
-    #[serde(
-        rename = "redactionPlaceHolderText",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "redactionPlaceHolderText"))]
     pub redaction_place_holder_text: Option<String>,
 }
 impl wire::Object for RedactionPlaceHolder {
@@ -7115,6 +7491,14 @@ impl wire::Object for RedactionPlaceHolder {
     }
 }
 wire::impl_deserialize!(RedactionPlaceHolder);
+impl serde::Serialize for RedactionPlaceHolder {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("redactionPlaceHolderType", &self.redaction_place_holder_type)?;
+        o.optional("redactionPlaceHolderText", &self.redaction_place_holder_text)?;
+        o.end()
+    }
+}
 impl RedactionPlaceHolder {
     /// Creates a `RedactionPlaceHolder` from its required members (`redaction_place_holder_type`); optional
     /// members are set with the `set_*` methods.
@@ -7738,16 +8122,16 @@ impl std::fmt::Debug for SessionSummary {
     }
 }
 /// The tag.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Tag {
     /// The key of the tag.
-    #[serde(rename = "Key")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Key"))]
     pub key: String,
     /// The value of the tag
-    #[serde(rename = "Value")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Value"))]
     pub value: String,
 }
 impl wire::Object for Tag {
@@ -7766,6 +8150,14 @@ impl wire::Object for Tag {
     }
 }
 wire::impl_deserialize!(Tag);
+impl serde::Serialize for Tag {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("Key", &self.key)?;
+        o.value("Value", &self.value)?;
+        o.end()
+    }
+}
 impl Tag {
     /// Creates a `Tag` from its required members (`key`, `value`); optional members are set with the
     /// `set_*` methods.
@@ -7785,12 +8177,12 @@ impl std::fmt::Debug for Tag {
     }
 }
 /// The `TagResourceRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TagResourceRequest {
     /// The ARN of the resource.
-    #[serde(skip_serializing, rename = "resourceArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "resourceArn"))]
     pub resource_arn: String,
     /// The tags of the resource.
     pub tags: Vec<Tag>,
@@ -7800,8 +8192,16 @@ pub struct TagResourceRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
+}
+impl serde::Serialize for TagResourceRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("tags", &self.tags)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.end()
+    }
 }
 impl TagResourceRequest {
     /// Creates a `TagResourceRequest` from its required members (`resource_arn`, `tags`); optional members
@@ -7994,22 +8394,22 @@ impl TooManyTagsException {
 /// mode, set maximum display resolution for sessions, and choose which items are visible to end users
 /// during their sessions. If administrators do not modify these settings, end users retain control over
 /// their toolbar preferences.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ToolbarConfiguration {
     /// The type of toolbar displayed during the session.
-    #[serde(rename = "toolbarType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "toolbarType"))]
     pub toolbar_type: Option<ToolbarType>,
     /// The visual mode of the toolbar.
-    #[serde(rename = "visualMode", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "visualMode"))]
     pub visual_mode: Option<VisualMode>,
     /// The list of toolbar items to be hidden.
-    #[serde(rename = "hiddenToolbarItems", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "hiddenToolbarItems"))]
     pub hidden_toolbar_items: Option<Vec<ToolbarItem>>,
     /// The maximum display resolution that is allowed for the session.
-    #[serde(rename = "maxDisplayResolution", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxDisplayResolution"))]
     pub max_display_resolution: Option<MaxDisplayResolution>,
 }
 impl wire::Object for ToolbarConfiguration {
@@ -8030,6 +8430,16 @@ impl wire::Object for ToolbarConfiguration {
     }
 }
 wire::impl_deserialize!(ToolbarConfiguration);
+impl serde::Serialize for ToolbarConfiguration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("toolbarType", &self.toolbar_type)?;
+        o.optional("visualMode", &self.visual_mode)?;
+        o.optional("hiddenToolbarItems", &self.hidden_toolbar_items)?;
+        o.optional("maxDisplayResolution", &self.max_display_resolution)?;
+        o.end()
+    }
+}
 impl ToolbarConfiguration {
     /// Creates an empty `ToolbarConfiguration`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -8293,16 +8703,21 @@ impl TrustStoreSummary {
     }
 }
 /// The `UntagResourceRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UntagResourceRequest {
     /// The ARN of the resource.
-    #[serde(skip_serializing, rename = "resourceArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "resourceArn"))]
     pub resource_arn: String,
     /// The list of tag keys to remove from the resource.
-    #[serde(skip_serializing, rename = "tagKeys")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "tagKeys"))]
     pub tag_keys: Vec<String>,
+}
+impl serde::Serialize for UntagResourceRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl UntagResourceRequest {
     /// Creates a `UntagResourceRequest` from its required members (`resource_arn`, `tag_keys`); optional
@@ -8359,15 +8774,15 @@ impl UntagResourceResponse {
     }
 }
 /// The `UpdateBrowserSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateBrowserSettingsRequest {
     /// The ARN of the browser settings.
-    #[serde(skip_serializing, rename = "browserSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserSettingsArn"))]
     pub browser_settings_arn: String,
     /// A JSON string containing Chrome Enterprise policies that will be applied to all streaming sessions.
-    #[serde(rename = "browserPolicy", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "browserPolicy"))]
     pub browser_policy: Option<String>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -8375,8 +8790,16 @@ pub struct UpdateBrowserSettingsRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
+}
+impl serde::Serialize for UpdateBrowserSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("browserPolicy", &self.browser_policy)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.end()
+    }
 }
 impl UpdateBrowserSettingsRequest {
     /// Creates a `UpdateBrowserSettingsRequest` from its required members (`browser_settings_arn`);
@@ -8451,25 +8874,21 @@ impl UpdateBrowserSettingsResponse {
     }
 }
 /// The `UpdateDataProtectionSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateDataProtectionSettingsRequest {
     /// The ARN of the data protection settings.
-    #[serde(skip_serializing, rename = "dataProtectionSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dataProtectionSettingsArn"))]
     pub data_protection_settings_arn: String,
     /// The inline redaction configuration of the data protection settings that will be applied to all
     /// sessions.
-    #[serde(
-        rename = "inlineRedactionConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "inlineRedactionConfiguration"))]
     pub inline_redaction_configuration: Option<InlineRedactionConfiguration>,
     /// The display name of the data protection settings.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// The description of the data protection settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -8477,8 +8896,21 @@ pub struct UpdateDataProtectionSettingsRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
+}
+impl serde::Serialize for UpdateDataProtectionSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional(
+            "inlineRedactionConfiguration",
+            &self.inline_redaction_configuration,
+        )?;
+        o.optional("displayName", &self.display_name)?;
+        o.optional("description", &self.description)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.end()
+    }
 }
 impl UpdateDataProtectionSettingsRequest {
     /// Creates a `UpdateDataProtectionSettingsRequest` from its required members
@@ -8574,18 +9006,18 @@ impl UpdateDataProtectionSettingsResponse {
     }
 }
 /// The `UpdateIdentityProviderRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateIdentityProviderRequest {
     /// The ARN of the identity provider.
-    #[serde(skip_serializing, rename = "identityProviderArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderArn"))]
     pub identity_provider_arn: String,
     /// The name of the identity provider.
-    #[serde(rename = "identityProviderName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderName"))]
     pub identity_provider_name: Option<String>,
     /// The type of the identity provider.
-    #[serde(rename = "identityProviderType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderType"))]
     pub identity_provider_type: Option<IdentityProviderType>,
     /// The details of the identity provider. The following list describes the provider detail keys for each
     /// identity provider type.
@@ -8621,7 +9053,7 @@ pub struct UpdateIdentityProviderRequest {
     ///   - `IDPInit` (boolean) *optional*
     ///   - `RequestSigningAlgorithm` (string) *optional* - Only accepts `rsa-sha256`
     ///   - `EncryptedResponses` (boolean) *optional*
-    #[serde(rename = "identityProviderDetails", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "identityProviderDetails"))]
     pub identity_provider_details: Option<std::collections::HashMap<String, String>>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -8629,8 +9061,18 @@ pub struct UpdateIdentityProviderRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
+}
+impl serde::Serialize for UpdateIdentityProviderRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("identityProviderName", &self.identity_provider_name)?;
+        o.optional("identityProviderType", &self.identity_provider_type)?;
+        o.optional("identityProviderDetails", &self.identity_provider_details)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.end()
+    }
 }
 impl UpdateIdentityProviderRequest {
     /// Creates a `UpdateIdentityProviderRequest` from its required members (`identity_provider_arn`);
@@ -8723,21 +9165,20 @@ impl UpdateIdentityProviderResponse {
     }
 }
 /// The `UpdateIpAccessSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateIpAccessSettingsRequest {
     /// The ARN of the IP access settings.
-    #[serde(skip_serializing, rename = "ipAccessSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipAccessSettingsArn"))]
     pub ip_access_settings_arn: String,
     /// The display name of the IP access settings.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// The description of the IP access settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The updated IP rules of the IP access settings.
-    #[serde(rename = "ipRules", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ipRules"))]
     pub ip_rules: Option<Vec<IpRule>>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -8745,8 +9186,18 @@ pub struct UpdateIpAccessSettingsRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
+}
+impl serde::Serialize for UpdateIpAccessSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("displayName", &self.display_name)?;
+        o.optional("description", &self.description)?;
+        o.optional("ipRules", &self.ip_rules)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.end()
+    }
 }
 impl UpdateIpAccessSettingsRequest {
     /// Creates a `UpdateIpAccessSettingsRequest` from its required members (`ip_access_settings_arn`);
@@ -8833,22 +9284,22 @@ impl UpdateIpAccessSettingsResponse {
     }
 }
 /// The `UpdateNetworkSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateNetworkSettingsRequest {
     /// The ARN of the network settings.
-    #[serde(skip_serializing, rename = "networkSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "networkSettingsArn"))]
     pub network_settings_arn: String,
     /// The VPC that streaming instances will connect to.
-    #[serde(rename = "vpcId", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "vpcId"))]
     pub vpc_id: Option<String>,
     /// The subnets in which network interfaces are created to connect streaming instances to your VPC. At
     /// least two of these subnets must be in different availability zones.
-    #[serde(rename = "subnetIds", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "subnetIds"))]
     pub subnet_ids: Option<Vec<String>>,
     /// One or more security groups used to control access from streaming instances to your VPC.
-    #[serde(rename = "securityGroupIds", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "securityGroupIds"))]
     pub security_group_ids: Option<Vec<String>>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -8856,8 +9307,18 @@ pub struct UpdateNetworkSettingsRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
+}
+impl serde::Serialize for UpdateNetworkSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("vpcId", &self.vpc_id)?;
+        o.optional("subnetIds", &self.subnet_ids)?;
+        o.optional("securityGroupIds", &self.security_group_ids)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.end()
+    }
 }
 impl UpdateNetworkSettingsRequest {
     /// Creates a `UpdateNetworkSettingsRequest` from its required members (`network_settings_arn`);
@@ -8933,15 +9394,15 @@ impl UpdateNetworkSettingsResponse {
     }
 }
 /// The `UpdatePortalRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdatePortalRequest {
     /// The ARN of the web portal.
-    #[serde(skip_serializing, rename = "portalArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "portalArn"))]
     pub portal_arn: String,
     /// The name of the web portal. This is not visible to users who log into the web portal.
-    #[serde(rename = "displayName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "displayName"))]
     pub display_name: Option<String>,
     /// The type of authentication integration points used when signing into the web portal. Defaults to
     /// `Standard`.
@@ -8953,14 +9414,24 @@ pub struct UpdatePortalRequest {
     /// `IAM Identity Center` web portals are authenticated through IAM Identity Center. Identity sources
     /// (including external identity provider integration), plus user and group access to your web portal,
     /// can be configured in the IAM Identity Center.
-    #[serde(rename = "authenticationType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "authenticationType"))]
     pub authentication_type: Option<AuthenticationType>,
     /// The type and resources of the underlying instance.
-    #[serde(rename = "instanceType", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "instanceType"))]
     pub instance_type: Option<InstanceType>,
     /// The maximum number of concurrent sessions for the portal.
-    #[serde(rename = "maxConcurrentSessions", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maxConcurrentSessions"))]
     pub max_concurrent_sessions: Option<i32>,
+}
+impl serde::Serialize for UpdatePortalRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("displayName", &self.display_name)?;
+        o.optional("authenticationType", &self.authentication_type)?;
+        o.optional("instanceType", &self.instance_type)?;
+        o.optional("maxConcurrentSessions", &self.max_concurrent_sessions)?;
+        o.end()
+    }
 }
 impl UpdatePortalRequest {
     /// Creates a `UpdatePortalRequest` from its required members (`portal_arn`); optional members are set
@@ -9050,18 +9521,18 @@ impl UpdatePortalResponse {
     }
 }
 /// The `UpdateTrustStoreRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateTrustStoreRequest {
     /// The ARN of the trust store.
-    #[serde(skip_serializing, rename = "trustStoreArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trustStoreArn"))]
     pub trust_store_arn: String,
     /// A list of CA certificates to add to the trust store.
-    #[serde(rename = "certificatesToAdd", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "certificatesToAdd"))]
     pub certificates_to_add: Option<Vec<nimbus_aws::codegen::Blob>>,
     /// A list of CA certificates to delete from a trust store.
-    #[serde(rename = "certificatesToDelete", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "certificatesToDelete"))]
     pub certificates_to_delete: Option<Vec<String>>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -9069,8 +9540,17 @@ pub struct UpdateTrustStoreRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
+}
+impl serde::Serialize for UpdateTrustStoreRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("certificatesToAdd", &self.certificates_to_add)?;
+        o.optional("certificatesToDelete", &self.certificates_to_delete)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.end()
+    }
 }
 impl UpdateTrustStoreRequest {
     /// Creates a `UpdateTrustStoreRequest` from its required members (`trust_store_arn`); optional members
@@ -9144,15 +9624,15 @@ impl UpdateTrustStoreResponse {
     }
 }
 /// The `UpdateUserAccessLoggingSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateUserAccessLoggingSettingsRequest {
     /// The ARN of the user access logging settings.
-    #[serde(skip_serializing, rename = "userAccessLoggingSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userAccessLoggingSettingsArn"))]
     pub user_access_logging_settings_arn: String,
     /// The ARN of the Kinesis stream.
-    #[serde(rename = "kinesisStreamArn", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "kinesisStreamArn"))]
     pub kinesis_stream_arn: Option<String>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
@@ -9160,8 +9640,16 @@ pub struct UpdateUserAccessLoggingSettingsRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
+}
+impl serde::Serialize for UpdateUserAccessLoggingSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("kinesisStreamArn", &self.kinesis_stream_arn)?;
+        o.optional("clientToken", &self.client_token)?;
+        o.end()
+    }
 }
 impl UpdateUserAccessLoggingSettingsRequest {
     /// Creates a `UpdateUserAccessLoggingSettingsRequest` from its required members
@@ -9231,39 +9719,36 @@ impl UpdateUserAccessLoggingSettingsResponse {
     }
 }
 /// The `UpdateUserSettingsRequest` structure.
-#[derive(Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct UpdateUserSettingsRequest {
     /// The ARN of the user settings.
-    #[serde(skip_serializing, rename = "userSettingsArn")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "userSettingsArn"))]
     pub user_settings_arn: String,
     /// Specifies whether the user can copy text from the streaming session to the local device.
-    #[serde(rename = "copyAllowed", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "copyAllowed"))]
     pub copy_allowed: Option<EnabledType>,
     /// Specifies whether the user can paste text from the local device to the streaming session.
-    #[serde(rename = "pasteAllowed", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "pasteAllowed"))]
     pub paste_allowed: Option<EnabledType>,
     /// Specifies whether the user can download files from the streaming session to the local device.
-    #[serde(rename = "downloadAllowed", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "downloadAllowed"))]
     pub download_allowed: Option<EnabledType>,
     /// Specifies whether the user can upload files from the local device to the streaming session.
-    #[serde(rename = "uploadAllowed", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "uploadAllowed"))]
     pub upload_allowed: Option<EnabledType>,
     /// Specifies whether the user can print to the local device.
-    #[serde(rename = "printAllowed", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "printAllowed"))]
     pub print_allowed: Option<EnabledType>,
     /// The amount of time that a streaming session remains active after users disconnect.
-    #[serde(
-        rename = "disconnectTimeoutInMinutes",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "disconnectTimeoutInMinutes"))]
     pub disconnect_timeout_in_minutes: Option<i32>,
     /// The amount of time that users can be idle (inactive) before they are disconnected from their
     /// streaming session and the disconnect timeout interval begins.
-    #[serde(
-        rename = "idleDisconnectTimeoutInMinutes",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "idleDisconnectTimeoutInMinutes")
     )]
     pub idle_disconnect_timeout_in_minutes: Option<i32>,
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
@@ -9272,26 +9757,49 @@ pub struct UpdateUserSettingsRequest {
     /// result from the original successful request.
     ///
     /// If you do not specify a client token, one is automatically generated by the Amazon Web Services SDK.
-    #[serde(rename = "clientToken", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientToken"))]
     pub client_token: Option<String>,
     /// The configuration that specifies which cookies should be synchronized from the end user's local
     /// browser to the remote browser.
     ///
     /// If the allowlist and blocklist are empty, the configuration becomes null.
-    #[serde(
-        rename = "cookieSynchronizationConfiguration",
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(rename = "cookieSynchronizationConfiguration")
     )]
     pub cookie_synchronization_configuration: Option<CookieSynchronizationConfiguration>,
     /// Specifies whether the user can use deep links that open automatically when connecting to a session.
-    #[serde(rename = "deepLinkAllowed", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "deepLinkAllowed"))]
     pub deep_link_allowed: Option<EnabledType>,
     /// The configuration of the toolbar. This allows administrators to select the toolbar type and visual
     /// mode, set maximum display resolution for sessions, and choose which items are visible to end users
     /// during their sessions. If administrators do not modify these settings, end users retain control over
     /// their toolbar preferences.
-    #[serde(rename = "toolbarConfiguration", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "toolbarConfiguration"))]
     pub toolbar_configuration: Option<ToolbarConfiguration>,
+}
+impl serde::Serialize for UpdateUserSettingsRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("copyAllowed", &self.copy_allowed)?;
+        o.optional("pasteAllowed", &self.paste_allowed)?;
+        o.optional("downloadAllowed", &self.download_allowed)?;
+        o.optional("uploadAllowed", &self.upload_allowed)?;
+        o.optional("printAllowed", &self.print_allowed)?;
+        o.optional("disconnectTimeoutInMinutes", &self.disconnect_timeout_in_minutes)?;
+        o.optional(
+            "idleDisconnectTimeoutInMinutes",
+            &self.idle_disconnect_timeout_in_minutes,
+        )?;
+        o.optional("clientToken", &self.client_token)?;
+        o.optional(
+            "cookieSynchronizationConfiguration",
+            &self.cookie_synchronization_configuration,
+        )?;
+        o.optional("deepLinkAllowed", &self.deep_link_allowed)?;
+        o.optional("toolbarConfiguration", &self.toolbar_configuration)?;
+        o.end()
+    }
 }
 impl UpdateUserSettingsRequest {
     /// Creates a `UpdateUserSettingsRequest` from its required members (`user_settings_arn`); optional

@@ -20,8 +20,9 @@ use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::{Decoded, Encode};
+use super::{Decoded, Encode, EncodeRef};
 
 /// A structure decoded from a JSON object member by member. Generated code
 /// implements it; [`deserialize_object`] does the rest.
@@ -71,6 +72,57 @@ pub fn or_default<'de, T: Deserialize<'de> + Default, A: MapAccess<'de>>(map: &m
 pub fn encoded<'de, F, T: Encode<F> + Default, A: MapAccess<'de>>(encoding: F, map: &mut A) -> Result<T, A::Error> {
     let _ = encoding;
     map.next_value::<Decoded<F, Option<T>>>().map(|decoded| decoded.0.unwrap_or_default())
+}
+
+/// Writes a structure as a JSON object member by member: the body of a
+/// generated `Serialize` (one call per member sent, in declaration order;
+/// unset optional members are left out).
+pub struct ObjectWriter<M>(M);
+
+impl<M: SerializeMap> ObjectWriter<M> {
+    /// Starts the object.
+    #[inline]
+    pub fn new<S: Serializer<SerializeMap = M, Error = M::Error>>(serializer: S) -> Result<Self, M::Error> {
+        serializer.serialize_map(None).map(ObjectWriter)
+    }
+
+    /// Writes a member that is always sent.
+    #[inline]
+    pub fn value<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) -> Result<(), M::Error> {
+        self.0.serialize_entry(name, value)
+    }
+
+    /// Writes an optional member when it is set.
+    #[inline]
+    pub fn optional<T: Serialize>(&mut self, name: &'static str, value: &Option<T>) -> Result<(), M::Error> {
+        match value {
+            Some(value) => self.0.serialize_entry(name, value),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes a member that is always sent, in the wire encoding `F`.
+    #[inline]
+    pub fn encoded<F, T: Encode<F>>(&mut self, name: &'static str, encoding: F, value: &T) -> Result<(), M::Error> {
+        let _ = encoding;
+        self.0.serialize_entry(name, &EncodeRef::<F, T>::new(value))
+    }
+
+    /// Writes an optional member in the wire encoding `F` when it is set.
+    #[inline]
+    pub fn optional_encoded<F, T: Encode<F>>(&mut self, name: &'static str, encoding: F, value: &Option<T>) -> Result<(), M::Error> {
+        let _ = encoding;
+        match value {
+            Some(value) => self.0.serialize_entry(name, &EncodeRef::<F, T>::new(value)),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the object.
+    #[inline]
+    pub fn end(self) -> Result<M::Ok, M::Error> {
+        self.0.end()
+    }
 }
 
 struct ObjectVisitor<T>(PhantomData<fn() -> T>);
@@ -177,6 +229,27 @@ mod tests {
     }
 
     crate::impl_deserialize!(Sample);
+
+    impl Serialize for Sample {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut o = ObjectWriter::new(s)?;
+            o.optional("name", &self.name)?;
+            o.value("count", &self.count)?;
+            o.optional_encoded("when", DateTimeFormat, &self.when)?;
+            o.value("tags", &self.tags)?;
+            o.end()
+        }
+    }
+
+    #[test]
+    fn the_writer_sends_members_in_order_leaves_unset_ones_out_and_round_trips() {
+        let empty = Sample::default();
+        assert_eq!(serde_json::to_string(&empty).unwrap(), r#"{"count":0,"tags":[]}"#);
+        let full = Sample { name: Some("n".into()), count: 2, when: Some(DateTime::from_secs(1_704_164_645)), tags: vec!["t".into()] };
+        let text = serde_json::to_string(&full).unwrap();
+        assert_eq!(text, r#"{"name":"n","count":2,"when":"2024-01-02T03:04:05Z","tags":["t"]}"#);
+        assert_eq!(serde_json::from_str::<Sample>(&text).unwrap(), full);
+    }
 
     #[test]
     fn members_by_table_unknown_skipped_nulls_defaulted_last_key_wins() {

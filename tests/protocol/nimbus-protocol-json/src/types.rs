@@ -98,13 +98,19 @@ impl ComplexNestedErrorData {
     }
 }
 /// The `ContentTypeParametersInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ContentTypeParametersInput {
     /// The `value` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<i32>,
+}
+impl serde::Serialize for ContentTypeParametersInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("value", &self.value)?;
+        o.end()
+    }
 }
 impl ContentTypeParametersInput {
     /// Creates an empty `ContentTypeParametersInput`; optional members are set with the `set_*` methods.
@@ -201,7 +207,7 @@ impl DatetimeOffsetsOutput {
     }
 }
 /// The `EmptyStruct` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -218,6 +224,11 @@ impl wire::Object for EmptyStruct {
     }
 }
 wire::impl_deserialize!(EmptyStruct);
+impl serde::Serialize for EmptyStruct {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl EmptyStruct {
     /// Creates an empty `EmptyStruct`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -531,13 +542,12 @@ impl FractionalSecondsOutput {
     }
 }
 /// The `GreetingStruct` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GreetingStruct {
     /// The `hi` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hi: Option<String>,
 }
 impl wire::Object for GreetingStruct {
@@ -555,6 +565,13 @@ impl wire::Object for GreetingStruct {
     }
 }
 wire::impl_deserialize!(GreetingStruct);
+impl serde::Serialize for GreetingStruct {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("hi", &self.hi)?;
+        o.end()
+    }
+}
 impl GreetingStruct {
     /// Creates an empty `GreetingStruct`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -610,12 +627,19 @@ impl GreetingWithErrorsOutput {
     }
 }
 /// The `HostLabelInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct HostLabelInput {
     /// The `label` member.
     pub label: String,
+}
+impl serde::Serialize for HostLabelInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("label", &self.label)?;
+        o.end()
+    }
 }
 impl HostLabelInput {
     /// Creates a `HostLabelInput` from its required members (`label`); optional members are set with the
@@ -739,31 +763,31 @@ impl InvalidGreeting {
     }
 }
 /// The `JsonEnumsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonEnumsInputOutput {
     /// The `fooEnum1` member.
-    #[serde(rename = "fooEnum1", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fooEnum1"))]
     pub foo_enum1: Option<FooEnum>,
     /// The `fooEnum2` member.
-    #[serde(rename = "fooEnum2", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fooEnum2"))]
     pub foo_enum2: Option<FooEnum>,
     /// The `fooEnum3` member.
-    #[serde(rename = "fooEnum3", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fooEnum3"))]
     pub foo_enum3: Option<FooEnum>,
     /// The `fooEnumList` member.
-    #[serde(rename = "fooEnumList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fooEnumList"))]
     pub foo_enum_list: Option<Vec<FooEnum>>,
     /// The `fooEnumSet` member.
-    #[serde(rename = "fooEnumSet", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fooEnumSet"))]
     pub foo_enum_set: Option<Vec<FooEnum>>,
     /// The `fooEnumMap` member.
-    #[serde(rename = "fooEnumMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fooEnumMap"))]
     pub foo_enum_map: Option<std::collections::HashMap<String, FooEnum>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonEnumsInputOutput {
@@ -786,6 +810,18 @@ impl wire::Object for JsonEnumsInputOutput {
     }
 }
 wire::impl_deserialize!(JsonEnumsInputOutput);
+impl serde::Serialize for JsonEnumsInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("fooEnum1", &self.foo_enum1)?;
+        o.optional("fooEnum2", &self.foo_enum2)?;
+        o.optional("fooEnum3", &self.foo_enum3)?;
+        o.optional("fooEnumList", &self.foo_enum_list)?;
+        o.optional("fooEnumSet", &self.foo_enum_set)?;
+        o.optional("fooEnumMap", &self.foo_enum_map)?;
+        o.end()
+    }
+}
 impl JsonEnumsInputOutput {
     /// Creates an empty `JsonEnumsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -831,31 +867,31 @@ impl JsonEnumsInputOutput {
     }
 }
 /// The `JsonIntEnumsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonIntEnumsInputOutput {
     /// The `intEnum1` member.
-    #[serde(rename = "intEnum1", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "intEnum1"))]
     pub int_enum1: Option<IntegerEnum>,
     /// The `intEnum2` member.
-    #[serde(rename = "intEnum2", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "intEnum2"))]
     pub int_enum2: Option<IntegerEnum>,
     /// The `intEnum3` member.
-    #[serde(rename = "intEnum3", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "intEnum3"))]
     pub int_enum3: Option<IntegerEnum>,
     /// The `intEnumList` member.
-    #[serde(rename = "intEnumList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "intEnumList"))]
     pub int_enum_list: Option<Vec<IntegerEnum>>,
     /// The `intEnumSet` member.
-    #[serde(rename = "intEnumSet", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "intEnumSet"))]
     pub int_enum_set: Option<Vec<IntegerEnum>>,
     /// The `intEnumMap` member.
-    #[serde(rename = "intEnumMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "intEnumMap"))]
     pub int_enum_map: Option<std::collections::HashMap<String, IntegerEnum>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonIntEnumsInputOutput {
@@ -878,6 +914,18 @@ impl wire::Object for JsonIntEnumsInputOutput {
     }
 }
 wire::impl_deserialize!(JsonIntEnumsInputOutput);
+impl serde::Serialize for JsonIntEnumsInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("intEnum1", &self.int_enum1)?;
+        o.optional("intEnum2", &self.int_enum2)?;
+        o.optional("intEnum3", &self.int_enum3)?;
+        o.optional("intEnumList", &self.int_enum_list)?;
+        o.optional("intEnumSet", &self.int_enum_set)?;
+        o.optional("intEnumMap", &self.int_enum_map)?;
+        o.end()
+    }
+}
 impl JsonIntEnumsInputOutput {
     /// Creates an empty `JsonIntEnumsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -923,126 +971,102 @@ impl JsonIntEnumsInputOutput {
     }
 }
 /// The `KitchenSink` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct KitchenSink {
     /// The `Blob` member.
-    #[serde(rename = "Blob", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Blob"))]
     pub blob: Option<nimbus_aws::codegen::Blob>,
     /// The `Boolean` member.
-    #[serde(rename = "Boolean", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Boolean"))]
     pub boolean: Option<bool>,
     /// The `Double` member.
-    #[serde(
-        rename = "Double",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Double"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double: Option<f64>,
     /// The `EmptyStruct` member.
-    #[serde(rename = "EmptyStruct", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "EmptyStruct"))]
     pub empty_struct: Option<EmptyStruct>,
     /// The `Float` member.
-    #[serde(
-        rename = "Float",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Float"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float: Option<f32>,
     /// The `HttpdateTimestamp` member.
-    #[serde(
-        rename = "HttpdateTimestamp",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::http_date::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "HttpdateTimestamp"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub httpdate_timestamp: Option<nimbus_aws::codegen::DateTime>,
     /// The `Integer` member.
-    #[serde(rename = "Integer", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Integer"))]
     pub integer: Option<i32>,
     /// The `Iso8601Timestamp` member.
-    #[serde(
-        rename = "Iso8601Timestamp",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Iso8601Timestamp"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_aws::codegen::DateTime>")
     )]
     pub iso8601_timestamp: Option<nimbus_aws::codegen::DateTime>,
     /// The `JsonValue` member.
-    #[serde(rename = "JsonValue", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "JsonValue"))]
     pub json_value: Option<String>,
     /// The `ListOfLists` member.
-    #[serde(rename = "ListOfLists", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ListOfLists"))]
     pub list_of_lists: Option<Vec<Vec<String>>>,
     /// The `ListOfMapsOfStrings` member.
-    #[serde(rename = "ListOfMapsOfStrings", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ListOfMapsOfStrings"))]
     pub list_of_maps_of_strings: Option<Vec<std::collections::HashMap<String, String>>>,
     /// The `ListOfStrings` member.
-    #[serde(rename = "ListOfStrings", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ListOfStrings"))]
     pub list_of_strings: Option<Vec<String>>,
     /// The `ListOfStructs` member.
-    #[serde(rename = "ListOfStructs", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "ListOfStructs"))]
     pub list_of_structs: Option<Vec<SimpleStruct>>,
     /// The `Long` member.
-    #[serde(rename = "Long", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Long"))]
     pub long: Option<i64>,
     /// The `MapOfListsOfStrings` member.
-    #[serde(rename = "MapOfListsOfStrings", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MapOfListsOfStrings"))]
     pub map_of_lists_of_strings: Option<std::collections::HashMap<String, Vec<String>>>,
     /// The `MapOfMaps` member.
-    #[serde(rename = "MapOfMaps", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MapOfMaps"))]
     pub map_of_maps: Option<
         std::collections::HashMap<String, std::collections::HashMap<String, String>>,
     >,
     /// The `MapOfStrings` member.
-    #[serde(rename = "MapOfStrings", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MapOfStrings"))]
     pub map_of_strings: Option<std::collections::HashMap<String, String>>,
     /// The `MapOfStructs` member.
-    #[serde(rename = "MapOfStructs", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "MapOfStructs"))]
     pub map_of_structs: Option<std::collections::HashMap<String, SimpleStruct>>,
     /// The `RecursiveList` member.
-    #[serde(rename = "RecursiveList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "RecursiveList"))]
     pub recursive_list: Option<Vec<KitchenSink>>,
     /// The `RecursiveMap` member.
-    #[serde(rename = "RecursiveMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "RecursiveMap"))]
     pub recursive_map: Option<std::collections::HashMap<String, KitchenSink>>,
     /// The `RecursiveStruct` member.
-    #[serde(rename = "RecursiveStruct", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "RecursiveStruct"))]
     pub recursive_struct: Option<Box<KitchenSink>>,
     /// The `SimpleStruct` member.
-    #[serde(rename = "SimpleStruct", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "SimpleStruct"))]
     pub simple_struct: Option<SimpleStruct>,
     /// The `String` member.
-    #[serde(rename = "String", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "String"))]
     pub string: Option<String>,
     /// The `StructWithJsonName` member.
-    #[serde(rename = "StructWithJsonName", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "StructWithJsonName"))]
     pub struct_with_json_name: Option<StructWithJsonName>,
     /// The `Timestamp` member.
-    #[serde(
-        rename = "Timestamp",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Timestamp"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub timestamp: Option<nimbus_aws::codegen::DateTime>,
     /// The `UnixTimestamp` member.
-    #[serde(
-        rename = "UnixTimestamp",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "UnixTimestamp"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub unix_timestamp: Option<nimbus_aws::codegen::DateTime>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for KitchenSink {
@@ -1091,6 +1115,46 @@ impl wire::Object for KitchenSink {
     }
 }
 wire::impl_deserialize!(KitchenSink);
+impl serde::Serialize for KitchenSink {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("Blob", &self.blob)?;
+        o.optional("Boolean", &self.boolean)?;
+        o.optional_encoded("Double", wire::SpecialFloat, &self.double)?;
+        o.optional("EmptyStruct", &self.empty_struct)?;
+        o.optional_encoded("Float", wire::SpecialFloat, &self.float)?;
+        o.optional_encoded(
+            "HttpdateTimestamp",
+            wire::HttpDate,
+            &self.httpdate_timestamp,
+        )?;
+        o.optional("Integer", &self.integer)?;
+        o.optional_encoded(
+            "Iso8601Timestamp",
+            wire::DateTimeFormat,
+            &self.iso8601_timestamp,
+        )?;
+        o.optional("JsonValue", &self.json_value)?;
+        o.optional("ListOfLists", &self.list_of_lists)?;
+        o.optional("ListOfMapsOfStrings", &self.list_of_maps_of_strings)?;
+        o.optional("ListOfStrings", &self.list_of_strings)?;
+        o.optional("ListOfStructs", &self.list_of_structs)?;
+        o.optional("Long", &self.long)?;
+        o.optional("MapOfListsOfStrings", &self.map_of_lists_of_strings)?;
+        o.optional("MapOfMaps", &self.map_of_maps)?;
+        o.optional("MapOfStrings", &self.map_of_strings)?;
+        o.optional("MapOfStructs", &self.map_of_structs)?;
+        o.optional("RecursiveList", &self.recursive_list)?;
+        o.optional("RecursiveMap", &self.recursive_map)?;
+        o.optional("RecursiveStruct", &self.recursive_struct)?;
+        o.optional("SimpleStruct", &self.simple_struct)?;
+        o.optional("String", &self.string)?;
+        o.optional("StructWithJsonName", &self.struct_with_json_name)?;
+        o.optional_encoded("Timestamp", wire::EpochSeconds, &self.timestamp)?;
+        o.optional_encoded("UnixTimestamp", wire::EpochSeconds, &self.unix_timestamp)?;
+        o.end()
+    }
+}
 impl KitchenSink {
     /// Creates an empty `KitchenSink`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1358,16 +1422,15 @@ impl<'de> serde::Deserialize<'de> for MyUnion {
     }
 }
 /// The `NullOperationInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct NullOperationInputOutput {
     /// The `string` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub string: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for NullOperationInputOutput {
@@ -1385,6 +1448,13 @@ impl wire::Object for NullOperationInputOutput {
     }
 }
 wire::impl_deserialize!(NullOperationInputOutput);
+impl serde::Serialize for NullOperationInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("string", &self.string)?;
+        o.end()
+    }
+}
 impl NullOperationInputOutput {
     /// Creates an empty `NullOperationInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1402,13 +1472,20 @@ impl NullOperationInputOutput {
     }
 }
 /// The `OperationWithOptionalInputOutputInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct OperationWithOptionalInputOutputInput {
     /// The `Value` member.
-    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Value"))]
     pub value: Option<String>,
+}
+impl serde::Serialize for OperationWithOptionalInputOutputInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("Value", &self.value)?;
+        o.end()
+    }
 }
 impl OperationWithOptionalInputOutputInput {
     /// Creates an empty `OperationWithOptionalInputOutputInput`; optional members are set with the `set_*`
@@ -1468,16 +1545,16 @@ impl OperationWithOptionalInputOutputOutput {
     }
 }
 /// The `PutAndGetInlineDocumentsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PutAndGetInlineDocumentsInputOutput {
     /// The `inlineDocument` member.
-    #[serde(rename = "inlineDocument", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "inlineDocument"))]
     pub inline_document: Option<nimbus_aws::codegen::Document>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for PutAndGetInlineDocumentsInputOutput {
@@ -1495,6 +1572,13 @@ impl wire::Object for PutAndGetInlineDocumentsInputOutput {
     }
 }
 wire::impl_deserialize!(PutAndGetInlineDocumentsInputOutput);
+impl serde::Serialize for PutAndGetInlineDocumentsInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("inlineDocument", &self.inline_document)?;
+        o.end()
+    }
+}
 impl PutAndGetInlineDocumentsInputOutput {
     /// Creates an empty `PutAndGetInlineDocumentsInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -1516,16 +1600,22 @@ impl PutAndGetInlineDocumentsInputOutput {
     }
 }
 /// The `PutWithContentEncodingInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PutWithContentEncodingInput {
     /// The `encoding` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
     /// The `data` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
+}
+impl serde::Serialize for PutWithContentEncodingInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("encoding", &self.encoding)?;
+        o.optional("data", &self.data)?;
+        o.end()
+    }
 }
 impl PutWithContentEncodingInput {
     /// Creates an empty `PutWithContentEncodingInput`; optional members are set with the `set_*` methods.
@@ -1544,29 +1634,21 @@ impl PutWithContentEncodingInput {
     }
 }
 /// The `SimpleScalarPropertiesInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SimpleScalarPropertiesInputOutput {
     /// The `floatValue` member.
-    #[serde(
-        rename = "floatValue",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "floatValue"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_value: Option<f32>,
     /// The `doubleValue` member.
-    #[serde(
-        rename = "doubleValue",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "doubleValue"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for SimpleScalarPropertiesInputOutput {
@@ -1585,6 +1667,14 @@ impl wire::Object for SimpleScalarPropertiesInputOutput {
     }
 }
 wire::impl_deserialize!(SimpleScalarPropertiesInputOutput);
+impl serde::Serialize for SimpleScalarPropertiesInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("floatValue", wire::SpecialFloat, &self.float_value)?;
+        o.optional_encoded("doubleValue", wire::SpecialFloat, &self.double_value)?;
+        o.end()
+    }
+}
 impl SimpleScalarPropertiesInputOutput {
     /// Creates an empty `SimpleScalarPropertiesInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -1608,13 +1698,13 @@ impl SimpleScalarPropertiesInputOutput {
     }
 }
 /// The `SimpleStruct` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SimpleStruct {
     /// The `Value` member.
-    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Value"))]
     pub value: Option<String>,
 }
 impl wire::Object for SimpleStruct {
@@ -1632,6 +1722,13 @@ impl wire::Object for SimpleStruct {
     }
 }
 wire::impl_deserialize!(SimpleStruct);
+impl serde::Serialize for SimpleStruct {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("Value", &self.value)?;
+        o.end()
+    }
+}
 impl SimpleStruct {
     /// Creates an empty `SimpleStruct`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1644,19 +1741,19 @@ impl SimpleStruct {
     }
 }
 /// The `SparseNullsOperationInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SparseNullsOperationInputOutput {
     /// The `sparseStringList` member.
-    #[serde(rename = "sparseStringList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sparseStringList"))]
     pub sparse_string_list: Option<Vec<Option<String>>>,
     /// The `sparseStringMap` member.
-    #[serde(rename = "sparseStringMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sparseStringMap"))]
     pub sparse_string_map: Option<std::collections::HashMap<String, Option<String>>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for SparseNullsOperationInputOutput {
@@ -1675,6 +1772,14 @@ impl wire::Object for SparseNullsOperationInputOutput {
     }
 }
 wire::impl_deserialize!(SparseNullsOperationInputOutput);
+impl serde::Serialize for SparseNullsOperationInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("sparseStringList", &self.sparse_string_list)?;
+        o.optional("sparseStringMap", &self.sparse_string_map)?;
+        o.end()
+    }
+}
 impl SparseNullsOperationInputOutput {
     /// Creates an empty `SparseNullsOperationInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -1704,13 +1809,13 @@ impl SparseNullsOperationInputOutput {
     }
 }
 /// The `StructWithJsonName` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StructWithJsonName {
     /// The `Value` member.
-    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "Value"))]
     pub value: Option<String>,
 }
 impl wire::Object for StructWithJsonName {
@@ -1728,6 +1833,13 @@ impl wire::Object for StructWithJsonName {
     }
 }
 wire::impl_deserialize!(StructWithJsonName);
+impl serde::Serialize for StructWithJsonName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("Value", &self.value)?;
+        o.end()
+    }
+}
 impl StructWithJsonName {
     /// Creates an empty `StructWithJsonName`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1740,16 +1852,15 @@ impl StructWithJsonName {
     }
 }
 /// A shared structure that contains a single union member.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UnionInputOutput {
     /// A union with a representative set of types for members.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contents: Option<MyUnion>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UnionInputOutput {
@@ -1767,6 +1878,13 @@ impl wire::Object for UnionInputOutput {
     }
 }
 wire::impl_deserialize!(UnionInputOutput);
+impl serde::Serialize for UnionInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("contents", &self.contents)?;
+        o.end()
+    }
+}
 impl UnionInputOutput {
     /// Creates an empty `UnionInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {

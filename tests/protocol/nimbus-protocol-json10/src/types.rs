@@ -5,13 +5,19 @@
 use nimbus_aws::codegen::wire;
 use serde::de;
 /// The `ClientOptionalDefaults` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ClientOptionalDefaults {
     /// The `member` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub member: Option<i32>,
+}
+impl serde::Serialize for ClientOptionalDefaults {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("member", &self.member)?;
+        o.end()
+    }
 }
 impl ClientOptionalDefaults {
     /// Creates an empty `ClientOptionalDefaults`; optional members are set with the `set_*` methods.
@@ -118,13 +124,19 @@ impl ComplexNestedErrorData {
     }
 }
 /// The `ContentTypeParametersInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ContentTypeParametersInput {
     /// The `value` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<i32>,
+}
+impl serde::Serialize for ContentTypeParametersInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("value", &self.value)?;
+        o.end()
+    }
 }
 impl ContentTypeParametersInput {
     /// Creates an empty `ContentTypeParametersInput`; optional members are set with the `set_*` methods.
@@ -171,113 +183,98 @@ impl ContentTypeParametersOutput {
     }
 }
 /// The `Defaults` structure.
-#[derive(Clone, PartialEq, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Defaults {
     /// The `defaultString` member.
-    #[serde(rename = "defaultString")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultString"))]
     pub default_string: String,
     /// The `defaultBoolean` member.
-    #[serde(rename = "defaultBoolean")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultBoolean"))]
     pub default_boolean: bool,
     /// The `defaultList` member.
-    #[serde(rename = "defaultList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultList"))]
     pub default_list: Vec<String>,
     /// The `defaultDocumentMap` member.
-    #[serde(rename = "defaultDocumentMap")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentMap"))]
     pub default_document_map: nimbus_aws::codegen::Document,
     /// The `defaultDocumentString` member.
-    #[serde(rename = "defaultDocumentString")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentString"))]
     pub default_document_string: nimbus_aws::codegen::Document,
     /// The `defaultDocumentBoolean` member.
-    #[serde(rename = "defaultDocumentBoolean")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentBoolean"))]
     pub default_document_boolean: nimbus_aws::codegen::Document,
     /// The `defaultDocumentList` member.
-    #[serde(rename = "defaultDocumentList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentList"))]
     pub default_document_list: nimbus_aws::codegen::Document,
     /// The `defaultNullDocument` member.
-    #[serde(rename = "defaultNullDocument", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultNullDocument"))]
     pub default_null_document: Option<nimbus_aws::codegen::Document>,
     /// The `defaultTimestamp` member.
-    #[serde(
-        rename = "defaultTimestamp",
-        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultTimestamp"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_timestamp: nimbus_aws::codegen::DateTime,
     /// The `defaultBlob` member.
-    #[serde(rename = "defaultBlob")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultBlob"))]
     pub default_blob: nimbus_aws::codegen::Blob,
     /// The `defaultByte` member.
-    #[serde(rename = "defaultByte")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultByte"))]
     pub default_byte: i8,
     /// The `defaultShort` member.
-    #[serde(rename = "defaultShort")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultShort"))]
     pub default_short: i16,
     /// The `defaultInteger` member.
-    #[serde(rename = "defaultInteger")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultInteger"))]
     pub default_integer: i32,
     /// The `defaultLong` member.
-    #[serde(rename = "defaultLong")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultLong"))]
     pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(
-        rename = "defaultFloat",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultFloat"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(
-        rename = "defaultDouble",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDouble"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_double: f64,
     /// The `defaultMap` member.
-    #[serde(rename = "defaultMap")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultMap"))]
     pub default_map: std::collections::HashMap<String, String>,
     /// The `defaultEnum` member.
-    #[serde(rename = "defaultEnum")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultEnum"))]
     pub default_enum: TestEnum,
     /// The `defaultIntEnum` member.
-    #[serde(rename = "defaultIntEnum")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultIntEnum"))]
     pub default_int_enum: TestIntEnum,
     /// The `emptyString` member.
-    #[serde(rename = "emptyString")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "emptyString"))]
     pub empty_string: String,
     /// The `falseBoolean` member.
-    #[serde(rename = "falseBoolean")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "falseBoolean"))]
     pub false_boolean: bool,
     /// The `emptyBlob` member.
-    #[serde(rename = "emptyBlob")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "emptyBlob"))]
     pub empty_blob: nimbus_aws::codegen::Blob,
     /// The `zeroByte` member.
-    #[serde(rename = "zeroByte")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroByte"))]
     pub zero_byte: i8,
     /// The `zeroShort` member.
-    #[serde(rename = "zeroShort")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroShort"))]
     pub zero_short: i16,
     /// The `zeroInteger` member.
-    #[serde(rename = "zeroInteger")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroInteger"))]
     pub zero_integer: i32,
     /// The `zeroLong` member.
-    #[serde(rename = "zeroLong")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroLong"))]
     pub zero_long: i64,
     /// The `zeroFloat` member.
-    #[serde(
-        rename = "zeroFloat",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroFloat"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub zero_float: f32,
     /// The `zeroDouble` member.
-    #[serde(
-        rename = "zeroDouble",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroDouble"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
 }
@@ -319,6 +316,40 @@ impl Default for Defaults {
             zero_float: Default::default(),
             zero_double: Default::default(),
         }
+    }
+}
+impl serde::Serialize for Defaults {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("defaultString", &self.default_string)?;
+        o.value("defaultBoolean", &self.default_boolean)?;
+        o.value("defaultList", &self.default_list)?;
+        o.value("defaultDocumentMap", &self.default_document_map)?;
+        o.value("defaultDocumentString", &self.default_document_string)?;
+        o.value("defaultDocumentBoolean", &self.default_document_boolean)?;
+        o.value("defaultDocumentList", &self.default_document_list)?;
+        o.optional("defaultNullDocument", &self.default_null_document)?;
+        o.encoded("defaultTimestamp", wire::EpochSeconds, &self.default_timestamp)?;
+        o.value("defaultBlob", &self.default_blob)?;
+        o.value("defaultByte", &self.default_byte)?;
+        o.value("defaultShort", &self.default_short)?;
+        o.value("defaultInteger", &self.default_integer)?;
+        o.value("defaultLong", &self.default_long)?;
+        o.encoded("defaultFloat", wire::SpecialFloat, &self.default_float)?;
+        o.encoded("defaultDouble", wire::SpecialFloat, &self.default_double)?;
+        o.value("defaultMap", &self.default_map)?;
+        o.value("defaultEnum", &self.default_enum)?;
+        o.value("defaultIntEnum", &self.default_int_enum)?;
+        o.value("emptyString", &self.empty_string)?;
+        o.value("falseBoolean", &self.false_boolean)?;
+        o.value("emptyBlob", &self.empty_blob)?;
+        o.value("zeroByte", &self.zero_byte)?;
+        o.value("zeroShort", &self.zero_short)?;
+        o.value("zeroInteger", &self.zero_integer)?;
+        o.value("zeroLong", &self.zero_long)?;
+        o.encoded("zeroFloat", wire::SpecialFloat, &self.zero_float)?;
+        o.encoded("zeroDouble", wire::SpecialFloat, &self.zero_double)?;
+        o.end()
     }
 }
 impl Defaults {
@@ -495,18 +526,16 @@ impl Defaults {
     }
 }
 /// The `Dialog` structure.
-#[derive(Clone, PartialEq, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Dialog {
     /// The `language` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The `greeting` member.
     pub greeting: String,
     /// The `farewell` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub farewell: Option<Farewell>,
 }
 impl Default for Dialog {
@@ -536,6 +565,15 @@ impl wire::Object for Dialog {
     }
 }
 wire::impl_deserialize!(Dialog);
+impl serde::Serialize for Dialog {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("language", &self.language)?;
+        o.value("greeting", &self.greeting)?;
+        o.optional("farewell", &self.farewell)?;
+        o.end()
+    }
+}
 impl Dialog {
     /// Creates an empty `Dialog`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -558,10 +596,15 @@ impl Dialog {
     }
 }
 /// The `EmptyInputAndEmptyOutputInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct EmptyInputAndEmptyOutputInput {}
+impl serde::Serialize for EmptyInputAndEmptyOutputInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl EmptyInputAndEmptyOutputInput {
     /// Creates an empty `EmptyInputAndEmptyOutputInput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -603,12 +646,19 @@ impl EmptyInputAndEmptyOutputOutput {
     }
 }
 /// The `EndpointWithHostLabelOperationInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct EndpointWithHostLabelOperationInput {
     /// The `label` member.
     pub label: String,
+}
+impl serde::Serialize for EndpointWithHostLabelOperationInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("label", &self.label)?;
+        o.end()
+    }
 }
 impl EndpointWithHostLabelOperationInput {
     /// Creates a `EndpointWithHostLabelOperationInput` from its required members (`label`); optional
@@ -618,7 +668,7 @@ impl EndpointWithHostLabelOperationInput {
     }
 }
 /// The `Farewell` structure.
-#[derive(Clone, PartialEq, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -649,6 +699,13 @@ impl wire::Object for Farewell {
     }
 }
 wire::impl_deserialize!(Farewell);
+impl serde::Serialize for Farewell {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("phrase", &self.phrase)?;
+        o.end()
+    }
+}
 impl Farewell {
     /// Creates an empty `Farewell`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -775,13 +832,12 @@ impl FooError {
     }
 }
 /// The `GreetingStruct` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GreetingStruct {
     /// The `hi` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hi: Option<String>,
 }
 impl wire::Object for GreetingStruct {
@@ -799,6 +855,13 @@ impl wire::Object for GreetingStruct {
     }
 }
 wire::impl_deserialize!(GreetingStruct);
+impl serde::Serialize for GreetingStruct {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("hi", &self.hi)?;
+        o.end()
+    }
+}
 impl GreetingStruct {
     /// Creates an empty `GreetingStruct`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -811,13 +874,19 @@ impl GreetingStruct {
     }
 }
 /// The `GreetingWithErrorsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct GreetingWithErrorsInput {
     /// The `greeting` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting: Option<String>,
+}
+impl serde::Serialize for GreetingWithErrorsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("greeting", &self.greeting)?;
+        o.end()
+    }
 }
 impl GreetingWithErrorsInput {
     /// Creates an empty `GreetingWithErrorsInput`; optional members are set with the `set_*` methods.
@@ -988,13 +1057,19 @@ impl InvalidGreeting {
     }
 }
 /// The `JsonUnionsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct JsonUnionsInput {
     /// A union with a representative set of types for members.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contents: Option<MyUnion>,
+}
+impl serde::Serialize for JsonUnionsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("contents", &self.contents)?;
+        o.end()
+    }
 }
 impl JsonUnionsInput {
     /// Creates an empty `JsonUnionsInput`; optional members are set with the `set_*` methods.
@@ -1180,22 +1255,31 @@ impl NoInputAndOutputOutput {
     }
 }
 /// The `OperationWithDefaultsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct OperationWithDefaultsInput {
     /// The `defaults` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub defaults: Option<Defaults>,
     /// The `clientOptionalDefaults` member.
-    #[serde(rename = "clientOptionalDefaults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientOptionalDefaults"))]
     pub client_optional_defaults: Option<ClientOptionalDefaults>,
     /// The `topLevelDefault` member.
-    #[serde(rename = "topLevelDefault", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "topLevelDefault"))]
     pub top_level_default: Option<String>,
     /// The `otherTopLevelDefault` member.
-    #[serde(rename = "otherTopLevelDefault", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "otherTopLevelDefault"))]
     pub other_top_level_default: Option<i32>,
+}
+impl serde::Serialize for OperationWithDefaultsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("defaults", &self.defaults)?;
+        o.optional("clientOptionalDefaults", &self.client_optional_defaults)?;
+        o.optional("topLevelDefault", &self.top_level_default)?;
+        o.optional("otherTopLevelDefault", &self.other_top_level_default)?;
+        o.end()
+    }
 }
 impl OperationWithDefaultsInput {
     /// Creates an empty `OperationWithDefaultsInput`; optional members are set with the `set_*` methods.
@@ -1595,13 +1679,20 @@ impl OperationWithDefaultsOutput {
     }
 }
 /// The `OperationWithNestedStructureInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct OperationWithNestedStructureInput {
     /// The `topLevel` member.
-    #[serde(rename = "topLevel")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "topLevel"))]
     pub top_level: TopLevel,
+}
+impl serde::Serialize for OperationWithNestedStructureInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("topLevel", &self.top_level)?;
+        o.end()
+    }
 }
 impl OperationWithNestedStructureInput {
     /// Creates a `OperationWithNestedStructureInput` from its required members (`top_level`); optional
@@ -1956,16 +2047,22 @@ impl OperationWithRequiredMembersWithDefaultsOutput {
     }
 }
 /// The `PutWithContentEncodingInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PutWithContentEncodingInput {
     /// The `encoding` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
     /// The `data` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
+}
+impl serde::Serialize for PutWithContentEncodingInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("encoding", &self.encoding)?;
+        o.optional("data", &self.data)?;
+        o.end()
+    }
 }
 impl PutWithContentEncodingInput {
     /// Creates an empty `PutWithContentEncodingInput`; optional members are set with the `set_*` methods.
@@ -2104,26 +2201,26 @@ impl schemars::JsonSchema for RequiredIntEnum {
     }
 }
 /// The `SimpleScalarPropertiesInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SimpleScalarPropertiesInput {
     /// The `floatValue` member.
-    #[serde(
-        rename = "floatValue",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "floatValue"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_value: Option<f32>,
     /// The `doubleValue` member.
-    #[serde(
-        rename = "doubleValue",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "doubleValue"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
+}
+impl serde::Serialize for SimpleScalarPropertiesInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("floatValue", wire::SpecialFloat, &self.float_value)?;
+        o.optional_encoded("doubleValue", wire::SpecialFloat, &self.double_value)?;
+        o.end()
+    }
 }
 impl SimpleScalarPropertiesInput {
     /// Creates an empty `SimpleScalarPropertiesInput`; optional members are set with the `set_*` methods.
@@ -2327,18 +2424,27 @@ impl schemars::JsonSchema for TestIntEnum {
     }
 }
 /// The `TopLevel` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TopLevel {
     /// The `dialog` member.
     pub dialog: Dialog,
     /// The `dialogList` member.
-    #[serde(rename = "dialogList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dialogList"))]
     pub dialog_list: Vec<Dialog>,
     /// The `dialogMap` member.
-    #[serde(rename = "dialogMap")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dialogMap"))]
     pub dialog_map: std::collections::HashMap<String, Dialog>,
+}
+impl serde::Serialize for TopLevel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("dialog", &self.dialog)?;
+        o.value("dialogList", &self.dialog_list)?;
+        o.value("dialogMap", &self.dialog_map)?;
+        o.end()
+    }
 }
 impl TopLevel {
     /// Creates a `TopLevel` from its required members (`dialog`); optional members are set with the `set_*`

@@ -5,75 +5,80 @@
 use nimbus_aws::codegen::wire;
 use serde::de;
 /// The `AllQueryStringTypesInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AllQueryStringTypesInput {
     /// The `queryString` member.
-    #[serde(skip_serializing, rename = "queryString")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryString"))]
     pub query_string: Option<String>,
     /// The `queryStringList` member.
-    #[serde(skip_serializing, rename = "queryStringList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryStringList"))]
     pub query_string_list: Option<Vec<String>>,
     /// The `queryStringSet` member.
-    #[serde(skip_serializing, rename = "queryStringSet")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryStringSet"))]
     pub query_string_set: Option<Vec<String>>,
     /// The `queryByte` member.
-    #[serde(skip_serializing, rename = "queryByte")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryByte"))]
     pub query_byte: Option<i8>,
     /// The `queryShort` member.
-    #[serde(skip_serializing, rename = "queryShort")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryShort"))]
     pub query_short: Option<i16>,
     /// The `queryInteger` member.
-    #[serde(skip_serializing, rename = "queryInteger")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryInteger"))]
     pub query_integer: Option<i32>,
     /// The `queryIntegerList` member.
-    #[serde(skip_serializing, rename = "queryIntegerList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryIntegerList"))]
     pub query_integer_list: Option<Vec<i32>>,
     /// The `queryIntegerSet` member.
-    #[serde(skip_serializing, rename = "queryIntegerSet")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryIntegerSet"))]
     pub query_integer_set: Option<Vec<i32>>,
     /// The `queryLong` member.
-    #[serde(skip_serializing, rename = "queryLong")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryLong"))]
     pub query_long: Option<i64>,
     /// The `queryFloat` member.
-    #[serde(skip_serializing, rename = "queryFloat")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryFloat"))]
     pub query_float: Option<f32>,
     /// The `queryDouble` member.
-    #[serde(skip_serializing, rename = "queryDouble")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryDouble"))]
     pub query_double: Option<f64>,
     /// The `queryDoubleList` member.
-    #[serde(skip_serializing, rename = "queryDoubleList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryDoubleList"))]
     pub query_double_list: Option<Vec<f64>>,
     /// The `queryBoolean` member.
-    #[serde(skip_serializing, rename = "queryBoolean")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryBoolean"))]
     pub query_boolean: Option<bool>,
     /// The `queryBooleanList` member.
-    #[serde(skip_serializing, rename = "queryBooleanList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryBooleanList"))]
     pub query_boolean_list: Option<Vec<bool>>,
     /// The `queryTimestamp` member.
-    #[serde(skip_serializing, rename = "queryTimestamp")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryTimestamp"))]
     pub query_timestamp: Option<nimbus_aws::codegen::DateTime>,
     /// The `queryTimestampList` member.
-    #[serde(skip_serializing, rename = "queryTimestampList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryTimestampList"))]
     pub query_timestamp_list: Option<Vec<nimbus_aws::codegen::DateTime>>,
     /// The `queryEnum` member.
-    #[serde(skip_serializing, rename = "queryEnum")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryEnum"))]
     pub query_enum: Option<FooEnum>,
     /// The `queryEnumList` member.
-    #[serde(skip_serializing, rename = "queryEnumList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryEnumList"))]
     pub query_enum_list: Option<Vec<FooEnum>>,
     /// The `queryIntegerEnum` member.
-    #[serde(skip_serializing, rename = "queryIntegerEnum")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryIntegerEnum"))]
     pub query_integer_enum: Option<IntegerEnum>,
     /// The `queryIntegerEnumList` member.
-    #[serde(skip_serializing, rename = "queryIntegerEnumList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryIntegerEnumList"))]
     pub query_integer_enum_list: Option<Vec<IntegerEnum>>,
     /// The `queryParamsMapOfStringList` member.
-    #[serde(skip_serializing, rename = "queryParamsMapOfStringList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryParamsMapOfStringList"))]
     pub query_params_map_of_string_list: Option<
         std::collections::HashMap<String, Vec<String>>,
     >,
+}
+impl serde::Serialize for AllQueryStringTypesInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl AllQueryStringTypesInput {
     /// Creates an empty `AllQueryStringTypesInput`; optional members are set with the `set_*` methods.
@@ -200,13 +205,12 @@ impl AllQueryStringTypesInput {
     }
 }
 /// The `BlobPayloadEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct BlobPayloadEvent {
     /// The `payload` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<nimbus_aws::codegen::Blob>,
 }
 impl wire::Object for BlobPayloadEvent {
@@ -224,6 +228,13 @@ impl wire::Object for BlobPayloadEvent {
     }
 }
 wire::impl_deserialize!(BlobPayloadEvent);
+impl serde::Serialize for BlobPayloadEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("payload", &self.payload)?;
+        o.end()
+    }
+}
 impl BlobPayloadEvent {
     /// Creates an empty `BlobPayloadEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -236,13 +247,19 @@ impl BlobPayloadEvent {
     }
 }
 /// The `ClientOptionalDefaults` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ClientOptionalDefaults {
     /// The `member` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub member: Option<i32>,
+}
+impl serde::Serialize for ClientOptionalDefaults {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("member", &self.member)?;
+        o.end()
+    }
 }
 impl ClientOptionalDefaults {
     /// Creates an empty `ClientOptionalDefaults`; optional members are set with the `set_*` methods.
@@ -357,16 +374,20 @@ impl ComplexNestedErrorData {
     }
 }
 /// The `ConstantAndVariableQueryStringInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ConstantAndVariableQueryStringInput {
     /// The `baz` member.
-    #[serde(skip_serializing)]
     pub baz: Option<String>,
     /// The `maybeSet` member.
-    #[serde(skip_serializing, rename = "maybeSet")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "maybeSet"))]
     pub maybe_set: Option<String>,
+}
+impl serde::Serialize for ConstantAndVariableQueryStringInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ConstantAndVariableQueryStringInput {
     /// Creates an empty `ConstantAndVariableQueryStringInput`; optional members are set with the `set_*`
@@ -386,13 +407,17 @@ impl ConstantAndVariableQueryStringInput {
     }
 }
 /// The `ConstantQueryStringInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ConstantQueryStringInput {
     /// The `hello` member.
-    #[serde(skip_serializing)]
     pub hello: String,
+}
+impl serde::Serialize for ConstantQueryStringInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl ConstantQueryStringInput {
     /// Creates a `ConstantQueryStringInput` from its required members (`hello`); optional members are set
@@ -402,13 +427,19 @@ impl ConstantQueryStringInput {
     }
 }
 /// The `ContentTypeParametersInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct ContentTypeParametersInput {
     /// The `value` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<i32>,
+}
+impl serde::Serialize for ContentTypeParametersInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("value", &self.value)?;
+        o.end()
+    }
 }
 impl ContentTypeParametersInput {
     /// Creates an empty `ContentTypeParametersInput`; optional members are set with the `set_*` methods.
@@ -505,113 +536,98 @@ impl DatetimeOffsetsOutput {
     }
 }
 /// The `Defaults` structure.
-#[derive(Clone, PartialEq, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Defaults {
     /// The `defaultString` member.
-    #[serde(rename = "defaultString")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultString"))]
     pub default_string: String,
     /// The `defaultBoolean` member.
-    #[serde(rename = "defaultBoolean")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultBoolean"))]
     pub default_boolean: bool,
     /// The `defaultList` member.
-    #[serde(rename = "defaultList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultList"))]
     pub default_list: Vec<String>,
     /// The `defaultDocumentMap` member.
-    #[serde(rename = "defaultDocumentMap")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentMap"))]
     pub default_document_map: nimbus_aws::codegen::Document,
     /// The `defaultDocumentString` member.
-    #[serde(rename = "defaultDocumentString")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentString"))]
     pub default_document_string: nimbus_aws::codegen::Document,
     /// The `defaultDocumentBoolean` member.
-    #[serde(rename = "defaultDocumentBoolean")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentBoolean"))]
     pub default_document_boolean: nimbus_aws::codegen::Document,
     /// The `defaultDocumentList` member.
-    #[serde(rename = "defaultDocumentList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDocumentList"))]
     pub default_document_list: nimbus_aws::codegen::Document,
     /// The `defaultNullDocument` member.
-    #[serde(rename = "defaultNullDocument", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultNullDocument"))]
     pub default_null_document: Option<nimbus_aws::codegen::Document>,
     /// The `defaultTimestamp` member.
-    #[serde(
-        rename = "defaultTimestamp",
-        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultTimestamp"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_timestamp: nimbus_aws::codegen::DateTime,
     /// The `defaultBlob` member.
-    #[serde(rename = "defaultBlob")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultBlob"))]
     pub default_blob: nimbus_aws::codegen::Blob,
     /// The `defaultByte` member.
-    #[serde(rename = "defaultByte")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultByte"))]
     pub default_byte: i8,
     /// The `defaultShort` member.
-    #[serde(rename = "defaultShort")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultShort"))]
     pub default_short: i16,
     /// The `defaultInteger` member.
-    #[serde(rename = "defaultInteger")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultInteger"))]
     pub default_integer: i32,
     /// The `defaultLong` member.
-    #[serde(rename = "defaultLong")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultLong"))]
     pub default_long: i64,
     /// The `defaultFloat` member.
-    #[serde(
-        rename = "defaultFloat",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultFloat"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub default_float: f32,
     /// The `defaultDouble` member.
-    #[serde(
-        rename = "defaultDouble",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultDouble"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub default_double: f64,
     /// The `defaultMap` member.
-    #[serde(rename = "defaultMap")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultMap"))]
     pub default_map: std::collections::HashMap<String, String>,
     /// The `defaultEnum` member.
-    #[serde(rename = "defaultEnum")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultEnum"))]
     pub default_enum: TestEnum,
     /// The `defaultIntEnum` member.
-    #[serde(rename = "defaultIntEnum")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultIntEnum"))]
     pub default_int_enum: TestIntEnum,
     /// The `emptyString` member.
-    #[serde(rename = "emptyString")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "emptyString"))]
     pub empty_string: String,
     /// The `falseBoolean` member.
-    #[serde(rename = "falseBoolean")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "falseBoolean"))]
     pub false_boolean: bool,
     /// The `emptyBlob` member.
-    #[serde(rename = "emptyBlob")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "emptyBlob"))]
     pub empty_blob: nimbus_aws::codegen::Blob,
     /// The `zeroByte` member.
-    #[serde(rename = "zeroByte")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroByte"))]
     pub zero_byte: i8,
     /// The `zeroShort` member.
-    #[serde(rename = "zeroShort")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroShort"))]
     pub zero_short: i16,
     /// The `zeroInteger` member.
-    #[serde(rename = "zeroInteger")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroInteger"))]
     pub zero_integer: i32,
     /// The `zeroLong` member.
-    #[serde(rename = "zeroLong")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroLong"))]
     pub zero_long: i64,
     /// The `zeroFloat` member.
-    #[serde(
-        rename = "zeroFloat",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroFloat"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f32"))]
     pub zero_float: f32,
     /// The `zeroDouble` member.
-    #[serde(
-        rename = "zeroDouble",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "zeroDouble"))]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub zero_double: f64,
 }
@@ -653,6 +669,40 @@ impl Default for Defaults {
             zero_float: Default::default(),
             zero_double: Default::default(),
         }
+    }
+}
+impl serde::Serialize for Defaults {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("defaultString", &self.default_string)?;
+        o.value("defaultBoolean", &self.default_boolean)?;
+        o.value("defaultList", &self.default_list)?;
+        o.value("defaultDocumentMap", &self.default_document_map)?;
+        o.value("defaultDocumentString", &self.default_document_string)?;
+        o.value("defaultDocumentBoolean", &self.default_document_boolean)?;
+        o.value("defaultDocumentList", &self.default_document_list)?;
+        o.optional("defaultNullDocument", &self.default_null_document)?;
+        o.encoded("defaultTimestamp", wire::EpochSeconds, &self.default_timestamp)?;
+        o.value("defaultBlob", &self.default_blob)?;
+        o.value("defaultByte", &self.default_byte)?;
+        o.value("defaultShort", &self.default_short)?;
+        o.value("defaultInteger", &self.default_integer)?;
+        o.value("defaultLong", &self.default_long)?;
+        o.encoded("defaultFloat", wire::SpecialFloat, &self.default_float)?;
+        o.encoded("defaultDouble", wire::SpecialFloat, &self.default_double)?;
+        o.value("defaultMap", &self.default_map)?;
+        o.value("defaultEnum", &self.default_enum)?;
+        o.value("defaultIntEnum", &self.default_int_enum)?;
+        o.value("emptyString", &self.empty_string)?;
+        o.value("falseBoolean", &self.false_boolean)?;
+        o.value("emptyBlob", &self.empty_blob)?;
+        o.value("zeroByte", &self.zero_byte)?;
+        o.value("zeroShort", &self.zero_short)?;
+        o.value("zeroInteger", &self.zero_integer)?;
+        o.value("zeroLong", &self.zero_long)?;
+        o.encoded("zeroFloat", wire::SpecialFloat, &self.zero_float)?;
+        o.encoded("zeroDouble", wire::SpecialFloat, &self.zero_double)?;
+        o.end()
     }
 }
 impl Defaults {
@@ -829,18 +879,16 @@ impl Defaults {
     }
 }
 /// The `Dialog` structure.
-#[derive(Clone, PartialEq, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct Dialog {
     /// The `language` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// The `greeting` member.
     pub greeting: String,
     /// The `farewell` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub farewell: Option<Farewell>,
 }
 impl Default for Dialog {
@@ -870,6 +918,15 @@ impl wire::Object for Dialog {
     }
 }
 wire::impl_deserialize!(Dialog);
+impl serde::Serialize for Dialog {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("language", &self.language)?;
+        o.value("greeting", &self.greeting)?;
+        o.optional("farewell", &self.farewell)?;
+        o.end()
+    }
+}
 impl Dialog {
     /// Creates an empty `Dialog`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -892,18 +949,18 @@ impl Dialog {
     }
 }
 /// The `DocumentTypeAsMapValueInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DocumentTypeAsMapValueInputOutput {
     /// The `docValuedMap` member.
-    #[serde(rename = "docValuedMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "docValuedMap"))]
     pub doc_valued_map: Option<
         std::collections::HashMap<String, nimbus_aws::codegen::Document>,
     >,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DocumentTypeAsMapValueInputOutput {
@@ -921,6 +978,13 @@ impl wire::Object for DocumentTypeAsMapValueInputOutput {
     }
 }
 wire::impl_deserialize!(DocumentTypeAsMapValueInputOutput);
+impl serde::Serialize for DocumentTypeAsMapValueInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("docValuedMap", &self.doc_valued_map)?;
+        o.end()
+    }
+}
 impl DocumentTypeAsMapValueInputOutput {
     /// Creates an empty `DocumentTypeAsMapValueInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -944,16 +1008,16 @@ impl DocumentTypeAsMapValueInputOutput {
     }
 }
 /// The `DocumentTypeAsPayloadInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DocumentTypeAsPayloadInputOutput {
     /// The `documentValue` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub document_value: Option<nimbus_aws::codegen::Document>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DocumentTypeAsPayloadInputOutput {
@@ -968,6 +1032,11 @@ impl wire::Object for DocumentTypeAsPayloadInputOutput {
     }
 }
 wire::impl_deserialize!(DocumentTypeAsPayloadInputOutput);
+impl serde::Serialize for DocumentTypeAsPayloadInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl DocumentTypeAsPayloadInputOutput {
     /// Creates an empty `DocumentTypeAsPayloadInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -989,19 +1058,19 @@ impl DocumentTypeAsPayloadInputOutput {
     }
 }
 /// The `DocumentTypeInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct DocumentTypeInputOutput {
     /// The `stringValue` member.
-    #[serde(rename = "stringValue", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "stringValue"))]
     pub string_value: Option<String>,
     /// The `documentValue` member.
-    #[serde(rename = "documentValue", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "documentValue"))]
     pub document_value: Option<nimbus_aws::codegen::Document>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for DocumentTypeInputOutput {
@@ -1020,6 +1089,14 @@ impl wire::Object for DocumentTypeInputOutput {
     }
 }
 wire::impl_deserialize!(DocumentTypeInputOutput);
+impl serde::Serialize for DocumentTypeInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("stringValue", &self.string_value)?;
+        o.optional("documentValue", &self.document_value)?;
+        o.end()
+    }
+}
 impl DocumentTypeInputOutput {
     /// Creates an empty `DocumentTypeInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1045,13 +1122,18 @@ impl DocumentTypeInputOutput {
     }
 }
 /// The `DuplexStreamInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DuplexStreamInput {
     /// The `stream` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub stream: Option<EventStream>,
+}
+impl serde::Serialize for DuplexStreamInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DuplexStreamInput {
     /// Creates an empty `DuplexStreamInput`; optional members are set with the `set_*` methods.
@@ -1098,13 +1180,18 @@ impl DuplexStreamOutput {
     }
 }
 /// The `DuplexStreamWithDistinctStreamsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DuplexStreamWithDistinctStreamsInput {
     /// The `stream` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub stream: Option<EventStream>,
+}
+impl serde::Serialize for DuplexStreamWithDistinctStreamsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DuplexStreamWithDistinctStreamsInput {
     /// Creates an empty `DuplexStreamWithDistinctStreamsInput`; optional members are set with the `set_*`
@@ -1153,16 +1240,21 @@ impl DuplexStreamWithDistinctStreamsOutput {
     }
 }
 /// The `DuplexStreamWithInitialMessagesInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct DuplexStreamWithInitialMessagesInput {
     /// The `initialRequestMember` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub initial_request_member: String,
     /// The `stream` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub stream: Option<EventStream>,
+}
+impl serde::Serialize for DuplexStreamWithInitialMessagesInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl DuplexStreamWithInitialMessagesInput {
     /// Creates a `DuplexStreamWithInitialMessagesInput` from its required members
@@ -1220,10 +1312,15 @@ impl DuplexStreamWithInitialMessagesOutput {
     }
 }
 /// The `EmptyInputAndEmptyOutputInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct EmptyInputAndEmptyOutputInput {}
+impl serde::Serialize for EmptyInputAndEmptyOutputInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl EmptyInputAndEmptyOutputInput {
     /// Creates an empty `EmptyInputAndEmptyOutputInput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1265,16 +1362,16 @@ impl EmptyInputAndEmptyOutputOutput {
     }
 }
 /// The `EnumPayloadInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct EnumPayloadInput {
     /// The `payload` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub payload: Option<StringEnum>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for EnumPayloadInput {
@@ -1289,6 +1386,11 @@ impl wire::Object for EnumPayloadInput {
     }
 }
 wire::impl_deserialize!(EnumPayloadInput);
+impl serde::Serialize for EnumPayloadInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl EnumPayloadInput {
     /// Creates an empty `EnumPayloadInput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1306,13 +1408,12 @@ impl EnumPayloadInput {
     }
 }
 /// The `ErrorEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ErrorEvent {
     /// The `message` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 impl wire::Object for ErrorEvent {
@@ -1330,6 +1431,13 @@ impl wire::Object for ErrorEvent {
     }
 }
 wire::impl_deserialize!(ErrorEvent);
+impl serde::Serialize for ErrorEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("message", &self.message)?;
+        o.end()
+    }
+}
 impl ErrorEvent {
     /// Creates an empty `ErrorEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1419,7 +1527,7 @@ impl<'de> serde::Deserialize<'de> for EventStream {
     }
 }
 /// The `Farewell` structure.
-#[derive(Clone, PartialEq, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
@@ -1450,6 +1558,13 @@ impl wire::Object for Farewell {
     }
 }
 wire::impl_deserialize!(Farewell);
+impl serde::Serialize for Farewell {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("phrase", &self.phrase)?;
+        o.end()
+    }
+}
 impl Farewell {
     /// Creates an empty `Farewell`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1626,13 +1741,12 @@ impl FractionalSecondsOutput {
     }
 }
 /// The `GreetingStruct` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GreetingStruct {
     /// The `salutation` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub salutation: Option<String>,
 }
 impl wire::Object for GreetingStruct {
@@ -1650,6 +1764,13 @@ impl wire::Object for GreetingStruct {
     }
 }
 wire::impl_deserialize!(GreetingStruct);
+impl serde::Serialize for GreetingStruct {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("salutation", &self.salutation)?;
+        o.end()
+    }
+}
 impl GreetingStruct {
     /// Creates an empty `GreetingStruct`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1662,16 +1783,15 @@ impl GreetingStruct {
     }
 }
 /// The `GreetingStruct` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct GreetingStruct2 {
     /// The `hi` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hi: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for GreetingStruct2 {
@@ -1689,6 +1809,13 @@ impl wire::Object for GreetingStruct2 {
     }
 }
 wire::impl_deserialize!(GreetingStruct2);
+impl serde::Serialize for GreetingStruct2 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("hi", &self.hi)?;
+        o.end()
+    }
+}
 impl GreetingStruct2 {
     /// Creates an empty `GreetingStruct2`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1747,16 +1874,14 @@ impl GreetingWithErrorsOutput {
     }
 }
 /// The `HeadersAndExplicitPayloadEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HeadersAndExplicitPayloadEvent {
     /// The `header` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
     /// The `payload` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<PayloadStructure>,
 }
 impl wire::Object for HeadersAndExplicitPayloadEvent {
@@ -1775,6 +1900,14 @@ impl wire::Object for HeadersAndExplicitPayloadEvent {
     }
 }
 wire::impl_deserialize!(HeadersAndExplicitPayloadEvent);
+impl serde::Serialize for HeadersAndExplicitPayloadEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("header", &self.header)?;
+        o.optional("payload", &self.payload)?;
+        o.end()
+    }
+}
 impl HeadersAndExplicitPayloadEvent {
     /// Creates an empty `HeadersAndExplicitPayloadEvent`; optional members are set with the `set_*`
     /// methods.
@@ -1793,16 +1926,14 @@ impl HeadersAndExplicitPayloadEvent {
     }
 }
 /// The `HeadersAndImplicitPayloadEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HeadersAndImplicitPayloadEvent {
     /// The `header` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
     /// The `payload` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
 }
 impl wire::Object for HeadersAndImplicitPayloadEvent {
@@ -1821,6 +1952,14 @@ impl wire::Object for HeadersAndImplicitPayloadEvent {
     }
 }
 wire::impl_deserialize!(HeadersAndImplicitPayloadEvent);
+impl serde::Serialize for HeadersAndImplicitPayloadEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("header", &self.header)?;
+        o.optional("payload", &self.payload)?;
+        o.end()
+    }
+}
 impl HeadersAndImplicitPayloadEvent {
     /// Creates an empty `HeadersAndImplicitPayloadEvent`; optional members are set with the `set_*`
     /// methods.
@@ -1839,38 +1978,34 @@ impl HeadersAndImplicitPayloadEvent {
     }
 }
 /// The `HeadersEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HeadersEvent {
     /// The `booleanHeader` member.
-    #[serde(rename = "booleanHeader", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "booleanHeader"))]
     pub boolean_header: Option<bool>,
     /// The `byteHeader` member.
-    #[serde(rename = "byteHeader", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "byteHeader"))]
     pub byte_header: Option<i8>,
     /// The `shortHeader` member.
-    #[serde(rename = "shortHeader", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "shortHeader"))]
     pub short_header: Option<i16>,
     /// The `intHeader` member.
-    #[serde(rename = "intHeader", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "intHeader"))]
     pub int_header: Option<i32>,
     /// The `longHeader` member.
-    #[serde(rename = "longHeader", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "longHeader"))]
     pub long_header: Option<i64>,
     /// The `blobHeader` member.
-    #[serde(rename = "blobHeader", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "blobHeader"))]
     pub blob_header: Option<nimbus_aws::codegen::Blob>,
     /// The `stringHeader` member.
-    #[serde(rename = "stringHeader", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "stringHeader"))]
     pub string_header: Option<String>,
     /// The `timestampHeader` member.
-    #[serde(
-        rename = "timestampHeader",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "timestampHeader"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_aws::codegen::DateTime>")
@@ -1901,6 +2036,24 @@ impl wire::Object for HeadersEvent {
     }
 }
 wire::impl_deserialize!(HeadersEvent);
+impl serde::Serialize for HeadersEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("booleanHeader", &self.boolean_header)?;
+        o.optional("byteHeader", &self.byte_header)?;
+        o.optional("shortHeader", &self.short_header)?;
+        o.optional("intHeader", &self.int_header)?;
+        o.optional("longHeader", &self.long_header)?;
+        o.optional("blobHeader", &self.blob_header)?;
+        o.optional("stringHeader", &self.string_header)?;
+        o.optional_encoded(
+            "timestampHeader",
+            wire::DateTimeFormat,
+            &self.timestamp_header,
+        )?;
+        o.end()
+    }
+}
 impl HeadersEvent {
     /// Creates an empty `HeadersEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -1954,12 +2107,19 @@ impl HeadersEvent {
     }
 }
 /// The `HostLabelInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct HostLabelInput {
     /// The `label` member.
     pub label: String,
+}
+impl serde::Serialize for HostLabelInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("label", &self.label)?;
+        o.end()
+    }
 }
 impl HostLabelInput {
     /// Creates a `HostLabelInput` from its required members (`label`); optional members are set with the
@@ -1969,16 +2129,15 @@ impl HostLabelInput {
     }
 }
 /// The `HttpChecksumRequiredInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HttpChecksumRequiredInputOutput {
     /// The `foo` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub foo: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for HttpChecksumRequiredInputOutput {
@@ -1996,6 +2155,13 @@ impl wire::Object for HttpChecksumRequiredInputOutput {
     }
 }
 wire::impl_deserialize!(HttpChecksumRequiredInputOutput);
+impl serde::Serialize for HttpChecksumRequiredInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("foo", &self.foo)?;
+        o.end()
+    }
+}
 impl HttpChecksumRequiredInputOutput {
     /// Creates an empty `HttpChecksumRequiredInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -2014,16 +2180,21 @@ impl HttpChecksumRequiredInputOutput {
     }
 }
 /// The `HttpEmptyPrefixHeadersInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct HttpEmptyPrefixHeadersInput {
     /// The `prefixHeaders` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub prefix_headers: Option<std::collections::HashMap<String, String>>,
     /// The `specificHeader` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub specific_header: Option<String>,
+}
+impl serde::Serialize for HttpEmptyPrefixHeadersInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl HttpEmptyPrefixHeadersInput {
     /// Creates an empty `HttpEmptyPrefixHeadersInput`; optional members are set with the `set_*` methods.
@@ -2097,19 +2268,19 @@ impl HttpEmptyPrefixHeadersOutput {
     }
 }
 /// The `HttpPayloadTraitsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HttpPayloadTraitsInputOutput {
     /// The `foo` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub foo: Option<String>,
     /// The `blob` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub blob: Option<nimbus_aws::codegen::Blob>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for HttpPayloadTraitsInputOutput {
@@ -2124,6 +2295,11 @@ impl wire::Object for HttpPayloadTraitsInputOutput {
     }
 }
 wire::impl_deserialize!(HttpPayloadTraitsInputOutput);
+impl serde::Serialize for HttpPayloadTraitsInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl HttpPayloadTraitsInputOutput {
     /// Creates an empty `HttpPayloadTraitsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2146,19 +2322,19 @@ impl HttpPayloadTraitsInputOutput {
     }
 }
 /// The `HttpPayloadTraitsWithMediaTypeInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HttpPayloadTraitsWithMediaTypeInputOutput {
     /// The `foo` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub foo: Option<String>,
     /// The `blob` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub blob: Option<nimbus_aws::codegen::Blob>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for HttpPayloadTraitsWithMediaTypeInputOutput {
@@ -2173,6 +2349,11 @@ impl wire::Object for HttpPayloadTraitsWithMediaTypeInputOutput {
     }
 }
 wire::impl_deserialize!(HttpPayloadTraitsWithMediaTypeInputOutput);
+impl serde::Serialize for HttpPayloadTraitsWithMediaTypeInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl HttpPayloadTraitsWithMediaTypeInputOutput {
     /// Creates an empty `HttpPayloadTraitsWithMediaTypeInputOutput`; optional members are set with the
     /// `set_*` methods.
@@ -2196,16 +2377,16 @@ impl HttpPayloadTraitsWithMediaTypeInputOutput {
     }
 }
 /// The `HttpPayloadWithStructureInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HttpPayloadWithStructureInputOutput {
     /// The `nested` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub nested: Option<NestedPayload>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for HttpPayloadWithStructureInputOutput {
@@ -2220,6 +2401,11 @@ impl wire::Object for HttpPayloadWithStructureInputOutput {
     }
 }
 wire::impl_deserialize!(HttpPayloadWithStructureInputOutput);
+impl serde::Serialize for HttpPayloadWithStructureInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl HttpPayloadWithStructureInputOutput {
     /// Creates an empty `HttpPayloadWithStructureInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -2238,16 +2424,16 @@ impl HttpPayloadWithStructureInputOutput {
     }
 }
 /// The `HttpPayloadWithUnionInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct HttpPayloadWithUnionInputOutput {
     /// The `nested` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub nested: Option<UnionPayload>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for HttpPayloadWithUnionInputOutput {
@@ -2262,6 +2448,11 @@ impl wire::Object for HttpPayloadWithUnionInputOutput {
     }
 }
 wire::impl_deserialize!(HttpPayloadWithUnionInputOutput);
+impl serde::Serialize for HttpPayloadWithUnionInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl HttpPayloadWithUnionInputOutput {
     /// Creates an empty `HttpPayloadWithUnionInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -2280,10 +2471,15 @@ impl HttpPayloadWithUnionInputOutput {
     }
 }
 /// The `HttpPrefixHeadersInResponseInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct HttpPrefixHeadersInResponseInput {}
+impl serde::Serialize for HttpPrefixHeadersInResponseInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl HttpPrefixHeadersInResponseInput {
     /// Creates an empty `HttpPrefixHeadersInResponseInput`; optional members are set with the `set_*`
     /// methods.
@@ -2337,16 +2533,21 @@ impl HttpPrefixHeadersInResponseOutput {
     }
 }
 /// The `HttpPrefixHeadersInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct HttpPrefixHeadersInput {
     /// The `foo` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub foo: Option<String>,
     /// The `fooMap` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub foo_map: Option<std::collections::HashMap<String, String>>,
+}
+impl serde::Serialize for HttpPrefixHeadersInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl HttpPrefixHeadersInput {
     /// Creates an empty `HttpPrefixHeadersInput`; optional members are set with the `set_*` methods.
@@ -2420,13 +2621,18 @@ impl HttpPrefixHeadersOutput {
     }
 }
 /// The `HttpQueryParamsOnlyInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct HttpQueryParamsOnlyInput {
     /// The `queryMap` member.
-    #[serde(skip_serializing, rename = "queryMap")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryMap"))]
     pub query_map: Option<std::collections::HashMap<String, String>>,
+}
+impl serde::Serialize for HttpQueryParamsOnlyInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl HttpQueryParamsOnlyInput {
     /// Creates an empty `HttpQueryParamsOnlyInput`; optional members are set with the `set_*` methods.
@@ -2443,16 +2649,19 @@ impl HttpQueryParamsOnlyInput {
     }
 }
 /// The `HttpRequestWithFloatLabelsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct HttpRequestWithFloatLabelsInput {
     /// The `float` member.
-    #[serde(skip_serializing)]
     pub float: f32,
     /// The `double` member.
-    #[serde(skip_serializing)]
     pub double: f64,
+}
+impl serde::Serialize for HttpRequestWithFloatLabelsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl HttpRequestWithFloatLabelsInput {
     /// Creates a `HttpRequestWithFloatLabelsInput` from its required members (`float`, `double`); optional
@@ -2465,16 +2674,19 @@ impl HttpRequestWithFloatLabelsInput {
     }
 }
 /// The `HttpRequestWithGreedyLabelInPathInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct HttpRequestWithGreedyLabelInPathInput {
     /// The `foo` member.
-    #[serde(skip_serializing)]
     pub foo: String,
     /// The `baz` member.
-    #[serde(skip_serializing)]
     pub baz: String,
+}
+impl serde::Serialize for HttpRequestWithGreedyLabelInPathInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl HttpRequestWithGreedyLabelInPathInput {
     /// Creates a `HttpRequestWithGreedyLabelInPathInput` from its required members (`foo`, `baz`); optional
@@ -2487,31 +2699,36 @@ impl HttpRequestWithGreedyLabelInPathInput {
     }
 }
 /// The `HttpRequestWithLabelsAndTimestampFormatInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct HttpRequestWithLabelsAndTimestampFormatInput {
     /// The `memberEpochSeconds` member.
-    #[serde(skip_serializing, rename = "memberEpochSeconds")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "memberEpochSeconds"))]
     pub member_epoch_seconds: nimbus_aws::codegen::DateTime,
     /// The `memberHttpDate` member.
-    #[serde(skip_serializing, rename = "memberHttpDate")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "memberHttpDate"))]
     pub member_http_date: nimbus_aws::codegen::DateTime,
     /// The `memberDateTime` member.
-    #[serde(skip_serializing, rename = "memberDateTime")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "memberDateTime"))]
     pub member_date_time: nimbus_aws::codegen::DateTime,
     /// The `defaultFormat` member.
-    #[serde(skip_serializing, rename = "defaultFormat")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "defaultFormat"))]
     pub default_format: nimbus_aws::codegen::DateTime,
     /// The `targetEpochSeconds` member.
-    #[serde(skip_serializing, rename = "targetEpochSeconds")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "targetEpochSeconds"))]
     pub target_epoch_seconds: nimbus_aws::codegen::DateTime,
     /// The `targetHttpDate` member.
-    #[serde(skip_serializing, rename = "targetHttpDate")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "targetHttpDate"))]
     pub target_http_date: nimbus_aws::codegen::DateTime,
     /// The `targetDateTime` member.
-    #[serde(skip_serializing, rename = "targetDateTime")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "targetDateTime"))]
     pub target_date_time: nimbus_aws::codegen::DateTime,
+}
+impl serde::Serialize for HttpRequestWithLabelsAndTimestampFormatInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl HttpRequestWithLabelsAndTimestampFormatInput {
     /// Creates a `HttpRequestWithLabelsAndTimestampFormatInput` from its required members
@@ -2539,34 +2756,31 @@ impl HttpRequestWithLabelsAndTimestampFormatInput {
     }
 }
 /// The `HttpRequestWithLabelsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct HttpRequestWithLabelsInput {
     /// The `string` member.
-    #[serde(skip_serializing)]
     pub string: String,
     /// The `short` member.
-    #[serde(skip_serializing)]
     pub short: i16,
     /// The `integer` member.
-    #[serde(skip_serializing)]
     pub integer: i32,
     /// The `long` member.
-    #[serde(skip_serializing)]
     pub long: i64,
     /// The `float` member.
-    #[serde(skip_serializing)]
     pub float: f32,
     /// The `double` member.
-    #[serde(skip_serializing)]
     pub double: f64,
     /// Serialized in the path as true or false.
-    #[serde(skip_serializing)]
     pub boolean: bool,
     /// Note that this member has no format, so it's serialized as an RFC 3399 date-time.
-    #[serde(skip_serializing)]
     pub timestamp: nimbus_aws::codegen::DateTime,
+}
+impl serde::Serialize for HttpRequestWithLabelsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl HttpRequestWithLabelsInput {
     /// Creates a `HttpRequestWithLabelsInput` from its required members (`string`, `short`, `integer`,
@@ -2595,13 +2809,17 @@ impl HttpRequestWithLabelsInput {
     }
 }
 /// The `HttpRequestWithRegexLiteralInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct HttpRequestWithRegexLiteralInput {
     /// The `str` member.
-    #[serde(skip_serializing)]
     pub str: String,
+}
+impl serde::Serialize for HttpRequestWithRegexLiteralInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl HttpRequestWithRegexLiteralInput {
     /// Creates a `HttpRequestWithRegexLiteralInput` from its required members (`str`); optional members are
@@ -2696,67 +2914,67 @@ impl IgnoreQueryParamsInResponseOutput {
     }
 }
 /// The `InputAndOutputWithHeadersIO` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct InputAndOutputWithHeadersIo {
     /// The `headerString` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_string: Option<String>,
     /// The `headerByte` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_byte: Option<i8>,
     /// The `headerShort` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_short: Option<i16>,
     /// The `headerInteger` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_integer: Option<i32>,
     /// The `headerLong` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_long: Option<i64>,
     /// The `headerFloat` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_float: Option<f32>,
     /// The `headerDouble` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_double: Option<f64>,
     /// The `headerTrueBool` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_true_bool: Option<bool>,
     /// The `headerFalseBool` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_false_bool: Option<bool>,
     /// The `headerStringList` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_string_list: Option<Vec<String>>,
     /// The `headerStringSet` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_string_set: Option<Vec<String>>,
     /// The `headerIntegerList` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_integer_list: Option<Vec<i32>>,
     /// The `headerBooleanList` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_boolean_list: Option<Vec<bool>>,
     /// The `headerTimestampList` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_timestamp_list: Option<Vec<nimbus_aws::codegen::DateTime>>,
     /// The `headerEnum` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_enum: Option<FooEnum>,
     /// The `headerEnumList` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_enum_list: Option<Vec<FooEnum>>,
     /// The `headerIntegerEnum` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_integer_enum: Option<IntegerEnum>,
     /// The `headerIntegerEnumList` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header_integer_enum_list: Option<Vec<IntegerEnum>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for InputAndOutputWithHeadersIo {
@@ -2771,6 +2989,11 @@ impl wire::Object for InputAndOutputWithHeadersIo {
     }
 }
 wire::impl_deserialize!(InputAndOutputWithHeadersIo);
+impl serde::Serialize for InputAndOutputWithHeadersIo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl InputAndOutputWithHeadersIo {
     /// Creates an empty `InputAndOutputWithHeadersIo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -2879,13 +3102,18 @@ impl InputAndOutputWithHeadersIo {
     }
 }
 /// The `InputStreamInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct InputStreamInput {
     /// The `stream` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub stream: Option<EventStream>,
+}
+impl serde::Serialize for InputStreamInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl InputStreamInput {
     /// Creates an empty `InputStreamInput`; optional members are set with the `set_*` methods.
@@ -2899,16 +3127,21 @@ impl InputStreamInput {
     }
 }
 /// The `InputStreamWithInitialRequestInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct InputStreamWithInitialRequestInput {
     /// The `initialRequestMember` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub initial_request_member: String,
     /// The `stream` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub stream: Option<EventStream>,
+}
+impl serde::Serialize for InputStreamWithInitialRequestInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl InputStreamWithInitialRequestInput {
     /// Creates a `InputStreamWithInitialRequestInput` from its required members (`initial_request_member`);
@@ -3040,16 +3273,15 @@ impl InvalidGreeting {
     }
 }
 /// The `JsonBlobsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonBlobsInputOutput {
     /// The `data` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<nimbus_aws::codegen::Blob>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonBlobsInputOutput {
@@ -3067,6 +3299,13 @@ impl wire::Object for JsonBlobsInputOutput {
     }
 }
 wire::impl_deserialize!(JsonBlobsInputOutput);
+impl serde::Serialize for JsonBlobsInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("data", &self.data)?;
+        o.end()
+    }
+}
 impl JsonBlobsInputOutput {
     /// Creates an empty `JsonBlobsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3084,31 +3323,31 @@ impl JsonBlobsInputOutput {
     }
 }
 /// The `JsonEnumsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonEnumsInputOutput {
     /// The `fooEnum1` member.
-    #[serde(rename = "fooEnum1", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fooEnum1"))]
     pub foo_enum1: Option<FooEnum>,
     /// The `fooEnum2` member.
-    #[serde(rename = "fooEnum2", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fooEnum2"))]
     pub foo_enum2: Option<FooEnum>,
     /// The `fooEnum3` member.
-    #[serde(rename = "fooEnum3", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fooEnum3"))]
     pub foo_enum3: Option<FooEnum>,
     /// The `fooEnumList` member.
-    #[serde(rename = "fooEnumList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fooEnumList"))]
     pub foo_enum_list: Option<Vec<FooEnum>>,
     /// The `fooEnumSet` member.
-    #[serde(rename = "fooEnumSet", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fooEnumSet"))]
     pub foo_enum_set: Option<Vec<FooEnum>>,
     /// The `fooEnumMap` member.
-    #[serde(rename = "fooEnumMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "fooEnumMap"))]
     pub foo_enum_map: Option<std::collections::HashMap<String, FooEnum>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonEnumsInputOutput {
@@ -3131,6 +3370,18 @@ impl wire::Object for JsonEnumsInputOutput {
     }
 }
 wire::impl_deserialize!(JsonEnumsInputOutput);
+impl serde::Serialize for JsonEnumsInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("fooEnum1", &self.foo_enum1)?;
+        o.optional("fooEnum2", &self.foo_enum2)?;
+        o.optional("fooEnum3", &self.foo_enum3)?;
+        o.optional("fooEnumList", &self.foo_enum_list)?;
+        o.optional("fooEnumSet", &self.foo_enum_set)?;
+        o.optional("fooEnumMap", &self.foo_enum_map)?;
+        o.end()
+    }
+}
 impl JsonEnumsInputOutput {
     /// Creates an empty `JsonEnumsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3176,31 +3427,31 @@ impl JsonEnumsInputOutput {
     }
 }
 /// The `JsonIntEnumsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonIntEnumsInputOutput {
     /// The `integerEnum1` member.
-    #[serde(rename = "integerEnum1", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "integerEnum1"))]
     pub integer_enum1: Option<IntegerEnum>,
     /// The `integerEnum2` member.
-    #[serde(rename = "integerEnum2", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "integerEnum2"))]
     pub integer_enum2: Option<IntegerEnum>,
     /// The `integerEnum3` member.
-    #[serde(rename = "integerEnum3", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "integerEnum3"))]
     pub integer_enum3: Option<IntegerEnum>,
     /// The `integerEnumList` member.
-    #[serde(rename = "integerEnumList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "integerEnumList"))]
     pub integer_enum_list: Option<Vec<IntegerEnum>>,
     /// The `integerEnumSet` member.
-    #[serde(rename = "integerEnumSet", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "integerEnumSet"))]
     pub integer_enum_set: Option<Vec<IntegerEnum>>,
     /// The `integerEnumMap` member.
-    #[serde(rename = "integerEnumMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "integerEnumMap"))]
     pub integer_enum_map: Option<std::collections::HashMap<String, IntegerEnum>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonIntEnumsInputOutput {
@@ -3223,6 +3474,18 @@ impl wire::Object for JsonIntEnumsInputOutput {
     }
 }
 wire::impl_deserialize!(JsonIntEnumsInputOutput);
+impl serde::Serialize for JsonIntEnumsInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("integerEnum1", &self.integer_enum1)?;
+        o.optional("integerEnum2", &self.integer_enum2)?;
+        o.optional("integerEnum3", &self.integer_enum3)?;
+        o.optional("integerEnumList", &self.integer_enum_list)?;
+        o.optional("integerEnumSet", &self.integer_enum_set)?;
+        o.optional("integerEnumMap", &self.integer_enum_map)?;
+        o.end()
+    }
+}
 impl JsonIntEnumsInputOutput {
     /// Creates an empty `JsonIntEnumsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3268,45 +3531,41 @@ impl JsonIntEnumsInputOutput {
     }
 }
 /// The `JsonListsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonListsInputOutput {
     /// The `stringList` member.
-    #[serde(rename = "stringList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "stringList"))]
     pub string_list: Option<Vec<String>>,
     /// The `stringSet` member.
-    #[serde(rename = "stringSet", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "stringSet"))]
     pub string_set: Option<Vec<String>>,
     /// The `integerList` member.
-    #[serde(rename = "integerList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "integerList"))]
     pub integer_list: Option<Vec<i32>>,
     /// The `booleanList` member.
-    #[serde(rename = "booleanList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "booleanList"))]
     pub boolean_list: Option<Vec<bool>>,
     /// The `timestampList` member.
-    #[serde(
-        rename = "timestampList",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "timestampList"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<Vec<f64>>"))]
     pub timestamp_list: Option<Vec<nimbus_aws::codegen::DateTime>>,
     /// The `enumList` member.
-    #[serde(rename = "enumList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "enumList"))]
     pub enum_list: Option<Vec<FooEnum>>,
     /// The `intEnumList` member.
-    #[serde(rename = "intEnumList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "intEnumList"))]
     pub int_enum_list: Option<Vec<IntegerEnum>>,
     /// A list of lists of strings.
-    #[serde(rename = "nestedStringList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nestedStringList"))]
     pub nested_string_list: Option<Vec<Vec<String>>>,
     /// The `structureList` member.
-    #[serde(rename = "myStructureList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "myStructureList"))]
     pub structure_list: Option<Vec<StructureListMember>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonListsInputOutput {
@@ -3334,6 +3593,21 @@ impl wire::Object for JsonListsInputOutput {
     }
 }
 wire::impl_deserialize!(JsonListsInputOutput);
+impl serde::Serialize for JsonListsInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("stringList", &self.string_list)?;
+        o.optional("stringSet", &self.string_set)?;
+        o.optional("integerList", &self.integer_list)?;
+        o.optional("booleanList", &self.boolean_list)?;
+        o.optional_encoded("timestampList", wire::EpochSeconds, &self.timestamp_list)?;
+        o.optional("enumList", &self.enum_list)?;
+        o.optional("intEnumList", &self.int_enum_list)?;
+        o.optional("nestedStringList", &self.nested_string_list)?;
+        o.optional("myStructureList", &self.structure_list)?;
+        o.end()
+    }
+}
 impl JsonListsInputOutput {
     /// Creates an empty `JsonListsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3397,28 +3671,28 @@ impl JsonListsInputOutput {
     }
 }
 /// The `JsonMapsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonMapsInputOutput {
     /// The `denseStructMap` member.
-    #[serde(rename = "denseStructMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "denseStructMap"))]
     pub dense_struct_map: Option<std::collections::HashMap<String, GreetingStruct2>>,
     /// The `denseNumberMap` member.
-    #[serde(rename = "denseNumberMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "denseNumberMap"))]
     pub dense_number_map: Option<std::collections::HashMap<String, i32>>,
     /// The `denseBooleanMap` member.
-    #[serde(rename = "denseBooleanMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "denseBooleanMap"))]
     pub dense_boolean_map: Option<std::collections::HashMap<String, bool>>,
     /// The `denseStringMap` member.
-    #[serde(rename = "denseStringMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "denseStringMap"))]
     pub dense_string_map: Option<std::collections::HashMap<String, String>>,
     /// The `denseSetMap` member.
-    #[serde(rename = "denseSetMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "denseSetMap"))]
     pub dense_set_map: Option<std::collections::HashMap<String, Vec<String>>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonMapsInputOutput {
@@ -3440,6 +3714,17 @@ impl wire::Object for JsonMapsInputOutput {
     }
 }
 wire::impl_deserialize!(JsonMapsInputOutput);
+impl serde::Serialize for JsonMapsInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("denseStructMap", &self.dense_struct_map)?;
+        o.optional("denseNumberMap", &self.dense_number_map)?;
+        o.optional("denseBooleanMap", &self.dense_boolean_map)?;
+        o.optional("denseStringMap", &self.dense_string_map)?;
+        o.optional("denseSetMap", &self.dense_set_map)?;
+        o.end()
+    }
+}
 impl JsonMapsInputOutput {
     /// Creates an empty `JsonMapsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3492,74 +3777,46 @@ impl JsonMapsInputOutput {
     }
 }
 /// The `JsonTimestampsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct JsonTimestampsInputOutput {
     /// The `normal` member.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
-    )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub normal: Option<nimbus_aws::codegen::DateTime>,
     /// The `dateTime` member.
-    #[serde(
-        rename = "dateTime",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dateTime"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_aws::codegen::DateTime>")
     )]
     pub date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The `dateTimeOnTarget` member.
-    #[serde(
-        rename = "dateTimeOnTarget",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::date_time::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dateTimeOnTarget"))]
     #[cfg_attr(
         feature = "schemars",
         schemars(with = "Option<nimbus_aws::codegen::DateTime>")
     )]
     pub date_time_on_target: Option<nimbus_aws::codegen::DateTime>,
     /// The `epochSeconds` member.
-    #[serde(
-        rename = "epochSeconds",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "epochSeconds"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub epoch_seconds: Option<nimbus_aws::codegen::DateTime>,
     /// The `epochSecondsOnTarget` member.
-    #[serde(
-        rename = "epochSecondsOnTarget",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "epochSecondsOnTarget"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub epoch_seconds_on_target: Option<nimbus_aws::codegen::DateTime>,
     /// The `httpDate` member.
-    #[serde(
-        rename = "httpDate",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::http_date::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "httpDate"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub http_date: Option<nimbus_aws::codegen::DateTime>,
     /// The `httpDateOnTarget` member.
-    #[serde(
-        rename = "httpDateOnTarget",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::http_date::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "httpDateOnTarget"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub http_date_on_target: Option<nimbus_aws::codegen::DateTime>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for JsonTimestampsInputOutput {
@@ -3589,6 +3846,31 @@ impl wire::Object for JsonTimestampsInputOutput {
     }
 }
 wire::impl_deserialize!(JsonTimestampsInputOutput);
+impl serde::Serialize for JsonTimestampsInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("normal", wire::EpochSeconds, &self.normal)?;
+        o.optional_encoded("dateTime", wire::DateTimeFormat, &self.date_time)?;
+        o.optional_encoded(
+            "dateTimeOnTarget",
+            wire::DateTimeFormat,
+            &self.date_time_on_target,
+        )?;
+        o.optional_encoded("epochSeconds", wire::EpochSeconds, &self.epoch_seconds)?;
+        o.optional_encoded(
+            "epochSecondsOnTarget",
+            wire::EpochSeconds,
+            &self.epoch_seconds_on_target,
+        )?;
+        o.optional_encoded("httpDate", wire::HttpDate, &self.http_date)?;
+        o.optional_encoded(
+            "httpDateOnTarget",
+            wire::HttpDate,
+            &self.http_date_on_target,
+        )?;
+        o.end()
+    }
+}
 impl JsonTimestampsInputOutput {
     /// Creates an empty `JsonTimestampsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -3741,13 +4023,19 @@ impl MalformedAcceptWithPayloadOutput {
     }
 }
 /// The `MalformedBlobInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedBlobInput {
     /// The `blob` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub blob: Option<nimbus_aws::codegen::Blob>,
+}
+impl serde::Serialize for MalformedBlobInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("blob", &self.blob)?;
+        o.end()
+    }
 }
 impl MalformedBlobInput {
     /// Creates an empty `MalformedBlobInput`; optional members are set with the `set_*` methods.
@@ -3761,22 +4049,29 @@ impl MalformedBlobInput {
     }
 }
 /// The `MalformedBooleanInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedBooleanInput {
     /// The `booleanInBody` member.
-    #[serde(rename = "booleanInBody", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "booleanInBody"))]
     pub boolean_in_body: Option<bool>,
     /// The `booleanInPath` member.
-    #[serde(skip_serializing, rename = "booleanInPath")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "booleanInPath"))]
     pub boolean_in_path: bool,
     /// The `booleanInQuery` member.
-    #[serde(skip_serializing, rename = "booleanInQuery")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "booleanInQuery"))]
     pub boolean_in_query: Option<bool>,
     /// The `booleanInHeader` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub boolean_in_header: Option<bool>,
+}
+impl serde::Serialize for MalformedBooleanInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("booleanInBody", &self.boolean_in_body)?;
+        o.end()
+    }
 }
 impl MalformedBooleanInput {
     /// Creates a `MalformedBooleanInput` from its required members (`boolean_in_path`); optional members
@@ -3804,22 +4099,29 @@ impl MalformedBooleanInput {
     }
 }
 /// The `MalformedByteInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedByteInput {
     /// The `byteInBody` member.
-    #[serde(rename = "byteInBody", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "byteInBody"))]
     pub byte_in_body: Option<i8>,
     /// The `byteInPath` member.
-    #[serde(skip_serializing, rename = "byteInPath")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "byteInPath"))]
     pub byte_in_path: i8,
     /// The `byteInQuery` member.
-    #[serde(skip_serializing, rename = "byteInQuery")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "byteInQuery"))]
     pub byte_in_query: Option<i8>,
     /// The `byteInHeader` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub byte_in_header: Option<i8>,
+}
+impl serde::Serialize for MalformedByteInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("byteInBody", &self.byte_in_body)?;
+        o.end()
+    }
 }
 impl MalformedByteInput {
     /// Creates a `MalformedByteInput` from its required members (`byte_in_path`); optional members are set
@@ -3847,13 +4149,18 @@ impl MalformedByteInput {
     }
 }
 /// The `MalformedContentTypeWithGenericStringInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedContentTypeWithGenericStringInput {
     /// The `payload` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub payload: Option<String>,
+}
+impl serde::Serialize for MalformedContentTypeWithGenericStringInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl MalformedContentTypeWithGenericStringInput {
     /// Creates an empty `MalformedContentTypeWithGenericStringInput`; optional members are set with the
@@ -3868,13 +4175,18 @@ impl MalformedContentTypeWithGenericStringInput {
     }
 }
 /// The `MalformedContentTypeWithPayloadInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedContentTypeWithPayloadInput {
     /// The `payload` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub payload: Option<nimbus_aws::codegen::Blob>,
+}
+impl serde::Serialize for MalformedContentTypeWithPayloadInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl MalformedContentTypeWithPayloadInput {
     /// Creates an empty `MalformedContentTypeWithPayloadInput`; optional members are set with the `set_*`
@@ -3889,13 +4201,18 @@ impl MalformedContentTypeWithPayloadInput {
     }
 }
 /// The `MalformedContentTypeWithoutBodyEmptyInputInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedContentTypeWithoutBodyEmptyInputInput {
     /// The `header` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub header: Option<String>,
+}
+impl serde::Serialize for MalformedContentTypeWithoutBodyEmptyInputInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl MalformedContentTypeWithoutBodyEmptyInputInput {
     /// Creates an empty `MalformedContentTypeWithoutBodyEmptyInputInput`; optional members are set with the
@@ -3910,27 +4227,30 @@ impl MalformedContentTypeWithoutBodyEmptyInputInput {
     }
 }
 /// The `MalformedDoubleInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedDoubleInput {
     /// The `doubleInBody` member.
-    #[serde(
-        rename = "doubleInBody",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "doubleInBody"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_in_body: Option<f64>,
     /// The `doubleInPath` member.
-    #[serde(skip_serializing, rename = "doubleInPath")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "doubleInPath"))]
     pub double_in_path: f64,
     /// The `doubleInQuery` member.
-    #[serde(skip_serializing, rename = "doubleInQuery")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "doubleInQuery"))]
     pub double_in_query: Option<f64>,
     /// The `doubleInHeader` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub double_in_header: Option<f64>,
+}
+impl serde::Serialize for MalformedDoubleInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("doubleInBody", wire::SpecialFloat, &self.double_in_body)?;
+        o.end()
+    }
 }
 impl MalformedDoubleInput {
     /// Creates a `MalformedDoubleInput` from its required members (`double_in_path`); optional members are
@@ -3958,27 +4278,30 @@ impl MalformedDoubleInput {
     }
 }
 /// The `MalformedFloatInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedFloatInput {
     /// The `floatInBody` member.
-    #[serde(
-        rename = "floatInBody",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "floatInBody"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_in_body: Option<f32>,
     /// The `floatInPath` member.
-    #[serde(skip_serializing, rename = "floatInPath")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "floatInPath"))]
     pub float_in_path: f32,
     /// The `floatInQuery` member.
-    #[serde(skip_serializing, rename = "floatInQuery")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "floatInQuery"))]
     pub float_in_query: Option<f32>,
     /// The `floatInHeader` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub float_in_header: Option<f32>,
+}
+impl serde::Serialize for MalformedFloatInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional_encoded("floatInBody", wire::SpecialFloat, &self.float_in_body)?;
+        o.end()
+    }
 }
 impl MalformedFloatInput {
     /// Creates a `MalformedFloatInput` from its required members (`float_in_path`); optional members are
@@ -4006,22 +4329,29 @@ impl MalformedFloatInput {
     }
 }
 /// The `MalformedIntegerInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedIntegerInput {
     /// The `integerInBody` member.
-    #[serde(rename = "integerInBody", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "integerInBody"))]
     pub integer_in_body: Option<i32>,
     /// The `integerInPath` member.
-    #[serde(skip_serializing, rename = "integerInPath")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "integerInPath"))]
     pub integer_in_path: i32,
     /// The `integerInQuery` member.
-    #[serde(skip_serializing, rename = "integerInQuery")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "integerInQuery"))]
     pub integer_in_query: Option<i32>,
     /// The `integerInHeader` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub integer_in_header: Option<i32>,
+}
+impl serde::Serialize for MalformedIntegerInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("integerInBody", &self.integer_in_body)?;
+        o.end()
+    }
 }
 impl MalformedIntegerInput {
     /// Creates a `MalformedIntegerInput` from its required members (`integer_in_path`); optional members
@@ -4049,13 +4379,20 @@ impl MalformedIntegerInput {
     }
 }
 /// The `MalformedListInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedListInput {
     /// The `bodyList` member.
-    #[serde(rename = "bodyList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "bodyList"))]
     pub body_list: Option<Vec<String>>,
+}
+impl serde::Serialize for MalformedListInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("bodyList", &self.body_list)?;
+        o.end()
+    }
 }
 impl MalformedListInput {
     /// Creates an empty `MalformedListInput`; optional members are set with the `set_*` methods.
@@ -4069,22 +4406,29 @@ impl MalformedListInput {
     }
 }
 /// The `MalformedLongInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedLongInput {
     /// The `longInBody` member.
-    #[serde(rename = "longInBody", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "longInBody"))]
     pub long_in_body: Option<i64>,
     /// The `longInPath` member.
-    #[serde(skip_serializing, rename = "longInPath")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "longInPath"))]
     pub long_in_path: i64,
     /// The `longInQuery` member.
-    #[serde(skip_serializing, rename = "longInQuery")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "longInQuery"))]
     pub long_in_query: Option<i64>,
     /// The `longInHeader` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub long_in_header: Option<i64>,
+}
+impl serde::Serialize for MalformedLongInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("longInBody", &self.long_in_body)?;
+        o.end()
+    }
 }
 impl MalformedLongInput {
     /// Creates a `MalformedLongInput` from its required members (`long_in_path`); optional members are set
@@ -4112,13 +4456,20 @@ impl MalformedLongInput {
     }
 }
 /// The `MalformedMapInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedMapInput {
     /// The `bodyMap` member.
-    #[serde(rename = "bodyMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "bodyMap"))]
     pub body_map: Option<std::collections::HashMap<String, String>>,
+}
+impl serde::Serialize for MalformedMapInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("bodyMap", &self.body_map)?;
+        o.end()
+    }
 }
 impl MalformedMapInput {
     /// Creates an empty `MalformedMapInput`; optional members are set with the `set_*` methods.
@@ -4135,20 +4486,23 @@ impl MalformedMapInput {
     }
 }
 /// The `MalformedRequestBodyInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedRequestBodyInput {
     /// The `int` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub int: Option<i32>,
     /// The `float` member.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float: Option<f32>,
+}
+impl serde::Serialize for MalformedRequestBodyInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("int", &self.int)?;
+        o.optional_encoded("float", wire::SpecialFloat, &self.float)?;
+        o.end()
+    }
 }
 impl MalformedRequestBodyInput {
     /// Creates an empty `MalformedRequestBodyInput`; optional members are set with the `set_*` methods.
@@ -4167,22 +4521,29 @@ impl MalformedRequestBodyInput {
     }
 }
 /// The `MalformedShortInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedShortInput {
     /// The `shortInBody` member.
-    #[serde(rename = "shortInBody", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "shortInBody"))]
     pub short_in_body: Option<i16>,
     /// The `shortInPath` member.
-    #[serde(skip_serializing, rename = "shortInPath")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "shortInPath"))]
     pub short_in_path: i16,
     /// The `shortInQuery` member.
-    #[serde(skip_serializing, rename = "shortInQuery")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "shortInQuery"))]
     pub short_in_query: Option<i16>,
     /// The `shortInHeader` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub short_in_header: Option<i16>,
+}
+impl serde::Serialize for MalformedShortInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("shortInBody", &self.short_in_body)?;
+        o.end()
+    }
 }
 impl MalformedShortInput {
     /// Creates a `MalformedShortInput` from its required members (`short_in_path`); optional members are
@@ -4210,13 +4571,18 @@ impl MalformedShortInput {
     }
 }
 /// The `MalformedStringInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedStringInput {
     /// The `blob` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub blob: Option<String>,
+}
+impl serde::Serialize for MalformedStringInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl MalformedStringInput {
     /// Creates an empty `MalformedStringInput`; optional members are set with the `set_*` methods.
@@ -4230,14 +4596,20 @@ impl MalformedStringInput {
     }
 }
 /// The `MalformedTimestampBodyDateTimeInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedTimestampBodyDateTimeInput {
     /// The `timestamp` member.
-    #[serde(serialize_with = "nimbus_aws::codegen::wire::date_time::serialize")]
     #[cfg_attr(feature = "schemars", schemars(with = "nimbus_aws::codegen::DateTime"))]
     pub timestamp: nimbus_aws::codegen::DateTime,
+}
+impl serde::Serialize for MalformedTimestampBodyDateTimeInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.encoded("timestamp", wire::DateTimeFormat, &self.timestamp)?;
+        o.end()
+    }
 }
 impl MalformedTimestampBodyDateTimeInput {
     /// Creates a `MalformedTimestampBodyDateTimeInput` from its required members (`timestamp`); optional
@@ -4249,14 +4621,20 @@ impl MalformedTimestampBodyDateTimeInput {
     }
 }
 /// The `MalformedTimestampBodyDefaultInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedTimestampBodyDefaultInput {
     /// The `timestamp` member.
-    #[serde(serialize_with = "nimbus_aws::codegen::wire::epoch_seconds::serialize")]
     #[cfg_attr(feature = "schemars", schemars(with = "f64"))]
     pub timestamp: nimbus_aws::codegen::DateTime,
+}
+impl serde::Serialize for MalformedTimestampBodyDefaultInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.encoded("timestamp", wire::EpochSeconds, &self.timestamp)?;
+        o.end()
+    }
 }
 impl MalformedTimestampBodyDefaultInput {
     /// Creates a `MalformedTimestampBodyDefaultInput` from its required members (`timestamp`); optional
@@ -4268,14 +4646,20 @@ impl MalformedTimestampBodyDefaultInput {
     }
 }
 /// The `MalformedTimestampBodyHttpDateInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedTimestampBodyHttpDateInput {
     /// The `timestamp` member.
-    #[serde(serialize_with = "nimbus_aws::codegen::wire::http_date::serialize")]
     #[cfg_attr(feature = "schemars", schemars(with = "String"))]
     pub timestamp: nimbus_aws::codegen::DateTime,
+}
+impl serde::Serialize for MalformedTimestampBodyHttpDateInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.encoded("timestamp", wire::HttpDate, &self.timestamp)?;
+        o.end()
+    }
 }
 impl MalformedTimestampBodyHttpDateInput {
     /// Creates a `MalformedTimestampBodyHttpDateInput` from its required members (`timestamp`); optional
@@ -4287,13 +4671,18 @@ impl MalformedTimestampBodyHttpDateInput {
     }
 }
 /// The `MalformedTimestampHeaderDateTimeInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedTimestampHeaderDateTimeInput {
     /// The `timestamp` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub timestamp: nimbus_aws::codegen::DateTime,
+}
+impl serde::Serialize for MalformedTimestampHeaderDateTimeInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl MalformedTimestampHeaderDateTimeInput {
     /// Creates a `MalformedTimestampHeaderDateTimeInput` from its required members (`timestamp`); optional
@@ -4305,13 +4694,18 @@ impl MalformedTimestampHeaderDateTimeInput {
     }
 }
 /// The `MalformedTimestampHeaderDefaultInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedTimestampHeaderDefaultInput {
     /// The `timestamp` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub timestamp: nimbus_aws::codegen::DateTime,
+}
+impl serde::Serialize for MalformedTimestampHeaderDefaultInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl MalformedTimestampHeaderDefaultInput {
     /// Creates a `MalformedTimestampHeaderDefaultInput` from its required members (`timestamp`); optional
@@ -4323,13 +4717,18 @@ impl MalformedTimestampHeaderDefaultInput {
     }
 }
 /// The `MalformedTimestampHeaderEpochInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedTimestampHeaderEpochInput {
     /// The `timestamp` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub timestamp: nimbus_aws::codegen::DateTime,
+}
+impl serde::Serialize for MalformedTimestampHeaderEpochInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl MalformedTimestampHeaderEpochInput {
     /// Creates a `MalformedTimestampHeaderEpochInput` from its required members (`timestamp`); optional
@@ -4341,13 +4740,17 @@ impl MalformedTimestampHeaderEpochInput {
     }
 }
 /// The `MalformedTimestampPathDefaultInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedTimestampPathDefaultInput {
     /// The `timestamp` member.
-    #[serde(skip_serializing)]
     pub timestamp: nimbus_aws::codegen::DateTime,
+}
+impl serde::Serialize for MalformedTimestampPathDefaultInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl MalformedTimestampPathDefaultInput {
     /// Creates a `MalformedTimestampPathDefaultInput` from its required members (`timestamp`); optional
@@ -4359,13 +4762,17 @@ impl MalformedTimestampPathDefaultInput {
     }
 }
 /// The `MalformedTimestampPathEpochInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedTimestampPathEpochInput {
     /// The `timestamp` member.
-    #[serde(skip_serializing)]
     pub timestamp: nimbus_aws::codegen::DateTime,
+}
+impl serde::Serialize for MalformedTimestampPathEpochInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl MalformedTimestampPathEpochInput {
     /// Creates a `MalformedTimestampPathEpochInput` from its required members (`timestamp`); optional
@@ -4377,13 +4784,17 @@ impl MalformedTimestampPathEpochInput {
     }
 }
 /// The `MalformedTimestampPathHttpDateInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedTimestampPathHttpDateInput {
     /// The `timestamp` member.
-    #[serde(skip_serializing)]
     pub timestamp: nimbus_aws::codegen::DateTime,
+}
+impl serde::Serialize for MalformedTimestampPathHttpDateInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl MalformedTimestampPathHttpDateInput {
     /// Creates a `MalformedTimestampPathHttpDateInput` from its required members (`timestamp`); optional
@@ -4395,13 +4806,17 @@ impl MalformedTimestampPathHttpDateInput {
     }
 }
 /// The `MalformedTimestampQueryDefaultInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedTimestampQueryDefaultInput {
     /// The `timestamp` member.
-    #[serde(skip_serializing)]
     pub timestamp: nimbus_aws::codegen::DateTime,
+}
+impl serde::Serialize for MalformedTimestampQueryDefaultInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl MalformedTimestampQueryDefaultInput {
     /// Creates a `MalformedTimestampQueryDefaultInput` from its required members (`timestamp`); optional
@@ -4413,13 +4828,17 @@ impl MalformedTimestampQueryDefaultInput {
     }
 }
 /// The `MalformedTimestampQueryEpochInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedTimestampQueryEpochInput {
     /// The `timestamp` member.
-    #[serde(skip_serializing)]
     pub timestamp: nimbus_aws::codegen::DateTime,
+}
+impl serde::Serialize for MalformedTimestampQueryEpochInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl MalformedTimestampQueryEpochInput {
     /// Creates a `MalformedTimestampQueryEpochInput` from its required members (`timestamp`); optional
@@ -4431,13 +4850,17 @@ impl MalformedTimestampQueryEpochInput {
     }
 }
 /// The `MalformedTimestampQueryHttpDateInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedTimestampQueryHttpDateInput {
     /// The `timestamp` member.
-    #[serde(skip_serializing)]
     pub timestamp: nimbus_aws::codegen::DateTime,
+}
+impl serde::Serialize for MalformedTimestampQueryHttpDateInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl MalformedTimestampQueryHttpDateInput {
     /// Creates a `MalformedTimestampQueryHttpDateInput` from its required members (`timestamp`); optional
@@ -4449,13 +4872,19 @@ impl MalformedTimestampQueryHttpDateInput {
     }
 }
 /// The `MalformedUnionInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MalformedUnionInput {
     /// The `union` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#union: Option<SimpleUnion>,
+}
+impl serde::Serialize for MalformedUnionInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("union", &self.r#union)?;
+        o.end()
+    }
 }
 impl MalformedUnionInput {
     /// Creates an empty `MalformedUnionInput`; optional members are set with the `set_*` methods.
@@ -4469,13 +4898,18 @@ impl MalformedUnionInput {
     }
 }
 /// The `MediaTypeHeaderInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct MediaTypeHeaderInput {
     /// The `json` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub json: Option<String>,
+}
+impl serde::Serialize for MediaTypeHeaderInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl MediaTypeHeaderInput {
     /// Creates an empty `MediaTypeHeaderInput`; optional members are set with the `set_*` methods.
@@ -4628,16 +5062,14 @@ impl<'de> serde::Deserialize<'de> for MyUnion {
     }
 }
 /// The `NestedPayload` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct NestedPayload {
     /// The `greeting` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub greeting: Option<String>,
     /// The `name` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 impl wire::Object for NestedPayload {
@@ -4656,6 +5088,14 @@ impl wire::Object for NestedPayload {
     }
 }
 wire::impl_deserialize!(NestedPayload);
+impl serde::Serialize for NestedPayload {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("greeting", &self.greeting)?;
+        o.optional("name", &self.name)?;
+        o.end()
+    }
+}
 impl NestedPayload {
     /// Creates an empty `NestedPayload`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4706,22 +5146,22 @@ impl NoInputAndOutputOutput {
     }
 }
 /// The `NullAndEmptyHeadersIO` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct NullAndEmptyHeadersIo {
     /// The `a` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub a: Option<String>,
     /// The `b` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub b: Option<String>,
     /// The `c` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub c: Option<Vec<String>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for NullAndEmptyHeadersIo {
@@ -4736,6 +5176,11 @@ impl wire::Object for NullAndEmptyHeadersIo {
     }
 }
 wire::impl_deserialize!(NullAndEmptyHeadersIo);
+impl serde::Serialize for NullAndEmptyHeadersIo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl NullAndEmptyHeadersIo {
     /// Creates an empty `NullAndEmptyHeadersIo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -4763,16 +5208,21 @@ impl NullAndEmptyHeadersIo {
     }
 }
 /// The `OmitsNullSerializesEmptyStringInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct OmitsNullSerializesEmptyStringInput {
     /// The `nullValue` member.
-    #[serde(skip_serializing, rename = "nullValue")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "nullValue"))]
     pub null_value: Option<String>,
     /// The `emptyString` member.
-    #[serde(skip_serializing, rename = "emptyString")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "emptyString"))]
     pub empty_string: Option<String>,
+}
+impl serde::Serialize for OmitsNullSerializesEmptyStringInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl OmitsNullSerializesEmptyStringInput {
     /// Creates an empty `OmitsNullSerializesEmptyStringInput`; optional members are set with the `set_*`
@@ -4792,31 +5242,36 @@ impl OmitsNullSerializesEmptyStringInput {
     }
 }
 /// The `OmitsSerializingEmptyListsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct OmitsSerializingEmptyListsInput {
     /// The `queryStringList` member.
-    #[serde(skip_serializing, rename = "queryStringList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryStringList"))]
     pub query_string_list: Option<Vec<String>>,
     /// The `queryIntegerList` member.
-    #[serde(skip_serializing, rename = "queryIntegerList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryIntegerList"))]
     pub query_integer_list: Option<Vec<i32>>,
     /// The `queryDoubleList` member.
-    #[serde(skip_serializing, rename = "queryDoubleList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryDoubleList"))]
     pub query_double_list: Option<Vec<f64>>,
     /// The `queryBooleanList` member.
-    #[serde(skip_serializing, rename = "queryBooleanList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryBooleanList"))]
     pub query_boolean_list: Option<Vec<bool>>,
     /// The `queryTimestampList` member.
-    #[serde(skip_serializing, rename = "queryTimestampList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryTimestampList"))]
     pub query_timestamp_list: Option<Vec<nimbus_aws::codegen::DateTime>>,
     /// The `queryEnumList` member.
-    #[serde(skip_serializing, rename = "queryEnumList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryEnumList"))]
     pub query_enum_list: Option<Vec<FooEnum>>,
     /// The `queryIntegerEnumList` member.
-    #[serde(skip_serializing, rename = "queryIntegerEnumList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "queryIntegerEnumList"))]
     pub query_integer_enum_list: Option<Vec<IntegerEnum>>,
+}
+impl serde::Serialize for OmitsSerializingEmptyListsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl OmitsSerializingEmptyListsInput {
     /// Creates an empty `OmitsSerializingEmptyListsInput`; optional members are set with the `set_*`
@@ -4867,22 +5322,31 @@ impl OmitsSerializingEmptyListsInput {
     }
 }
 /// The `OperationWithDefaultsInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct OperationWithDefaultsInput {
     /// The `defaults` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub defaults: Option<Defaults>,
     /// The `clientOptionalDefaults` member.
-    #[serde(rename = "clientOptionalDefaults", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "clientOptionalDefaults"))]
     pub client_optional_defaults: Option<ClientOptionalDefaults>,
     /// The `topLevelDefault` member.
-    #[serde(rename = "topLevelDefault", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "topLevelDefault"))]
     pub top_level_default: Option<String>,
     /// The `otherTopLevelDefault` member.
-    #[serde(rename = "otherTopLevelDefault", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "otherTopLevelDefault"))]
     pub other_top_level_default: Option<i32>,
+}
+impl serde::Serialize for OperationWithDefaultsInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("defaults", &self.defaults)?;
+        o.optional("clientOptionalDefaults", &self.client_optional_defaults)?;
+        o.optional("topLevelDefault", &self.top_level_default)?;
+        o.optional("otherTopLevelDefault", &self.other_top_level_default)?;
+        o.end()
+    }
 }
 impl OperationWithDefaultsInput {
     /// Creates an empty `OperationWithDefaultsInput`; optional members are set with the `set_*` methods.
@@ -5282,13 +5746,20 @@ impl OperationWithDefaultsOutput {
     }
 }
 /// The `OperationWithNestedStructureInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct OperationWithNestedStructureInput {
     /// The `topLevel` member.
-    #[serde(rename = "topLevel")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "topLevel"))]
     pub top_level: TopLevel,
+}
+impl serde::Serialize for OperationWithNestedStructureInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("topLevel", &self.top_level)?;
+        o.end()
+    }
 }
 impl OperationWithNestedStructureInput {
     /// Creates a `OperationWithNestedStructureInput` from its required members (`top_level`); optional
@@ -5436,13 +5907,12 @@ impl OutputStreamWithInitialResponseOutput {
     }
 }
 /// The `PayloadConfig` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PayloadConfig {
     /// The `data` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<i32>,
 }
 impl wire::Object for PayloadConfig {
@@ -5460,6 +5930,13 @@ impl wire::Object for PayloadConfig {
     }
 }
 wire::impl_deserialize!(PayloadConfig);
+impl serde::Serialize for PayloadConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("data", &self.data)?;
+        o.end()
+    }
+}
 impl PayloadConfig {
     /// Creates an empty `PayloadConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5472,13 +5949,13 @@ impl PayloadConfig {
     }
 }
 /// The `PayloadStructure` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct PayloadStructure {
     /// The `structureMember` member.
-    #[serde(rename = "structureMember", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "structureMember"))]
     pub structure_member: Option<String>,
 }
 impl wire::Object for PayloadStructure {
@@ -5496,6 +5973,13 @@ impl wire::Object for PayloadStructure {
     }
 }
 wire::impl_deserialize!(PayloadStructure);
+impl serde::Serialize for PayloadStructure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("structureMember", &self.structure_member)?;
+        o.end()
+    }
+}
 impl PayloadStructure {
     /// Creates an empty `PayloadStructure`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5576,13 +6060,19 @@ impl<'de> serde::Deserialize<'de> for PlayerAction {
     }
 }
 /// The `PostPlayerActionInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PostPlayerActionInput {
     /// The `action` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<PlayerAction>,
+}
+impl serde::Serialize for PostPlayerActionInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("action", &self.action)?;
+        o.end()
+    }
 }
 impl PostPlayerActionInput {
     /// Creates an empty `PostPlayerActionInput`; optional members are set with the `set_*` methods.
@@ -5638,13 +6128,19 @@ impl PostPlayerActionOutput {
     }
 }
 /// The `PostUnionWithJsonNameInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PostUnionWithJsonNameInput {
     /// The `value` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<UnionWithJsonName>,
+}
+impl serde::Serialize for PostUnionWithJsonNameInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("value", &self.value)?;
+        o.end()
+    }
 }
 impl PostUnionWithJsonNameInput {
     /// Creates an empty `PostUnionWithJsonNameInput`; optional members are set with the `set_*` methods.
@@ -5700,16 +6196,22 @@ impl PostUnionWithJsonNameOutput {
     }
 }
 /// The `PutWithContentEncodingInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct PutWithContentEncodingInput {
     /// The `encoding` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub encoding: Option<String>,
     /// The `data` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
+}
+impl serde::Serialize for PutWithContentEncodingInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("data", &self.data)?;
+        o.end()
+    }
 }
 impl PutWithContentEncodingInput {
     /// Creates an empty `PutWithContentEncodingInput`; optional members are set with the `set_*` methods.
@@ -5728,13 +6230,17 @@ impl PutWithContentEncodingInput {
     }
 }
 /// The `QueryIdempotencyTokenAutoFillInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryIdempotencyTokenAutoFillInput {
     /// The `token` member.
-    #[serde(skip_serializing)]
     pub token: Option<String>,
+}
+impl serde::Serialize for QueryIdempotencyTokenAutoFillInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl QueryIdempotencyTokenAutoFillInput {
     /// Creates an empty `QueryIdempotencyTokenAutoFillInput`; optional members are set with the `set_*`
@@ -5749,16 +6255,19 @@ impl QueryIdempotencyTokenAutoFillInput {
     }
 }
 /// The `QueryParamsAsStringListMapInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryParamsAsStringListMapInput {
     /// The `qux` member.
-    #[serde(skip_serializing)]
     pub qux: Option<String>,
     /// The `foo` member.
-    #[serde(skip_serializing)]
     pub foo: Option<std::collections::HashMap<String, Vec<String>>>,
+}
+impl serde::Serialize for QueryParamsAsStringListMapInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl QueryParamsAsStringListMapInput {
     /// Creates an empty `QueryParamsAsStringListMapInput`; optional members are set with the `set_*`
@@ -5781,16 +6290,19 @@ impl QueryParamsAsStringListMapInput {
     }
 }
 /// The `QueryPrecedenceInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct QueryPrecedenceInput {
     /// The `foo` member.
-    #[serde(skip_serializing)]
     pub foo: Option<String>,
     /// The `baz` member.
-    #[serde(skip_serializing)]
     pub baz: Option<std::collections::HashMap<String, String>>,
+}
+impl serde::Serialize for QueryPrecedenceInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl QueryPrecedenceInput {
     /// Creates an empty `QueryPrecedenceInput`; optional members are set with the `set_*` methods.
@@ -5812,16 +6324,15 @@ impl QueryPrecedenceInput {
     }
 }
 /// The `RecursiveShapesInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct RecursiveShapesInputOutput {
     /// The `nested` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub nested: Option<RecursiveShapesInputOutputNested1>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for RecursiveShapesInputOutput {
@@ -5839,6 +6350,13 @@ impl wire::Object for RecursiveShapesInputOutput {
     }
 }
 wire::impl_deserialize!(RecursiveShapesInputOutput);
+impl serde::Serialize for RecursiveShapesInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("nested", &self.nested)?;
+        o.end()
+    }
+}
 impl RecursiveShapesInputOutput {
     /// Creates an empty `RecursiveShapesInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -5859,16 +6377,14 @@ impl RecursiveShapesInputOutput {
     }
 }
 /// The `RecursiveShapesInputOutputNested1` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct RecursiveShapesInputOutputNested1 {
     /// The `foo` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub foo: Option<String>,
     /// The `nested` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub nested: Option<Box<RecursiveShapesInputOutputNested2>>,
 }
 impl wire::Object for RecursiveShapesInputOutputNested1 {
@@ -5887,6 +6403,14 @@ impl wire::Object for RecursiveShapesInputOutputNested1 {
     }
 }
 wire::impl_deserialize!(RecursiveShapesInputOutputNested1);
+impl serde::Serialize for RecursiveShapesInputOutputNested1 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("foo", &self.foo)?;
+        o.optional("nested", &self.nested)?;
+        o.end()
+    }
+}
 impl RecursiveShapesInputOutputNested1 {
     /// Creates an empty `RecursiveShapesInputOutputNested1`; optional members are set with the `set_*`
     /// methods.
@@ -5908,16 +6432,15 @@ impl RecursiveShapesInputOutputNested1 {
     }
 }
 /// The `RecursiveShapesInputOutputNested2` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct RecursiveShapesInputOutputNested2 {
     /// The `bar` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bar: Option<String>,
     /// The `recursiveMember` member.
-    #[serde(rename = "recursiveMember", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "recursiveMember"))]
     pub recursive_member: Option<Box<RecursiveShapesInputOutputNested1>>,
 }
 impl wire::Object for RecursiveShapesInputOutputNested2 {
@@ -5936,6 +6459,14 @@ impl wire::Object for RecursiveShapesInputOutputNested2 {
     }
 }
 wire::impl_deserialize!(RecursiveShapesInputOutputNested2);
+impl serde::Serialize for RecursiveShapesInputOutputNested2 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("bar", &self.bar)?;
+        o.optional("recursiveMember", &self.recursive_member)?;
+        o.end()
+    }
+}
 impl RecursiveShapesInputOutputNested2 {
     /// Creates an empty `RecursiveShapesInputOutputNested2`; optional members are set with the `set_*`
     /// methods.
@@ -5957,13 +6488,13 @@ impl RecursiveShapesInputOutputNested2 {
     }
 }
 /// The `ResponseCodeHttpFallbackInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct ResponseCodeHttpFallbackInputOutput {
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for ResponseCodeHttpFallbackInputOutput {
@@ -5978,6 +6509,11 @@ impl wire::Object for ResponseCodeHttpFallbackInputOutput {
     }
 }
 wire::impl_deserialize!(ResponseCodeHttpFallbackInputOutput);
+impl serde::Serialize for ResponseCodeHttpFallbackInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl ResponseCodeHttpFallbackInputOutput {
     /// Creates an empty `ResponseCodeHttpFallbackInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -6078,53 +6614,45 @@ impl ServiceUnavailableError {
     }
 }
 /// The `SimpleScalarPropertiesInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SimpleScalarPropertiesInputOutput {
     /// The `foo` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub foo: Option<String>,
     /// The `stringValue` member.
-    #[serde(rename = "stringValue", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "stringValue"))]
     pub string_value: Option<String>,
     /// The `trueBooleanValue` member.
-    #[serde(rename = "trueBooleanValue", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "trueBooleanValue"))]
     pub true_boolean_value: Option<bool>,
     /// The `falseBooleanValue` member.
-    #[serde(rename = "falseBooleanValue", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "falseBooleanValue"))]
     pub false_boolean_value: Option<bool>,
     /// The `byteValue` member.
-    #[serde(rename = "byteValue", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "byteValue"))]
     pub byte_value: Option<i8>,
     /// The `shortValue` member.
-    #[serde(rename = "shortValue", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "shortValue"))]
     pub short_value: Option<i16>,
     /// The `integerValue` member.
-    #[serde(rename = "integerValue", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "integerValue"))]
     pub integer_value: Option<i32>,
     /// The `longValue` member.
-    #[serde(rename = "longValue", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "longValue"))]
     pub long_value: Option<i64>,
     /// The `floatValue` member.
-    #[serde(
-        rename = "floatValue",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "floatValue"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f32>"))]
     pub float_value: Option<f32>,
     /// The `doubleValue` member.
-    #[serde(
-        rename = "DoubleDribble",
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "nimbus_aws::codegen::wire::special_float::serialize"
-    )]
+    #[cfg_attr(feature = "schemars", schemars(rename = "DoubleDribble"))]
     #[cfg_attr(feature = "schemars", schemars(with = "Option<f64>"))]
     pub double_value: Option<f64>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for SimpleScalarPropertiesInputOutput {
@@ -6150,6 +6678,21 @@ impl wire::Object for SimpleScalarPropertiesInputOutput {
     }
 }
 wire::impl_deserialize!(SimpleScalarPropertiesInputOutput);
+impl serde::Serialize for SimpleScalarPropertiesInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("stringValue", &self.string_value)?;
+        o.optional("trueBooleanValue", &self.true_boolean_value)?;
+        o.optional("falseBooleanValue", &self.false_boolean_value)?;
+        o.optional("byteValue", &self.byte_value)?;
+        o.optional("shortValue", &self.short_value)?;
+        o.optional("integerValue", &self.integer_value)?;
+        o.optional("longValue", &self.long_value)?;
+        o.optional_encoded("floatValue", wire::SpecialFloat, &self.float_value)?;
+        o.optional_encoded("DoubleDribble", wire::SpecialFloat, &self.double_value)?;
+        o.end()
+    }
+}
 impl SimpleScalarPropertiesInputOutput {
     /// Creates an empty `SimpleScalarPropertiesInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -6235,13 +6778,12 @@ impl Default for SimpleUnion {
     }
 }
 /// The `SingletonEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SingletonEvent {
     /// The `value` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
 impl wire::Object for SingletonEvent {
@@ -6259,6 +6801,13 @@ impl wire::Object for SingletonEvent {
     }
 }
 wire::impl_deserialize!(SingletonEvent);
+impl serde::Serialize for SingletonEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("value", &self.value)?;
+        o.end()
+    }
+}
 impl SingletonEvent {
     /// Creates an empty `SingletonEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6309,19 +6858,19 @@ impl<'de> serde::Deserialize<'de> for SingletonEventStream {
     }
 }
 /// The `SparseJsonListsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SparseJsonListsInputOutput {
     /// The `sparseStringList` member.
-    #[serde(rename = "sparseStringList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sparseStringList"))]
     pub sparse_string_list: Option<Vec<Option<String>>>,
     /// The `sparseShortList` member.
-    #[serde(rename = "sparseShortList", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sparseShortList"))]
     pub sparse_short_list: Option<Vec<Option<i16>>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for SparseJsonListsInputOutput {
@@ -6340,6 +6889,14 @@ impl wire::Object for SparseJsonListsInputOutput {
     }
 }
 wire::impl_deserialize!(SparseJsonListsInputOutput);
+impl serde::Serialize for SparseJsonListsInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("sparseStringList", &self.sparse_string_list)?;
+        o.optional("sparseShortList", &self.sparse_short_list)?;
+        o.end()
+    }
+}
 impl SparseJsonListsInputOutput {
     /// Creates an empty `SparseJsonListsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6365,30 +6922,30 @@ impl SparseJsonListsInputOutput {
     }
 }
 /// The `SparseJsonMapsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct SparseJsonMapsInputOutput {
     /// The `sparseStructMap` member.
-    #[serde(rename = "sparseStructMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sparseStructMap"))]
     pub sparse_struct_map: Option<
         std::collections::HashMap<String, Option<GreetingStruct2>>,
     >,
     /// The `sparseNumberMap` member.
-    #[serde(rename = "sparseNumberMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sparseNumberMap"))]
     pub sparse_number_map: Option<std::collections::HashMap<String, Option<i32>>>,
     /// The `sparseBooleanMap` member.
-    #[serde(rename = "sparseBooleanMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sparseBooleanMap"))]
     pub sparse_boolean_map: Option<std::collections::HashMap<String, Option<bool>>>,
     /// The `sparseStringMap` member.
-    #[serde(rename = "sparseStringMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sparseStringMap"))]
     pub sparse_string_map: Option<std::collections::HashMap<String, Option<String>>>,
     /// The `sparseSetMap` member.
-    #[serde(rename = "sparseSetMap", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "sparseSetMap"))]
     pub sparse_set_map: Option<std::collections::HashMap<String, Option<Vec<String>>>>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for SparseJsonMapsInputOutput {
@@ -6410,6 +6967,17 @@ impl wire::Object for SparseJsonMapsInputOutput {
     }
 }
 wire::impl_deserialize!(SparseJsonMapsInputOutput);
+impl serde::Serialize for SparseJsonMapsInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("sparseStructMap", &self.sparse_struct_map)?;
+        o.optional("sparseNumberMap", &self.sparse_number_map)?;
+        o.optional("sparseBooleanMap", &self.sparse_boolean_map)?;
+        o.optional("sparseStringMap", &self.sparse_string_map)?;
+        o.optional("sparseSetMap", &self.sparse_set_map)?;
+        o.end()
+    }
+}
 impl SparseJsonMapsInputOutput {
     /// Creates an empty `SparseJsonMapsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6462,19 +7030,19 @@ impl SparseJsonMapsInputOutput {
     }
 }
 /// The `StreamingTraitsInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StreamingTraitsInputOutput {
     /// The `foo` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub foo: Option<String>,
     /// The `blob` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub blob: Option<nimbus_aws::codegen::Blob>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for StreamingTraitsInputOutput {
@@ -6489,6 +7057,11 @@ impl wire::Object for StreamingTraitsInputOutput {
     }
 }
 wire::impl_deserialize!(StreamingTraitsInputOutput);
+impl serde::Serialize for StreamingTraitsInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl StreamingTraitsInputOutput {
     /// Creates an empty `StreamingTraitsInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6511,16 +7084,21 @@ impl StreamingTraitsInputOutput {
     }
 }
 /// The `StreamingTraitsRequireLengthInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct StreamingTraitsRequireLengthInput {
     /// The `foo` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub foo: Option<String>,
     /// The `blob` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub blob: Option<nimbus_aws::codegen::Blob>,
+}
+impl serde::Serialize for StreamingTraitsRequireLengthInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
 }
 impl StreamingTraitsRequireLengthInput {
     /// Creates an empty `StreamingTraitsRequireLengthInput`; optional members are set with the `set_*`
@@ -6540,19 +7118,19 @@ impl StreamingTraitsRequireLengthInput {
     }
 }
 /// The `StreamingTraitsWithMediaTypeInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StreamingTraitsWithMediaTypeInputOutput {
     /// The `foo` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub foo: Option<String>,
     /// The `blob` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub blob: Option<nimbus_aws::codegen::Blob>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for StreamingTraitsWithMediaTypeInputOutput {
@@ -6567,6 +7145,11 @@ impl wire::Object for StreamingTraitsWithMediaTypeInputOutput {
     }
 }
 wire::impl_deserialize!(StreamingTraitsWithMediaTypeInputOutput);
+impl serde::Serialize for StreamingTraitsWithMediaTypeInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl StreamingTraitsWithMediaTypeInputOutput {
     /// Creates an empty `StreamingTraitsWithMediaTypeInputOutput`; optional members are set with the
     /// `set_*` methods.
@@ -6650,13 +7233,12 @@ impl schemars::JsonSchema for StringEnum {
     }
 }
 /// The `StringPayloadEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StringPayloadEvent {
     /// The `payload` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<String>,
 }
 impl wire::Object for StringPayloadEvent {
@@ -6674,6 +7256,13 @@ impl wire::Object for StringPayloadEvent {
     }
 }
 wire::impl_deserialize!(StringPayloadEvent);
+impl serde::Serialize for StringPayloadEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("payload", &self.payload)?;
+        o.end()
+    }
+}
 impl StringPayloadEvent {
     /// Creates an empty `StringPayloadEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6686,16 +7275,16 @@ impl StringPayloadEvent {
     }
 }
 /// The `StringPayloadInput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StringPayloadInput {
     /// The `payload` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub payload: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for StringPayloadInput {
@@ -6710,6 +7299,11 @@ impl wire::Object for StringPayloadInput {
     }
 }
 wire::impl_deserialize!(StringPayloadInput);
+impl serde::Serialize for StringPayloadInput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl StringPayloadInput {
     /// Creates an empty `StringPayloadInput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6727,16 +7321,16 @@ impl StringPayloadInput {
     }
 }
 /// The `StructureListMember` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StructureListMember {
     /// The `a` member.
-    #[serde(rename = "value", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "value"))]
     pub a: Option<String>,
     /// The `b` member.
-    #[serde(rename = "other", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "other"))]
     pub b: Option<String>,
 }
 impl wire::Object for StructureListMember {
@@ -6755,6 +7349,14 @@ impl wire::Object for StructureListMember {
     }
 }
 wire::impl_deserialize!(StructureListMember);
+impl serde::Serialize for StructureListMember {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("value", &self.a)?;
+        o.optional("other", &self.b)?;
+        o.end()
+    }
+}
 impl StructureListMember {
     /// Creates an empty `StructureListMember`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6772,13 +7374,12 @@ impl StructureListMember {
     }
 }
 /// The `StructurePayloadEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct StructurePayloadEvent {
     /// The `payload` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<PayloadStructure>,
 }
 impl wire::Object for StructurePayloadEvent {
@@ -6796,6 +7397,13 @@ impl wire::Object for StructurePayloadEvent {
     }
 }
 wire::impl_deserialize!(StructurePayloadEvent);
+impl serde::Serialize for StructurePayloadEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("payload", &self.payload)?;
+        o.end()
+    }
+}
 impl StructurePayloadEvent {
     /// Creates an empty `StructurePayloadEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6808,19 +7416,19 @@ impl StructurePayloadEvent {
     }
 }
 /// The `TestBodyStructureInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TestBodyStructureInputOutput {
     /// The `testId` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub test_id: Option<String>,
     /// The `testConfig` member.
-    #[serde(rename = "testConfig", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "testConfig"))]
     pub test_config: Option<TestConfig>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TestBodyStructureInputOutput {
@@ -6838,6 +7446,13 @@ impl wire::Object for TestBodyStructureInputOutput {
     }
 }
 wire::impl_deserialize!(TestBodyStructureInputOutput);
+impl serde::Serialize for TestBodyStructureInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("testConfig", &self.test_config)?;
+        o.end()
+    }
+}
 impl TestBodyStructureInputOutput {
     /// Creates an empty `TestBodyStructureInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -6860,13 +7475,12 @@ impl TestBodyStructureInputOutput {
     }
 }
 /// The `TestConfig` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TestConfig {
     /// The `timeout` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<i32>,
 }
 impl wire::Object for TestConfig {
@@ -6884,6 +7498,13 @@ impl wire::Object for TestConfig {
     }
 }
 wire::impl_deserialize!(TestConfig);
+impl serde::Serialize for TestConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("timeout", &self.timeout)?;
+        o.end()
+    }
+}
 impl TestConfig {
     /// Creates an empty `TestConfig`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7026,16 +7647,16 @@ impl schemars::JsonSchema for TestIntEnum {
     }
 }
 /// The `TestNoPayloadInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TestNoPayloadInputOutput {
     /// The `testId` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub test_id: Option<String>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TestNoPayloadInputOutput {
@@ -7050,6 +7671,11 @@ impl wire::Object for TestNoPayloadInputOutput {
     }
 }
 wire::impl_deserialize!(TestNoPayloadInputOutput);
+impl serde::Serialize for TestNoPayloadInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl TestNoPayloadInputOutput {
     /// Creates an empty `TestNoPayloadInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7067,19 +7693,19 @@ impl TestNoPayloadInputOutput {
     }
 }
 /// The `TestPayloadBlobInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TestPayloadBlobInputOutput {
     /// The `contentType` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub content_type: Option<String>,
     /// The `data` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub data: Option<nimbus_aws::codegen::Blob>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TestPayloadBlobInputOutput {
@@ -7094,6 +7720,11 @@ impl wire::Object for TestPayloadBlobInputOutput {
     }
 }
 wire::impl_deserialize!(TestPayloadBlobInputOutput);
+impl serde::Serialize for TestPayloadBlobInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl TestPayloadBlobInputOutput {
     /// Creates an empty `TestPayloadBlobInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7116,19 +7747,19 @@ impl TestPayloadBlobInputOutput {
     }
 }
 /// The `TestPayloadStructureInputOutput` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TestPayloadStructureInputOutput {
     /// The `testId` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub test_id: Option<String>,
     /// The `payloadConfig` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub payload_config: Option<PayloadConfig>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TestPayloadStructureInputOutput {
@@ -7143,6 +7774,11 @@ impl wire::Object for TestPayloadStructureInputOutput {
     }
 }
 wire::impl_deserialize!(TestPayloadStructureInputOutput);
+impl serde::Serialize for TestPayloadStructureInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl TestPayloadStructureInputOutput {
     /// Creates an empty `TestPayloadStructureInputOutput`; optional members are set with the `set_*`
     /// methods.
@@ -7166,34 +7802,34 @@ impl TestPayloadStructureInputOutput {
     }
 }
 /// The `TimestampFormatHeadersIO` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct TimestampFormatHeadersIo {
     /// The `memberEpochSeconds` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub member_epoch_seconds: Option<nimbus_aws::codegen::DateTime>,
     /// The `memberHttpDate` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub member_http_date: Option<nimbus_aws::codegen::DateTime>,
     /// The `memberDateTime` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub member_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The `defaultFormat` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub default_format: Option<nimbus_aws::codegen::DateTime>,
     /// The `targetEpochSeconds` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub target_epoch_seconds: Option<nimbus_aws::codegen::DateTime>,
     /// The `targetHttpDate` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub target_http_date: Option<nimbus_aws::codegen::DateTime>,
     /// The `targetDateTime` member.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub target_date_time: Option<nimbus_aws::codegen::DateTime>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for TimestampFormatHeadersIo {
@@ -7208,6 +7844,11 @@ impl wire::Object for TimestampFormatHeadersIo {
     }
 }
 wire::impl_deserialize!(TimestampFormatHeadersIo);
+impl serde::Serialize for TimestampFormatHeadersIo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        wire::ObjectWriter::new(s)?.end()
+    }
+}
 impl TimestampFormatHeadersIo {
     /// Creates an empty `TimestampFormatHeadersIo`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7276,18 +7917,27 @@ impl TimestampFormatHeadersIo {
     }
 }
 /// The `TopLevel` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TopLevel {
     /// The `dialog` member.
     pub dialog: Dialog,
     /// The `dialogList` member.
-    #[serde(rename = "dialogList")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dialogList"))]
     pub dialog_list: Vec<Dialog>,
     /// The `dialogMap` member.
-    #[serde(rename = "dialogMap")]
+    #[cfg_attr(feature = "schemars", schemars(rename = "dialogMap"))]
     pub dialog_map: std::collections::HashMap<String, Dialog>,
+}
+impl serde::Serialize for TopLevel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.value("dialog", &self.dialog)?;
+        o.value("dialogList", &self.dialog_list)?;
+        o.value("dialogMap", &self.dialog_map)?;
+        o.end()
+    }
 }
 impl TopLevel {
     /// Creates a `TopLevel` from its required members (`dialog`); optional members are set with the `set_*`
@@ -7313,16 +7963,15 @@ impl TopLevel {
     }
 }
 /// A shared structure that contains a single union member.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UnionInputOutput {
     /// A union with a representative set of types for members.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub contents: Option<MyUnion>,
     /// The request id and HTTP status of the response this was decoded from.
-    #[serde(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub(crate) _response: nimbus_aws::codegen::ResponseMeta,
 }
 impl wire::Object for UnionInputOutput {
@@ -7340,6 +7989,13 @@ impl wire::Object for UnionInputOutput {
     }
 }
 wire::impl_deserialize!(UnionInputOutput);
+impl serde::Serialize for UnionInputOutput {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("contents", &self.contents)?;
+        o.end()
+    }
+}
 impl UnionInputOutput {
     /// Creates an empty `UnionInputOutput`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
@@ -7392,13 +8048,12 @@ impl<'de> serde::Deserialize<'de> for UnionPayload {
     }
 }
 /// The `UnionPayloadEvent` structure.
-#[derive(Clone, PartialEq, Default, Debug, serde::Serialize)]
+#[derive(Clone, PartialEq, Default, Debug)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schemars", schemars(default))]
 #[non_exhaustive]
 pub struct UnionPayloadEvent {
     /// The `payload` member.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<PayloadUnion>,
 }
 impl wire::Object for UnionPayloadEvent {
@@ -7416,6 +8071,13 @@ impl wire::Object for UnionPayloadEvent {
     }
 }
 wire::impl_deserialize!(UnionPayloadEvent);
+impl serde::Serialize for UnionPayloadEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = wire::ObjectWriter::new(s)?;
+        o.optional("payload", &self.payload)?;
+        o.end()
+    }
+}
 impl UnionPayloadEvent {
     /// Creates an empty `UnionPayloadEvent`; optional members are set with the `set_*` methods.
     pub fn new() -> Self {
