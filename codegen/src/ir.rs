@@ -497,6 +497,16 @@ pub struct TypeDef {
     pub tests: ProtocolTests,
 }
 
+impl TypeDef {
+    /// The members of a structure; none for an enum or a union.
+    pub fn fields(&self) -> &[Field] {
+        match &self.kind {
+            TypeKind::Struct(fields) => fields,
+            _ => &[],
+        }
+    }
+}
+
 /// Error metadata of an error structure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorInfo {

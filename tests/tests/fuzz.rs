@@ -6,7 +6,7 @@
 //! Prints `fuzz corpus: N passed, M failed` and `fuzz decoders: N executions, M crashes`.
 
 use std::path::{Path, PathBuf};
-use xtask::fuzz::{Rng, mutate};
+use xtask::fuzz::{Rng, mutate, panic_message};
 
 /// Blind mutations per run, spread over the decoder corpus.
 const MUTATIONS: usize = 50_000;
@@ -19,10 +19,6 @@ fn corpus(target: &str) -> Vec<PathBuf> {
     files
 }
 
-fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned())).unwrap_or_default()
-}
-
 #[test]
 fn the_committed_fuzz_corpus_replays_cleanly() {
     let (mut passed, mut failed) = (0, Vec::new());
@@ -33,7 +29,7 @@ fn the_committed_fuzz_corpus_replays_cleanly() {
             let input = std::fs::read(&file).unwrap();
             match std::panic::catch_unwind(|| nimbus_fuzz::run(target, &input)) {
                 Ok(()) => passed += 1,
-                Err(p) => failed.push(format!("{}: {}", file.display(), panic_message(p))),
+                Err(p) => failed.push(format!("{}: {}", file.display(), panic_message(p.as_ref()))),
             }
         }
     }
@@ -64,7 +60,7 @@ fn mutated_responses_never_make_a_decoder_panic() {
         let input = mutate(&seeds[i % seeds.len()], &mut rng);
         executions += 1;
         if let Err(p) = std::panic::catch_unwind(|| nimbus_fuzz::responses(&input)) {
-            crashes.push((String::from_utf8_lossy(&input).into_owned(), panic_message(p)));
+            crashes.push((String::from_utf8_lossy(&input).into_owned(), panic_message(p.as_ref())));
         }
     }
     for (input, msg) in crashes.iter().take(5) {

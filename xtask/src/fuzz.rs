@@ -274,8 +274,11 @@ pub fn execute(reader: Reader, input: &[u8]) -> Result<(), String> {
     };
     match std::panic::catch_unwind(|| read_then_emit(format, input)) {
         Ok(result) => result.map(|_| ()),
-        Err(p) => {
-            Err(p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned())).unwrap_or_default())
-        }
+        Err(p) => Err(panic_message(p.as_ref())),
     }
+}
+
+/// The message a caught panic carried (empty when it was not text).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload.downcast_ref::<String>().cloned().or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned())).unwrap_or_default()
 }

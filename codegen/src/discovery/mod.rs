@@ -41,10 +41,7 @@ struct PendingConditions {
 fn bind_conditions(service: &mut Service, pending: PendingConditions) -> Result<()> {
     let fail = |message: String| SpecError { message, ..pending.at.clone() };
     let Some(op) = service.operations.iter().position(|o| o.name.wire == pending.method) else { return Ok(()) };
-    let fields_of = |id: Option<TypeId>| match id.map(|id| &service.types[id.0].kind) {
-        Some(TypeKind::Struct(fields)) => fields.as_slice(),
-        _ => &[],
-    };
+    let fields_of = |id: Option<TypeId>| id.map_or(&[][..], |id| service.ty(id).fields());
     let input = fields_of(service.operations[op].input);
     let body =
         input.iter().position(|f| f.binding == Binding::Payload).ok_or_else(|| fail("retry conditions need a request body".into()))?;
@@ -436,16 +433,10 @@ impl Reader {
             },
             None => None,
         };
-        let has_param = |p: &str| match &self.types[input.0].kind {
-            TypeKind::Struct(fs) => fs.iter().any(|f| f.name.wire == p),
-            _ => false,
-        };
+        let has_param = |p: &str| self.types[input.0].fields().iter().any(|f| f.name.wire == p);
         let pagination = match output {
             Some(out) if has_param("pageToken") => {
-                let fields = match &self.types[out.0].kind {
-                    TypeKind::Struct(fs) => fs.clone(),
-                    _ => Vec::new(),
-                };
+                let fields = self.types[out.0].fields();
                 fields.iter().any(|f| f.name.wire == "nextPageToken").then(|| Pagination {
                     input_token: "pageToken".into(),
                     output_token: "nextPageToken".into(),

@@ -53,10 +53,7 @@ pub(super) fn type_path(service: &Service, id: TypeId) -> TokenStream {
 }
 
 pub(super) fn struct_fields(service: &Service, id: TypeId) -> &[Field] {
-    match &service.ty(id).kind {
-        TypeKind::Struct(fields) => fields,
-        _ => &[],
-    }
+    service.ty(id).fields()
 }
 
 pub(super) fn first_sentence(docs: &str) -> String {

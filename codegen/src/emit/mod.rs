@@ -281,7 +281,6 @@ pub fn types_rs(service: &Service) -> TokenStream {
         .filter(|(_, t)| is_emitted_type(t))
         .map(|(i, t)| types::type_item(service, TypeId(i), t))
         .collect();
-    // What the outputs' `Deserialize` implementations name, short.
     let rt = runtime::rt(service);
     // What the generated serde impls name, short (modules only: a type of
     // the service may be called `Object`).

@@ -155,13 +155,6 @@ fn field_attrs(f: &Field, json_body: bool) -> TokenStream {
     }
 }
 
-/// The derives of a structure. No serde derive: input types implement
-/// `Serialize` through the runtime's `ObjectWriter` ([`serialize_impl`]),
-/// output types `Deserialize` through its member table ([`object_impls`]).
-fn derives(extra: TokenStream) -> TokenStream {
-    quote! { #[derive(#extra)] }
-}
-
 /// `impl Serialize` of an input structure: one `ObjectWriter` call per
 /// member of the JSON object a request sends (members bound to the URI,
 /// headers or the payload are not in it), unset optional members left out.
@@ -169,7 +162,8 @@ fn serialize_impl(t: &TypeDef, fields: &[Field], json_body: bool) -> TokenStream
     let name = ident(&t.name.rust);
     let writes: Vec<TokenStream> = fields
         .iter()
-        .filter(|f| in_json_object(f, json_body) && !(json_body && f.binding != Binding::Body))
+        // (URI-bound members are read from a response's body, but never sent in one.)
+        .filter(|f| !json_body || f.binding == Binding::Body)
         .map(|f| {
             let fname = ident(&f.name.rust);
             let wire = &f.name.wire;
@@ -277,7 +271,10 @@ fn struct_item(service: &Service, id: TypeId, t: &TypeDef, fields: &[Field]) -> 
     let debug = (!redact).then(|| quote! { Debug, });
     let member_defaults = fields.iter().any(|f| f.default_value.is_some());
     let derive_default = (!member_defaults).then(|| quote! { Default, });
-    let derive = derives(quote! { Clone, PartialEq, #derive_default #debug });
+    // No serde derive: input types implement `Serialize` through the runtime's
+    // `ObjectWriter` ([`serialize_impl`]), output types `Deserialize` through
+    // `wire::Object` ([`object_impls`]).
+    let derive = quote! { #[derive(Clone, PartialEq, #derive_default #debug)] };
     // Every member of an output may be absent (it keeps the `Default`), and
     // members with modeled defaults need not be given.
     let schema_default = (t.usage.output || member_defaults).then(|| quote! { #[cfg_attr(feature = "schemars", schemars(default))] });

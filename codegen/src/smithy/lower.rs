@@ -463,10 +463,7 @@ impl<'m> Lowering<'m> {
         let name = local_name(&op.id).to_owned();
         let named = |r: &Option<String>| r.as_deref().filter(|id| *id != UNIT).and_then(|id| ids.get(id).copied());
         // The lowered input members: route and host labels bind to them by index.
-        let input_fields: &[Field] = match named(&op.refs.input).map(|id| &types[id.0].kind) {
-            Some(TypeKind::Struct(fields)) => fields,
-            _ => &[],
-        };
+        let input_fields: &[Field] = named(&op.refs.input).map_or(&[], |id| types[id.0].fields());
         // Operation errors, then service errors; an error listed in both appears once.
         let mut errors: Vec<TypeId> = Vec::new();
         for id in op.refs.errors.iter().chain(&self.service.refs.errors).filter_map(|e| ids.get(e.as_str()).copied()) {

@@ -1,4 +1,4 @@
-//! Structures read from JSON objects through a table of field names.
+//! Structures read from and written to JSON objects member by member.
 //!
 //! `#[derive(Deserialize)]` writes, for every structure, a field-name enum
 //! with its own visitor, a map visitor, a sequence visitor and one wrapper
@@ -7,7 +7,8 @@
 //! one `match` from a member's wire name to the statement that reads it.
 //! The visitor, the key handling and the skipping of unknown members are
 //! written once, here, and `Deserialize` is one line
-//! ([`impl_deserialize!`](crate::impl_deserialize)).
+//! ([`impl_deserialize!`](crate::impl_deserialize)). Sending is the same:
+//! a generated `Serialize` is one [`ObjectWriter`] call per member.
 //!
 //! Semantics (those of the derive with the attributes the generator used to
 //! write): a member that is absent keeps the structure's `Default`; `null`
@@ -69,8 +70,7 @@ pub fn or_default<'de, T: Deserialize<'de> + Default, A: MapAccess<'de>>(map: &m
 /// module's markers: epoch seconds, RFC 3339, 64-bit integers as strings,
 /// ...); `null` gives the type's default (`None` for an optional member).
 #[inline]
-pub fn encoded<'de, F, T: Encode<F> + Default, A: MapAccess<'de>>(encoding: F, map: &mut A) -> Result<T, A::Error> {
-    let _ = encoding;
+pub fn encoded<'de, F, T: Encode<F> + Default, A: MapAccess<'de>>(_encoding: F, map: &mut A) -> Result<T, A::Error> {
     map.next_value::<Decoded<F, Option<T>>>().map(|decoded| decoded.0.unwrap_or_default())
 }
 
@@ -103,15 +103,13 @@ impl<M: SerializeMap> ObjectWriter<M> {
 
     /// Writes a member that is always sent, in the wire encoding `F`.
     #[inline]
-    pub fn encoded<F, T: Encode<F>>(&mut self, name: &'static str, encoding: F, value: &T) -> Result<(), M::Error> {
-        let _ = encoding;
+    pub fn encoded<F, T: Encode<F>>(&mut self, name: &'static str, _encoding: F, value: &T) -> Result<(), M::Error> {
         self.0.serialize_entry(name, &EncodeRef::<F, T>::new(value))
     }
 
     /// Writes an optional member in the wire encoding `F` when it is set.
     #[inline]
-    pub fn optional_encoded<F, T: Encode<F>>(&mut self, name: &'static str, encoding: F, value: &Option<T>) -> Result<(), M::Error> {
-        let _ = encoding;
+    pub fn optional_encoded<F, T: Encode<F>>(&mut self, name: &'static str, _encoding: F, value: &Option<T>) -> Result<(), M::Error> {
         match value {
             Some(value) => self.0.serialize_entry(name, &EncodeRef::<F, T>::new(value)),
             None => Ok(()),
