@@ -241,21 +241,20 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
             let vdoc = doc_attrs(&vdoc);
             variants.push(quote! { #vdoc #v(#ty), });
             let code = t.error.as_ref().map_or(t.name.wire.clone(), |e| e.code.clone());
-            let read = read_fn_name(service, id);
             modeled_arms.push(quote! { Self::#v(e) => Ok((#code, e)), });
-            decode_arms.push(quote! { (Some(#code), Some(r)) => crate::operations::#read(r).map(Self::#v), });
+            decode_arms.push(quote! { #code => rt::decode_as(r, Self::#v), });
         }
-        let decode = if decode_arms.is_empty() {
-            quote! { Self::Unhandled(error) }
-        } else {
+        // Without modeled errors the trait's default (decode nothing) applies.
+        let decode = (!decode_arms.is_empty()).then(|| {
             quote! {
-                let decoded = match (error.code(), error.response()) {
-                    #(#decode_arms)*
-                    _ => return Self::Unhandled(error),
-                };
-                decoded.unwrap_or(Self::Unhandled(error))
+                fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+                    match code {
+                        #(#decode_arms)*
+                        _ => None,
+                    }
+                }
             }
-        };
+        });
         items.push(quote! {
             #doc
             #[derive(Clone, Debug)]
@@ -276,9 +275,7 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
                     }
                 }
 
-                fn decode(error: rt::Error) -> Self {
-                    #decode
-                }
+                #decode
             }
 
             rt::operation_error!(#name);
@@ -287,6 +284,7 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
     for id in modeled {
         let ty = type_path(service, id);
         let msg = message_expr(service, id);
+        let read = read_fn_name(service, id);
         items.push(quote! {
             impl rt::ModeledError for #ty {
                 fn message(&self) -> Option<&str> {
@@ -295,6 +293,10 @@ pub fn errors_rs(service: &Service) -> Result<TokenStream, String> {
 
                 fn response_meta(&self) -> &rt::ResponseMeta {
                     &self._response
+                }
+
+                fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+                    crate::operations::#read(response)
                 }
             }
         });

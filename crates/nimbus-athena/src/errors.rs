@@ -26,19 +26,12 @@ impl rt::OperationError for BatchGetNamedQueryError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(BatchGetNamedQueryError);
@@ -65,19 +58,12 @@ impl rt::OperationError for BatchGetPreparedStatementError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(BatchGetPreparedStatementError);
@@ -104,19 +90,12 @@ impl rt::OperationError for BatchGetQueryExecutionError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(BatchGetQueryExecutionError);
@@ -143,19 +122,12 @@ impl rt::OperationError for CancelCapacityReservationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CancelCapacityReservationError);
@@ -182,19 +154,12 @@ impl rt::OperationError for CreateCapacityReservationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreateCapacityReservationError);
@@ -221,19 +186,12 @@ impl rt::OperationError for CreateDataCatalogError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreateDataCatalogError);
@@ -260,19 +218,12 @@ impl rt::OperationError for CreateNamedQueryError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreateNamedQueryError);
@@ -302,23 +253,15 @@ impl rt::OperationError for CreateNotebookError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "TooManyRequestsException" => {
+                rt::decode_as(r, Self::TooManyRequestsException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreateNotebookError);
@@ -345,19 +288,12 @@ impl rt::OperationError for CreatePreparedStatementError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreatePreparedStatementError);
@@ -387,23 +323,15 @@ impl rt::OperationError for CreatePresignedNotebookUrlError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreatePresignedNotebookUrlError);
@@ -430,19 +358,12 @@ impl rt::OperationError for CreateWorkGroupError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreateWorkGroupError);
@@ -469,19 +390,12 @@ impl rt::OperationError for DeleteCapacityReservationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeleteCapacityReservationError);
@@ -508,19 +422,12 @@ impl rt::OperationError for DeleteDataCatalogError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeleteDataCatalogError);
@@ -547,19 +454,12 @@ impl rt::OperationError for DeleteNamedQueryError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeleteNamedQueryError);
@@ -589,23 +489,15 @@ impl rt::OperationError for DeleteNotebookError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "TooManyRequestsException" => {
+                rt::decode_as(r, Self::TooManyRequestsException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeleteNotebookError);
@@ -635,23 +527,15 @@ impl rt::OperationError for DeletePreparedStatementError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeletePreparedStatementError);
@@ -678,19 +562,12 @@ impl rt::OperationError for DeleteWorkGroupError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeleteWorkGroupError);
@@ -720,23 +597,15 @@ impl rt::OperationError for ExportNotebookError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "TooManyRequestsException" => {
+                rt::decode_as(r, Self::TooManyRequestsException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ExportNotebookError);
@@ -766,23 +635,15 @@ impl rt::OperationError for GetCalculationExecutionError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetCalculationExecutionError);
@@ -812,23 +673,15 @@ impl rt::OperationError for GetCalculationExecutionCodeError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetCalculationExecutionCodeError);
@@ -858,23 +711,15 @@ impl rt::OperationError for GetCalculationExecutionStatusError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetCalculationExecutionStatusError);
@@ -902,19 +747,12 @@ impl rt::OperationError for GetCapacityAssignmentConfigurationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetCapacityAssignmentConfigurationError);
@@ -941,19 +779,12 @@ impl rt::OperationError for GetCapacityReservationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetCapacityReservationError);
@@ -980,19 +811,12 @@ impl rt::OperationError for GetDataCatalogError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetDataCatalogError);
@@ -1025,23 +849,13 @@ impl rt::OperationError for GetDatabaseError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("MetadataException"), Some(r)) => {
-                crate::operations::read_metadata_exception(r)
-                    .map(Self::MetadataException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "MetadataException" => rt::decode_as(r, Self::MetadataException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetDatabaseError);
@@ -1068,19 +882,12 @@ impl rt::OperationError for GetNamedQueryError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetNamedQueryError);
@@ -1110,23 +917,15 @@ impl rt::OperationError for GetNotebookMetadataError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "TooManyRequestsException" => {
+                rt::decode_as(r, Self::TooManyRequestsException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetNotebookMetadataError);
@@ -1156,23 +955,15 @@ impl rt::OperationError for GetPreparedStatementError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetPreparedStatementError);
@@ -1199,19 +990,12 @@ impl rt::OperationError for GetQueryExecutionError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetQueryExecutionError);
@@ -1241,23 +1025,15 @@ impl rt::OperationError for GetQueryResultsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "TooManyRequestsException" => {
+                rt::decode_as(r, Self::TooManyRequestsException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetQueryResultsError);
@@ -1284,19 +1060,12 @@ impl rt::OperationError for GetQueryRuntimeStatisticsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetQueryRuntimeStatisticsError);
@@ -1326,23 +1095,15 @@ impl rt::OperationError for GetResourceDashboardError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetResourceDashboardError);
@@ -1372,23 +1133,15 @@ impl rt::OperationError for GetSessionError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetSessionError);
@@ -1418,23 +1171,15 @@ impl rt::OperationError for GetSessionEndpointError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetSessionEndpointError);
@@ -1464,23 +1209,15 @@ impl rt::OperationError for GetSessionStatusError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetSessionStatusError);
@@ -1513,23 +1250,13 @@ impl rt::OperationError for GetTableMetadataError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("MetadataException"), Some(r)) => {
-                crate::operations::read_metadata_exception(r)
-                    .map(Self::MetadataException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "MetadataException" => rt::decode_as(r, Self::MetadataException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetTableMetadataError);
@@ -1556,19 +1283,12 @@ impl rt::OperationError for GetWorkGroupError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetWorkGroupError);
@@ -1598,23 +1318,15 @@ impl rt::OperationError for ImportNotebookError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "TooManyRequestsException" => {
+                rt::decode_as(r, Self::TooManyRequestsException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ImportNotebookError);
@@ -1644,23 +1356,15 @@ impl rt::OperationError for ListApplicationDpuSizesError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "TooManyRequestsException" => {
+                rt::decode_as(r, Self::TooManyRequestsException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListApplicationDpuSizesError);
@@ -1690,23 +1394,15 @@ impl rt::OperationError for ListCalculationExecutionsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListCalculationExecutionsError);
@@ -1733,19 +1429,12 @@ impl rt::OperationError for ListCapacityReservationsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListCapacityReservationsError);
@@ -1772,19 +1461,12 @@ impl rt::OperationError for ListDataCatalogsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListDataCatalogsError);
@@ -1817,23 +1499,13 @@ impl rt::OperationError for ListDatabasesError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("MetadataException"), Some(r)) => {
-                crate::operations::read_metadata_exception(r)
-                    .map(Self::MetadataException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "MetadataException" => rt::decode_as(r, Self::MetadataException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListDatabasesError);
@@ -1860,19 +1532,12 @@ impl rt::OperationError for ListEngineVersionsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListEngineVersionsError);
@@ -1902,23 +1567,15 @@ impl rt::OperationError for ListExecutorsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListExecutorsError);
@@ -1945,19 +1602,12 @@ impl rt::OperationError for ListNamedQueriesError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListNamedQueriesError);
@@ -1987,23 +1637,15 @@ impl rt::OperationError for ListNotebookMetadataError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "TooManyRequestsException" => {
+                rt::decode_as(r, Self::TooManyRequestsException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListNotebookMetadataError);
@@ -2033,23 +1675,15 @@ impl rt::OperationError for ListNotebookSessionsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListNotebookSessionsError);
@@ -2076,19 +1710,12 @@ impl rt::OperationError for ListPreparedStatementsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListPreparedStatementsError);
@@ -2115,19 +1742,12 @@ impl rt::OperationError for ListQueryExecutionsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListQueryExecutionsError);
@@ -2157,23 +1777,15 @@ impl rt::OperationError for ListSessionsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListSessionsError);
@@ -2206,23 +1818,13 @@ impl rt::OperationError for ListTableMetadataError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("MetadataException"), Some(r)) => {
-                crate::operations::read_metadata_exception(r)
-                    .map(Self::MetadataException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "MetadataException" => rt::decode_as(r, Self::MetadataException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListTableMetadataError);
@@ -2252,23 +1854,15 @@ impl rt::OperationError for ListTagsForResourceError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListTagsForResourceError);
@@ -2295,19 +1889,12 @@ impl rt::OperationError for ListWorkGroupsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListWorkGroupsError);
@@ -2335,19 +1922,12 @@ impl rt::OperationError for PutCapacityAssignmentConfigurationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(PutCapacityAssignmentConfigurationError);
@@ -2377,23 +1957,15 @@ impl rt::OperationError for StartCalculationExecutionError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(StartCalculationExecutionError);
@@ -2423,23 +1995,15 @@ impl rt::OperationError for StartQueryExecutionError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "TooManyRequestsException" => {
+                rt::decode_as(r, Self::TooManyRequestsException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(StartQueryExecutionError);
@@ -2477,31 +2041,21 @@ impl rt::OperationError for StartSessionError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
+            "SessionAlreadyExistsException" => {
+                rt::decode_as(r, Self::SessionAlreadyExistsException)
             }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
+            "TooManyRequestsException" => {
+                rt::decode_as(r, Self::TooManyRequestsException)
             }
-            (Some("SessionAlreadyExistsException"), Some(r)) => {
-                crate::operations::read_session_already_exists_exception(r)
-                    .map(Self::SessionAlreadyExistsException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(StartSessionError);
@@ -2531,23 +2085,15 @@ impl rt::OperationError for StopCalculationExecutionError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(StopCalculationExecutionError);
@@ -2574,19 +2120,12 @@ impl rt::OperationError for StopQueryExecutionError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(StopQueryExecutionError);
@@ -2616,23 +2155,15 @@ impl rt::OperationError for TagResourceError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(TagResourceError);
@@ -2662,23 +2193,15 @@ impl rt::OperationError for TerminateSessionError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(TerminateSessionError);
@@ -2708,23 +2231,15 @@ impl rt::OperationError for UntagResourceError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UntagResourceError);
@@ -2751,19 +2266,12 @@ impl rt::OperationError for UpdateCapacityReservationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdateCapacityReservationError);
@@ -2790,19 +2298,12 @@ impl rt::OperationError for UpdateDataCatalogError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdateDataCatalogError);
@@ -2829,19 +2330,12 @@ impl rt::OperationError for UpdateNamedQueryError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdateNamedQueryError);
@@ -2871,23 +2365,15 @@ impl rt::OperationError for UpdateNotebookError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "TooManyRequestsException" => {
+                rt::decode_as(r, Self::TooManyRequestsException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdateNotebookError);
@@ -2917,23 +2403,15 @@ impl rt::OperationError for UpdateNotebookMetadataError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "TooManyRequestsException" => {
+                rt::decode_as(r, Self::TooManyRequestsException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("TooManyRequestsException"), Some(r)) => {
-                crate::operations::read_too_many_requests_exception(r)
-                    .map(Self::TooManyRequestsException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdateNotebookMetadataError);
@@ -2963,23 +2441,15 @@ impl rt::OperationError for UpdatePreparedStatementError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdatePreparedStatementError);
@@ -3006,19 +2476,12 @@ impl rt::OperationError for UpdateWorkGroupError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("InvalidRequestException"), Some(r)) => {
-                crate::operations::read_invalid_request_exception(r)
-                    .map(Self::InvalidRequestException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "InvalidRequestException" => rt::decode_as(r, Self::InvalidRequestException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdateWorkGroupError);
@@ -3029,6 +2492,9 @@ impl rt::ModeledError for crate::types::InternalServerException {
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_internal_server_exception(response)
+    }
 }
 impl rt::ModeledError for crate::types::InvalidRequestException {
     fn message(&self) -> Option<&str> {
@@ -3036,6 +2502,9 @@ impl rt::ModeledError for crate::types::InvalidRequestException {
     }
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
+    }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_invalid_request_exception(response)
     }
 }
 impl rt::ModeledError for crate::types::MetadataException {
@@ -3045,6 +2514,9 @@ impl rt::ModeledError for crate::types::MetadataException {
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_metadata_exception(response)
+    }
 }
 impl rt::ModeledError for crate::types::ResourceNotFoundException {
     fn message(&self) -> Option<&str> {
@@ -3052,6 +2524,9 @@ impl rt::ModeledError for crate::types::ResourceNotFoundException {
     }
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
+    }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_resource_not_found_exception(response)
     }
 }
 impl rt::ModeledError for crate::types::SessionAlreadyExistsException {
@@ -3061,6 +2536,9 @@ impl rt::ModeledError for crate::types::SessionAlreadyExistsException {
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_session_already_exists_exception(response)
+    }
 }
 impl rt::ModeledError for crate::types::TooManyRequestsException {
     fn message(&self) -> Option<&str> {
@@ -3068,5 +2546,8 @@ impl rt::ModeledError for crate::types::TooManyRequestsException {
     }
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
+    }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_too_many_requests_exception(response)
     }
 }

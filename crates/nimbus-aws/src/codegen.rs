@@ -7,7 +7,7 @@ pub use crate::client::{Client, Protocol, ServiceInfo};
 pub use crate::config::Config;
 pub use crate::meta::ResponseMeta;
 pub use crate::operation_error;
-pub use crate::operation_error::{ModeledError, OperationError};
+pub use crate::operation_error::{Decoded, ModeledError, OperationError, decode_as};
 pub use crate::protocol::{compress_gzip, content_md5};
 pub use nimbus_core::http::{HttpRequest, HttpResponse};
 pub use nimbus_core::protocol::rest;

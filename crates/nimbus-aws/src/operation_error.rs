@@ -15,6 +15,17 @@ pub trait ModeledError {
 
     /// The request id and HTTP status of the response it was decoded from.
     fn response_meta(&self) -> &crate::ResponseMeta;
+
+    /// Decodes the structure from the error response that carried it.
+    fn read(response: &nimbus_core::http::HttpResponse) -> Result<Self, nimbus_core::Error>
+    where
+        Self: Sized;
+}
+
+/// One arm of [`OperationError::decode_modeled`]: the modeled error `T`
+/// decoded from `response` and wrapped in the operation's `variant`.
+pub fn decode_as<T: ModeledError, E>(response: &nimbus_core::http::HttpResponse, variant: fn(T) -> E) -> Decoded<E> {
+    Some(T::read(response).map(variant))
 }
 
 /// What a generated operation error enum says about itself: which modeled
@@ -26,10 +37,19 @@ pub trait OperationError: Sized {
     /// unhandled error.
     fn modeled(&self) -> Result<(&'static str, &dyn ModeledError), &nimbus_core::Error>;
 
-    /// The value for a failed call: the modeled error the response's code
-    /// names, decoded from the response, or `Unhandled`.
-    fn decode(error: nimbus_core::Error) -> Self;
+    /// The modeled error that the error code `code` names, decoded from
+    /// `response`; `None` for a code the operation does not model (the
+    /// default: an operation without modeled errors). The runtime's
+    /// `from_error` makes anything else `Unhandled`.
+    fn decode_modeled(code: &str, response: &nimbus_core::http::HttpResponse) -> Decoded<Self> {
+        let _ = (code, response);
+        None
+    }
 }
+
+/// What [`OperationError::decode_modeled`] gives: `None` for a code the
+/// operation does not model, else the decoded error (or why it did not decode).
+pub type Decoded<T> = Option<Result<T, nimbus_core::Error>>;
 
 /// Implements the shared methods and traits of a generated operation error
 /// enum (`operation_error!(Enum)`) from its [`OperationError`]
@@ -43,7 +63,15 @@ macro_rules! operation_error {
     ($name:ident) => {
         impl $name {
             pub(crate) fn from_error(error: $crate::codegen::Error) -> Self {
-                <Self as $crate::codegen::OperationError>::decode(error)
+                let decoded = match (error.code(), error.response()) {
+                    (Some(code), Some(response)) => <Self as $crate::codegen::OperationError>::decode_modeled(code, response),
+                    _ => None,
+                };
+                match decoded {
+                    Some(Ok(modeled)) => modeled,
+                    // A modeled error whose body does not decode stays the call's error.
+                    _ => Self::Unhandled(error),
+                }
             }
 
             /// The error code: the modeled error's, or the one the service sent.

@@ -37,35 +37,18 @@ impl rt::OperationError for AssociateBrowserSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(AssociateBrowserSettingsError);
@@ -103,35 +86,18 @@ impl rt::OperationError for AssociateDataProtectionSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(AssociateDataProtectionSettingsError);
@@ -169,35 +135,18 @@ impl rt::OperationError for AssociateIpAccessSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(AssociateIpAccessSettingsError);
@@ -235,35 +184,18 @@ impl rt::OperationError for AssociateNetworkSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(AssociateNetworkSettingsError);
@@ -301,35 +233,18 @@ impl rt::OperationError for AssociateTrustStoreError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(AssociateTrustStoreError);
@@ -368,35 +283,18 @@ impl rt::OperationError for AssociateUserAccessLoggingSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(AssociateUserAccessLoggingSettingsError);
@@ -434,35 +332,18 @@ impl rt::OperationError for AssociateUserSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(AssociateUserSettingsError);
@@ -505,39 +386,21 @@ impl rt::OperationError for CreateBrowserSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
+            "ServiceQuotaExceededException" => {
+                rt::decode_as(r, Self::ServiceQuotaExceededException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreateBrowserSettingsError);
@@ -580,39 +443,21 @@ impl rt::OperationError for CreateDataProtectionSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
+            "ServiceQuotaExceededException" => {
+                rt::decode_as(r, Self::ServiceQuotaExceededException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreateDataProtectionSettingsError);
@@ -655,39 +500,21 @@ impl rt::OperationError for CreateIdentityProviderError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
+            "ServiceQuotaExceededException" => {
+                rt::decode_as(r, Self::ServiceQuotaExceededException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreateIdentityProviderError);
@@ -727,35 +554,18 @@ impl rt::OperationError for CreateIpAccessSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ServiceQuotaExceededException" => {
+                rt::decode_as(r, Self::ServiceQuotaExceededException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreateIpAccessSettingsError);
@@ -795,35 +605,18 @@ impl rt::OperationError for CreateNetworkSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ServiceQuotaExceededException" => {
+                rt::decode_as(r, Self::ServiceQuotaExceededException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreateNetworkSettingsError);
@@ -866,39 +659,21 @@ impl rt::OperationError for CreatePortalError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
+            "ServiceQuotaExceededException" => {
+                rt::decode_as(r, Self::ServiceQuotaExceededException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreatePortalError);
@@ -938,35 +713,18 @@ impl rt::OperationError for CreateTrustStoreError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ServiceQuotaExceededException" => {
+                rt::decode_as(r, Self::ServiceQuotaExceededException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreateTrustStoreError);
@@ -1006,35 +764,18 @@ impl rt::OperationError for CreateUserAccessLoggingSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ServiceQuotaExceededException" => {
+                rt::decode_as(r, Self::ServiceQuotaExceededException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreateUserAccessLoggingSettingsError);
@@ -1074,35 +815,18 @@ impl rt::OperationError for CreateUserSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ServiceQuotaExceededException" => {
+                rt::decode_as(r, Self::ServiceQuotaExceededException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(CreateUserSettingsError);
@@ -1137,31 +861,15 @@ impl rt::OperationError for DeleteBrowserSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeleteBrowserSettingsError);
@@ -1196,31 +904,15 @@ impl rt::OperationError for DeleteDataProtectionSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeleteDataProtectionSettingsError);
@@ -1255,31 +947,15 @@ impl rt::OperationError for DeleteIdentityProviderError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeleteIdentityProviderError);
@@ -1314,31 +990,15 @@ impl rt::OperationError for DeleteIpAccessSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeleteIpAccessSettingsError);
@@ -1373,31 +1033,15 @@ impl rt::OperationError for DeleteNetworkSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeleteNetworkSettingsError);
@@ -1432,31 +1076,15 @@ impl rt::OperationError for DeletePortalError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeletePortalError);
@@ -1491,31 +1119,15 @@ impl rt::OperationError for DeleteTrustStoreError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeleteTrustStoreError);
@@ -1550,31 +1162,15 @@ impl rt::OperationError for DeleteUserAccessLoggingSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeleteUserAccessLoggingSettingsError);
@@ -1609,31 +1205,15 @@ impl rt::OperationError for DeleteUserSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DeleteUserSettingsError);
@@ -1671,35 +1251,18 @@ impl rt::OperationError for DisassociateBrowserSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DisassociateBrowserSettingsError);
@@ -1738,35 +1301,18 @@ impl rt::OperationError for DisassociateDataProtectionSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DisassociateDataProtectionSettingsError);
@@ -1804,35 +1350,18 @@ impl rt::OperationError for DisassociateIpAccessSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DisassociateIpAccessSettingsError);
@@ -1870,35 +1399,18 @@ impl rt::OperationError for DisassociateNetworkSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DisassociateNetworkSettingsError);
@@ -1936,35 +1448,18 @@ impl rt::OperationError for DisassociateTrustStoreError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DisassociateTrustStoreError);
@@ -2003,35 +1498,18 @@ impl rt::OperationError for DisassociateUserAccessLoggingSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DisassociateUserAccessLoggingSettingsError);
@@ -2069,35 +1547,18 @@ impl rt::OperationError for DisassociateUserSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DisassociateUserSettingsError);
@@ -2132,31 +1593,17 @@ impl rt::OperationError for ExpireSessionError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ExpireSessionError);
@@ -2191,31 +1638,17 @@ impl rt::OperationError for GetBrowserSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetBrowserSettingsError);
@@ -2250,31 +1683,17 @@ impl rt::OperationError for GetDataProtectionSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetDataProtectionSettingsError);
@@ -2309,31 +1728,17 @@ impl rt::OperationError for GetIdentityProviderError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetIdentityProviderError);
@@ -2368,31 +1773,17 @@ impl rt::OperationError for GetIpAccessSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetIpAccessSettingsError);
@@ -2427,31 +1818,17 @@ impl rt::OperationError for GetNetworkSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetNetworkSettingsError);
@@ -2486,31 +1863,17 @@ impl rt::OperationError for GetPortalError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetPortalError);
@@ -2545,31 +1908,17 @@ impl rt::OperationError for GetPortalServiceProviderMetadataError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetPortalServiceProviderMetadataError);
@@ -2604,31 +1953,17 @@ impl rt::OperationError for GetSessionError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetSessionError);
@@ -2663,31 +1998,17 @@ impl rt::OperationError for GetTrustStoreError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetTrustStoreError);
@@ -2722,31 +2043,17 @@ impl rt::OperationError for GetTrustStoreCertificateError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetTrustStoreCertificateError);
@@ -2781,31 +2088,17 @@ impl rt::OperationError for GetUserAccessLoggingSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetUserAccessLoggingSettingsError);
@@ -2840,31 +2133,17 @@ impl rt::OperationError for GetUserSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GetUserSettingsError);
@@ -2896,27 +2175,14 @@ impl rt::OperationError for ListBrowserSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListBrowserSettingsError);
@@ -2948,27 +2214,14 @@ impl rt::OperationError for ListDataProtectionSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListDataProtectionSettingsError);
@@ -3000,27 +2253,14 @@ impl rt::OperationError for ListIdentityProvidersError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListIdentityProvidersError);
@@ -3052,27 +2292,14 @@ impl rt::OperationError for ListIpAccessSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListIpAccessSettingsError);
@@ -3104,27 +2331,14 @@ impl rt::OperationError for ListNetworkSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListNetworkSettingsError);
@@ -3156,27 +2370,14 @@ impl rt::OperationError for ListPortalsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListPortalsError);
@@ -3211,31 +2412,17 @@ impl rt::OperationError for ListSessionsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListSessionsError);
@@ -3270,31 +2457,17 @@ impl rt::OperationError for ListTagsForResourceError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListTagsForResourceError);
@@ -3329,31 +2502,17 @@ impl rt::OperationError for ListTrustStoreCertificatesError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListTrustStoreCertificatesError);
@@ -3385,27 +2544,14 @@ impl rt::OperationError for ListTrustStoresError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListTrustStoresError);
@@ -3437,27 +2583,14 @@ impl rt::OperationError for ListUserAccessLoggingSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListUserAccessLoggingSettingsError);
@@ -3489,27 +2622,14 @@ impl rt::OperationError for ListUserSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
-            }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(ListUserSettingsError);
@@ -3547,35 +2667,18 @@ impl rt::OperationError for TagResourceError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("TooManyTagsException"), Some(r)) => {
-                crate::operations::read_too_many_tags_exception(r)
-                    .map(Self::TooManyTagsException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "TooManyTagsException" => rt::decode_as(r, Self::TooManyTagsException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(TagResourceError);
@@ -3610,31 +2713,17 @@ impl rt::OperationError for UntagResourceError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UntagResourceError);
@@ -3669,31 +2758,17 @@ impl rt::OperationError for UpdateBrowserSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdateBrowserSettingsError);
@@ -3728,31 +2803,17 @@ impl rt::OperationError for UpdateDataProtectionSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdateDataProtectionSettingsError);
@@ -3787,31 +2848,17 @@ impl rt::OperationError for UpdateIdentityProviderError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdateIdentityProviderError);
@@ -3846,31 +2893,17 @@ impl rt::OperationError for UpdateIpAccessSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdateIpAccessSettingsError);
@@ -3905,31 +2938,17 @@ impl rt::OperationError for UpdateNetworkSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdateNetworkSettingsError);
@@ -3972,39 +2991,21 @@ impl rt::OperationError for UpdatePortalError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "ConflictException" => rt::decode_as(r, Self::ConflictException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("ConflictException"), Some(r)) => {
-                crate::operations::read_conflict_exception(r)
-                    .map(Self::ConflictException)
+            "ServiceQuotaExceededException" => {
+                rt::decode_as(r, Self::ServiceQuotaExceededException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdatePortalError);
@@ -4044,35 +3045,20 @@ impl rt::OperationError for UpdateTrustStoreError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
+            "ServiceQuotaExceededException" => {
+                rt::decode_as(r, Self::ServiceQuotaExceededException)
             }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ServiceQuotaExceededException"), Some(r)) => {
-                crate::operations::read_service_quota_exceeded_exception(r)
-                    .map(Self::ServiceQuotaExceededException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdateTrustStoreError);
@@ -4107,31 +3093,17 @@ impl rt::OperationError for UpdateUserAccessLoggingSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdateUserAccessLoggingSettingsError);
@@ -4166,31 +3138,17 @@ impl rt::OperationError for UpdateUserSettingsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("AccessDeniedException"), Some(r)) => {
-                crate::operations::read_access_denied_exception(r)
-                    .map(Self::AccessDeniedException)
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "AccessDeniedException" => rt::decode_as(r, Self::AccessDeniedException),
+            "InternalServerException" => rt::decode_as(r, Self::InternalServerException),
+            "ResourceNotFoundException" => {
+                rt::decode_as(r, Self::ResourceNotFoundException)
             }
-            (Some("InternalServerException"), Some(r)) => {
-                crate::operations::read_internal_server_exception(r)
-                    .map(Self::InternalServerException)
-            }
-            (Some("ResourceNotFoundException"), Some(r)) => {
-                crate::operations::read_resource_not_found_exception(r)
-                    .map(Self::ResourceNotFoundException)
-            }
-            (Some("ThrottlingException"), Some(r)) => {
-                crate::operations::read_throttling_exception(r)
-                    .map(Self::ThrottlingException)
-            }
-            (Some("ValidationException"), Some(r)) => {
-                crate::operations::read_validation_exception(r)
-                    .map(Self::ValidationException)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+            "ThrottlingException" => rt::decode_as(r, Self::ThrottlingException),
+            "ValidationException" => rt::decode_as(r, Self::ValidationException),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(UpdateUserSettingsError);
@@ -4201,6 +3159,9 @@ impl rt::ModeledError for crate::types::AccessDeniedException {
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_access_denied_exception(response)
+    }
 }
 impl rt::ModeledError for crate::types::ConflictException {
     fn message(&self) -> Option<&str> {
@@ -4208,6 +3169,9 @@ impl rt::ModeledError for crate::types::ConflictException {
     }
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
+    }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_conflict_exception(response)
     }
 }
 impl rt::ModeledError for crate::types::InternalServerException {
@@ -4217,6 +3181,9 @@ impl rt::ModeledError for crate::types::InternalServerException {
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_internal_server_exception(response)
+    }
 }
 impl rt::ModeledError for crate::types::ResourceNotFoundException {
     fn message(&self) -> Option<&str> {
@@ -4224,6 +3191,9 @@ impl rt::ModeledError for crate::types::ResourceNotFoundException {
     }
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
+    }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_resource_not_found_exception(response)
     }
 }
 impl rt::ModeledError for crate::types::ServiceQuotaExceededException {
@@ -4233,6 +3203,9 @@ impl rt::ModeledError for crate::types::ServiceQuotaExceededException {
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_service_quota_exceeded_exception(response)
+    }
 }
 impl rt::ModeledError for crate::types::ThrottlingException {
     fn message(&self) -> Option<&str> {
@@ -4240,6 +3213,9 @@ impl rt::ModeledError for crate::types::ThrottlingException {
     }
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
+    }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_throttling_exception(response)
     }
 }
 impl rt::ModeledError for crate::types::TooManyTagsException {
@@ -4249,6 +3225,9 @@ impl rt::ModeledError for crate::types::TooManyTagsException {
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_too_many_tags_exception(response)
+    }
 }
 impl rt::ModeledError for crate::types::ValidationException {
     fn message(&self) -> Option<&str> {
@@ -4256,5 +3235,8 @@ impl rt::ModeledError for crate::types::ValidationException {
     }
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
+    }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_validation_exception(response)
     }
 }

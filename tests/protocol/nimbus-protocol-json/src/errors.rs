@@ -19,9 +19,6 @@ impl rt::OperationError for ContentTypeParametersError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(ContentTypeParametersError);
 /// Errors of [`DatetimeOffsets`](crate::Client::datetime_offsets): one variant per error the model
@@ -39,9 +36,6 @@ impl rt::OperationError for DatetimeOffsetsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(DatetimeOffsetsError);
@@ -61,9 +55,6 @@ impl rt::OperationError for EmptyOperationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(EmptyOperationError);
 /// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model
@@ -81,9 +72,6 @@ impl rt::OperationError for EndpointOperationError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(EndpointOperationError);
@@ -103,9 +91,6 @@ impl rt::OperationError for EndpointWithHostLabelOperationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(EndpointWithHostLabelOperationError);
 /// Errors of [`FractionalSeconds`](crate::Client::fractional_seconds): one variant per error the model
@@ -123,9 +108,6 @@ impl rt::OperationError for FractionalSecondsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(FractionalSecondsError);
@@ -155,20 +137,13 @@ impl rt::OperationError for GreetingWithErrorsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("ComplexError"), Some(r)) => {
-                crate::operations::read_complex_error(r).map(Self::ComplexError)
-            }
-            (Some("FooError"), Some(r)) => {
-                crate::operations::read_foo_error(r).map(Self::FooError)
-            }
-            (Some("InvalidGreeting"), Some(r)) => {
-                crate::operations::read_invalid_greeting(r).map(Self::InvalidGreeting)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "ComplexError" => rt::decode_as(r, Self::ComplexError),
+            "FooError" => rt::decode_as(r, Self::FooError),
+            "InvalidGreeting" => rt::decode_as(r, Self::InvalidGreeting),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GreetingWithErrorsError);
@@ -188,9 +163,6 @@ impl rt::OperationError for HostWithPathOperationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(HostWithPathOperationError);
 /// Errors of [`JsonEnums`](crate::Client::json_enums): one variant per error the model declares, and
@@ -208,9 +180,6 @@ impl rt::OperationError for JsonEnumsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(JsonEnumsError);
@@ -230,9 +199,6 @@ impl rt::OperationError for JsonIntEnumsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(JsonIntEnumsError);
 /// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and
@@ -250,9 +216,6 @@ impl rt::OperationError for JsonUnionsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(JsonUnionsError);
@@ -278,18 +241,12 @@ impl rt::OperationError for KitchenSinkOperationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("ErrorWithMembers"), Some(r)) => {
-                crate::operations::read_error_with_members(r).map(Self::ErrorWithMembers)
-            }
-            (Some("ErrorWithoutMembers"), Some(r)) => {
-                crate::operations::read_error_without_members(r)
-                    .map(Self::ErrorWithoutMembers)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "ErrorWithMembers" => rt::decode_as(r, Self::ErrorWithMembers),
+            "ErrorWithoutMembers" => rt::decode_as(r, Self::ErrorWithoutMembers),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(KitchenSinkOperationError);
@@ -309,9 +266,6 @@ impl rt::OperationError for NullOperationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(NullOperationError);
 /// Errors of [`OperationWithOptionalInputOutput`](crate::Client::operation_with_optional_input_output):
@@ -329,9 +283,6 @@ impl rt::OperationError for OperationWithOptionalInputOutputError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(OperationWithOptionalInputOutputError);
@@ -351,9 +302,6 @@ impl rt::OperationError for PutAndGetInlineDocumentsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(PutAndGetInlineDocumentsError);
 /// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per
@@ -371,9 +319,6 @@ impl rt::OperationError for PutWithContentEncodingError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(PutWithContentEncodingError);
@@ -393,9 +338,6 @@ impl rt::OperationError for SimpleScalarPropertiesError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(SimpleScalarPropertiesError);
 /// Errors of [`SparseNullsOperation`](crate::Client::sparse_nulls_operation): one variant per error the
@@ -414,9 +356,6 @@ impl rt::OperationError for SparseNullsOperationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(SparseNullsOperationError);
 impl rt::ModeledError for crate::types::ComplexError {
@@ -426,6 +365,9 @@ impl rt::ModeledError for crate::types::ComplexError {
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_complex_error(response)
+    }
 }
 impl rt::ModeledError for crate::types::ErrorWithMembers {
     fn message(&self) -> Option<&str> {
@@ -433,6 +375,9 @@ impl rt::ModeledError for crate::types::ErrorWithMembers {
     }
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
+    }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_error_with_members(response)
     }
 }
 impl rt::ModeledError for crate::types::ErrorWithoutMembers {
@@ -442,6 +387,9 @@ impl rt::ModeledError for crate::types::ErrorWithoutMembers {
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_error_without_members(response)
+    }
 }
 impl rt::ModeledError for crate::types::FooError {
     fn message(&self) -> Option<&str> {
@@ -450,6 +398,9 @@ impl rt::ModeledError for crate::types::FooError {
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_foo_error(response)
+    }
 }
 impl rt::ModeledError for crate::types::InvalidGreeting {
     fn message(&self) -> Option<&str> {
@@ -457,5 +408,8 @@ impl rt::ModeledError for crate::types::InvalidGreeting {
     }
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
+    }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_invalid_greeting(response)
     }
 }

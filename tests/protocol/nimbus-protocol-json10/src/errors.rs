@@ -19,9 +19,6 @@ impl rt::OperationError for ContentTypeParametersError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(ContentTypeParametersError);
 /// Errors of [`EmptyInputAndEmptyOutput`](crate::Client::empty_input_and_empty_output): one variant per
@@ -39,9 +36,6 @@ impl rt::OperationError for EmptyInputAndEmptyOutputError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(EmptyInputAndEmptyOutputError);
@@ -61,9 +55,6 @@ impl rt::OperationError for EndpointOperationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(EndpointOperationError);
 /// Errors of [`EndpointWithHostLabelOperation`](crate::Client::endpoint_with_host_label_operation): one
@@ -81,9 +72,6 @@ impl rt::OperationError for EndpointWithHostLabelOperationError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(EndpointWithHostLabelOperationError);
@@ -113,20 +101,13 @@ impl rt::OperationError for GreetingWithErrorsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("ComplexError"), Some(r)) => {
-                crate::operations::read_complex_error(r).map(Self::ComplexError)
-            }
-            (Some("FooError"), Some(r)) => {
-                crate::operations::read_foo_error(r).map(Self::FooError)
-            }
-            (Some("InvalidGreeting"), Some(r)) => {
-                crate::operations::read_invalid_greeting(r).map(Self::InvalidGreeting)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "ComplexError" => rt::decode_as(r, Self::ComplexError),
+            "FooError" => rt::decode_as(r, Self::FooError),
+            "InvalidGreeting" => rt::decode_as(r, Self::InvalidGreeting),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GreetingWithErrorsError);
@@ -146,9 +127,6 @@ impl rt::OperationError for HostWithPathOperationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(HostWithPathOperationError);
 /// Errors of [`JsonUnions`](crate::Client::json_unions): one variant per error the model declares, and
@@ -166,9 +144,6 @@ impl rt::OperationError for JsonUnionsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(JsonUnionsError);
@@ -188,9 +163,6 @@ impl rt::OperationError for NoInputAndNoOutputError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(NoInputAndNoOutputError);
 /// Errors of [`NoInputAndOutput`](crate::Client::no_input_and_output): one variant per error the model
@@ -208,9 +180,6 @@ impl rt::OperationError for NoInputAndOutputError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(NoInputAndOutputError);
@@ -230,9 +199,6 @@ impl rt::OperationError for OperationWithDefaultsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(OperationWithDefaultsError);
 /// Errors of [`OperationWithNestedStructure`](crate::Client::operation_with_nested_structure): one
@@ -251,9 +217,6 @@ impl rt::OperationError for OperationWithNestedStructureError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(OperationWithNestedStructureError);
 /// Errors of [`OperationWithRequiredMembers`](crate::Client::operation_with_required_members): one
@@ -271,9 +234,6 @@ impl rt::OperationError for OperationWithRequiredMembersError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(OperationWithRequiredMembersError);
@@ -294,9 +254,6 @@ impl rt::OperationError for OperationWithRequiredMembersWithDefaultsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(OperationWithRequiredMembersWithDefaultsError);
 /// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per
@@ -314,9 +271,6 @@ impl rt::OperationError for PutWithContentEncodingError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(PutWithContentEncodingError);
@@ -336,9 +290,6 @@ impl rt::OperationError for QueryIncompatibleOperationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(QueryIncompatibleOperationError);
 /// Errors of [`SimpleScalarProperties`](crate::Client::simple_scalar_properties): one variant per error
@@ -357,9 +308,6 @@ impl rt::OperationError for SimpleScalarPropertiesError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(SimpleScalarPropertiesError);
 impl rt::ModeledError for crate::types::ComplexError {
@@ -369,6 +317,9 @@ impl rt::ModeledError for crate::types::ComplexError {
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_complex_error(response)
+    }
 }
 impl rt::ModeledError for crate::types::FooError {
     fn message(&self) -> Option<&str> {
@@ -377,6 +328,9 @@ impl rt::ModeledError for crate::types::FooError {
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_foo_error(response)
+    }
 }
 impl rt::ModeledError for crate::types::InvalidGreeting {
     fn message(&self) -> Option<&str> {
@@ -384,5 +338,8 @@ impl rt::ModeledError for crate::types::InvalidGreeting {
     }
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
+    }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_invalid_greeting(response)
     }
 }

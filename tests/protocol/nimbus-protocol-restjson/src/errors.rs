@@ -19,9 +19,6 @@ impl rt::OperationError for AllQueryStringTypesError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(AllQueryStringTypesError);
 /// Errors of [`ConstantAndVariableQueryString`](crate::Client::constant_and_variable_query_string): one
@@ -39,9 +36,6 @@ impl rt::OperationError for ConstantAndVariableQueryStringError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(ConstantAndVariableQueryStringError);
@@ -61,9 +55,6 @@ impl rt::OperationError for ConstantQueryStringError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(ConstantQueryStringError);
 /// Errors of [`ContentTypeParameters`](crate::Client::content_type_parameters): one variant per error
@@ -81,9 +72,6 @@ impl rt::OperationError for ContentTypeParametersError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(ContentTypeParametersError);
@@ -103,9 +91,6 @@ impl rt::OperationError for DatetimeOffsetsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(DatetimeOffsetsError);
 /// Errors of [`DocumentType`](crate::Client::document_type): one variant per error the model declares,
@@ -123,9 +108,6 @@ impl rt::OperationError for DocumentTypeError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(DocumentTypeError);
@@ -145,9 +127,6 @@ impl rt::OperationError for DocumentTypeAsMapValueError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(DocumentTypeAsMapValueError);
 /// Errors of [`DocumentTypeAsPayload`](crate::Client::document_type_as_payload): one variant per error
@@ -165,9 +144,6 @@ impl rt::OperationError for DocumentTypeAsPayloadError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(DocumentTypeAsPayloadError);
@@ -187,9 +163,6 @@ impl rt::OperationError for DuplexStreamError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(DuplexStreamError);
 /// Errors of [`DuplexStreamWithDistinctStreams`](crate::Client::duplex_stream_with_distinct_streams):
@@ -207,9 +180,6 @@ impl rt::OperationError for DuplexStreamWithDistinctStreamsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(DuplexStreamWithDistinctStreamsError);
@@ -232,15 +202,11 @@ impl rt::OperationError for DuplexStreamWithInitialMessagesError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("ServiceUnavailableError"), Some(r)) => {
-                crate::operations::read_service_unavailable_error(r)
-                    .map(Self::ServiceUnavailableError)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "ServiceUnavailableError" => rt::decode_as(r, Self::ServiceUnavailableError),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(DuplexStreamWithInitialMessagesError);
@@ -260,9 +226,6 @@ impl rt::OperationError for EmptyInputAndEmptyOutputError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(EmptyInputAndEmptyOutputError);
 /// Errors of [`EndpointOperation`](crate::Client::endpoint_operation): one variant per error the model
@@ -280,9 +243,6 @@ impl rt::OperationError for EndpointOperationError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(EndpointOperationError);
@@ -302,9 +262,6 @@ impl rt::OperationError for EndpointWithHostLabelOperationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(EndpointWithHostLabelOperationError);
 /// Errors of [`FractionalSeconds`](crate::Client::fractional_seconds): one variant per error the model
@@ -322,9 +279,6 @@ impl rt::OperationError for FractionalSecondsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(FractionalSecondsError);
@@ -354,20 +308,13 @@ impl rt::OperationError for GreetingWithErrorsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("ComplexError"), Some(r)) => {
-                crate::operations::read_complex_error(r).map(Self::ComplexError)
-            }
-            (Some("FooError"), Some(r)) => {
-                crate::operations::read_foo_error(r).map(Self::FooError)
-            }
-            (Some("InvalidGreeting"), Some(r)) => {
-                crate::operations::read_invalid_greeting(r).map(Self::InvalidGreeting)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "ComplexError" => rt::decode_as(r, Self::ComplexError),
+            "FooError" => rt::decode_as(r, Self::FooError),
+            "InvalidGreeting" => rt::decode_as(r, Self::InvalidGreeting),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(GreetingWithErrorsError);
@@ -387,9 +334,6 @@ impl rt::OperationError for HostWithPathOperationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(HostWithPathOperationError);
 /// Errors of [`HttpChecksumRequired`](crate::Client::http_checksum_required): one variant per error the
@@ -407,9 +351,6 @@ impl rt::OperationError for HttpChecksumRequiredError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(HttpChecksumRequiredError);
@@ -429,9 +370,6 @@ impl rt::OperationError for HttpEmptyPrefixHeadersError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(HttpEmptyPrefixHeadersError);
 /// Errors of [`HttpEnumPayload`](crate::Client::http_enum_payload): one variant per error the model
@@ -449,9 +387,6 @@ impl rt::OperationError for HttpEnumPayloadError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(HttpEnumPayloadError);
@@ -471,9 +406,6 @@ impl rt::OperationError for HttpPayloadTraitsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(HttpPayloadTraitsError);
 /// Errors of [`HttpPayloadTraitsWithMediaType`](crate::Client::http_payload_traits_with_media_type):
@@ -491,9 +423,6 @@ impl rt::OperationError for HttpPayloadTraitsWithMediaTypeError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(HttpPayloadTraitsWithMediaTypeError);
@@ -513,9 +442,6 @@ impl rt::OperationError for HttpPayloadWithStructureError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(HttpPayloadWithStructureError);
 /// Errors of [`HttpPayloadWithUnion`](crate::Client::http_payload_with_union): one variant per error
@@ -533,9 +459,6 @@ impl rt::OperationError for HttpPayloadWithUnionError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(HttpPayloadWithUnionError);
@@ -555,9 +478,6 @@ impl rt::OperationError for HttpPrefixHeadersError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(HttpPrefixHeadersError);
 /// Errors of [`HttpPrefixHeadersInResponse`](crate::Client::http_prefix_headers_in_response): one
@@ -575,9 +495,6 @@ impl rt::OperationError for HttpPrefixHeadersInResponseError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(HttpPrefixHeadersInResponseError);
@@ -597,9 +514,6 @@ impl rt::OperationError for HttpQueryParamsOnlyOperationError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(HttpQueryParamsOnlyOperationError);
 /// Errors of [`HttpRequestWithFloatLabels`](crate::Client::http_request_with_float_labels): one variant
@@ -617,9 +531,6 @@ impl rt::OperationError for HttpRequestWithFloatLabelsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(HttpRequestWithFloatLabelsError);
@@ -640,9 +551,6 @@ impl rt::OperationError for HttpRequestWithGreedyLabelInPathError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(HttpRequestWithGreedyLabelInPathError);
 /// Errors of [`HttpRequestWithLabels`](crate::Client::http_request_with_labels): one variant per error
@@ -660,9 +568,6 @@ impl rt::OperationError for HttpRequestWithLabelsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(HttpRequestWithLabelsError);
@@ -683,9 +588,6 @@ impl rt::OperationError for HttpRequestWithLabelsAndTimestampFormatError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(HttpRequestWithLabelsAndTimestampFormatError);
 /// Errors of [`HttpRequestWithRegexLiteral`](crate::Client::http_request_with_regex_literal): one
@@ -703,9 +605,6 @@ impl rt::OperationError for HttpRequestWithRegexLiteralError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(HttpRequestWithRegexLiteralError);
@@ -725,9 +624,6 @@ impl rt::OperationError for HttpResponseCodeError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(HttpResponseCodeError);
 /// Errors of [`HttpStringPayload`](crate::Client::http_string_payload): one variant per error the model
@@ -745,9 +641,6 @@ impl rt::OperationError for HttpStringPayloadError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(HttpStringPayloadError);
@@ -767,9 +660,6 @@ impl rt::OperationError for IgnoreQueryParamsInResponseError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(IgnoreQueryParamsInResponseError);
 /// Errors of [`InputAndOutputWithHeaders`](crate::Client::input_and_output_with_headers): one variant
@@ -787,9 +677,6 @@ impl rt::OperationError for InputAndOutputWithHeadersError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(InputAndOutputWithHeadersError);
@@ -809,9 +696,6 @@ impl rt::OperationError for InputStreamError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(InputStreamError);
 /// Errors of [`InputStreamWithInitialRequest`](crate::Client::input_stream_with_initial_request): one
@@ -829,9 +713,6 @@ impl rt::OperationError for InputStreamWithInitialRequestError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(InputStreamWithInitialRequestError);
@@ -851,9 +732,6 @@ impl rt::OperationError for JsonBlobsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(JsonBlobsError);
 /// Errors of [`JsonEnums`](crate::Client::json_enums): one variant per error the model declares, and
@@ -871,9 +749,6 @@ impl rt::OperationError for JsonEnumsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(JsonEnumsError);
@@ -893,9 +768,6 @@ impl rt::OperationError for JsonIntEnumsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(JsonIntEnumsError);
 /// Errors of [`JsonLists`](crate::Client::json_lists): one variant per error the model declares, and
@@ -913,9 +785,6 @@ impl rt::OperationError for JsonListsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(JsonListsError);
@@ -935,9 +804,6 @@ impl rt::OperationError for JsonMapsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(JsonMapsError);
 /// Errors of [`JsonTimestamps`](crate::Client::json_timestamps): one variant per error the model
@@ -955,9 +821,6 @@ impl rt::OperationError for JsonTimestampsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(JsonTimestampsError);
@@ -977,9 +840,6 @@ impl rt::OperationError for JsonUnionsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(JsonUnionsError);
 /// Errors of [`MalformedAcceptWithBody`](crate::Client::malformed_accept_with_body): one variant per
@@ -997,9 +857,6 @@ impl rt::OperationError for MalformedAcceptWithBodyError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedAcceptWithBodyError);
@@ -1019,9 +876,6 @@ impl rt::OperationError for MalformedAcceptWithGenericStringError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedAcceptWithGenericStringError);
 /// Errors of [`MalformedAcceptWithPayload`](crate::Client::malformed_accept_with_payload): one variant
@@ -1039,9 +893,6 @@ impl rt::OperationError for MalformedAcceptWithPayloadError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedAcceptWithPayloadError);
@@ -1061,9 +912,6 @@ impl rt::OperationError for MalformedBlobError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedBlobError);
 /// Errors of [`MalformedBoolean`](crate::Client::malformed_boolean): one variant per error the model
@@ -1081,9 +929,6 @@ impl rt::OperationError for MalformedBooleanError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedBooleanError);
@@ -1103,9 +948,6 @@ impl rt::OperationError for MalformedByteError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedByteError);
 /// Errors of [`MalformedContentTypeWithBody`](crate::Client::malformed_content_type_with_body): one
@@ -1123,9 +965,6 @@ impl rt::OperationError for MalformedContentTypeWithBodyError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedContentTypeWithBodyError);
@@ -1146,9 +985,6 @@ impl rt::OperationError for MalformedContentTypeWithGenericStringError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedContentTypeWithGenericStringError);
 /// Errors of [`MalformedContentTypeWithPayload`](crate::Client::malformed_content_type_with_payload):
@@ -1167,9 +1003,6 @@ impl rt::OperationError for MalformedContentTypeWithPayloadError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedContentTypeWithPayloadError);
 /// Errors of [`MalformedContentTypeWithoutBody`](crate::Client::malformed_content_type_without_body):
@@ -1187,9 +1020,6 @@ impl rt::OperationError for MalformedContentTypeWithoutBodyError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedContentTypeWithoutBodyError);
@@ -1210,9 +1040,6 @@ impl rt::OperationError for MalformedContentTypeWithoutBodyEmptyInputError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedContentTypeWithoutBodyEmptyInputError);
 /// Errors of [`MalformedDouble`](crate::Client::malformed_double): one variant per error the model
@@ -1230,9 +1057,6 @@ impl rt::OperationError for MalformedDoubleError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedDoubleError);
@@ -1252,9 +1076,6 @@ impl rt::OperationError for MalformedFloatError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedFloatError);
 /// Errors of [`MalformedInteger`](crate::Client::malformed_integer): one variant per error the model
@@ -1272,9 +1093,6 @@ impl rt::OperationError for MalformedIntegerError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedIntegerError);
@@ -1294,9 +1112,6 @@ impl rt::OperationError for MalformedListError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedListError);
 /// Errors of [`MalformedLong`](crate::Client::malformed_long): one variant per error the model
@@ -1314,9 +1129,6 @@ impl rt::OperationError for MalformedLongError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedLongError);
@@ -1336,9 +1148,6 @@ impl rt::OperationError for MalformedMapError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedMapError);
 /// Errors of [`MalformedRequestBody`](crate::Client::malformed_request_body): one variant per error the
@@ -1356,9 +1165,6 @@ impl rt::OperationError for MalformedRequestBodyError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedRequestBodyError);
@@ -1378,9 +1184,6 @@ impl rt::OperationError for MalformedShortError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedShortError);
 /// Errors of [`MalformedString`](crate::Client::malformed_string): one variant per error the model
@@ -1398,9 +1201,6 @@ impl rt::OperationError for MalformedStringError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedStringError);
@@ -1420,9 +1220,6 @@ impl rt::OperationError for MalformedTimestampBodyDateTimeError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedTimestampBodyDateTimeError);
 /// Errors of [`MalformedTimestampBodyDefault`](crate::Client::malformed_timestamp_body_default): one
@@ -1440,9 +1237,6 @@ impl rt::OperationError for MalformedTimestampBodyDefaultError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedTimestampBodyDefaultError);
@@ -1462,9 +1256,6 @@ impl rt::OperationError for MalformedTimestampBodyHttpDateError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedTimestampBodyHttpDateError);
 /// Errors of [`MalformedTimestampHeaderDateTime`](crate::Client::malformed_timestamp_header_date_time):
@@ -1482,9 +1273,6 @@ impl rt::OperationError for MalformedTimestampHeaderDateTimeError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedTimestampHeaderDateTimeError);
@@ -1504,9 +1292,6 @@ impl rt::OperationError for MalformedTimestampHeaderDefaultError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedTimestampHeaderDefaultError);
 /// Errors of [`MalformedTimestampHeaderEpoch`](crate::Client::malformed_timestamp_header_epoch): one
@@ -1524,9 +1309,6 @@ impl rt::OperationError for MalformedTimestampHeaderEpochError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedTimestampHeaderEpochError);
@@ -1546,9 +1328,6 @@ impl rt::OperationError for MalformedTimestampPathDefaultError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedTimestampPathDefaultError);
 /// Errors of [`MalformedTimestampPathEpoch`](crate::Client::malformed_timestamp_path_epoch): one
@@ -1566,9 +1345,6 @@ impl rt::OperationError for MalformedTimestampPathEpochError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedTimestampPathEpochError);
@@ -1588,9 +1364,6 @@ impl rt::OperationError for MalformedTimestampPathHttpDateError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedTimestampPathHttpDateError);
 /// Errors of [`MalformedTimestampQueryDefault`](crate::Client::malformed_timestamp_query_default): one
@@ -1608,9 +1381,6 @@ impl rt::OperationError for MalformedTimestampQueryDefaultError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedTimestampQueryDefaultError);
@@ -1630,9 +1400,6 @@ impl rt::OperationError for MalformedTimestampQueryEpochError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedTimestampQueryEpochError);
 /// Errors of [`MalformedTimestampQueryHttpDate`](crate::Client::malformed_timestamp_query_http_date):
@@ -1650,9 +1417,6 @@ impl rt::OperationError for MalformedTimestampQueryHttpDateError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MalformedTimestampQueryHttpDateError);
@@ -1672,9 +1436,6 @@ impl rt::OperationError for MalformedUnionError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(MalformedUnionError);
 /// Errors of [`MediaTypeHeader`](crate::Client::media_type_header): one variant per error the model
@@ -1692,9 +1453,6 @@ impl rt::OperationError for MediaTypeHeaderError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(MediaTypeHeaderError);
@@ -1714,9 +1472,6 @@ impl rt::OperationError for NoInputAndNoOutputError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(NoInputAndNoOutputError);
 /// Errors of [`NoInputAndOutput`](crate::Client::no_input_and_output): one variant per error the model
@@ -1734,9 +1489,6 @@ impl rt::OperationError for NoInputAndOutputError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(NoInputAndOutputError);
@@ -1756,9 +1508,6 @@ impl rt::OperationError for NullAndEmptyHeadersClientError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(NullAndEmptyHeadersClientError);
 /// Errors of [`NullAndEmptyHeadersServer`](crate::Client::null_and_empty_headers_server): one variant
@@ -1776,9 +1525,6 @@ impl rt::OperationError for NullAndEmptyHeadersServerError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(NullAndEmptyHeadersServerError);
@@ -1798,9 +1544,6 @@ impl rt::OperationError for OmitsNullSerializesEmptyStringError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(OmitsNullSerializesEmptyStringError);
 /// Errors of [`OmitsSerializingEmptyLists`](crate::Client::omits_serializing_empty_lists): one variant
@@ -1818,9 +1561,6 @@ impl rt::OperationError for OmitsSerializingEmptyListsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(OmitsSerializingEmptyListsError);
@@ -1840,9 +1580,6 @@ impl rt::OperationError for OperationWithDefaultsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(OperationWithDefaultsError);
 /// Errors of [`OperationWithNestedStructure`](crate::Client::operation_with_nested_structure): one
@@ -1860,9 +1597,6 @@ impl rt::OperationError for OperationWithNestedStructureError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(OperationWithNestedStructureError);
@@ -1885,15 +1619,11 @@ impl rt::OperationError for OutputStreamError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        let decoded = match (error.code(), error.response()) {
-            (Some("ServiceUnavailableError"), Some(r)) => {
-                crate::operations::read_service_unavailable_error(r)
-                    .map(Self::ServiceUnavailableError)
-            }
-            _ => return Self::Unhandled(error),
-        };
-        decoded.unwrap_or(Self::Unhandled(error))
+    fn decode_modeled(code: &str, r: &rt::HttpResponse) -> rt::Decoded<Self> {
+        match code {
+            "ServiceUnavailableError" => rt::decode_as(r, Self::ServiceUnavailableError),
+            _ => None,
+        }
     }
 }
 rt::operation_error!(OutputStreamError);
@@ -1913,9 +1643,6 @@ impl rt::OperationError for OutputStreamWithInitialResponseError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(OutputStreamWithInitialResponseError);
 /// Errors of [`PostPlayerAction`](crate::Client::post_player_action): one variant per error the model
@@ -1933,9 +1660,6 @@ impl rt::OperationError for PostPlayerActionError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(PostPlayerActionError);
@@ -1955,9 +1679,6 @@ impl rt::OperationError for PostUnionWithJsonNameError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(PostUnionWithJsonNameError);
 /// Errors of [`PutWithContentEncoding`](crate::Client::put_with_content_encoding): one variant per
@@ -1975,9 +1696,6 @@ impl rt::OperationError for PutWithContentEncodingError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(PutWithContentEncodingError);
@@ -1997,9 +1715,6 @@ impl rt::OperationError for QueryIdempotencyTokenAutoFillError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(QueryIdempotencyTokenAutoFillError);
 /// Errors of [`QueryParamsAsStringListMap`](crate::Client::query_params_as_string_list_map): one
@@ -2017,9 +1732,6 @@ impl rt::OperationError for QueryParamsAsStringListMapError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(QueryParamsAsStringListMapError);
@@ -2039,9 +1751,6 @@ impl rt::OperationError for QueryPrecedenceError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(QueryPrecedenceError);
 /// Errors of [`RecursiveShapes`](crate::Client::recursive_shapes): one variant per error the model
@@ -2059,9 +1768,6 @@ impl rt::OperationError for RecursiveShapesError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(RecursiveShapesError);
@@ -2081,9 +1787,6 @@ impl rt::OperationError for ResponseCodeHttpFallbackError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(ResponseCodeHttpFallbackError);
 /// Errors of [`ResponseCodeRequired`](crate::Client::response_code_required): one variant per error the
@@ -2101,9 +1804,6 @@ impl rt::OperationError for ResponseCodeRequiredError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(ResponseCodeRequiredError);
@@ -2123,9 +1823,6 @@ impl rt::OperationError for SimpleScalarPropertiesError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(SimpleScalarPropertiesError);
 /// Errors of [`SparseJsonLists`](crate::Client::sparse_json_lists): one variant per error the model
@@ -2143,9 +1840,6 @@ impl rt::OperationError for SparseJsonListsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(SparseJsonListsError);
@@ -2165,9 +1859,6 @@ impl rt::OperationError for SparseJsonMapsError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(SparseJsonMapsError);
 /// Errors of [`StreamingTraits`](crate::Client::streaming_traits): one variant per error the model
@@ -2185,9 +1876,6 @@ impl rt::OperationError for StreamingTraitsError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(StreamingTraitsError);
@@ -2207,9 +1895,6 @@ impl rt::OperationError for StreamingTraitsRequireLengthError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(StreamingTraitsRequireLengthError);
 /// Errors of [`StreamingTraitsWithMediaType`](crate::Client::streaming_traits_with_media_type): one
@@ -2227,9 +1912,6 @@ impl rt::OperationError for StreamingTraitsWithMediaTypeError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(StreamingTraitsWithMediaTypeError);
@@ -2249,9 +1931,6 @@ impl rt::OperationError for TestBodyStructureError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(TestBodyStructureError);
 /// Errors of [`TestGetNoInputNoPayload`](crate::Client::test_get_no_input_no_payload): one variant per
@@ -2269,9 +1948,6 @@ impl rt::OperationError for TestGetNoInputNoPayloadError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(TestGetNoInputNoPayloadError);
@@ -2291,9 +1967,6 @@ impl rt::OperationError for TestGetNoPayloadError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(TestGetNoPayloadError);
 /// Errors of [`TestPayloadBlob`](crate::Client::test_payload_blob): one variant per error the model
@@ -2311,9 +1984,6 @@ impl rt::OperationError for TestPayloadBlobError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(TestPayloadBlobError);
@@ -2333,9 +2003,6 @@ impl rt::OperationError for TestPayloadStructureError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(TestPayloadStructureError);
 /// Errors of [`TestPostNoInputNoPayload`](crate::Client::test_post_no_input_no_payload): one variant
@@ -2353,9 +2020,6 @@ impl rt::OperationError for TestPostNoInputNoPayloadError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(TestPostNoInputNoPayloadError);
@@ -2375,9 +2039,6 @@ impl rt::OperationError for TestPostNoPayloadError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(TestPostNoPayloadError);
 /// Errors of [`TimestampFormatHeaders`](crate::Client::timestamp_format_headers): one variant per error
@@ -2395,9 +2056,6 @@ impl rt::OperationError for TimestampFormatHeadersError {
         match self {
             Self::Unhandled(e) => Err(e),
         }
-    }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
     }
 }
 rt::operation_error!(TimestampFormatHeadersError);
@@ -2417,9 +2075,6 @@ impl rt::OperationError for UnitInputAndOutputError {
             Self::Unhandled(e) => Err(e),
         }
     }
-    fn decode(error: rt::Error) -> Self {
-        Self::Unhandled(error)
-    }
 }
 rt::operation_error!(UnitInputAndOutputError);
 impl rt::ModeledError for crate::types::ComplexError {
@@ -2429,6 +2084,9 @@ impl rt::ModeledError for crate::types::ComplexError {
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_complex_error(response)
+    }
 }
 impl rt::ModeledError for crate::types::FooError {
     fn message(&self) -> Option<&str> {
@@ -2436,6 +2094,9 @@ impl rt::ModeledError for crate::types::FooError {
     }
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
+    }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_foo_error(response)
     }
 }
 impl rt::ModeledError for crate::types::InvalidGreeting {
@@ -2445,6 +2106,9 @@ impl rt::ModeledError for crate::types::InvalidGreeting {
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
     }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_invalid_greeting(response)
+    }
 }
 impl rt::ModeledError for crate::types::ServiceUnavailableError {
     fn message(&self) -> Option<&str> {
@@ -2452,5 +2116,8 @@ impl rt::ModeledError for crate::types::ServiceUnavailableError {
     }
     fn response_meta(&self) -> &rt::ResponseMeta {
         &self._response
+    }
+    fn read(response: &rt::HttpResponse) -> Result<Self, rt::Error> {
+        crate::operations::read_service_unavailable_error(response)
     }
 }
