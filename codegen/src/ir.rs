@@ -29,11 +29,11 @@ pub enum Protocol {
     AwsJson1_1,
     /// `aws.protocols#restJson1`.
     RestJson1,
-    /// `aws.protocols#awsQuery` (types only for now).
+    /// `aws.protocols#awsQuery`.
     AwsQuery,
-    /// `aws.protocols#ec2Query` (types only for now).
+    /// `aws.protocols#ec2Query`.
     Ec2Query,
-    /// `aws.protocols#restXml` (types only for now).
+    /// `aws.protocols#restXml`.
     RestXml,
     /// Google REST/JSON from a Discovery document.
     GoogleRest,
@@ -510,7 +510,7 @@ impl TypeDef {
 /// Error metadata of an error structure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorInfo {
-    /// Error code on the wire (shape name).
+    /// Error code on the wire (shape name, or the `@awsQueryError` code).
     pub code: String,
     /// `true` for `@error("server")`.
     pub server_fault: bool,
@@ -586,6 +586,30 @@ pub struct Field {
     /// Media type of a string or blob (`@mediaType`): such strings travel
     /// base64-encoded in headers; payloads use it as their content type.
     pub media_type: Option<String>,
+    /// How the member travels in the XML-shaped protocols (awsQuery,
+    /// ec2Query, restXml); `None` for the others. `name.wire` is then the
+    /// element name a response uses (`@xmlName` or the member name).
+    pub xml: Option<XmlMember>,
+}
+
+/// A member's shape in the XML-shaped protocols, decided by the reader.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct XmlMember {
+    /// The name a request uses: the query key (ec2Query: `@ec2QueryName`,
+    /// else the capitalised `@xmlName` or member name) or the XML element.
+    pub request_name: String,
+    /// A list or map member whose items repeat the member's element
+    /// (`@xmlFlattened`).
+    pub flattened: bool,
+    /// Read from and written as an attribute of the structure's element
+    /// (`@xmlAttribute`).
+    pub attribute: bool,
+    /// `@xmlNamespace`: URI and optional prefix.
+    pub namespace: Option<(String, Option<String>)>,
+    /// The runtime's `wire::Layout` name when the list or map is not laid
+    /// out the default way (flattened, or custom item / key / value names),
+    /// e.g. `xml:flat;member=item`.
+    pub layout: Option<String>,
 }
 
 /// Where a member is bound in an HTTP message.

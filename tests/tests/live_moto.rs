@@ -174,6 +174,87 @@ async fn workspacesweb_scenario() {
     assert!(tags.iter().any(|t| t.key == "team" && t.value == "web"), "{tags:?}");
 }
 
+/// awsQuery against moto's STS: who am I, then a role's temporary
+/// credentials (XML responses inside `<OperationResult>`, timestamps as
+/// RFC 3339).
+async fn sts_scenario() {
+    let moto = Moto::start(&[]);
+    let sts = nimbus_sts::Client::new(config(&moto));
+    let me = sts.get_caller_identity().send().await.expect("GetCallerIdentity");
+    assert_eq!(me.account.as_deref(), Some("123456789012"), "{me:?}");
+    assert!(me.arn.as_deref().is_some_and(|a| a.starts_with("arn:aws:")), "{me:?}");
+    assert!(me.request_id().is_some(), "the request id comes back: {me:?}");
+
+    let role = sts
+        .assume_role("arn:aws:iam::123456789012:role/analyst", "nimbus-live")
+        .set_duration_seconds(900)
+        .send()
+        .await
+        .expect("AssumeRole");
+    let credentials = role.credentials.as_ref().expect("credentials");
+    assert!(credentials.access_key_id.starts_with("ASIA"), "{:?}", credentials.access_key_id);
+    assert!(!credentials.secret_access_key.is_empty() && !credentials.session_token.is_empty());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    assert!(credentials.expiration.secs() > now, "expires in the future: {:?}", credentials.expiration);
+    let debug = format!("{role:?}");
+    assert!(!debug.contains(&credentials.secret_access_key), "the secret is redacted in Debug: {debug}");
+    let user = role.assumed_role_user.as_ref().expect("assumed role user");
+    assert!(user.arn.ends_with("assumed-role/analyst/nimbus-live"), "{}", user.arn);
+}
+
+/// awsQuery against moto's IAM: create and list users, page through
+/// policies one at a time (`Marker`), a missing user as the modeled `NoSuchEntityException`
+/// (its `@awsQueryError` code `NoSuchEntity`), then delete them.
+async fn iam_scenario() {
+    use nimbus_iam::errors::GetUserError;
+    let moto = Moto::start(&[]);
+    let iam = nimbus_iam::Client::new(config(&moto));
+    for name in ["ana", "bo", "cy"] {
+        let created = iam.create_user(name).set_path("/nimbus/").send().await.expect("CreateUser");
+        let user = created.user.expect("the created user");
+        assert_eq!((user.user_name.as_str(), user.path.as_str()), (name, "/nimbus/"));
+    }
+    iam.create_user("outsider").send().await.expect("CreateUser outside the path");
+    let listed = iam.list_users().set_path_prefix("/nimbus/").send().await.expect("ListUsers");
+    let mut names: Vec<&str> = listed.users.iter().map(|u| u.user_name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["ana", "bo", "cy"]);
+
+    // moto pages ListPolicies (not ListUsers): one policy per page through `Marker`.
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    let mut arns = Vec::new();
+    for name in ["read-a", "read-b", "read-c"] {
+        let created = iam.create_policy(name, document).set_path("/nimbus/").send().await.expect("CreatePolicy");
+        arns.push(created.policy.and_then(|p| p.arn).expect("policy arn"));
+    }
+    let mut pages =
+        iam.list_policies().set_scope(nimbus_iam::types::PolicyScopeType::Local).set_path_prefix("/nimbus/").set_max_items(1).pages();
+    let (mut policies, mut page_count) = (Vec::new(), 0);
+    while let Some(page) = pages.next().await {
+        let page = page.expect("ListPolicies page");
+        page_count += 1;
+        assert!(page.policies.as_ref().is_none_or(|p| p.len() <= 1), "max_items is honoured: {page:?}");
+        policies.extend(page.policies.into_iter().flatten().filter_map(|p| p.policy_name));
+    }
+    policies.sort();
+    assert_eq!(policies, ["read-a", "read-b", "read-c"]);
+    assert!(page_count >= 3, "one policy per page: {page_count} pages");
+    for arn in arns {
+        iam.delete_policy(arn).send().await.expect("DeletePolicy");
+    }
+
+    let err = iam.get_user().set_user_name("nobody").send().await.unwrap_err();
+    let GetUserError::NoSuchEntityException(e) = &err else { panic!("expected NoSuchEntityException, got {err:?}") };
+    assert!(e.message.as_deref().is_some_and(|m| m.contains("nobody")), "{e:?}");
+    assert_eq!(err.status(), Some(404), "{err}");
+
+    for name in ["ana", "bo", "cy", "outsider"] {
+        iam.delete_user(name).send().await.expect("DeleteUser");
+    }
+    let left = iam.list_users().send().await.expect("ListUsers");
+    assert!(left.users.is_empty(), "{left:?}");
+}
+
 /// A signed IAM Query API call (moto routes by the credential scope), for
 /// setting up a user and key; returns the XML body.
 async fn iam(moto: &Moto, form: &str) -> String {
@@ -239,6 +320,8 @@ async fn live_moto_scenarios() {
         ("athena", tokio::spawn(athena_scenario())),
         ("workspacesweb", tokio::spawn(workspacesweb_scenario())),
         ("signing", tokio::spawn(signing_is_verified_by_moto())),
+        ("sts", tokio::spawn(sts_scenario())),
+        ("iam", tokio::spawn(iam_scenario())),
     ];
     let (mut passed, mut failed) = (0, Vec::new());
     for (name, task) in scenarios {

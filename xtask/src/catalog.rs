@@ -59,7 +59,7 @@ pub struct Options {
 
 /// Whether the generator emits a working client for `protocol`.
 pub fn supported(protocol: Protocol) -> bool {
-    matches!(protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1 | Protocol::RestJson1 | Protocol::GoogleRest)
+    protocol == Protocol::GoogleRest || nimbus_codegen::emit::client::supports(protocol)
 }
 
 fn generate_one(path: &Path, out: &Path, write: bool, runtime: &Path) -> Entry {
@@ -198,11 +198,18 @@ pub fn summary(results: &[Entry], wall: Duration) -> String {
 }
 
 /// The CI sample: the largest awsJson1_1, awsJson1_0 and restJson1 models by
-/// operation count and the `n_google` largest Discovery documents.
+/// operation count, the smallest awsQuery and restXml ones (their codecs
+/// compile the same for any size), and the `n_google` largest Discovery
+/// documents.
 pub fn sample(results: &[Entry], n_google: usize) -> Vec<Entry> {
     let mut out = Vec::new();
     for protocol in ["awsJson1_1", "awsJson1_0", "restJson1"] {
         if let Some(e) = results.iter().filter(|e| e.status == Status::Ok && e.protocol == protocol).max_by_key(|e| e.operations) {
+            out.push(e.clone());
+        }
+    }
+    for protocol in ["awsQuery", "restXml"] {
+        if let Some(e) = results.iter().filter(|e| e.status == Status::Ok && e.protocol == protocol).min_by_key(|e| e.operations) {
             out.push(e.clone());
         }
     }

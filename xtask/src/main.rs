@@ -158,7 +158,13 @@ fn run(args: &[String]) -> Result<(), String> {
         "protocol" => {
             materialise_all(&root, mirror.as_deref())?;
             let mut args = vec!["test", "--quiet"];
-            for krate in ["nimbus-protocol-json", "nimbus-protocol-json10", "nimbus-protocol-restjson"] {
+            for krate in [
+                "nimbus-protocol-json",
+                "nimbus-protocol-json10",
+                "nimbus-protocol-restjson",
+                "nimbus-protocol-query",
+                "nimbus-protocol-ec2",
+            ] {
                 args.extend(["-p", krate]);
             }
             args.extend(["--", "--nocapture", "--test-threads=1"]);

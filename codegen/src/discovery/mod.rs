@@ -227,6 +227,7 @@ impl Reader {
                     streaming: false,
                     host_label: false,
                     media_type: None,
+                    xml: None,
                 });
             }
         }
@@ -349,6 +350,7 @@ impl Reader {
                 streaming: false,
                 host_label: false,
                 media_type: None,
+                xml: None,
             });
         }
         Ok(fields)
@@ -412,6 +414,7 @@ impl Reader {
                     streaming: false,
                     host_label: false,
                     media_type: None,
+                    xml: None,
                 });
                 true
             }

@@ -15,7 +15,13 @@ use quote::{format_ident, quote};
 
 /// Whether this emitter generates a working client for `protocol`.
 pub fn supports(protocol: Protocol) -> bool {
-    matches!(protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1 | Protocol::RestJson1)
+    matches!(protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1 | Protocol::RestJson1 | Protocol::AwsQuery | Protocol::Ec2Query)
+}
+
+/// Whether the service's client needs the runtime's XML and query codecs
+/// (its `xml` feature).
+pub fn speaks_xml(service: &Service) -> bool {
+    matches!(service.protocol, Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml) && supports(service.protocol)
 }
 
 /// Whether type `id` is a structure an AWS client decodes whole from a
@@ -90,6 +96,8 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
         Protocol::AwsJson1_0 => quote! { #rt::Protocol::AwsJson1_0 },
         Protocol::AwsJson1_1 => quote! { #rt::Protocol::AwsJson1_1 },
         Protocol::RestJson1 => quote! { #rt::Protocol::RestJson1 },
+        Protocol::AwsQuery => quote! { #rt::Protocol::AwsQuery },
+        Protocol::Ec2Query => quote! { #rt::Protocol::Ec2Query },
         other => {
             let label = other.label();
             quote! { #rt::Protocol::Unsupported(#label) }
@@ -623,6 +631,23 @@ fn serialize_body(service: &Service, op: &Operation) -> Result<TokenStream, Stri
     let host = host_prefix(service, op)?;
     match &op.call {
         CallShape::Http(route) => rest_request(service, op, route, host),
+        CallShape::Rpc { target } if matches!(service.protocol, Protocol::AwsQuery | Protocol::Ec2Query) => {
+            let dialect = if service.protocol == Protocol::Ec2Query {
+                quote! { Ec2Query }
+            } else {
+                quote! { AwsQuery }
+            };
+            let version = &service.version;
+            let input = if op.input.is_some() {
+                quote! { Some(&input) }
+            } else {
+                quote! { None::<&()> }
+            };
+            Ok(then_finish(
+                quote! { #rt::xml::query_request(#rt::xml::Dialect::#dialect, #target, #version, #input)? },
+                finish_request(service, host, op),
+            ))
+        }
         CallShape::Rpc { target } => {
             let content_type =
                 if service.protocol == Protocol::AwsJson1_0 { "application/x-amz-json-1.0" } else { "application/x-amz-json-1.1" };
@@ -893,6 +918,28 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
         Vec::new()
     };
     let meta = carries_response_meta(service, id).then(|| quote! { out._response = #rt::ResponseMeta::from_response(response); });
+    if matches!(service.protocol, Protocol::AwsQuery | Protocol::Ec2Query) {
+        // The members are in an XML body: awsQuery wraps them in
+        // `<OperationResult>`, errors are in the error element.
+        let decode = if t.error.is_some() {
+            quote! { #rt::xml::decode_error(response)? }
+        } else {
+            let wrapped = service.protocol == Protocol::AwsQuery;
+            quote! { #rt::xml::decode(response, #wrapped)? }
+        };
+        let (bind, meta) = match meta {
+            Some(meta) => (quote! { let mut out: #ty = #decode; }, meta),
+            None => (quote! { let out: #ty = #decode; }, quote! {}),
+        };
+        return Ok(quote! {
+            #doc
+            pub(crate) fn #name(response: &#rt::HttpResponse) -> Result<#ty, #rt::Error> {
+                #bind
+                #meta
+                Ok(out)
+            }
+        });
+    }
     if bound.is_empty() && meta.is_none() {
         return Ok(quote! {
             #doc

@@ -125,7 +125,7 @@ schemars = ["dep:schemars", "{runtime}/schemars"]
 test-util = ["{runtime}/test-util"]
 
 [dependencies]
-{runtime} = {{ path = "{runtime_dir}/{runtime}", version = "{version}" }}
+{runtime} = {{ path = "{runtime_dir}/{runtime}", version = "{version}"{runtime_features} }}
 schemars = {{ version = "1", optional = true, default-features = false, features = ["derive", "std"] }}
 serde = {{ version = "1", features = ["derive"] }}
 
@@ -149,6 +149,7 @@ workspace = true
         version = spec.version,
         runtime = runtime::runtime_package(service),
         runtime_dir = spec.runtime_dir,
+        runtime_features = if client::speaks_xml(service) { ", features = [\"xml\"]" } else { "" },
         publish = if spec.protocol_tests { "\npublish = false" } else { "" },
         google_features = if service.is_google() {
             "default = [\"google-adc\"]\n## Application Default Credentials when no token provider is configured.\ngoogle-adc = [\"nimbus-google/google-adc\"]\n"

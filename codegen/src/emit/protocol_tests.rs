@@ -333,7 +333,7 @@ fn error_case(service: &Service, op: &Operation, err: TypeId, case: &ProtocolTes
             #[test]
         fn #fname() -> Result<(), String> {
                 #parts
-                let error = crate::errors::#enum_name::from_error(#rt::testing::error_from_response(response));
+                let error = crate::errors::#enum_name::from_error(#rt::testing::read_error(crate::client::SERVICE.protocol, response));
                 let crate::errors::#enum_name::#variant(actual) = error else {
                     return Err(format!("expected the modeled error, got {error:?}"));
                 };

@@ -166,8 +166,18 @@ fn serialize_impl(t: &TypeDef, fields: &[Field], json_body: bool) -> TokenStream
         .filter(|f| !json_body || f.binding == Binding::Body)
         .map(|f| {
             let fname = ident(&f.name.rust);
-            let wire = &f.name.wire;
+            // XML-shaped protocols: the request name, and a list or map laid
+            // out other than the default way.
+            let wire = f.xml.as_ref().map_or(&f.name.wire, |x| &x.request_name);
             let optional = !(f.required || f.defaulted);
+            if let Some(layout) = f.xml.as_ref().and_then(|x| x.layout.as_ref()).filter(|_| codec(&f.ty).is_none()) {
+                let value = if optional {
+                    quote! { self.#fname.as_ref() }
+                } else {
+                    quote! { Some(&self.#fname) }
+                };
+                return quote! { o.laid_out(#wire, wire::Layout(#layout), #value)?; };
+            }
             match (codec(&f.ty), optional) {
                 (Some(c), true) => {
                     let marker = format_ident!("{}", c.marker);
@@ -182,11 +192,12 @@ fn serialize_impl(t: &TypeDef, fields: &[Field], json_body: bool) -> TokenStream
             }
         })
         .collect();
+    let members = proc_macro2::Literal::usize_unsuffixed(writes.len());
     let body = if writes.is_empty() {
-        quote! { wire::ObjectWriter::new(s)?.end() }
+        quote! { wire::ObjectWriter::new(s, 0)?.end() }
     } else {
         quote! {
-            let mut o = wire::ObjectWriter::new(s)?;
+            let mut o = wire::ObjectWriter::new(s, #members)?;
             #(#writes)*
             o.end()
         }
@@ -217,6 +228,10 @@ fn object_impls(t: &TypeDef, fields: &[Field], json_body: bool) -> TokenStream {
         .map(|f| {
             let fname = ident(&f.name.rust);
             let wire = &f.name.wire;
+            // A flattened list or map: each element is one item (entry).
+            if f.xml.as_ref().is_some_and(|x| x.flattened) && codec(&f.ty).is_none() {
+                return quote! { #wire => wire::push_item(&mut self.#fname, m)?, };
+            }
             let value = match codec(&f.ty) {
                 Some(c) => {
                     let marker = format_ident!("{}", c.marker);

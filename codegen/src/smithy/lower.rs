@@ -258,10 +258,13 @@ impl<'m> Lowering<'m> {
                 )
             }
         };
+        // awsQuery (and awsJson with query compatibility) name an error by
+        // its `@awsQueryError` code.
+        let query_code = t.aws_query_error.as_ref().filter(|_| self.protocol == Protocol::AwsQuery);
         let error = t.error.as_ref().map(|fault| ErrorInfo {
-            code: local_name(&shape.id).to_owned(),
+            code: query_code.map_or_else(|| local_name(&shape.id).to_owned(), |(code, _)| code.clone()),
             server_fault: fault == "server",
-            http_status: t.http_error,
+            http_status: t.http_error.or(query_code.map(|(_, status)| *status)),
             retryable: t.retryable,
         });
         Ok(TypeDef {
@@ -326,9 +329,11 @@ impl<'m> Lowering<'m> {
         } else {
             Binding::Body
         };
+        let xml_protocol = matches!(self.protocol, Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml);
         let default_format = match binding {
             Binding::Header(_) | Binding::PrefixHeaders(_) => TimestampFormat::HttpDate,
             Binding::Label | Binding::Query(_) | Binding::QueryParams => TimestampFormat::DateTime,
+            _ if xml_protocol => TimestampFormat::DateTime,
             _ => TimestampFormat::EpochSeconds,
         };
         let path = member_path(&owner.id, &m.name);
@@ -351,10 +356,12 @@ impl<'m> Lowering<'m> {
         let has_default = t.default.as_ref().is_some_and(|d| !d.is_null());
         let top_level_input = self.op_inputs.contains(owner.id.as_str());
         let defaulted = !required && !t.client_optional && !union && !top_level_input && (zero_default || primitive || has_default);
-        let wire = match (&t.json_name, self.protocol) {
-            (Some(j), Protocol::RestJson1) => j.clone(),
+        let wire = match (&t.json_name, &t.xml_name, self.protocol) {
+            (Some(j), _, Protocol::RestJson1) => j.clone(),
+            (_, Some(x), Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml) => x.clone(),
             _ => m.name.clone(),
         };
+        let xml = xml_protocol.then(|| self.xml_member(m, &wire));
         let rust = if union { names::variant_ident(&m.name) } else { names::field_ident(&m.name) };
         let mut doc = docs(t);
         if doc.is_empty() {
@@ -386,7 +393,44 @@ impl<'m> Lowering<'m> {
             streaming: target.is_some_and(|s| s.traits.streaming),
             host_label: t.host_label,
             media_type: t.media_type.clone().or_else(|| target.and_then(|s| s.traits.media_type.clone())),
+            xml,
         })
+    }
+
+    /// The XML-protocol shape of member `m` whose element name is `wire`.
+    fn xml_member(&self, m: &Member, wire: &str) -> XmlMember {
+        let t = &m.traits;
+        let request_name = match (self.protocol, &t.ec2_query_name) {
+            (Protocol::Ec2Query, Some(name)) => name.clone(),
+            (Protocol::Ec2Query, None) => capitalize(wire),
+            _ => wire.to_owned(),
+        };
+        let target = self.shape(&m.target);
+        let names: Vec<(&str, &str)> = match target.map(|s| (&s.kind, &s.members)) {
+            Some((ShapeKind::List | ShapeKind::Set, members)) => {
+                members.first().and_then(|item| item.traits.xml_name.as_deref()).map(|n| ("member", n)).into_iter().collect()
+            }
+            Some((ShapeKind::Map, members)) => members
+                .iter()
+                .zip(["key", "value"])
+                .filter_map(|(member, role)| member.traits.xml_name.as_deref().map(|n| (role, n)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let collection = target.is_some_and(|s| matches!(s.kind, ShapeKind::List | ShapeKind::Set | ShapeKind::Map));
+        let flattened = t.xml_flattened && collection;
+        let layout = (flattened || !names.is_empty()).then(|| {
+            let mut parts: Vec<String> = flattened.then(|| "flat".to_owned()).into_iter().collect();
+            parts.extend(names.iter().map(|(role, name)| format!("{role}={name}")));
+            format!("xml:{}", parts.join(";"))
+        });
+        XmlMember {
+            request_name,
+            flattened,
+            attribute: t.xml_attribute,
+            namespace: t.xml_namespace.clone().or_else(|| target.and_then(|s| s.traits.xml_namespace.clone())),
+            layout,
+        }
     }
 
     fn is_sensitive(&self, id: &str, depth: usize) -> bool {
@@ -695,4 +739,10 @@ pub fn parse_route(h: &super::model::HttpTrait, op: &str) -> std::result::Result
         })
         .unwrap_or_default();
     Ok(RouteTemplate { method: h.method.to_uppercase(), path, query, code: h.code })
+}
+
+/// `name` with its first letter upper-cased (ec2Query request keys).
+fn capitalize(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

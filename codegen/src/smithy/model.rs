@@ -231,6 +231,18 @@ pub struct Traits {
     pub http_checksum_required: bool,
     /// `@requestCompression(encodings)`.
     pub request_compression: Option<Vec<String>>,
+    /// `@xmlName`.
+    pub xml_name: Option<String>,
+    /// `@xmlFlattened`.
+    pub xml_flattened: bool,
+    /// `@xmlAttribute`.
+    pub xml_attribute: bool,
+    /// `@xmlNamespace(uri, prefix)`.
+    pub xml_namespace: Option<(String, Option<String>)>,
+    /// `aws.protocols#ec2QueryName`.
+    pub ec2_query_name: Option<String>,
+    /// `aws.protocols#awsQueryError(code, httpResponseCode)`.
+    pub aws_query_error: Option<(String, u16)>,
     /// `smithy.test#httpRequestTests`, kept as JSON for generated tests.
     pub request_tests: Option<Value>,
     /// `smithy.test#httpResponseTests`, kept as JSON for generated tests.
@@ -352,6 +364,16 @@ impl Traits {
                         }
                     }
                     t.request_compression = Some(encodings);
+                }
+                "smithy.api#xmlName" => t.xml_name = Some(v.str()?.to_owned()),
+                "smithy.api#xmlFlattened" => t.xml_flattened = true,
+                "smithy.api#xmlAttribute" => t.xml_attribute = true,
+                "smithy.api#xmlNamespace" => t.xml_namespace = Some((v.req_str("uri")?, v.opt_str("prefix")?)),
+                "aws.protocols#ec2QueryName" => t.ec2_query_name = Some(v.str()?.to_owned()),
+                "aws.protocols#awsQueryError" => {
+                    let status = v.get("httpResponseCode").ok_or_else(|| v.error("awsQueryError needs httpResponseCode"))?;
+                    let status = u16::try_from(status.u64()?).map_err(|_| status.error("HTTP status out of range"))?;
+                    t.aws_query_error = Some((v.req_str("code")?, status));
                 }
                 "smithy.test#httpRequestTests" => {
                     v.items()?;

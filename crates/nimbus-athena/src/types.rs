@@ -43,7 +43,7 @@ impl wire::Object for AclConfiguration {
 wire::impl_deserialize!(AclConfiguration);
 impl serde::Serialize for AclConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("S3AclOption", &self.s3_acl_option)?;
         o.end()
     }
@@ -249,7 +249,7 @@ pub struct BatchGetNamedQueryInput {
 }
 impl serde::Serialize for BatchGetNamedQueryInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("NamedQueryIds", &self.named_query_ids)?;
         o.end()
     }
@@ -335,7 +335,7 @@ pub struct BatchGetPreparedStatementInput {
 }
 impl serde::Serialize for BatchGetPreparedStatementInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("PreparedStatementNames", &self.prepared_statement_names)?;
         o.value("WorkGroup", &self.work_group)?;
         o.end()
@@ -433,7 +433,7 @@ pub struct BatchGetQueryExecutionInput {
 }
 impl serde::Serialize for BatchGetQueryExecutionInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("QueryExecutionIds", &self.query_execution_ids)?;
         o.end()
     }
@@ -520,7 +520,7 @@ pub struct CalculationConfiguration {
 }
 impl serde::Serialize for CalculationConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("CodeBlock", &self.code_block)?;
         o.end()
     }
@@ -901,7 +901,7 @@ pub struct CancelCapacityReservationInput {
 }
 impl serde::Serialize for CancelCapacityReservationInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("Name", &self.name)?;
         o.end()
     }
@@ -1106,7 +1106,7 @@ impl wire::Object for CapacityAssignment {
 wire::impl_deserialize!(CapacityAssignment);
 impl serde::Serialize for CapacityAssignment {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("WorkGroupNames", &self.work_group_names)?;
         o.end()
     }
@@ -1383,7 +1383,7 @@ impl wire::Object for Classification {
 wire::impl_deserialize!(Classification);
 impl serde::Serialize for Classification {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("Name", &self.name)?;
         o.optional("Properties", &self.properties)?;
         o.end()
@@ -1447,7 +1447,7 @@ impl wire::Object for CloudWatchLoggingConfiguration {
 wire::impl_deserialize!(CloudWatchLoggingConfiguration);
 impl serde::Serialize for CloudWatchLoggingConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("Enabled", &self.enabled)?;
         o.optional("LogGroup", &self.log_group)?;
         o.optional("LogStreamNamePrefix", &self.log_stream_name_prefix)?;
@@ -1882,7 +1882,7 @@ pub struct CreateCapacityReservationInput {
 }
 impl serde::Serialize for CreateCapacityReservationInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.value("TargetDpus", &self.target_dpus)?;
         o.value("Name", &self.name)?;
         o.optional("Tags", &self.tags)?;
@@ -2010,7 +2010,7 @@ pub struct CreateDataCatalogInput {
 }
 impl serde::Serialize for CreateDataCatalogInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.value("Name", &self.name)?;
         o.value("Type", &self.r#type)?;
         o.optional("Description", &self.description)?;
@@ -2129,7 +2129,7 @@ pub struct CreateNamedQueryInput {
 }
 impl serde::Serialize for CreateNamedQueryInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.value("Name", &self.name)?;
         o.optional("Description", &self.description)?;
         o.value("Database", &self.database)?;
@@ -2237,7 +2237,7 @@ pub struct CreateNotebookInput {
 }
 impl serde::Serialize for CreateNotebookInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.value("WorkGroup", &self.work_group)?;
         o.value("Name", &self.name)?;
         o.optional("ClientRequestToken", &self.client_request_token)?;
@@ -2324,7 +2324,7 @@ pub struct CreatePreparedStatementInput {
 }
 impl serde::Serialize for CreatePreparedStatementInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("StatementName", &self.statement_name)?;
         o.value("WorkGroup", &self.work_group)?;
         o.value("QueryStatement", &self.query_statement)?;
@@ -2397,7 +2397,7 @@ pub struct CreatePresignedNotebookUrlRequest {
 }
 impl serde::Serialize for CreatePresignedNotebookUrlRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("SessionId", &self.session_id)?;
         o.end()
     }
@@ -2497,7 +2497,7 @@ pub struct CreateWorkGroupInput {
 }
 impl serde::Serialize for CreateWorkGroupInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("Name", &self.name)?;
         o.optional("Configuration", &self.configuration)?;
         o.optional("Description", &self.description)?;
@@ -2595,7 +2595,7 @@ impl wire::Object for CustomerContentEncryptionConfiguration {
 wire::impl_deserialize!(CustomerContentEncryptionConfiguration);
 impl serde::Serialize for CustomerContentEncryptionConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("KmsKey", &self.kms_key)?;
         o.end()
     }
@@ -3117,7 +3117,7 @@ pub struct DeleteCapacityReservationInput {
 }
 impl serde::Serialize for DeleteCapacityReservationInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("Name", &self.name)?;
         o.end()
     }
@@ -3179,7 +3179,7 @@ pub struct DeleteDataCatalogInput {
 }
 impl serde::Serialize for DeleteDataCatalogInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("Name", &self.name)?;
         o.optional("DeleteCatalogOnly", &self.delete_catalog_only)?;
         o.end()
@@ -3258,7 +3258,7 @@ pub struct DeleteNamedQueryInput {
 }
 impl serde::Serialize for DeleteNamedQueryInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("NamedQueryId", &self.named_query_id)?;
         o.end()
     }
@@ -3316,7 +3316,7 @@ pub struct DeleteNotebookInput {
 }
 impl serde::Serialize for DeleteNotebookInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("NotebookId", &self.notebook_id)?;
         o.end()
     }
@@ -3377,7 +3377,7 @@ pub struct DeletePreparedStatementInput {
 }
 impl serde::Serialize for DeletePreparedStatementInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("StatementName", &self.statement_name)?;
         o.value("WorkGroup", &self.work_group)?;
         o.end()
@@ -3444,7 +3444,7 @@ pub struct DeleteWorkGroupInput {
 }
 impl serde::Serialize for DeleteWorkGroupInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("WorkGroup", &self.work_group)?;
         o.optional("RecursiveDeleteOption", &self.recursive_delete_option)?;
         o.end()
@@ -3536,7 +3536,7 @@ impl wire::Object for EncryptionConfiguration {
 wire::impl_deserialize!(EncryptionConfiguration);
 impl serde::Serialize for EncryptionConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("EncryptionOption", &self.encryption_option)?;
         o.optional("KmsKey", &self.kms_key)?;
         o.end()
@@ -3700,7 +3700,7 @@ impl wire::Object for EngineConfiguration {
 wire::impl_deserialize!(EngineConfiguration);
 impl serde::Serialize for EngineConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.optional("CoordinatorDpuSize", &self.coordinator_dpu_size)?;
         o.value("MaxConcurrentDpus", &self.max_concurrent_dpus)?;
         o.optional("DefaultExecutorDpuSize", &self.default_executor_dpu_size)?;
@@ -3790,7 +3790,7 @@ impl wire::Object for EngineVersion {
 wire::impl_deserialize!(EngineVersion);
 impl serde::Serialize for EngineVersion {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("SelectedEngineVersion", &self.selected_engine_version)?;
         o.optional("EffectiveEngineVersion", &self.effective_engine_version)?;
         o.end()
@@ -4066,7 +4066,7 @@ pub struct ExportNotebookInput {
 }
 impl serde::Serialize for ExportNotebookInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("NotebookId", &self.notebook_id)?;
         o.end()
     }
@@ -4144,7 +4144,7 @@ pub struct FilterDefinition {
 }
 impl serde::Serialize for FilterDefinition {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("Name", &self.name)?;
         o.end()
     }
@@ -4171,7 +4171,7 @@ pub struct GetCalculationExecutionCodeRequest {
 }
 impl serde::Serialize for GetCalculationExecutionCodeRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("CalculationExecutionId", &self.calculation_execution_id)?;
         o.end()
     }
@@ -4241,7 +4241,7 @@ pub struct GetCalculationExecutionRequest {
 }
 impl serde::Serialize for GetCalculationExecutionRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("CalculationExecutionId", &self.calculation_execution_id)?;
         o.end()
     }
@@ -4368,7 +4368,7 @@ pub struct GetCalculationExecutionStatusRequest {
 }
 impl serde::Serialize for GetCalculationExecutionStatusRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("CalculationExecutionId", &self.calculation_execution_id)?;
         o.end()
     }
@@ -4447,7 +4447,7 @@ pub struct GetCapacityAssignmentConfigurationInput {
 }
 impl serde::Serialize for GetCapacityAssignmentConfigurationInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("CapacityReservationName", &self.capacity_reservation_name)?;
         o.end()
     }
@@ -4522,7 +4522,7 @@ pub struct GetCapacityReservationInput {
 }
 impl serde::Serialize for GetCapacityReservationInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("Name", &self.name)?;
         o.end()
     }
@@ -4591,7 +4591,7 @@ pub struct GetDataCatalogInput {
 }
 impl serde::Serialize for GetDataCatalogInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("Name", &self.name)?;
         o.optional("WorkGroup", &self.work_group)?;
         o.end()
@@ -4674,7 +4674,7 @@ pub struct GetDatabaseInput {
 }
 impl serde::Serialize for GetDatabaseInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.value("CatalogName", &self.catalog_name)?;
         o.value("DatabaseName", &self.database_name)?;
         o.optional("WorkGroup", &self.work_group)?;
@@ -4755,7 +4755,7 @@ pub struct GetNamedQueryInput {
 }
 impl serde::Serialize for GetNamedQueryInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("NamedQueryId", &self.named_query_id)?;
         o.end()
     }
@@ -4824,7 +4824,7 @@ pub struct GetNotebookMetadataInput {
 }
 impl serde::Serialize for GetNotebookMetadataInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("NotebookId", &self.notebook_id)?;
         o.end()
     }
@@ -4896,7 +4896,7 @@ pub struct GetPreparedStatementInput {
 }
 impl serde::Serialize for GetPreparedStatementInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("StatementName", &self.statement_name)?;
         o.value("WorkGroup", &self.work_group)?;
         o.end()
@@ -4973,7 +4973,7 @@ pub struct GetQueryExecutionInput {
 }
 impl serde::Serialize for GetQueryExecutionInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("QueryExecutionId", &self.query_execution_id)?;
         o.end()
     }
@@ -5056,7 +5056,7 @@ pub struct GetQueryResultsInput {
 }
 impl serde::Serialize for GetQueryResultsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("QueryExecutionId", &self.query_execution_id)?;
         o.optional("NextToken", &self.next_token)?;
         o.optional("MaxResults", &self.max_results)?;
@@ -5164,7 +5164,7 @@ pub struct GetQueryRuntimeStatisticsInput {
 }
 impl serde::Serialize for GetQueryRuntimeStatisticsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("QueryExecutionId", &self.query_execution_id)?;
         o.end()
     }
@@ -5239,7 +5239,7 @@ pub struct GetResourceDashboardRequest {
 }
 impl serde::Serialize for GetResourceDashboardRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("ResourceARN", &self.resource_arn)?;
         o.end()
     }
@@ -5307,7 +5307,7 @@ pub struct GetSessionEndpointRequest {
 }
 impl serde::Serialize for GetSessionEndpointRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("SessionId", &self.session_id)?;
         o.end()
     }
@@ -5392,7 +5392,7 @@ pub struct GetSessionRequest {
 }
 impl serde::Serialize for GetSessionRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("SessionId", &self.session_id)?;
         o.end()
     }
@@ -5555,7 +5555,7 @@ pub struct GetSessionStatusRequest {
 }
 impl serde::Serialize for GetSessionStatusRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("SessionId", &self.session_id)?;
         o.end()
     }
@@ -5643,7 +5643,7 @@ pub struct GetTableMetadataInput {
 }
 impl serde::Serialize for GetTableMetadataInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("CatalogName", &self.catalog_name)?;
         o.value("DatabaseName", &self.database_name)?;
         o.value("TableName", &self.table_name)?;
@@ -5727,7 +5727,7 @@ pub struct GetWorkGroupInput {
 }
 impl serde::Serialize for GetWorkGroupInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("WorkGroup", &self.work_group)?;
         o.end()
     }
@@ -5818,7 +5818,7 @@ impl wire::Object for IdentityCenterConfiguration {
 wire::impl_deserialize!(IdentityCenterConfiguration);
 impl serde::Serialize for IdentityCenterConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("EnableIdentityCenter", &self.enable_identity_center)?;
         o.optional("IdentityCenterInstanceArn", &self.identity_center_instance_arn)?;
         o.end()
@@ -5873,7 +5873,7 @@ pub struct ImportNotebookInput {
 }
 impl serde::Serialize for ImportNotebookInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.value("WorkGroup", &self.work_group)?;
         o.value("Name", &self.name)?;
         o.optional("Payload", &self.payload)?;
@@ -6080,7 +6080,7 @@ pub struct ListApplicationDpuSizesInput {
 }
 impl serde::Serialize for ListApplicationDpuSizesInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("MaxResults", &self.max_results)?;
         o.optional("NextToken", &self.next_token)?;
         o.end()
@@ -6199,7 +6199,7 @@ pub struct ListCalculationExecutionsRequest {
 }
 impl serde::Serialize for ListCalculationExecutionsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("SessionId", &self.session_id)?;
         o.optional("StateFilter", &self.state_filter)?;
         o.optional("MaxResults", &self.max_results)?;
@@ -6309,7 +6309,7 @@ pub struct ListCapacityReservationsInput {
 }
 impl serde::Serialize for ListCapacityReservationsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("NextToken", &self.next_token)?;
         o.optional("MaxResults", &self.max_results)?;
         o.end()
@@ -6404,7 +6404,7 @@ pub struct ListDataCatalogsInput {
 }
 impl serde::Serialize for ListDataCatalogsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("NextToken", &self.next_token)?;
         o.optional("MaxResults", &self.max_results)?;
         o.optional("WorkGroup", &self.work_group)?;
@@ -6513,7 +6513,7 @@ pub struct ListDatabasesInput {
 }
 impl serde::Serialize for ListDatabasesInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("CatalogName", &self.catalog_name)?;
         o.optional("NextToken", &self.next_token)?;
         o.optional("MaxResults", &self.max_results)?;
@@ -6617,7 +6617,7 @@ pub struct ListEngineVersionsInput {
 }
 impl serde::Serialize for ListEngineVersionsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("NextToken", &self.next_token)?;
         o.optional("MaxResults", &self.max_results)?;
         o.end()
@@ -6728,7 +6728,7 @@ pub struct ListExecutorsRequest {
 }
 impl serde::Serialize for ListExecutorsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("SessionId", &self.session_id)?;
         o.optional("ExecutorStateFilter", &self.executor_state_filter)?;
         o.optional("MaxResults", &self.max_results)?;
@@ -6847,7 +6847,7 @@ pub struct ListNamedQueriesInput {
 }
 impl serde::Serialize for ListNamedQueriesInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("NextToken", &self.next_token)?;
         o.optional("MaxResults", &self.max_results)?;
         o.optional("WorkGroup", &self.work_group)?;
@@ -6951,7 +6951,7 @@ pub struct ListNotebookMetadataInput {
 }
 impl serde::Serialize for ListNotebookMetadataInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("Filters", &self.filters)?;
         o.optional("NextToken", &self.next_token)?;
         o.optional("MaxResults", &self.max_results)?;
@@ -7061,7 +7061,7 @@ pub struct ListNotebookSessionsRequest {
 }
 impl serde::Serialize for ListNotebookSessionsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.value("NotebookId", &self.notebook_id)?;
         o.optional("MaxResults", &self.max_results)?;
         o.optional("NextToken", &self.next_token)?;
@@ -7161,7 +7161,7 @@ pub struct ListPreparedStatementsInput {
 }
 impl serde::Serialize for ListPreparedStatementsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.value("WorkGroup", &self.work_group)?;
         o.optional("NextToken", &self.next_token)?;
         o.optional("MaxResults", &self.max_results)?;
@@ -7266,7 +7266,7 @@ pub struct ListQueryExecutionsInput {
 }
 impl serde::Serialize for ListQueryExecutionsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("NextToken", &self.next_token)?;
         o.optional("MaxResults", &self.max_results)?;
         o.optional("WorkGroup", &self.work_group)?;
@@ -7385,7 +7385,7 @@ pub struct ListSessionsRequest {
 }
 impl serde::Serialize for ListSessionsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("WorkGroup", &self.work_group)?;
         o.optional("StateFilter", &self.state_filter)?;
         o.optional("MaxResults", &self.max_results)?;
@@ -7503,7 +7503,7 @@ pub struct ListTableMetadataInput {
 }
 impl serde::Serialize for ListTableMetadataInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.value("CatalogName", &self.catalog_name)?;
         o.value("DatabaseName", &self.database_name)?;
         o.optional("Expression", &self.expression)?;
@@ -7623,7 +7623,7 @@ pub struct ListTagsForResourceInput {
 }
 impl serde::Serialize for ListTagsForResourceInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.value("ResourceARN", &self.resource_arn)?;
         o.optional("NextToken", &self.next_token)?;
         o.optional("MaxResults", &self.max_results)?;
@@ -7719,7 +7719,7 @@ pub struct ListWorkGroupsInput {
 }
 impl serde::Serialize for ListWorkGroupsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("NextToken", &self.next_token)?;
         o.optional("MaxResults", &self.max_results)?;
         o.end()
@@ -7828,7 +7828,7 @@ impl wire::Object for ManagedLoggingConfiguration {
 wire::impl_deserialize!(ManagedLoggingConfiguration);
 impl serde::Serialize for ManagedLoggingConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("Enabled", &self.enabled)?;
         o.optional("KmsKey", &self.kms_key)?;
         o.end()
@@ -7887,7 +7887,7 @@ impl wire::Object for ManagedQueryResultsConfiguration {
 wire::impl_deserialize!(ManagedQueryResultsConfiguration);
 impl serde::Serialize for ManagedQueryResultsConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("Enabled", &self.enabled)?;
         o.optional("EncryptionConfiguration", &self.encryption_configuration)?;
         o.end()
@@ -7931,7 +7931,7 @@ pub struct ManagedQueryResultsConfigurationUpdates {
 }
 impl serde::Serialize for ManagedQueryResultsConfigurationUpdates {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("Enabled", &self.enabled)?;
         o.optional("EncryptionConfiguration", &self.encryption_configuration)?;
         o.optional(
@@ -7999,7 +7999,7 @@ impl wire::Object for ManagedQueryResultsEncryptionConfiguration {
 wire::impl_deserialize!(ManagedQueryResultsEncryptionConfiguration);
 impl serde::Serialize for ManagedQueryResultsEncryptionConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("KmsKey", &self.kms_key)?;
         o.end()
     }
@@ -8107,7 +8107,7 @@ impl wire::Object for MonitoringConfiguration {
 wire::impl_deserialize!(MonitoringConfiguration);
 impl serde::Serialize for MonitoringConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional(
             "CloudWatchLoggingConfiguration",
             &self.cloud_watch_logging_configuration,
@@ -8568,7 +8568,7 @@ pub struct PutCapacityAssignmentConfigurationInput {
 }
 impl serde::Serialize for PutCapacityAssignmentConfigurationInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("CapacityReservationName", &self.capacity_reservation_name)?;
         o.value("CapacityAssignments", &self.capacity_assignments)?;
         o.end()
@@ -8848,7 +8848,7 @@ impl wire::Object for QueryExecutionContext {
 wire::impl_deserialize!(QueryExecutionContext);
 impl serde::Serialize for QueryExecutionContext {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("Database", &self.database)?;
         o.optional("Catalog", &self.catalog)?;
         o.end()
@@ -9295,7 +9295,7 @@ impl wire::Object for QueryResultsS3AccessGrantsConfiguration {
 wire::impl_deserialize!(QueryResultsS3AccessGrantsConfiguration);
 impl serde::Serialize for QueryResultsS3AccessGrantsConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.value("EnableS3AccessGrants", &self.enable_s3_access_grants)?;
         o.optional("CreateUserLevelPrefix", &self.create_user_level_prefix)?;
         o.value("AuthenticationType", &self.authentication_type)?;
@@ -9864,7 +9864,7 @@ impl wire::Object for ResultConfiguration {
 wire::impl_deserialize!(ResultConfiguration);
 impl serde::Serialize for ResultConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("OutputLocation", &self.output_location)?;
         o.optional("EncryptionConfiguration", &self.encryption_configuration)?;
         o.optional("ExpectedBucketOwner", &self.expected_bucket_owner)?;
@@ -9970,7 +9970,7 @@ pub struct ResultConfigurationUpdates {
 }
 impl serde::Serialize for ResultConfigurationUpdates {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 8)?;
         o.optional("OutputLocation", &self.output_location)?;
         o.optional("RemoveOutputLocation", &self.remove_output_location)?;
         o.optional("EncryptionConfiguration", &self.encryption_configuration)?;
@@ -10072,7 +10072,7 @@ impl wire::Object for ResultReuseByAgeConfiguration {
 wire::impl_deserialize!(ResultReuseByAgeConfiguration);
 impl serde::Serialize for ResultReuseByAgeConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("Enabled", &self.enabled)?;
         o.optional("MaxAgeInMinutes", &self.max_age_in_minutes)?;
         o.end()
@@ -10122,7 +10122,7 @@ impl wire::Object for ResultReuseConfiguration {
 wire::impl_deserialize!(ResultReuseConfiguration);
 impl serde::Serialize for ResultReuseConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional(
             "ResultReuseByAgeConfiguration",
             &self.result_reuse_by_age_configuration,
@@ -10397,7 +10397,7 @@ impl wire::Object for S3LoggingConfiguration {
 wire::impl_deserialize!(S3LoggingConfiguration);
 impl serde::Serialize for S3LoggingConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.value("Enabled", &self.enabled)?;
         o.optional("KmsKey", &self.kms_key)?;
         o.optional("LogLocation", &self.log_location)?;
@@ -10913,7 +10913,7 @@ pub struct StartCalculationExecutionRequest {
 }
 impl serde::Serialize for StartCalculationExecutionRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.value("SessionId", &self.session_id)?;
         o.optional("Description", &self.description)?;
         o.optional("CalculationConfiguration", &self.calculation_configuration)?;
@@ -11083,7 +11083,7 @@ pub struct StartQueryExecutionInput {
 }
 impl serde::Serialize for StartQueryExecutionInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 8)?;
         o.value("QueryString", &self.query_string)?;
         o.optional("ClientRequestToken", &self.client_request_token)?;
         o.optional("QueryExecutionContext", &self.query_execution_context)?;
@@ -11247,7 +11247,7 @@ pub struct StartSessionRequest {
 }
 impl serde::Serialize for StartSessionRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 10)?;
         o.optional("Description", &self.description)?;
         o.value("WorkGroup", &self.work_group)?;
         o.value("EngineConfiguration", &self.engine_configuration)?;
@@ -11465,7 +11465,7 @@ pub struct StopCalculationExecutionRequest {
 }
 impl serde::Serialize for StopCalculationExecutionRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("CalculationExecutionId", &self.calculation_execution_id)?;
         o.end()
     }
@@ -11550,7 +11550,7 @@ pub struct StopQueryExecutionInput {
 }
 impl serde::Serialize for StopQueryExecutionInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("QueryExecutionId", &self.query_execution_id)?;
         o.end()
     }
@@ -11743,7 +11743,7 @@ impl wire::Object for Tag {
 wire::impl_deserialize!(Tag);
 impl serde::Serialize for Tag {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("Key", &self.key)?;
         o.optional("Value", &self.value)?;
         o.end()
@@ -11779,7 +11779,7 @@ pub struct TagResourceInput {
 }
 impl serde::Serialize for TagResourceInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("ResourceARN", &self.resource_arn)?;
         o.value("Tags", &self.tags)?;
         o.end()
@@ -11839,7 +11839,7 @@ pub struct TerminateSessionRequest {
 }
 impl serde::Serialize for TerminateSessionRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("SessionId", &self.session_id)?;
         o.end()
     }
@@ -12210,7 +12210,7 @@ pub struct UntagResourceInput {
 }
 impl serde::Serialize for UntagResourceInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("ResourceARN", &self.resource_arn)?;
         o.value("TagKeys", &self.tag_keys)?;
         o.end()
@@ -12276,7 +12276,7 @@ pub struct UpdateCapacityReservationInput {
 }
 impl serde::Serialize for UpdateCapacityReservationInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("TargetDpus", &self.target_dpus)?;
         o.value("Name", &self.name)?;
         o.end()
@@ -12363,7 +12363,7 @@ pub struct UpdateDataCatalogInput {
 }
 impl serde::Serialize for UpdateDataCatalogInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("Name", &self.name)?;
         o.value("Type", &self.r#type)?;
         o.optional("Description", &self.description)?;
@@ -12448,7 +12448,7 @@ pub struct UpdateNamedQueryInput {
 }
 impl serde::Serialize for UpdateNamedQueryInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("NamedQueryId", &self.named_query_id)?;
         o.value("Name", &self.name)?;
         o.optional("Description", &self.description)?;
@@ -12539,7 +12539,7 @@ pub struct UpdateNotebookInput {
 }
 impl serde::Serialize for UpdateNotebookInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.value("NotebookId", &self.notebook_id)?;
         o.value("Payload", &self.payload)?;
         o.value("Type", &self.r#type)?;
@@ -12597,7 +12597,7 @@ pub struct UpdateNotebookMetadataInput {
 }
 impl serde::Serialize for UpdateNotebookMetadataInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.value("NotebookId", &self.notebook_id)?;
         o.optional("ClientRequestToken", &self.client_request_token)?;
         o.value("Name", &self.name)?;
@@ -12706,7 +12706,7 @@ pub struct UpdatePreparedStatementInput {
 }
 impl serde::Serialize for UpdatePreparedStatementInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("StatementName", &self.statement_name)?;
         o.value("WorkGroup", &self.work_group)?;
         o.value("QueryStatement", &self.query_statement)?;
@@ -12788,7 +12788,7 @@ pub struct UpdateWorkGroupInput {
 }
 impl serde::Serialize for UpdateWorkGroupInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("WorkGroup", &self.work_group)?;
         o.optional("Description", &self.description)?;
         o.optional("ConfigurationUpdates", &self.configuration_updates)?;
@@ -13124,7 +13124,7 @@ impl wire::Object for WorkGroupConfiguration {
 wire::impl_deserialize!(WorkGroupConfiguration);
 impl serde::Serialize for WorkGroupConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 15)?;
         o.optional("ResultConfiguration", &self.result_configuration)?;
         o.optional(
             "ManagedQueryResultsConfiguration",
@@ -13398,7 +13398,7 @@ pub struct WorkGroupConfigurationUpdates {
 }
 impl serde::Serialize for WorkGroupConfigurationUpdates {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 16)?;
         o.optional(
             "EnforceWorkGroupConfiguration",
             &self.enforce_work_group_configuration,

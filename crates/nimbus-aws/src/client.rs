@@ -21,9 +21,26 @@ pub enum Protocol {
     AwsJson1_1,
     /// `aws.protocols#restJson1`.
     RestJson1,
-    /// A protocol this runtime cannot speak yet (`awsQuery`, `restXml`,
-    /// `ec2Query`): calls fail with `ErrorKind::Unsupported`.
+    /// `aws.protocols#awsQuery` (feature `xml`).
+    AwsQuery,
+    /// `aws.protocols#ec2Query` (feature `xml`).
+    Ec2Query,
+    /// `aws.protocols#restXml` (feature `xml`).
+    RestXml,
+    /// A protocol this runtime cannot speak: calls fail with
+    /// `ErrorKind::Unsupported`.
     Unsupported(&'static str),
+}
+
+/// Turns a non-2xx response into a service [`Error`] the way `protocol`
+/// lays errors out (JSON for the awsJson and restJson protocols, XML for
+/// the query protocols and restXml). Never fails.
+pub fn read_error(protocol: Protocol, response: HttpResponse) -> Error {
+    match protocol {
+        #[cfg(feature = "xml")]
+        Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml => crate::xml::error_from_response(response),
+        _ => crate::protocol::error_from_response(response),
+    }
 }
 
 /// What the pipeline needs to know about an AWS service (generated, `static`).
@@ -219,7 +236,7 @@ impl Provider for Aws {
     }
 
     fn read_error(&self, response: HttpResponse) -> Error {
-        crate::protocol::error_from_response(response)
+        read_error(self.service.protocol, response)
     }
 
     fn classify(&self, error: &Error, operation: &OperationInfo, _idempotent: bool) -> RetryKind {

@@ -20,6 +20,13 @@ pub mod json {
     pub use nimbus_core::protocol::json::*;
 }
 
+/// The query request shape and XML bodies (feature `xml`).
+#[cfg(feature = "xml")]
+pub mod xml {
+    pub use crate::query::{Dialect, request as query_request};
+    pub use crate::xml::{decode, decode_error};
+}
+
 /// What a service crate re-exports as its `config` module.
 pub mod config {
     pub use crate::config::{Config, Region, TokenGenerator};
@@ -39,6 +46,7 @@ pub mod primitives {
 /// Typed test doubles and the helpers of generated tests (feature `test-util`).
 #[cfg(feature = "test-util")]
 pub mod testing {
+    pub use crate::client::read_error;
     pub use crate::protocol::error_from_response;
     pub use crate::testing::*;
     pub use nimbus_core::http::MockTransport;

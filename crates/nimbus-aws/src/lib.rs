@@ -25,10 +25,14 @@ pub mod endpoint;
 mod meta;
 mod operation_error;
 pub mod protocol;
+#[cfg(feature = "xml")]
+pub mod query;
 pub mod retry;
 pub mod sigv4;
 #[cfg(feature = "test-util")]
 pub mod testing;
+#[cfg(feature = "xml")]
+pub mod xml;
 
 pub use client::{Client, Protocol, ResolvedEndpoint, ServiceInfo};
 pub use config::{Config, Region, TokenGenerator};

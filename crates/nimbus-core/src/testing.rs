@@ -124,6 +124,27 @@ pub fn check_body(actual: &[u8], expected: &str, media_type: Option<&str>) -> Re
         }
         return Ok(());
     }
+    if media_type == Some("application/x-www-form-urlencoded") {
+        // Form bodies compare as the set of their decoded pairs (the order
+        // of members is not part of the protocol).
+        let pairs = |text: &str| {
+            let mut pairs: Vec<(String, String)> = text
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (percent_decode(&k.replace('+', " ")), percent_decode(&v.replace('+', " ")))
+                })
+                .collect();
+            pairs.sort();
+            pairs
+        };
+        let (want, got) = (pairs(expected.trim()), pairs(actual_text.trim()));
+        if want != got {
+            return Err(format!("form body: expected {want:?}\ngot {got:?}"));
+        }
+        return Ok(());
+    }
     if actual != expected.as_bytes() {
         return Err(format!("body: expected `{expected}`, got `{actual_text}`"));
     }

@@ -50,7 +50,7 @@ use crate::date_time::DateTimeVisitor;
 
 mod object;
 pub use crate::impl_deserialize;
-pub use object::{Object, ObjectWriter, deserialize_object, encoded, optional, or_default};
+pub use object::{Collect, Layout, LayoutSpec, Object, ObjectWriter, deserialize_object, encoded, optional, or_default, push_item};
 
 /// Encoding marker: a timestamp as a JSON number of seconds since the Unix
 /// epoch (with a fractional part when needed).

@@ -21,7 +21,7 @@ pub struct Ack {
 }
 impl serde::Serialize for Ack {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("ignoreNotFound", &self.ignore_not_found)?;
         o.optional("key", &self.key)?;
         o.optional("queue", &self.queue)?;
@@ -66,7 +66,7 @@ pub struct AdaptMessageRequest {
 }
 impl serde::Serialize for AdaptMessageRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("attachments", &self.attachments)?;
         o.optional("payload", &self.payload)?;
         o.optional("protocol", &self.protocol)?;
@@ -185,7 +185,7 @@ impl wire::Object for AdapterSession {
 wire::impl_deserialize!(AdapterSession);
 impl serde::Serialize for AdapterSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("name", &self.name)?;
         o.end()
     }
@@ -216,7 +216,7 @@ pub struct AddSplitPointsRequest {
 }
 impl serde::Serialize for AddSplitPointsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("initiator", &self.initiator)?;
         o.optional("splitPoints", &self.split_points)?;
         o.end()
@@ -293,7 +293,7 @@ impl wire::Object for AsymmetricAutoscalingOption {
 wire::impl_deserialize!(AsymmetricAutoscalingOption);
 impl serde::Serialize for AsymmetricAutoscalingOption {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("overrides", &self.overrides)?;
         o.optional("replicaSelection", &self.replica_selection)?;
         o.end()
@@ -362,7 +362,7 @@ impl wire::Object for AutoscalingConfig {
 wire::impl_deserialize!(AutoscalingConfig);
 impl serde::Serialize for AutoscalingConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional(
             "asymmetricAutoscalingOptions",
             &self.asymmetric_autoscaling_options,
@@ -485,7 +485,7 @@ impl wire::Object for AutoscalingConfigOverrides {
 wire::impl_deserialize!(AutoscalingConfigOverrides);
 impl serde::Serialize for AutoscalingConfigOverrides {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.optional("autoscalingLimits", &self.autoscaling_limits)?;
         o.optional(
             "autoscalingTargetHighPriorityCpuUtilizationPercent",
@@ -598,7 +598,7 @@ impl wire::Object for AutoscalingLimits {
 wire::impl_deserialize!(AutoscalingLimits);
 impl serde::Serialize for AutoscalingLimits {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("maxNodes", &self.max_nodes)?;
         o.optional("maxProcessingUnits", &self.max_processing_units)?;
         o.optional("minNodes", &self.min_nodes)?;
@@ -686,7 +686,7 @@ impl wire::Object for AutoscalingTargets {
 wire::impl_deserialize!(AutoscalingTargets);
 impl serde::Serialize for AutoscalingTargets {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional(
             "highPriorityCpuUtilizationPercent",
             &self.high_priority_cpu_utilization_percent,
@@ -907,7 +907,7 @@ impl wire::Object for Backup {
 wire::impl_deserialize!(Backup);
 impl serde::Serialize for Backup {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 20)?;
         o.optional("backupSchedules", &self.backup_schedules)?;
         o.optional_encoded("createTime", wire::DateTimeFormat, &self.create_time)?;
         o.optional("database", &self.database)?;
@@ -1202,7 +1202,7 @@ impl wire::Object for BackupInfo {
 wire::impl_deserialize!(BackupInfo);
 impl serde::Serialize for BackupInfo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("backup", &self.backup)?;
         o.optional_encoded("createTime", wire::DateTimeFormat, &self.create_time)?;
         o.optional("sourceDatabase", &self.source_database)?;
@@ -1270,7 +1270,7 @@ impl wire::Object for BackupInstancePartition {
 wire::impl_deserialize!(BackupInstancePartition);
 impl serde::Serialize for BackupInstancePartition {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("instancePartition", &self.instance_partition)?;
         o.end()
     }
@@ -1425,7 +1425,7 @@ impl wire::Object for BackupSchedule {
 wire::impl_deserialize!(BackupSchedule);
 impl serde::Serialize for BackupSchedule {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 7)?;
         o.optional("encryptionConfig", &self.encryption_config)?;
         o.optional("fullBackupSpec", &self.full_backup_spec)?;
         o.optional("incrementalBackupSpec", &self.incremental_backup_spec)?;
@@ -1513,7 +1513,7 @@ impl wire::Object for BackupScheduleSpec {
 wire::impl_deserialize!(BackupScheduleSpec);
 impl serde::Serialize for BackupScheduleSpec {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("cronSpec", &self.cron_spec)?;
         o.end()
     }
@@ -1621,7 +1621,7 @@ pub struct BatchCreateSessionsRequest {
 }
 impl serde::Serialize for BatchCreateSessionsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("sessionCount", &self.session_count)?;
         o.optional("sessionTemplate", &self.session_template)?;
         o.end()
@@ -1697,7 +1697,7 @@ pub struct BatchWriteRequest {
 }
 impl serde::Serialize for BatchWriteRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional(
             "excludeTxnFromChangeStreams",
             &self.exclude_txn_from_change_streams,
@@ -1816,7 +1816,7 @@ pub struct BeginTransactionRequest {
 }
 impl serde::Serialize for BeginTransactionRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("mutationKey", &self.mutation_key)?;
         o.optional("options", &self.options)?;
         o.optional("requestOptions", &self.request_options)?;
@@ -1928,7 +1928,7 @@ impl wire::Object for Binding {
 wire::impl_deserialize!(Binding);
 impl serde::Serialize for Binding {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("condition", &self.condition)?;
         o.optional("members", &self.members)?;
         o.optional("role", &self.role)?;
@@ -1998,7 +1998,7 @@ impl wire::Object for ChangeQuorumMetadata {
 wire::impl_deserialize!(ChangeQuorumMetadata);
 impl serde::Serialize for ChangeQuorumMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional_encoded("endTime", wire::DateTimeFormat, &self.end_time)?;
         o.optional("request", &self.request)?;
         o.optional_encoded("startTime", wire::DateTimeFormat, &self.start_time)?;
@@ -2069,7 +2069,7 @@ impl wire::Object for ChangeQuorumRequest {
 wire::impl_deserialize!(ChangeQuorumRequest);
 impl serde::Serialize for ChangeQuorumRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("etag", &self.etag)?;
         o.optional("name", &self.name)?;
         o.optional("quorumType", &self.quorum_type)?;
@@ -2146,7 +2146,7 @@ impl wire::Object for ChangeStreamRecord {
 wire::impl_deserialize!(ChangeStreamRecord);
 impl serde::Serialize for ChangeStreamRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.optional("dataChangeRecord", &self.data_change_record)?;
         o.optional("heartbeatRecord", &self.heartbeat_record)?;
         o.optional("partitionEndRecord", &self.partition_end_record)?;
@@ -2268,7 +2268,7 @@ pub struct ClientContext {
 }
 impl serde::Serialize for ClientContext {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("secureContext", &self.secure_context)?;
         o.end()
     }
@@ -2330,7 +2330,7 @@ impl wire::Object for ColumnMetadata {
 wire::impl_deserialize!(ColumnMetadata);
 impl serde::Serialize for ColumnMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("isPrimaryKey", &self.is_primary_key)?;
         o.optional("name", &self.name)?;
         o.optional_encoded(
@@ -2406,7 +2406,7 @@ pub struct CommitRequest {
 }
 impl serde::Serialize for CommitRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 7)?;
         o.optional("maxCommitDelay", &self.max_commit_delay)?;
         o.optional("mutations", &self.mutations)?;
         o.optional("precommitToken", &self.precommit_token)?;
@@ -2823,7 +2823,7 @@ impl wire::Object for CompactDatabaseMetadata {
 wire::impl_deserialize!(CompactDatabaseMetadata);
 impl serde::Serialize for CompactDatabaseMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
         o.optional("database", &self.database)?;
         o.optional("progress", &self.progress)?;
@@ -3026,7 +3026,7 @@ pub struct CopyBackupEncryptionConfig {
 }
 impl serde::Serialize for CopyBackupEncryptionConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("encryptionType", &self.encryption_type)?;
         o.optional("kmsKeyName", &self.kms_key_name)?;
         o.optional("kmsKeyNames", &self.kms_key_names)?;
@@ -3187,7 +3187,7 @@ impl wire::Object for CopyBackupMetadata {
 wire::impl_deserialize!(CopyBackupMetadata);
 impl serde::Serialize for CopyBackupMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
         o.optional("name", &self.name)?;
         o.optional("progress", &self.progress)?;
@@ -3257,7 +3257,7 @@ pub struct CopyBackupRequest {
 }
 impl serde::Serialize for CopyBackupRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("backupId", &self.backup_id)?;
         o.optional("encryptionConfig", &self.encryption_config)?;
         o.optional_encoded("expireTime", wire::DateTimeFormat, &self.expire_time)?;
@@ -3347,7 +3347,7 @@ impl wire::Object for CreateBackupEncryptionConfig {
 wire::impl_deserialize!(CreateBackupEncryptionConfig);
 impl serde::Serialize for CreateBackupEncryptionConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("encryptionType", &self.encryption_type)?;
         o.optional("kmsKeyName", &self.kms_key_name)?;
         o.optional("kmsKeyNames", &self.kms_key_names)?;
@@ -3504,7 +3504,7 @@ impl wire::Object for CreateBackupMetadata {
 wire::impl_deserialize!(CreateBackupMetadata);
 impl serde::Serialize for CreateBackupMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
         o.optional("database", &self.database)?;
         o.optional("name", &self.name)?;
@@ -3567,7 +3567,7 @@ impl wire::Object for CreateDatabaseMetadata {
 wire::impl_deserialize!(CreateDatabaseMetadata);
 impl serde::Serialize for CreateDatabaseMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("database", &self.database)?;
         o.end()
     }
@@ -3619,7 +3619,7 @@ pub struct CreateDatabaseRequest {
 }
 impl serde::Serialize for CreateDatabaseRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.optional("createStatement", &self.create_statement)?;
         o.optional("databaseDialect", &self.database_dialect)?;
         o.optional("encryptionConfig", &self.encryption_config)?;
@@ -3772,7 +3772,7 @@ impl wire::Object for CreateInstanceConfigMetadata {
 wire::impl_deserialize!(CreateInstanceConfigMetadata);
 impl serde::Serialize for CreateInstanceConfigMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
         o.optional("instanceConfig", &self.instance_config)?;
         o.optional("progress", &self.progress)?;
@@ -3824,7 +3824,7 @@ pub struct CreateInstanceConfigRequest {
 }
 impl serde::Serialize for CreateInstanceConfigRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("instanceConfig", &self.instance_config)?;
         o.optional("instanceConfigId", &self.instance_config_id)?;
         o.optional("validateOnly", &self.validate_only)?;
@@ -3911,7 +3911,7 @@ impl wire::Object for CreateInstanceMetadata {
 wire::impl_deserialize!(CreateInstanceMetadata);
 impl serde::Serialize for CreateInstanceMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
         o.optional_encoded("endTime", wire::DateTimeFormat, &self.end_time)?;
         o.optional("expectedFulfillmentPeriod", &self.expected_fulfillment_period)?;
@@ -4089,7 +4089,7 @@ impl wire::Object for CreateInstancePartitionMetadata {
 wire::impl_deserialize!(CreateInstancePartitionMetadata);
 impl serde::Serialize for CreateInstancePartitionMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
         o.optional_encoded("endTime", wire::DateTimeFormat, &self.end_time)?;
         o.optional("instancePartition", &self.instance_partition)?;
@@ -4152,7 +4152,7 @@ pub struct CreateInstancePartitionRequest {
 }
 impl serde::Serialize for CreateInstancePartitionRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("instancePartition", &self.instance_partition)?;
         o.optional("instancePartitionId", &self.instance_partition_id)?;
         o.end()
@@ -4192,7 +4192,7 @@ pub struct CreateInstanceRequest {
 }
 impl serde::Serialize for CreateInstanceRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("instance", &self.instance)?;
         o.optional("instanceId", &self.instance_id)?;
         o.end()
@@ -4224,7 +4224,7 @@ pub struct CreateSessionRequest {
 }
 impl serde::Serialize for CreateSessionRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("session", &self.session)?;
         o.end()
     }
@@ -4287,7 +4287,7 @@ impl wire::Object for CrontabSpec {
 wire::impl_deserialize!(CrontabSpec);
 impl serde::Serialize for CrontabSpec {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("creationWindow", &self.creation_window)?;
         o.optional("text", &self.text)?;
         o.optional("timeZone", &self.time_zone)?;
@@ -4426,7 +4426,7 @@ impl wire::Object for DataChangeRecord {
 wire::impl_deserialize!(DataChangeRecord);
 impl serde::Serialize for DataChangeRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 13)?;
         o.optional("columnMetadata", &self.column_metadata)?;
         o.optional_encoded(
             "commitTimestamp",
@@ -4813,7 +4813,7 @@ impl wire::Object for Database {
 wire::impl_deserialize!(Database);
 impl serde::Serialize for Database {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 13)?;
         o.optional_encoded("createTime", wire::DateTimeFormat, &self.create_time)?;
         o.optional("databaseDialect", &self.database_dialect)?;
         o.optional("defaultLeader", &self.default_leader)?;
@@ -5009,7 +5009,7 @@ pub struct DatabaseMoveConfig {
 }
 impl serde::Serialize for DatabaseMoveConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("databaseId", &self.database_id)?;
         o.optional("encryptionConfig", &self.encryption_config)?;
         o.end()
@@ -5193,7 +5193,7 @@ impl wire::Object for DdlStatementActionInfo {
 wire::impl_deserialize!(DdlStatementActionInfo);
 impl serde::Serialize for DdlStatementActionInfo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("action", &self.action)?;
         o.optional("entityNames", &self.entity_names)?;
         o.optional("entityType", &self.entity_type)?;
@@ -5237,7 +5237,7 @@ pub struct Delete {
 }
 impl serde::Serialize for Delete {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("keySet", &self.key_set)?;
         o.optional("table", &self.table)?;
         o.end()
@@ -5474,7 +5474,7 @@ pub struct DirectedReadOptions {
 }
 impl serde::Serialize for DirectedReadOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("excludeReplicas", &self.exclude_replicas)?;
         o.optional("includeReplicas", &self.include_replicas)?;
         o.end()
@@ -5516,7 +5516,7 @@ impl wire::Object for DualRegionQuorum {
 wire::impl_deserialize!(DualRegionQuorum);
 impl serde::Serialize for DualRegionQuorum {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DualRegionQuorum {
@@ -5591,7 +5591,7 @@ impl wire::Object for EncryptionConfig {
 wire::impl_deserialize!(EncryptionConfig);
 impl serde::Serialize for EncryptionConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("kmsKeyName", &self.kms_key_name)?;
         o.optional("kmsKeyNames", &self.kms_key_names)?;
         o.end()
@@ -5649,7 +5649,7 @@ impl wire::Object for EncryptionInfo {
 wire::impl_deserialize!(EncryptionInfo);
 impl serde::Serialize for EncryptionInfo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("encryptionStatus", &self.encryption_status)?;
         o.optional("encryptionType", &self.encryption_type)?;
         o.optional("kmsKeyVersion", &self.kms_key_version)?;
@@ -5768,7 +5768,7 @@ pub struct ExcludeReplicas {
 }
 impl serde::Serialize for ExcludeReplicas {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("replicaSelections", &self.replica_selections)?;
         o.end()
     }
@@ -5822,7 +5822,7 @@ pub struct ExecuteBatchDmlRequest {
 }
 impl serde::Serialize for ExecuteBatchDmlRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.optional("lastStatements", &self.last_statements)?;
         o.optional("requestOptions", &self.request_options)?;
         o.optional_encoded("seqno", wire::Int64String, &self.seqno)?;
@@ -6010,7 +6010,7 @@ pub struct ExecuteSqlRequest {
 }
 impl serde::Serialize for ExecuteSqlRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 13)?;
         o.optional("dataBoostEnabled", &self.data_boost_enabled)?;
         o.optional("directedReadOptions", &self.directed_read_options)?;
         o.optional("lastStatement", &self.last_statement)?;
@@ -6250,7 +6250,7 @@ impl wire::Object for Expr {
 wire::impl_deserialize!(Expr);
 impl serde::Serialize for Expr {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("description", &self.description)?;
         o.optional("expression", &self.expression)?;
         o.optional("location", &self.location)?;
@@ -6316,7 +6316,7 @@ impl wire::Object for Field {
 wire::impl_deserialize!(Field);
 impl serde::Serialize for Field {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("name", &self.name)?;
         o.optional("type", &self.r#type)?;
         o.end()
@@ -6386,7 +6386,7 @@ impl wire::Object for FreeInstanceMetadata {
 wire::impl_deserialize!(FreeInstanceMetadata);
 impl serde::Serialize for FreeInstanceMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("expireBehavior", &self.expire_behavior)?;
         o.optional_encoded("expireTime", wire::DateTimeFormat, &self.expire_time)?;
         o.optional_encoded("upgradeTime", wire::DateTimeFormat, &self.upgrade_time)?;
@@ -6520,7 +6520,7 @@ impl wire::Object for FullBackupSpec {
 wire::impl_deserialize!(FullBackupSpec);
 impl serde::Serialize for FullBackupSpec {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl FullBackupSpec {
@@ -6589,7 +6589,7 @@ pub struct GetIamPolicyRequest {
 }
 impl serde::Serialize for GetIamPolicyRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("options", &self.options)?;
         o.end()
     }
@@ -6623,7 +6623,7 @@ pub struct GetPolicyOptions {
 }
 impl serde::Serialize for GetPolicyOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("requestedPolicyVersion", &self.requested_policy_version)?;
         o.end()
     }
@@ -6788,7 +6788,7 @@ impl wire::Object for HeartbeatRecord {
 wire::impl_deserialize!(HeartbeatRecord);
 impl serde::Serialize for HeartbeatRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional_encoded("timestamp", wire::DateTimeFormat, &self.timestamp)?;
         o.end()
     }
@@ -6823,7 +6823,7 @@ pub struct IncludeReplicas {
 }
 impl serde::Serialize for IncludeReplicas {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("autoFailoverDisabled", &self.auto_failover_disabled)?;
         o.optional("replicaSelections", &self.replica_selections)?;
         o.end()
@@ -6871,7 +6871,7 @@ impl wire::Object for IncrementalBackupSpec {
 wire::impl_deserialize!(IncrementalBackupSpec);
 impl serde::Serialize for IncrementalBackupSpec {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl IncrementalBackupSpec {
@@ -7148,7 +7148,7 @@ impl wire::Object for Instance {
 wire::impl_deserialize!(Instance);
 impl serde::Serialize for Instance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 17)?;
         o.optional("autoscalingConfig", &self.autoscaling_config)?;
         o.optional("config", &self.config)?;
         o.optional_encoded("createTime", wire::DateTimeFormat, &self.create_time)?;
@@ -7394,7 +7394,7 @@ impl wire::Object for InstanceConfig {
 wire::impl_deserialize!(InstanceConfig);
 impl serde::Serialize for InstanceConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 14)?;
         o.optional("baseConfig", &self.base_config)?;
         o.optional("configType", &self.config_type)?;
         o.optional("displayName", &self.display_name)?;
@@ -8021,7 +8021,7 @@ pub struct InstanceEncryptionConfig {
 }
 impl serde::Serialize for InstanceEncryptionConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("kmsKeyName", &self.kms_key_name)?;
         o.optional("kmsKeyNames", &self.kms_key_names)?;
         o.end()
@@ -8161,7 +8161,7 @@ impl wire::Object for InstanceOperationProgress {
 wire::impl_deserialize!(InstanceOperationProgress);
 impl serde::Serialize for InstanceOperationProgress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional_encoded("endTime", wire::DateTimeFormat, &self.end_time)?;
         o.optional("progressPercent", &self.progress_percent)?;
         o.optional_encoded("startTime", wire::DateTimeFormat, &self.start_time)?;
@@ -8296,7 +8296,7 @@ impl wire::Object for InstancePartition {
 wire::impl_deserialize!(InstancePartition);
 impl serde::Serialize for InstancePartition {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 12)?;
         o.optional("autoscalingConfig", &self.autoscaling_config)?;
         o.optional("config", &self.config)?;
         o.optional_encoded("createTime", wire::DateTimeFormat, &self.create_time)?;
@@ -8489,7 +8489,7 @@ impl wire::Object for InstanceReplicaSelection {
 wire::impl_deserialize!(InstanceReplicaSelection);
 impl serde::Serialize for InstanceReplicaSelection {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("location", &self.location)?;
         o.end()
     }
@@ -8592,7 +8592,7 @@ pub struct Key {
 }
 impl serde::Serialize for Key {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("keyParts", &self.key_parts)?;
         o.end()
     }
@@ -8660,7 +8660,7 @@ pub struct KeyRange {
 }
 impl serde::Serialize for KeyRange {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("endClosed", &self.end_closed)?;
         o.optional("endOpen", &self.end_open)?;
         o.optional("startClosed", &self.start_closed)?;
@@ -8878,7 +8878,7 @@ pub struct KeySet {
 }
 impl serde::Serialize for KeySet {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("all", &self.all)?;
         o.optional("keys", &self.keys)?;
         o.optional("ranges", &self.ranges)?;
@@ -9984,7 +9984,7 @@ impl wire::Object for Mod {
 wire::impl_deserialize!(Mod);
 impl serde::Serialize for Mod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("keys", &self.keys)?;
         o.optional("newValues", &self.new_values)?;
         o.optional("oldValues", &self.old_values)?;
@@ -10043,7 +10043,7 @@ impl wire::Object for ModValue {
 wire::impl_deserialize!(ModValue);
 impl serde::Serialize for ModValue {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("columnMetadataIndex", &self.column_metadata_index)?;
         o.optional("value", &self.value)?;
         o.end()
@@ -10101,7 +10101,7 @@ impl wire::Object for MoveInEvent {
 wire::impl_deserialize!(MoveInEvent);
 impl serde::Serialize for MoveInEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("sourcePartitionToken", &self.source_partition_token)?;
         o.end()
     }
@@ -10132,7 +10132,7 @@ pub struct MoveInstanceRequest {
 }
 impl serde::Serialize for MoveInstanceRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("targetConfig", &self.target_config)?;
         o.optional("targetDatabaseMoveConfigs", &self.target_database_move_configs)?;
         o.end()
@@ -10191,7 +10191,7 @@ impl wire::Object for MoveOutEvent {
 wire::impl_deserialize!(MoveOutEvent);
 impl serde::Serialize for MoveOutEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("destinationPartitionToken", &self.destination_partition_token)?;
         o.end()
     }
@@ -10241,7 +10241,7 @@ impl wire::Object for MultiplexedSessionPrecommitToken {
 wire::impl_deserialize!(MultiplexedSessionPrecommitToken);
 impl serde::Serialize for MultiplexedSessionPrecommitToken {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("precommitToken", &self.precommit_token)?;
         o.optional("seqNum", &self.seq_num)?;
         o.end()
@@ -10300,7 +10300,7 @@ pub struct Mutation {
 }
 impl serde::Serialize for Mutation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 7)?;
         o.optional("ack", &self.ack)?;
         o.optional("delete", &self.delete)?;
         o.optional("insert", &self.insert)?;
@@ -10364,7 +10364,7 @@ pub struct MutationGroup {
 }
 impl serde::Serialize for MutationGroup {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("mutations", &self.mutations)?;
         o.end()
     }
@@ -10513,7 +10513,7 @@ impl wire::Object for OperationProgress {
 wire::impl_deserialize!(OperationProgress);
 impl serde::Serialize for OperationProgress {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional_encoded("endTime", wire::DateTimeFormat, &self.end_time)?;
         o.optional("progressPercent", &self.progress_percent)?;
         o.optional_encoded("startTime", wire::DateTimeFormat, &self.start_time)?;
@@ -10578,7 +10578,7 @@ impl wire::Object for OptimizeRestoredDatabaseMetadata {
 wire::impl_deserialize!(OptimizeRestoredDatabaseMetadata);
 impl serde::Serialize for OptimizeRestoredDatabaseMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("name", &self.name)?;
         o.optional("progress", &self.progress)?;
         o.end()
@@ -10823,7 +10823,7 @@ impl wire::Object for PartitionEndRecord {
 wire::impl_deserialize!(PartitionEndRecord);
 impl serde::Serialize for PartitionEndRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional_encoded("endTimestamp", wire::DateTimeFormat, &self.end_timestamp)?;
         o.optional("partitionToken", &self.partition_token)?;
         o.optional("recordSequence", &self.record_sequence)?;
@@ -10938,7 +10938,7 @@ impl wire::Object for PartitionEventRecord {
 wire::impl_deserialize!(PartitionEventRecord);
 impl serde::Serialize for PartitionEventRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.optional_encoded(
             "commitTimestamp",
             wire::DateTimeFormat,
@@ -11007,7 +11007,7 @@ pub struct PartitionOptions {
 }
 impl serde::Serialize for PartitionOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional_encoded("maxPartitions", wire::Int64String, &self.max_partitions)?;
         o.optional_encoded(
             "partitionSizeBytes",
@@ -11069,7 +11069,7 @@ pub struct PartitionQueryRequest {
 }
 impl serde::Serialize for PartitionQueryRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.optional("paramTypes", &self.param_types)?;
         o.optional("params", &self.params)?;
         o.optional("partitionOptions", &self.partition_options)?;
@@ -11143,7 +11143,7 @@ pub struct PartitionReadRequest {
 }
 impl serde::Serialize for PartitionReadRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.optional("columns", &self.columns)?;
         o.optional("index", &self.index)?;
         o.optional("keySet", &self.key_set)?;
@@ -11280,7 +11280,7 @@ impl wire::Object for PartitionStartRecord {
 wire::impl_deserialize!(PartitionStartRecord);
 impl serde::Serialize for PartitionStartRecord {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("partitionTokens", &self.partition_tokens)?;
         o.optional("recordSequence", &self.record_sequence)?;
         o.optional_encoded(
@@ -11322,7 +11322,7 @@ impl PartitionStartRecord {
 pub struct PartitionedDml {}
 impl serde::Serialize for PartitionedDml {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl PartitionedDml {
@@ -11592,7 +11592,7 @@ impl wire::Object for Policy {
 wire::impl_deserialize!(Policy);
 impl serde::Serialize for Policy {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("bindings", &self.bindings)?;
         o.optional("etag", &self.etag)?;
         o.optional("version", &self.version)?;
@@ -11907,7 +11907,7 @@ pub struct QueryOptions {
 }
 impl serde::Serialize for QueryOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("optimizerStatisticsPackage", &self.optimizer_statistics_package)?;
         o.optional("optimizerVersion", &self.optimizer_version)?;
         o.end()
@@ -12019,7 +12019,7 @@ impl wire::Object for QuorumInfo {
 wire::impl_deserialize!(QuorumInfo);
 impl serde::Serialize for QuorumInfo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("etag", &self.etag)?;
         o.optional("initiator", &self.initiator)?;
         o.optional("quorumType", &self.quorum_type)?;
@@ -12161,7 +12161,7 @@ impl wire::Object for QuorumType {
 wire::impl_deserialize!(QuorumType);
 impl serde::Serialize for QuorumType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("dualRegion", &self.dual_region)?;
         o.optional("singleRegion", &self.single_region)?;
         o.end()
@@ -12236,7 +12236,7 @@ pub struct ReadOnly {
 }
 impl serde::Serialize for ReadOnly {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.optional("exactStaleness", &self.exact_staleness)?;
         o.optional("maxStaleness", &self.max_staleness)?;
         o.optional_encoded(
@@ -12354,7 +12354,7 @@ pub struct ReadRequest {
 }
 impl serde::Serialize for ReadRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 13)?;
         o.optional("columns", &self.columns)?;
         o.optional("dataBoostEnabled", &self.data_boost_enabled)?;
         o.optional("directedReadOptions", &self.directed_read_options)?;
@@ -12635,7 +12635,7 @@ pub struct ReadWrite {
 }
 impl serde::Serialize for ReadWrite {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional(
             "multiplexedSessionPreviousTransactionId",
             &self.multiplexed_session_previous_transaction_id,
@@ -12785,7 +12785,7 @@ impl wire::Object for ReplicaComputeCapacity {
 wire::impl_deserialize!(ReplicaComputeCapacity);
 impl serde::Serialize for ReplicaComputeCapacity {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("nodeCount", &self.node_count)?;
         o.optional("processingUnits", &self.processing_units)?;
         o.optional("replicaSelection", &self.replica_selection)?;
@@ -12851,7 +12851,7 @@ impl wire::Object for ReplicaInfo {
 wire::impl_deserialize!(ReplicaInfo);
 impl serde::Serialize for ReplicaInfo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("defaultLeaderLocation", &self.default_leader_location)?;
         o.optional("location", &self.location)?;
         o.optional("type", &self.r#type)?;
@@ -12982,7 +12982,7 @@ pub struct ReplicaSelection {
 }
 impl serde::Serialize for ReplicaSelection {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("location", &self.location)?;
         o.optional("type", &self.r#type)?;
         o.end()
@@ -13104,7 +13104,7 @@ pub struct RequestOptions {
 }
 impl serde::Serialize for RequestOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("clientContext", &self.client_context)?;
         o.optional("priority", &self.priority)?;
         o.optional("requestTag", &self.request_tag)?;
@@ -13243,7 +13243,7 @@ pub struct RestoreDatabaseEncryptionConfig {
 }
 impl serde::Serialize for RestoreDatabaseEncryptionConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("encryptionType", &self.encryption_type)?;
         o.optional("kmsKeyName", &self.kms_key_name)?;
         o.optional("kmsKeyNames", &self.kms_key_names)?;
@@ -13416,7 +13416,7 @@ impl wire::Object for RestoreDatabaseMetadata {
 wire::impl_deserialize!(RestoreDatabaseMetadata);
 impl serde::Serialize for RestoreDatabaseMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.optional("backupInfo", &self.backup_info)?;
         o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
         o.optional("name", &self.name)?;
@@ -13562,7 +13562,7 @@ pub struct RestoreDatabaseRequest {
 }
 impl serde::Serialize for RestoreDatabaseRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("backup", &self.backup)?;
         o.optional("databaseId", &self.database_id)?;
         o.optional("encryptionConfig", &self.encryption_config)?;
@@ -13624,7 +13624,7 @@ impl wire::Object for RestoreInfo {
 wire::impl_deserialize!(RestoreInfo);
 impl serde::Serialize for RestoreInfo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("backupInfo", &self.backup_info)?;
         o.optional("sourceType", &self.source_type)?;
         o.end()
@@ -13936,7 +13936,7 @@ pub struct RollbackRequest {
 }
 impl serde::Serialize for RollbackRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("transactionId", &self.transaction_id)?;
         o.end()
     }
@@ -14207,7 +14207,7 @@ pub struct SendValue {
 }
 impl serde::Serialize for SendValue {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional_encoded("deliverTime", wire::DateTimeFormat, &self.deliver_time)?;
         o.optional("key", &self.key)?;
         o.optional("payload", &self.payload)?;
@@ -14312,7 +14312,7 @@ impl wire::Object for Session {
 wire::impl_deserialize!(Session);
 impl serde::Serialize for Session {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.optional_encoded(
             "approximateLastUseTime",
             wire::DateTimeFormat,
@@ -14383,7 +14383,7 @@ pub struct SetIamPolicyRequest {
 }
 impl serde::Serialize for SetIamPolicyRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("policy", &self.policy)?;
         o.end()
     }
@@ -14477,7 +14477,7 @@ impl wire::Object for SingleRegionQuorum {
 wire::impl_deserialize!(SingleRegionQuorum);
 impl serde::Serialize for SingleRegionQuorum {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("servingLocation", &self.serving_location)?;
         o.end()
     }
@@ -14516,7 +14516,7 @@ pub struct SplitPoints {
 }
 impl serde::Serialize for SplitPoints {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional_encoded("expireTime", wire::DateTimeFormat, &self.expire_time)?;
         o.optional("index", &self.index)?;
         o.optional("keys", &self.keys)?;
@@ -14577,7 +14577,7 @@ pub struct Statement {
 }
 impl serde::Serialize for Statement {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("paramTypes", &self.param_types)?;
         o.optional("params", &self.params)?;
         o.optional("sql", &self.sql)?;
@@ -14653,7 +14653,7 @@ impl wire::Object for Status {
 wire::impl_deserialize!(Status);
 impl serde::Serialize for Status {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("code", &self.code)?;
         o.optional("details", &self.details)?;
         o.optional("message", &self.message)?;
@@ -14715,7 +14715,7 @@ impl wire::Object for StructType {
 wire::impl_deserialize!(StructType);
 impl serde::Serialize for StructType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("fields", &self.fields)?;
         o.end()
     }
@@ -14742,7 +14742,7 @@ pub struct TestIamPermissionsRequest {
 }
 impl serde::Serialize for TestIamPermissionsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("permissions", &self.permissions)?;
         o.end()
     }
@@ -14899,7 +14899,7 @@ pub struct TransactionOptions {
 }
 impl serde::Serialize for TransactionOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.optional(
             "excludeTxnFromChangeStreams",
             &self.exclude_txn_from_change_streams,
@@ -15045,7 +15045,7 @@ pub struct TransactionSelector {
 }
 impl serde::Serialize for TransactionSelector {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("begin", &self.begin)?;
         o.optional("id", &self.id)?;
         o.optional("singleUse", &self.single_use)?;
@@ -15121,7 +15121,7 @@ impl wire::Object for Type {
 wire::impl_deserialize!(Type);
 impl serde::Serialize for Type {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.optional("arrayElementType", &self.array_element_type)?;
         o.optional("code", &self.code)?;
         o.optional("protoTypeFqn", &self.proto_type_fqn)?;
@@ -15463,7 +15463,7 @@ impl wire::Object for UpdateDatabaseDdlMetadata {
 wire::impl_deserialize!(UpdateDatabaseDdlMetadata);
 impl serde::Serialize for UpdateDatabaseDdlMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.optional("actions", &self.actions)?;
         o.optional_encoded(
             "commitTimestamps",
@@ -15554,7 +15554,7 @@ pub struct UpdateDatabaseDdlRequest {
 }
 impl serde::Serialize for UpdateDatabaseDdlRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("operationId", &self.operation_id)?;
         o.optional("protoDescriptors", &self.proto_descriptors)?;
         o.optional("statements", &self.statements)?;
@@ -15623,7 +15623,7 @@ impl wire::Object for UpdateDatabaseMetadata {
 wire::impl_deserialize!(UpdateDatabaseMetadata);
 impl serde::Serialize for UpdateDatabaseMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
         o.optional("progress", &self.progress)?;
         o.optional("request", &self.request)?;
@@ -15686,7 +15686,7 @@ impl wire::Object for UpdateDatabaseRequest {
 wire::impl_deserialize!(UpdateDatabaseRequest);
 impl serde::Serialize for UpdateDatabaseRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("database", &self.database)?;
         o.optional("updateMask", &self.update_mask)?;
         o.end()
@@ -15746,7 +15746,7 @@ impl wire::Object for UpdateInstanceConfigMetadata {
 wire::impl_deserialize!(UpdateInstanceConfigMetadata);
 impl serde::Serialize for UpdateInstanceConfigMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
         o.optional("instanceConfig", &self.instance_config)?;
         o.optional("progress", &self.progress)?;
@@ -15798,7 +15798,7 @@ pub struct UpdateInstanceConfigRequest {
 }
 impl serde::Serialize for UpdateInstanceConfigRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("instanceConfig", &self.instance_config)?;
         o.optional("updateMask", &self.update_mask)?;
         o.optional("validateOnly", &self.validate_only)?;
@@ -15885,7 +15885,7 @@ impl wire::Object for UpdateInstanceMetadata {
 wire::impl_deserialize!(UpdateInstanceMetadata);
 impl serde::Serialize for UpdateInstanceMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
         o.optional_encoded("endTime", wire::DateTimeFormat, &self.end_time)?;
         o.optional("expectedFulfillmentPeriod", &self.expected_fulfillment_period)?;
@@ -16063,7 +16063,7 @@ impl wire::Object for UpdateInstancePartitionMetadata {
 wire::impl_deserialize!(UpdateInstancePartitionMetadata);
 impl serde::Serialize for UpdateInstancePartitionMetadata {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional_encoded("cancelTime", wire::DateTimeFormat, &self.cancel_time)?;
         o.optional_encoded("endTime", wire::DateTimeFormat, &self.end_time)?;
         o.optional("instancePartition", &self.instance_partition)?;
@@ -16127,7 +16127,7 @@ pub struct UpdateInstancePartitionRequest {
 }
 impl serde::Serialize for UpdateInstancePartitionRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("fieldMask", &self.field_mask)?;
         o.optional("instancePartition", &self.instance_partition)?;
         o.end()
@@ -16169,7 +16169,7 @@ pub struct UpdateInstanceRequest {
 }
 impl serde::Serialize for UpdateInstanceRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("fieldMask", &self.field_mask)?;
         o.optional("instance", &self.instance)?;
         o.end()
@@ -16403,7 +16403,7 @@ pub struct Write {
 }
 impl serde::Serialize for Write {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("columns", &self.columns)?;
         o.optional("table", &self.table)?;
         o.optional("values", &self.values)?;

@@ -65,7 +65,7 @@ pub struct AssociateBrowserSettingsRequest {
 }
 impl serde::Serialize for AssociateBrowserSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl AssociateBrowserSettingsRequest {
@@ -146,7 +146,7 @@ pub struct AssociateDataProtectionSettingsRequest {
 }
 impl serde::Serialize for AssociateDataProtectionSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl AssociateDataProtectionSettingsRequest {
@@ -229,7 +229,7 @@ pub struct AssociateIpAccessSettingsRequest {
 }
 impl serde::Serialize for AssociateIpAccessSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl AssociateIpAccessSettingsRequest {
@@ -310,7 +310,7 @@ pub struct AssociateNetworkSettingsRequest {
 }
 impl serde::Serialize for AssociateNetworkSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl AssociateNetworkSettingsRequest {
@@ -391,7 +391,7 @@ pub struct AssociateTrustStoreRequest {
 }
 impl serde::Serialize for AssociateTrustStoreRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl AssociateTrustStoreRequest {
@@ -472,7 +472,7 @@ pub struct AssociateUserAccessLoggingSettingsRequest {
 }
 impl serde::Serialize for AssociateUserAccessLoggingSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl AssociateUserAccessLoggingSettingsRequest {
@@ -555,7 +555,7 @@ pub struct AssociateUserSettingsRequest {
 }
 impl serde::Serialize for AssociateUserSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl AssociateUserSettingsRequest {
@@ -1131,7 +1131,7 @@ impl wire::Object for CookieSpecification {
 wire::impl_deserialize!(CookieSpecification);
 impl serde::Serialize for CookieSpecification {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.value("domain", &self.domain)?;
         o.optional("name", &self.name)?;
         o.optional("path", &self.path)?;
@@ -1197,7 +1197,7 @@ impl wire::Object for CookieSynchronizationConfiguration {
 wire::impl_deserialize!(CookieSynchronizationConfiguration);
 impl serde::Serialize for CookieSynchronizationConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("allowlist", &self.allowlist)?;
         o.optional("blocklist", &self.blocklist)?;
         o.end()
@@ -1253,7 +1253,7 @@ pub struct CreateBrowserSettingsRequest {
 }
 impl serde::Serialize for CreateBrowserSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.optional("tags", &self.tags)?;
         o.optional("customerManagedKey", &self.customer_managed_key)?;
         o.optional("additionalEncryptionContext", &self.additional_encryption_context)?;
@@ -1383,7 +1383,7 @@ pub struct CreateDataProtectionSettingsRequest {
 }
 impl serde::Serialize for CreateDataProtectionSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 7)?;
         o.optional("displayName", &self.display_name)?;
         o.optional("description", &self.description)?;
         o.optional("tags", &self.tags)?;
@@ -1571,7 +1571,7 @@ pub struct CreateIdentityProviderRequest {
 }
 impl serde::Serialize for CreateIdentityProviderRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.value("portalArn", &self.portal_arn)?;
         o.value("identityProviderName", &self.identity_provider_name)?;
         o.value("identityProviderType", &self.identity_provider_type)?;
@@ -1697,7 +1697,7 @@ pub struct CreateIpAccessSettingsRequest {
 }
 impl serde::Serialize for CreateIpAccessSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 7)?;
         o.optional("displayName", &self.display_name)?;
         o.optional("description", &self.description)?;
         o.optional("tags", &self.tags)?;
@@ -1836,7 +1836,7 @@ pub struct CreateNetworkSettingsRequest {
 }
 impl serde::Serialize for CreateNetworkSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.value("vpcId", &self.vpc_id)?;
         o.value("subnetIds", &self.subnet_ids)?;
         o.value("securityGroupIds", &self.security_group_ids)?;
@@ -1970,7 +1970,7 @@ pub struct CreatePortalRequest {
 }
 impl serde::Serialize for CreatePortalRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 8)?;
         o.optional("displayName", &self.display_name)?;
         o.optional("tags", &self.tags)?;
         o.optional("customerManagedKey", &self.customer_managed_key)?;
@@ -2120,7 +2120,7 @@ pub struct CreateTrustStoreRequest {
 }
 impl serde::Serialize for CreateTrustStoreRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.value("certificateList", &self.certificate_list)?;
         o.optional("tags", &self.tags)?;
         o.optional("clientToken", &self.client_token)?;
@@ -2220,7 +2220,7 @@ pub struct CreateUserAccessLoggingSettingsRequest {
 }
 impl serde::Serialize for CreateUserAccessLoggingSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.value("kinesisStreamArn", &self.kinesis_stream_arn)?;
         o.optional("tags", &self.tags)?;
         o.optional("clientToken", &self.client_token)?;
@@ -2366,7 +2366,7 @@ pub struct CreateUserSettingsRequest {
 }
 impl serde::Serialize for CreateUserSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 14)?;
         o.value("copyAllowed", &self.copy_allowed)?;
         o.value("pasteAllowed", &self.paste_allowed)?;
         o.value("downloadAllowed", &self.download_allowed)?;
@@ -2586,7 +2586,7 @@ impl wire::Object for CustomPattern {
 wire::impl_deserialize!(CustomPattern);
 impl serde::Serialize for CustomPattern {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("patternName", &self.pattern_name)?;
         o.value("patternRegex", &self.pattern_regex)?;
         o.optional("patternDescription", &self.pattern_description)?;
@@ -2847,7 +2847,7 @@ pub struct DeleteBrowserSettingsRequest {
 }
 impl serde::Serialize for DeleteBrowserSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DeleteBrowserSettingsRequest {
@@ -2903,7 +2903,7 @@ pub struct DeleteDataProtectionSettingsRequest {
 }
 impl serde::Serialize for DeleteDataProtectionSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DeleteDataProtectionSettingsRequest {
@@ -2960,7 +2960,7 @@ pub struct DeleteIdentityProviderRequest {
 }
 impl serde::Serialize for DeleteIdentityProviderRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DeleteIdentityProviderRequest {
@@ -3017,7 +3017,7 @@ pub struct DeleteIpAccessSettingsRequest {
 }
 impl serde::Serialize for DeleteIpAccessSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DeleteIpAccessSettingsRequest {
@@ -3074,7 +3074,7 @@ pub struct DeleteNetworkSettingsRequest {
 }
 impl serde::Serialize for DeleteNetworkSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DeleteNetworkSettingsRequest {
@@ -3130,7 +3130,7 @@ pub struct DeletePortalRequest {
 }
 impl serde::Serialize for DeletePortalRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DeletePortalRequest {
@@ -3186,7 +3186,7 @@ pub struct DeleteTrustStoreRequest {
 }
 impl serde::Serialize for DeleteTrustStoreRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DeleteTrustStoreRequest {
@@ -3242,7 +3242,7 @@ pub struct DeleteUserAccessLoggingSettingsRequest {
 }
 impl serde::Serialize for DeleteUserAccessLoggingSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DeleteUserAccessLoggingSettingsRequest {
@@ -3299,7 +3299,7 @@ pub struct DeleteUserSettingsRequest {
 }
 impl serde::Serialize for DeleteUserSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DeleteUserSettingsRequest {
@@ -3355,7 +3355,7 @@ pub struct DisassociateBrowserSettingsRequest {
 }
 impl serde::Serialize for DisassociateBrowserSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DisassociateBrowserSettingsRequest {
@@ -3412,7 +3412,7 @@ pub struct DisassociateDataProtectionSettingsRequest {
 }
 impl serde::Serialize for DisassociateDataProtectionSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DisassociateDataProtectionSettingsRequest {
@@ -3469,7 +3469,7 @@ pub struct DisassociateIpAccessSettingsRequest {
 }
 impl serde::Serialize for DisassociateIpAccessSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DisassociateIpAccessSettingsRequest {
@@ -3526,7 +3526,7 @@ pub struct DisassociateNetworkSettingsRequest {
 }
 impl serde::Serialize for DisassociateNetworkSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DisassociateNetworkSettingsRequest {
@@ -3583,7 +3583,7 @@ pub struct DisassociateTrustStoreRequest {
 }
 impl serde::Serialize for DisassociateTrustStoreRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DisassociateTrustStoreRequest {
@@ -3640,7 +3640,7 @@ pub struct DisassociateUserAccessLoggingSettingsRequest {
 }
 impl serde::Serialize for DisassociateUserAccessLoggingSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DisassociateUserAccessLoggingSettingsRequest {
@@ -3697,7 +3697,7 @@ pub struct DisassociateUserSettingsRequest {
 }
 impl serde::Serialize for DisassociateUserSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DisassociateUserSettingsRequest {
@@ -3821,7 +3821,7 @@ pub struct ExpireSessionRequest {
 }
 impl serde::Serialize for ExpireSessionRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ExpireSessionRequest {
@@ -3878,7 +3878,7 @@ pub struct GetBrowserSettingsRequest {
 }
 impl serde::Serialize for GetBrowserSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl GetBrowserSettingsRequest {
@@ -3945,7 +3945,7 @@ pub struct GetDataProtectionSettingsRequest {
 }
 impl serde::Serialize for GetDataProtectionSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl GetDataProtectionSettingsRequest {
@@ -4019,7 +4019,7 @@ pub struct GetIdentityProviderRequest {
 }
 impl serde::Serialize for GetIdentityProviderRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl GetIdentityProviderRequest {
@@ -4086,7 +4086,7 @@ pub struct GetIpAccessSettingsRequest {
 }
 impl serde::Serialize for GetIpAccessSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl GetIpAccessSettingsRequest {
@@ -4153,7 +4153,7 @@ pub struct GetNetworkSettingsRequest {
 }
 impl serde::Serialize for GetNetworkSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl GetNetworkSettingsRequest {
@@ -4220,7 +4220,7 @@ pub struct GetPortalRequest {
 }
 impl serde::Serialize for GetPortalRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl GetPortalRequest {
@@ -4286,7 +4286,7 @@ pub struct GetPortalServiceProviderMetadataRequest {
 }
 impl serde::Serialize for GetPortalServiceProviderMetadataRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl GetPortalServiceProviderMetadataRequest {
@@ -4370,7 +4370,7 @@ pub struct GetSessionRequest {
 }
 impl serde::Serialize for GetSessionRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl GetSessionRequest {
@@ -4439,7 +4439,7 @@ pub struct GetTrustStoreCertificateRequest {
 }
 impl serde::Serialize for GetTrustStoreCertificateRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl GetTrustStoreCertificateRequest {
@@ -4517,7 +4517,7 @@ pub struct GetTrustStoreRequest {
 }
 impl serde::Serialize for GetTrustStoreRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl GetTrustStoreRequest {
@@ -4584,7 +4584,7 @@ pub struct GetUserAccessLoggingSettingsRequest {
 }
 impl serde::Serialize for GetUserAccessLoggingSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl GetUserAccessLoggingSettingsRequest {
@@ -4658,7 +4658,7 @@ pub struct GetUserSettingsRequest {
 }
 impl serde::Serialize for GetUserSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl GetUserSettingsRequest {
@@ -5028,7 +5028,7 @@ impl wire::Object for InlineRedactionConfiguration {
 wire::impl_deserialize!(InlineRedactionConfiguration);
 impl serde::Serialize for InlineRedactionConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.value("inlineRedactionPatterns", &self.inline_redaction_patterns)?;
         o.optional("globalEnforcedUrls", &self.global_enforced_urls)?;
         o.optional("globalExemptUrls", &self.global_exempt_urls)?;
@@ -5129,7 +5129,7 @@ impl wire::Object for InlineRedactionPattern {
 wire::impl_deserialize!(InlineRedactionPattern);
 impl serde::Serialize for InlineRedactionPattern {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.optional("builtInPatternId", &self.built_in_pattern_id)?;
         o.optional("customPattern", &self.custom_pattern)?;
         o.value("redactionPlaceHolder", &self.redaction_place_holder)?;
@@ -5538,7 +5538,7 @@ impl wire::Object for IpRule {
 wire::impl_deserialize!(IpRule);
 impl serde::Serialize for IpRule {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("ipRange", &self.ip_range)?;
         o.optional("description", &self.description)?;
         o.end()
@@ -5581,7 +5581,7 @@ pub struct ListBrowserSettingsRequest {
 }
 impl serde::Serialize for ListBrowserSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ListBrowserSettingsRequest {
@@ -5670,7 +5670,7 @@ pub struct ListDataProtectionSettingsRequest {
 }
 impl serde::Serialize for ListDataProtectionSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ListDataProtectionSettingsRequest {
@@ -5767,7 +5767,7 @@ pub struct ListIdentityProvidersRequest {
 }
 impl serde::Serialize for ListIdentityProvidersRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ListIdentityProvidersRequest {
@@ -5860,7 +5860,7 @@ pub struct ListIpAccessSettingsRequest {
 }
 impl serde::Serialize for ListIpAccessSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ListIpAccessSettingsRequest {
@@ -5949,7 +5949,7 @@ pub struct ListNetworkSettingsRequest {
 }
 impl serde::Serialize for ListNetworkSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ListNetworkSettingsRequest {
@@ -6038,7 +6038,7 @@ pub struct ListPortalsRequest {
 }
 impl serde::Serialize for ListPortalsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ListPortalsRequest {
@@ -6136,7 +6136,7 @@ pub struct ListSessionsRequest {
 }
 impl serde::Serialize for ListSessionsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ListSessionsRequest {
@@ -6254,7 +6254,7 @@ pub struct ListTagsForResourceRequest {
 }
 impl serde::Serialize for ListTagsForResourceRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ListTagsForResourceRequest {
@@ -6333,7 +6333,7 @@ pub struct ListTrustStoreCertificatesRequest {
 }
 impl serde::Serialize for ListTrustStoreCertificatesRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ListTrustStoreCertificatesRequest {
@@ -6434,7 +6434,7 @@ pub struct ListTrustStoresRequest {
 }
 impl serde::Serialize for ListTrustStoresRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ListTrustStoresRequest {
@@ -6520,7 +6520,7 @@ pub struct ListUserAccessLoggingSettingsRequest {
 }
 impl serde::Serialize for ListUserAccessLoggingSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ListUserAccessLoggingSettingsRequest {
@@ -6614,7 +6614,7 @@ pub struct ListUserSettingsRequest {
 }
 impl serde::Serialize for ListUserSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ListUserSettingsRequest {
@@ -7493,7 +7493,7 @@ impl wire::Object for RedactionPlaceHolder {
 wire::impl_deserialize!(RedactionPlaceHolder);
 impl serde::Serialize for RedactionPlaceHolder {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("redactionPlaceHolderType", &self.redaction_place_holder_type)?;
         o.optional("redactionPlaceHolderText", &self.redaction_place_holder_text)?;
         o.end()
@@ -8152,7 +8152,7 @@ impl wire::Object for Tag {
 wire::impl_deserialize!(Tag);
 impl serde::Serialize for Tag {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("Key", &self.key)?;
         o.value("Value", &self.value)?;
         o.end()
@@ -8197,7 +8197,7 @@ pub struct TagResourceRequest {
 }
 impl serde::Serialize for TagResourceRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.value("tags", &self.tags)?;
         o.optional("clientToken", &self.client_token)?;
         o.end()
@@ -8432,7 +8432,7 @@ impl wire::Object for ToolbarConfiguration {
 wire::impl_deserialize!(ToolbarConfiguration);
 impl serde::Serialize for ToolbarConfiguration {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("toolbarType", &self.toolbar_type)?;
         o.optional("visualMode", &self.visual_mode)?;
         o.optional("hiddenToolbarItems", &self.hidden_toolbar_items)?;
@@ -8716,7 +8716,7 @@ pub struct UntagResourceRequest {
 }
 impl serde::Serialize for UntagResourceRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl UntagResourceRequest {
@@ -8795,7 +8795,7 @@ pub struct UpdateBrowserSettingsRequest {
 }
 impl serde::Serialize for UpdateBrowserSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("browserPolicy", &self.browser_policy)?;
         o.optional("clientToken", &self.client_token)?;
         o.end()
@@ -8901,7 +8901,7 @@ pub struct UpdateDataProtectionSettingsRequest {
 }
 impl serde::Serialize for UpdateDataProtectionSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional(
             "inlineRedactionConfiguration",
             &self.inline_redaction_configuration,
@@ -9066,7 +9066,7 @@ pub struct UpdateIdentityProviderRequest {
 }
 impl serde::Serialize for UpdateIdentityProviderRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("identityProviderName", &self.identity_provider_name)?;
         o.optional("identityProviderType", &self.identity_provider_type)?;
         o.optional("identityProviderDetails", &self.identity_provider_details)?;
@@ -9191,7 +9191,7 @@ pub struct UpdateIpAccessSettingsRequest {
 }
 impl serde::Serialize for UpdateIpAccessSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("displayName", &self.display_name)?;
         o.optional("description", &self.description)?;
         o.optional("ipRules", &self.ip_rules)?;
@@ -9312,7 +9312,7 @@ pub struct UpdateNetworkSettingsRequest {
 }
 impl serde::Serialize for UpdateNetworkSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("vpcId", &self.vpc_id)?;
         o.optional("subnetIds", &self.subnet_ids)?;
         o.optional("securityGroupIds", &self.security_group_ids)?;
@@ -9425,7 +9425,7 @@ pub struct UpdatePortalRequest {
 }
 impl serde::Serialize for UpdatePortalRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("displayName", &self.display_name)?;
         o.optional("authenticationType", &self.authentication_type)?;
         o.optional("instanceType", &self.instance_type)?;
@@ -9545,7 +9545,7 @@ pub struct UpdateTrustStoreRequest {
 }
 impl serde::Serialize for UpdateTrustStoreRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("certificatesToAdd", &self.certificates_to_add)?;
         o.optional("certificatesToDelete", &self.certificates_to_delete)?;
         o.optional("clientToken", &self.client_token)?;
@@ -9645,7 +9645,7 @@ pub struct UpdateUserAccessLoggingSettingsRequest {
 }
 impl serde::Serialize for UpdateUserAccessLoggingSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("kinesisStreamArn", &self.kinesis_stream_arn)?;
         o.optional("clientToken", &self.client_token)?;
         o.end()
@@ -9780,7 +9780,7 @@ pub struct UpdateUserSettingsRequest {
 }
 impl serde::Serialize for UpdateUserSettingsRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 11)?;
         o.optional("copyAllowed", &self.copy_allowed)?;
         o.optional("pasteAllowed", &self.paste_allowed)?;
         o.optional("downloadAllowed", &self.download_allowed)?;

@@ -21,7 +21,7 @@ use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use super::{Decoded, Encode, EncodeRef};
 
@@ -50,7 +50,10 @@ macro_rules! impl_deserialize {
 /// `Deserialize::deserialize`.
 #[inline]
 pub fn deserialize_object<'de, T: Object, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
-    deserializer.deserialize_map(ObjectVisitor::<T>(PhantomData))
+    // A structure, not a map: a deserializer that lays the two out
+    // differently (XML: members are child elements, map entries are
+    // `<entry>` elements) tells them apart by this call.
+    deserializer.deserialize_struct("", &[], ObjectVisitor::<T>(PhantomData))
 }
 
 /// The value of an optional member (`null` is `None`).
@@ -76,27 +79,30 @@ pub fn encoded<'de, F, T: Encode<F> + Default, A: MapAccess<'de>>(_encoding: F, 
 
 /// Writes a structure as a JSON object member by member: the body of a
 /// generated `Serialize` (one call per member sent, in declaration order;
-/// unset optional members are left out).
+/// unset optional members are left out). A structure is written with
+/// `serialize_struct`, so a serializer can tell it from a map.
 pub struct ObjectWriter<M>(M);
 
-impl<M: SerializeMap> ObjectWriter<M> {
-    /// Starts the object.
+impl<M: SerializeStruct> ObjectWriter<M> {
+    /// Starts the object; `members` is how many members the structure has
+    /// (an upper bound of how many are written: unset optional ones are
+    /// left out).
     #[inline]
-    pub fn new<S: Serializer<SerializeMap = M, Error = M::Error>>(serializer: S) -> Result<Self, M::Error> {
-        serializer.serialize_map(None).map(ObjectWriter)
+    pub fn new<S: Serializer<SerializeStruct = M, Error = M::Error>>(serializer: S, members: usize) -> Result<Self, M::Error> {
+        serializer.serialize_struct("", members).map(ObjectWriter)
     }
 
     /// Writes a member that is always sent.
     #[inline]
     pub fn value<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) -> Result<(), M::Error> {
-        self.0.serialize_entry(name, value)
+        self.0.serialize_field(name, value)
     }
 
     /// Writes an optional member when it is set.
     #[inline]
     pub fn optional<T: Serialize>(&mut self, name: &'static str, value: &Option<T>) -> Result<(), M::Error> {
         match value {
-            Some(value) => self.0.serialize_entry(name, value),
+            Some(value) => self.0.serialize_field(name, value),
             None => Ok(()),
         }
     }
@@ -104,14 +110,25 @@ impl<M: SerializeMap> ObjectWriter<M> {
     /// Writes a member that is always sent, in the wire encoding `F`.
     #[inline]
     pub fn encoded<F, T: Encode<F>>(&mut self, name: &'static str, _encoding: F, value: &T) -> Result<(), M::Error> {
-        self.0.serialize_entry(name, &EncodeRef::<F, T>::new(value))
+        self.0.serialize_field(name, &EncodeRef::<F, T>::new(value))
     }
 
     /// Writes an optional member in the wire encoding `F` when it is set.
     #[inline]
     pub fn optional_encoded<F, T: Encode<F>>(&mut self, name: &'static str, _encoding: F, value: &Option<T>) -> Result<(), M::Error> {
         match value {
-            Some(value) => self.0.serialize_entry(name, &EncodeRef::<F, T>::new(value)),
+            Some(value) => self.0.serialize_field(name, &EncodeRef::<F, T>::new(value)),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes a list or map member with a [`Layout`] (XML-shaped protocols:
+    /// flattened, or custom item / key / value names) when it is set. JSON
+    /// ignores the layout.
+    #[inline]
+    pub fn laid_out<T: Serialize>(&mut self, name: &'static str, layout: Layout, value: Option<&T>) -> Result<(), M::Error> {
+        match value {
+            Some(value) => self.0.serialize_field(name, &LaidOut(layout, value)),
             None => Ok(()),
         }
     }
@@ -120,6 +137,100 @@ impl<M: SerializeMap> ObjectWriter<M> {
     #[inline]
     pub fn end(self) -> Result<M::Ok, M::Error> {
         self.0.end()
+    }
+}
+
+/// How a list or map member is laid out in XML and in query strings, when
+/// it is not the default (`<member>` items, `<entry>` with `<key>` and
+/// `<value>`). The layout travels to the serializer as the name of a
+/// newtype struct (`xml:flat`, `xml:member=item`, `xml:key=K;value=V`,
+/// `xml:flat;key=K;value=V`); serializers that do not look at names (JSON)
+/// see just the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout(pub &'static str);
+
+impl Layout {
+    /// The prefix of every layout name.
+    pub const PREFIX: &'static str = "xml:";
+
+    /// Parses a newtype struct name written by [`ObjectWriter::laid_out`].
+    pub fn parse(name: &str) -> Option<LayoutSpec<'_>> {
+        let spec = name.strip_prefix(Self::PREFIX)?;
+        let mut out = LayoutSpec { flattened: false, member: None, key: None, value: None };
+        for part in spec.split(';').filter(|p| !p.is_empty()) {
+            match part.split_once('=') {
+                None if part == "flat" => out.flattened = true,
+                Some(("member", v)) => out.member = Some(v),
+                Some(("key", v)) => out.key = Some(v),
+                Some(("value", v)) => out.value = Some(v),
+                _ => {}
+            }
+        }
+        Some(out)
+    }
+}
+
+/// A parsed [`Layout`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct LayoutSpec<'a> {
+    /// Items (entries) repeat the member's own element (query key) instead
+    /// of nesting under it.
+    pub flattened: bool,
+    /// The item element name of a list (default `member`).
+    pub member: Option<&'a str>,
+    /// The key element name of a map entry (default `key`).
+    pub key: Option<&'a str>,
+    /// The value element name of a map entry (default `value`).
+    pub value: Option<&'a str>,
+}
+
+struct LaidOut<'a, T>(Layout, &'a T);
+
+impl<T: Serialize> Serialize for LaidOut<'_, T> {
+    #[inline]
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_newtype_struct(self.0.0, self.1)
+    }
+}
+
+/// Reads one item of a flattened list or map member and adds it to
+/// `items` (XML: each list item, or each map entry holding its key and
+/// value elements in that order, is an element named after the member,
+/// directly in the structure).
+#[inline]
+pub fn push_item<'de, T: Deserialize<'de>, C: Collect<T>, A: MapAccess<'de>>(items: &mut C, map: &mut A) -> Result<(), A::Error> {
+    let item = map.next_value::<T>()?;
+    items.collect_one(item);
+    Ok(())
+}
+
+/// A list or map (optional or not) that [`push_item`] adds to.
+pub trait Collect<T> {
+    /// Adds one item (a map: one `(key, value)` entry).
+    fn collect_one(&mut self, item: T);
+}
+
+impl<T> Collect<T> for Vec<T> {
+    fn collect_one(&mut self, item: T) {
+        self.push(item);
+    }
+}
+
+impl<T> Collect<T> for Option<Vec<T>> {
+    fn collect_one(&mut self, item: T) {
+        self.get_or_insert_with(Vec::new).push(item);
+    }
+}
+
+impl<K: Eq + std::hash::Hash, V, H: std::hash::BuildHasher + Default> Collect<(K, V)> for std::collections::HashMap<K, V, H> {
+    fn collect_one(&mut self, (key, value): (K, V)) {
+        self.insert(key, value);
+    }
+}
+
+impl<K: Eq + std::hash::Hash, V, H: std::hash::BuildHasher + Default> Collect<(K, V)> for Option<std::collections::HashMap<K, V, H>> {
+    fn collect_one(&mut self, (key, value): (K, V)) {
+        self.get_or_insert_with(Default::default).insert(key, value);
     }
 }
 
@@ -230,7 +341,7 @@ mod tests {
 
     impl Serialize for Sample {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let mut o = ObjectWriter::new(s)?;
+            let mut o = ObjectWriter::new(s, 4)?;
             o.optional("name", &self.name)?;
             o.value("count", &self.count)?;
             o.optional_encoded("when", DateTimeFormat, &self.when)?;

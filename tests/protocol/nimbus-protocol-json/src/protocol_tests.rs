@@ -742,7 +742,10 @@ fn response_aws_json11_complex_error() -> Result<(), String> {
         "{\n    \"__type\": \"ComplexError\",\n    \"TopLevel\": \"Top level\",\n    \"Nested\": {\n        \"Foo\": \"bar\"\n    }\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::ComplexError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -769,7 +772,10 @@ fn response_aws_json11_empty_complex_error() -> Result<(), String> {
         "{\n    \"__type\": \"ComplexError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::ComplexError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -791,7 +797,10 @@ fn response_aws_json11_foo_error_using_x_amzn_error_type() -> Result<(), String>
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -821,7 +830,10 @@ fn response_aws_json11_foo_error_using_x_amzn_error_type_with_uri() -> Result<
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -851,7 +863,10 @@ fn response_aws_json11_foo_error_using_x_amzn_error_type_with_uri_and_namespace(
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -873,7 +888,10 @@ fn response_aws_json11_foo_error_using_code() -> Result<(), String> {
         "{\n    \"code\": \"FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -895,7 +913,10 @@ fn response_aws_json11_foo_error_using_code_and_namespace() -> Result<(), String
         "{\n    \"code\": \"aws.protocoltests.json#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -917,7 +938,10 @@ fn response_aws_json11_foo_error_using_code_uri_and_namespace() -> Result<(), St
         "{\n    \"code\": \"aws.protocoltests.json#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -939,7 +963,10 @@ fn response_aws_json11_foo_error_with_dunder_type() -> Result<(), String> {
         "{\n    \"__type\": \"FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -961,7 +988,10 @@ fn response_aws_json11_foo_error_with_dunder_type_and_namespace() -> Result<(), 
         "{\n    \"__type\": \"aws.protocoltests.json#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -986,7 +1016,10 @@ fn response_aws_json11_foo_error_with_dunder_type_and_different_namespace() -> R
         "{\n    \"__type\": \"aws.different.namespace#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -1011,7 +1044,10 @@ fn response_aws_json11_foo_error_with_dunder_type_uri_and_namespace() -> Result<
         "{\n    \"__type\": \"aws.protocoltests.json#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -1033,7 +1069,10 @@ fn response_aws_json11_foo_error_with_nested_type_property() -> Result<(), Strin
         "{\n    \"__type\": \"aws.protocoltests.json#FooError\",\n    \"ErrorDetails\": [\n      {\n          \"__type\": \"com.amazon.internal#ErrorDetails\",\n          \"reason\": \"Some reason\"\n      }\n    ]\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -1055,7 +1094,10 @@ fn response_aws_json11_invalid_greeting_error() -> Result<(), String> {
         "{\n    \"__type\": \"InvalidGreeting\",\n    \"Message\": \"Hi\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::InvalidGreeting(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));

@@ -107,7 +107,7 @@ pub struct ContentTypeParametersInput {
 }
 impl serde::Serialize for ContentTypeParametersInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("value", &self.value)?;
         o.end()
     }
@@ -226,7 +226,7 @@ impl wire::Object for EmptyStruct {
 wire::impl_deserialize!(EmptyStruct);
 impl serde::Serialize for EmptyStruct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl EmptyStruct {
@@ -567,7 +567,7 @@ impl wire::Object for GreetingStruct {
 wire::impl_deserialize!(GreetingStruct);
 impl serde::Serialize for GreetingStruct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("hi", &self.hi)?;
         o.end()
     }
@@ -636,7 +636,7 @@ pub struct HostLabelInput {
 }
 impl serde::Serialize for HostLabelInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("label", &self.label)?;
         o.end()
     }
@@ -812,7 +812,7 @@ impl wire::Object for JsonEnumsInputOutput {
 wire::impl_deserialize!(JsonEnumsInputOutput);
 impl serde::Serialize for JsonEnumsInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.optional("fooEnum1", &self.foo_enum1)?;
         o.optional("fooEnum2", &self.foo_enum2)?;
         o.optional("fooEnum3", &self.foo_enum3)?;
@@ -916,7 +916,7 @@ impl wire::Object for JsonIntEnumsInputOutput {
 wire::impl_deserialize!(JsonIntEnumsInputOutput);
 impl serde::Serialize for JsonIntEnumsInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.optional("intEnum1", &self.int_enum1)?;
         o.optional("intEnum2", &self.int_enum2)?;
         o.optional("intEnum3", &self.int_enum3)?;
@@ -1117,7 +1117,7 @@ impl wire::Object for KitchenSink {
 wire::impl_deserialize!(KitchenSink);
 impl serde::Serialize for KitchenSink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 26)?;
         o.optional("Blob", &self.blob)?;
         o.optional("Boolean", &self.boolean)?;
         o.optional_encoded("Double", wire::SpecialFloat, &self.double)?;
@@ -1450,7 +1450,7 @@ impl wire::Object for NullOperationInputOutput {
 wire::impl_deserialize!(NullOperationInputOutput);
 impl serde::Serialize for NullOperationInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("string", &self.string)?;
         o.end()
     }
@@ -1482,7 +1482,7 @@ pub struct OperationWithOptionalInputOutputInput {
 }
 impl serde::Serialize for OperationWithOptionalInputOutputInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("Value", &self.value)?;
         o.end()
     }
@@ -1574,7 +1574,7 @@ impl wire::Object for PutAndGetInlineDocumentsInputOutput {
 wire::impl_deserialize!(PutAndGetInlineDocumentsInputOutput);
 impl serde::Serialize for PutAndGetInlineDocumentsInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("inlineDocument", &self.inline_document)?;
         o.end()
     }
@@ -1611,7 +1611,7 @@ pub struct PutWithContentEncodingInput {
 }
 impl serde::Serialize for PutWithContentEncodingInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("encoding", &self.encoding)?;
         o.optional("data", &self.data)?;
         o.end()
@@ -1669,7 +1669,7 @@ impl wire::Object for SimpleScalarPropertiesInputOutput {
 wire::impl_deserialize!(SimpleScalarPropertiesInputOutput);
 impl serde::Serialize for SimpleScalarPropertiesInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional_encoded("floatValue", wire::SpecialFloat, &self.float_value)?;
         o.optional_encoded("doubleValue", wire::SpecialFloat, &self.double_value)?;
         o.end()
@@ -1724,7 +1724,7 @@ impl wire::Object for SimpleStruct {
 wire::impl_deserialize!(SimpleStruct);
 impl serde::Serialize for SimpleStruct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("Value", &self.value)?;
         o.end()
     }
@@ -1774,7 +1774,7 @@ impl wire::Object for SparseNullsOperationInputOutput {
 wire::impl_deserialize!(SparseNullsOperationInputOutput);
 impl serde::Serialize for SparseNullsOperationInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("sparseStringList", &self.sparse_string_list)?;
         o.optional("sparseStringMap", &self.sparse_string_map)?;
         o.end()
@@ -1835,7 +1835,7 @@ impl wire::Object for StructWithJsonName {
 wire::impl_deserialize!(StructWithJsonName);
 impl serde::Serialize for StructWithJsonName {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("Value", &self.value)?;
         o.end()
     }
@@ -1880,7 +1880,7 @@ impl wire::Object for UnionInputOutput {
 wire::impl_deserialize!(UnionInputOutput);
 impl serde::Serialize for UnionInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("contents", &self.contents)?;
         o.end()
     }

@@ -471,7 +471,10 @@ fn response_aws_json10_complex_error() -> Result<(), String> {
         "{\n    \"__type\": \"aws.protocoltests.json10#ComplexError\",\n    \"TopLevel\": \"Top level\",\n    \"Nested\": {\n        \"Foo\": \"bar\"\n    }\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::ComplexError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -498,7 +501,10 @@ fn response_aws_json10_empty_complex_error() -> Result<(), String> {
         "{\n    \"__type\": \"aws.protocoltests.json10#ComplexError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::ComplexError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -520,7 +526,10 @@ fn response_aws_json10_foo_error_using_x_amzn_error_type() -> Result<(), String>
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -550,7 +559,10 @@ fn response_aws_json10_foo_error_using_x_amzn_error_type_with_uri() -> Result<
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -580,7 +592,10 @@ fn response_aws_json10_foo_error_using_x_amzn_error_type_with_uri_and_namespace(
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -602,7 +617,10 @@ fn response_aws_json10_foo_error_using_code() -> Result<(), String> {
         "{\n    \"code\": \"FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -624,7 +642,10 @@ fn response_aws_json10_foo_error_using_code_and_namespace() -> Result<(), String
         "{\n    \"code\": \"aws.protocoltests.json10#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -646,7 +667,10 @@ fn response_aws_json10_foo_error_using_code_uri_and_namespace() -> Result<(), St
         "{\n    \"code\": \"aws.protocoltests.json10#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -668,7 +692,10 @@ fn response_aws_json10_foo_error_with_dunder_type() -> Result<(), String> {
         "{\n    \"__type\": \"FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -690,7 +717,10 @@ fn response_aws_json10_foo_error_with_dunder_type_and_namespace() -> Result<(), 
         "{\n    \"__type\": \"aws.protocoltests.json10#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -715,7 +745,10 @@ fn response_aws_json10_foo_error_with_dunder_type_and_different_namespace() -> R
         "{\n    \"__type\": \"aws.different.namespace#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -740,7 +773,10 @@ fn response_aws_json10_foo_error_with_dunder_type_uri_and_namespace() -> Result<
         "{\n    \"__type\": \"aws.protocoltests.json10#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -762,7 +798,10 @@ fn response_aws_json10_foo_error_with_nested_type_property() -> Result<(), Strin
         "{\n    \"__type\": \"aws.protocoltests.json10#FooError\",\n    \"ErrorDetails\": [\n      {\n          \"__type\": \"com.amazon.internal#ErrorDetails\",\n          \"reason\": \"Some reason\"\n      }\n    ]\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -784,7 +823,10 @@ fn response_aws_json10_invalid_greeting_error() -> Result<(), String> {
         "{\n    \"__type\": \"aws.protocoltests.json10#InvalidGreeting\",\n    \"Message\": \"Hi\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::InvalidGreeting(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));

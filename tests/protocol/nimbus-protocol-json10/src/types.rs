@@ -14,7 +14,7 @@ pub struct ClientOptionalDefaults {
 }
 impl serde::Serialize for ClientOptionalDefaults {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("member", &self.member)?;
         o.end()
     }
@@ -133,7 +133,7 @@ pub struct ContentTypeParametersInput {
 }
 impl serde::Serialize for ContentTypeParametersInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("value", &self.value)?;
         o.end()
     }
@@ -320,7 +320,7 @@ impl Default for Defaults {
 }
 impl serde::Serialize for Defaults {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 28)?;
         o.value("defaultString", &self.default_string)?;
         o.value("defaultBoolean", &self.default_boolean)?;
         o.value("defaultList", &self.default_list)?;
@@ -567,7 +567,7 @@ impl wire::Object for Dialog {
 wire::impl_deserialize!(Dialog);
 impl serde::Serialize for Dialog {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("language", &self.language)?;
         o.value("greeting", &self.greeting)?;
         o.optional("farewell", &self.farewell)?;
@@ -602,7 +602,7 @@ impl Dialog {
 pub struct EmptyInputAndEmptyOutputInput {}
 impl serde::Serialize for EmptyInputAndEmptyOutputInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl EmptyInputAndEmptyOutputInput {
@@ -655,7 +655,7 @@ pub struct EndpointWithHostLabelOperationInput {
 }
 impl serde::Serialize for EndpointWithHostLabelOperationInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("label", &self.label)?;
         o.end()
     }
@@ -701,7 +701,7 @@ impl wire::Object for Farewell {
 wire::impl_deserialize!(Farewell);
 impl serde::Serialize for Farewell {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("phrase", &self.phrase)?;
         o.end()
     }
@@ -857,7 +857,7 @@ impl wire::Object for GreetingStruct {
 wire::impl_deserialize!(GreetingStruct);
 impl serde::Serialize for GreetingStruct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("hi", &self.hi)?;
         o.end()
     }
@@ -883,7 +883,7 @@ pub struct GreetingWithErrorsInput {
 }
 impl serde::Serialize for GreetingWithErrorsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("greeting", &self.greeting)?;
         o.end()
     }
@@ -1066,7 +1066,7 @@ pub struct JsonUnionsInput {
 }
 impl serde::Serialize for JsonUnionsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("contents", &self.contents)?;
         o.end()
     }
@@ -1273,7 +1273,7 @@ pub struct OperationWithDefaultsInput {
 }
 impl serde::Serialize for OperationWithDefaultsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("defaults", &self.defaults)?;
         o.optional("clientOptionalDefaults", &self.client_optional_defaults)?;
         o.optional("topLevelDefault", &self.top_level_default)?;
@@ -1689,7 +1689,7 @@ pub struct OperationWithNestedStructureInput {
 }
 impl serde::Serialize for OperationWithNestedStructureInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("topLevel", &self.top_level)?;
         o.end()
     }
@@ -2058,7 +2058,7 @@ pub struct PutWithContentEncodingInput {
 }
 impl serde::Serialize for PutWithContentEncodingInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("encoding", &self.encoding)?;
         o.optional("data", &self.data)?;
         o.end()
@@ -2216,7 +2216,7 @@ pub struct SimpleScalarPropertiesInput {
 }
 impl serde::Serialize for SimpleScalarPropertiesInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional_encoded("floatValue", wire::SpecialFloat, &self.float_value)?;
         o.optional_encoded("doubleValue", wire::SpecialFloat, &self.double_value)?;
         o.end()
@@ -2439,7 +2439,7 @@ pub struct TopLevel {
 }
 impl serde::Serialize for TopLevel {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.value("dialog", &self.dialog)?;
         o.value("dialogList", &self.dialog_list)?;
         o.value("dialogMap", &self.dialog_map)?;

@@ -2265,7 +2265,10 @@ fn response_rest_json_complex_error_with_no_message() -> Result<(), String> {
         "{\n    \"TopLevel\": \"Top level\",\n    \"Nested\": {\n        \"Fooooo\": \"bar\"\n    }\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::ComplexError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2296,7 +2299,10 @@ fn response_rest_json_empty_complex_error_with_no_message() -> Result<(), String
         "{}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::ComplexError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2318,7 +2324,10 @@ fn response_rest_json_foo_error_using_x_amzn_error_type() -> Result<(), String> 
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2348,7 +2357,10 @@ fn response_rest_json_foo_error_using_x_amzn_error_type_with_uri() -> Result<
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2378,7 +2390,10 @@ fn response_rest_json_foo_error_using_x_amzn_error_type_with_uri_and_namespace()
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2408,7 +2423,10 @@ fn response_rest_json_foo_error_using_x_amzn_error_type_with_uri_and_different_n
         "",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2430,7 +2448,10 @@ fn response_rest_json_foo_error_using_code() -> Result<(), String> {
         "{\n    \"code\": \"FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2452,7 +2473,10 @@ fn response_rest_json_foo_error_using_code_and_namespace() -> Result<(), String>
         "{\n    \"code\": \"aws.protocoltests.restjson#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2474,7 +2498,10 @@ fn response_rest_json_foo_error_using_code_uri_and_namespace() -> Result<(), Str
         "{\n    \"code\": \"aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2496,7 +2523,10 @@ fn response_rest_json_foo_error_with_dunder_type() -> Result<(), String> {
         "{\n    \"__type\": \"FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2518,7 +2548,10 @@ fn response_rest_json_foo_error_with_dunder_type_and_namespace() -> Result<(), S
         "{\n    \"__type\": \"aws.protocoltests.restjson#FooError\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2543,7 +2576,10 @@ fn response_rest_json_foo_error_with_dunder_type_uri_and_namespace() -> Result<
         "{\n    \"__type\": \"aws.protocoltests.restjson#FooError:http://internal.amazon.com/coral/com.amazon.coral.validate/\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2565,7 +2601,10 @@ fn response_rest_json_foo_error_with_nested_type_property() -> Result<(), String
         "{\n    \"__type\": \"aws.protocoltests.restjson#FooError\",\n    \"ErrorDetails\": [\n      {\n          \"__type\": \"com.amazon.internal#ErrorDetails\",\n          \"reason\": \"Some reason\"\n      }\n    ]\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::FooError(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));
@@ -2590,7 +2629,10 @@ fn response_rest_json_invalid_greeting_error() -> Result<(), String> {
         "{\n    \"Message\": \"Hi\"\n}",
     );
     let error = crate::errors::GreetingWithErrorsError::from_error(
-        nimbus_aws::codegen::testing::error_from_response(response),
+        nimbus_aws::codegen::testing::read_error(
+            crate::client::SERVICE.protocol,
+            response,
+        ),
     );
     let crate::errors::GreetingWithErrorsError::InvalidGreeting(actual) = error else {
         return Err(format!("expected the modeled error, got {error:?}"));

@@ -77,7 +77,7 @@ pub struct AllQueryStringTypesInput {
 }
 impl serde::Serialize for AllQueryStringTypesInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl AllQueryStringTypesInput {
@@ -230,7 +230,7 @@ impl wire::Object for BlobPayloadEvent {
 wire::impl_deserialize!(BlobPayloadEvent);
 impl serde::Serialize for BlobPayloadEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("payload", &self.payload)?;
         o.end()
     }
@@ -256,7 +256,7 @@ pub struct ClientOptionalDefaults {
 }
 impl serde::Serialize for ClientOptionalDefaults {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("member", &self.member)?;
         o.end()
     }
@@ -386,7 +386,7 @@ pub struct ConstantAndVariableQueryStringInput {
 }
 impl serde::Serialize for ConstantAndVariableQueryStringInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ConstantAndVariableQueryStringInput {
@@ -416,7 +416,7 @@ pub struct ConstantQueryStringInput {
 }
 impl serde::Serialize for ConstantQueryStringInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ConstantQueryStringInput {
@@ -436,7 +436,7 @@ pub struct ContentTypeParametersInput {
 }
 impl serde::Serialize for ContentTypeParametersInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("value", &self.value)?;
         o.end()
     }
@@ -673,7 +673,7 @@ impl Default for Defaults {
 }
 impl serde::Serialize for Defaults {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 28)?;
         o.value("defaultString", &self.default_string)?;
         o.value("defaultBoolean", &self.default_boolean)?;
         o.value("defaultList", &self.default_list)?;
@@ -920,7 +920,7 @@ impl wire::Object for Dialog {
 wire::impl_deserialize!(Dialog);
 impl serde::Serialize for Dialog {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.optional("language", &self.language)?;
         o.value("greeting", &self.greeting)?;
         o.optional("farewell", &self.farewell)?;
@@ -980,7 +980,7 @@ impl wire::Object for DocumentTypeAsMapValueInputOutput {
 wire::impl_deserialize!(DocumentTypeAsMapValueInputOutput);
 impl serde::Serialize for DocumentTypeAsMapValueInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("docValuedMap", &self.doc_valued_map)?;
         o.end()
     }
@@ -1034,7 +1034,7 @@ impl wire::Object for DocumentTypeAsPayloadInputOutput {
 wire::impl_deserialize!(DocumentTypeAsPayloadInputOutput);
 impl serde::Serialize for DocumentTypeAsPayloadInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DocumentTypeAsPayloadInputOutput {
@@ -1091,7 +1091,7 @@ impl wire::Object for DocumentTypeInputOutput {
 wire::impl_deserialize!(DocumentTypeInputOutput);
 impl serde::Serialize for DocumentTypeInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("stringValue", &self.string_value)?;
         o.optional("documentValue", &self.document_value)?;
         o.end()
@@ -1132,7 +1132,7 @@ pub struct DuplexStreamInput {
 }
 impl serde::Serialize for DuplexStreamInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DuplexStreamInput {
@@ -1190,7 +1190,7 @@ pub struct DuplexStreamWithDistinctStreamsInput {
 }
 impl serde::Serialize for DuplexStreamWithDistinctStreamsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DuplexStreamWithDistinctStreamsInput {
@@ -1253,7 +1253,7 @@ pub struct DuplexStreamWithInitialMessagesInput {
 }
 impl serde::Serialize for DuplexStreamWithInitialMessagesInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl DuplexStreamWithInitialMessagesInput {
@@ -1318,7 +1318,7 @@ impl DuplexStreamWithInitialMessagesOutput {
 pub struct EmptyInputAndEmptyOutputInput {}
 impl serde::Serialize for EmptyInputAndEmptyOutputInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl EmptyInputAndEmptyOutputInput {
@@ -1388,7 +1388,7 @@ impl wire::Object for EnumPayloadInput {
 wire::impl_deserialize!(EnumPayloadInput);
 impl serde::Serialize for EnumPayloadInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl EnumPayloadInput {
@@ -1433,7 +1433,7 @@ impl wire::Object for ErrorEvent {
 wire::impl_deserialize!(ErrorEvent);
 impl serde::Serialize for ErrorEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("message", &self.message)?;
         o.end()
     }
@@ -1560,7 +1560,7 @@ impl wire::Object for Farewell {
 wire::impl_deserialize!(Farewell);
 impl serde::Serialize for Farewell {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("phrase", &self.phrase)?;
         o.end()
     }
@@ -1766,7 +1766,7 @@ impl wire::Object for GreetingStruct {
 wire::impl_deserialize!(GreetingStruct);
 impl serde::Serialize for GreetingStruct {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("salutation", &self.salutation)?;
         o.end()
     }
@@ -1811,7 +1811,7 @@ impl wire::Object for GreetingStruct2 {
 wire::impl_deserialize!(GreetingStruct2);
 impl serde::Serialize for GreetingStruct2 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("hi", &self.hi)?;
         o.end()
     }
@@ -1902,7 +1902,7 @@ impl wire::Object for HeadersAndExplicitPayloadEvent {
 wire::impl_deserialize!(HeadersAndExplicitPayloadEvent);
 impl serde::Serialize for HeadersAndExplicitPayloadEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("header", &self.header)?;
         o.optional("payload", &self.payload)?;
         o.end()
@@ -1954,7 +1954,7 @@ impl wire::Object for HeadersAndImplicitPayloadEvent {
 wire::impl_deserialize!(HeadersAndImplicitPayloadEvent);
 impl serde::Serialize for HeadersAndImplicitPayloadEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("header", &self.header)?;
         o.optional("payload", &self.payload)?;
         o.end()
@@ -2038,7 +2038,7 @@ impl wire::Object for HeadersEvent {
 wire::impl_deserialize!(HeadersEvent);
 impl serde::Serialize for HeadersEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 8)?;
         o.optional("booleanHeader", &self.boolean_header)?;
         o.optional("byteHeader", &self.byte_header)?;
         o.optional("shortHeader", &self.short_header)?;
@@ -2116,7 +2116,7 @@ pub struct HostLabelInput {
 }
 impl serde::Serialize for HostLabelInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("label", &self.label)?;
         o.end()
     }
@@ -2157,7 +2157,7 @@ impl wire::Object for HttpChecksumRequiredInputOutput {
 wire::impl_deserialize!(HttpChecksumRequiredInputOutput);
 impl serde::Serialize for HttpChecksumRequiredInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("foo", &self.foo)?;
         o.end()
     }
@@ -2193,7 +2193,7 @@ pub struct HttpEmptyPrefixHeadersInput {
 }
 impl serde::Serialize for HttpEmptyPrefixHeadersInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl HttpEmptyPrefixHeadersInput {
@@ -2297,7 +2297,7 @@ impl wire::Object for HttpPayloadTraitsInputOutput {
 wire::impl_deserialize!(HttpPayloadTraitsInputOutput);
 impl serde::Serialize for HttpPayloadTraitsInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl HttpPayloadTraitsInputOutput {
@@ -2351,7 +2351,7 @@ impl wire::Object for HttpPayloadTraitsWithMediaTypeInputOutput {
 wire::impl_deserialize!(HttpPayloadTraitsWithMediaTypeInputOutput);
 impl serde::Serialize for HttpPayloadTraitsWithMediaTypeInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl HttpPayloadTraitsWithMediaTypeInputOutput {
@@ -2403,7 +2403,7 @@ impl wire::Object for HttpPayloadWithStructureInputOutput {
 wire::impl_deserialize!(HttpPayloadWithStructureInputOutput);
 impl serde::Serialize for HttpPayloadWithStructureInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl HttpPayloadWithStructureInputOutput {
@@ -2450,7 +2450,7 @@ impl wire::Object for HttpPayloadWithUnionInputOutput {
 wire::impl_deserialize!(HttpPayloadWithUnionInputOutput);
 impl serde::Serialize for HttpPayloadWithUnionInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl HttpPayloadWithUnionInputOutput {
@@ -2477,7 +2477,7 @@ impl HttpPayloadWithUnionInputOutput {
 pub struct HttpPrefixHeadersInResponseInput {}
 impl serde::Serialize for HttpPrefixHeadersInResponseInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl HttpPrefixHeadersInResponseInput {
@@ -2546,7 +2546,7 @@ pub struct HttpPrefixHeadersInput {
 }
 impl serde::Serialize for HttpPrefixHeadersInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl HttpPrefixHeadersInput {
@@ -2631,7 +2631,7 @@ pub struct HttpQueryParamsOnlyInput {
 }
 impl serde::Serialize for HttpQueryParamsOnlyInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl HttpQueryParamsOnlyInput {
@@ -2660,7 +2660,7 @@ pub struct HttpRequestWithFloatLabelsInput {
 }
 impl serde::Serialize for HttpRequestWithFloatLabelsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl HttpRequestWithFloatLabelsInput {
@@ -2685,7 +2685,7 @@ pub struct HttpRequestWithGreedyLabelInPathInput {
 }
 impl serde::Serialize for HttpRequestWithGreedyLabelInPathInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl HttpRequestWithGreedyLabelInPathInput {
@@ -2727,7 +2727,7 @@ pub struct HttpRequestWithLabelsAndTimestampFormatInput {
 }
 impl serde::Serialize for HttpRequestWithLabelsAndTimestampFormatInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl HttpRequestWithLabelsAndTimestampFormatInput {
@@ -2779,7 +2779,7 @@ pub struct HttpRequestWithLabelsInput {
 }
 impl serde::Serialize for HttpRequestWithLabelsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl HttpRequestWithLabelsInput {
@@ -2818,7 +2818,7 @@ pub struct HttpRequestWithRegexLiteralInput {
 }
 impl serde::Serialize for HttpRequestWithRegexLiteralInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl HttpRequestWithRegexLiteralInput {
@@ -2991,7 +2991,7 @@ impl wire::Object for InputAndOutputWithHeadersIo {
 wire::impl_deserialize!(InputAndOutputWithHeadersIo);
 impl serde::Serialize for InputAndOutputWithHeadersIo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl InputAndOutputWithHeadersIo {
@@ -3112,7 +3112,7 @@ pub struct InputStreamInput {
 }
 impl serde::Serialize for InputStreamInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl InputStreamInput {
@@ -3140,7 +3140,7 @@ pub struct InputStreamWithInitialRequestInput {
 }
 impl serde::Serialize for InputStreamWithInitialRequestInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl InputStreamWithInitialRequestInput {
@@ -3301,7 +3301,7 @@ impl wire::Object for JsonBlobsInputOutput {
 wire::impl_deserialize!(JsonBlobsInputOutput);
 impl serde::Serialize for JsonBlobsInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("data", &self.data)?;
         o.end()
     }
@@ -3372,7 +3372,7 @@ impl wire::Object for JsonEnumsInputOutput {
 wire::impl_deserialize!(JsonEnumsInputOutput);
 impl serde::Serialize for JsonEnumsInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.optional("fooEnum1", &self.foo_enum1)?;
         o.optional("fooEnum2", &self.foo_enum2)?;
         o.optional("fooEnum3", &self.foo_enum3)?;
@@ -3476,7 +3476,7 @@ impl wire::Object for JsonIntEnumsInputOutput {
 wire::impl_deserialize!(JsonIntEnumsInputOutput);
 impl serde::Serialize for JsonIntEnumsInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 6)?;
         o.optional("integerEnum1", &self.integer_enum1)?;
         o.optional("integerEnum2", &self.integer_enum2)?;
         o.optional("integerEnum3", &self.integer_enum3)?;
@@ -3595,7 +3595,7 @@ impl wire::Object for JsonListsInputOutput {
 wire::impl_deserialize!(JsonListsInputOutput);
 impl serde::Serialize for JsonListsInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 9)?;
         o.optional("stringList", &self.string_list)?;
         o.optional("stringSet", &self.string_set)?;
         o.optional("integerList", &self.integer_list)?;
@@ -3716,7 +3716,7 @@ impl wire::Object for JsonMapsInputOutput {
 wire::impl_deserialize!(JsonMapsInputOutput);
 impl serde::Serialize for JsonMapsInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.optional("denseStructMap", &self.dense_struct_map)?;
         o.optional("denseNumberMap", &self.dense_number_map)?;
         o.optional("denseBooleanMap", &self.dense_boolean_map)?;
@@ -3848,7 +3848,7 @@ impl wire::Object for JsonTimestampsInputOutput {
 wire::impl_deserialize!(JsonTimestampsInputOutput);
 impl serde::Serialize for JsonTimestampsInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 7)?;
         o.optional_encoded("normal", wire::EpochSeconds, &self.normal)?;
         o.optional_encoded("dateTime", wire::DateTimeFormat, &self.date_time)?;
         o.optional_encoded(
@@ -4032,7 +4032,7 @@ pub struct MalformedBlobInput {
 }
 impl serde::Serialize for MalformedBlobInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("blob", &self.blob)?;
         o.end()
     }
@@ -4068,7 +4068,7 @@ pub struct MalformedBooleanInput {
 }
 impl serde::Serialize for MalformedBooleanInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("booleanInBody", &self.boolean_in_body)?;
         o.end()
     }
@@ -4118,7 +4118,7 @@ pub struct MalformedByteInput {
 }
 impl serde::Serialize for MalformedByteInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("byteInBody", &self.byte_in_body)?;
         o.end()
     }
@@ -4159,7 +4159,7 @@ pub struct MalformedContentTypeWithGenericStringInput {
 }
 impl serde::Serialize for MalformedContentTypeWithGenericStringInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl MalformedContentTypeWithGenericStringInput {
@@ -4185,7 +4185,7 @@ pub struct MalformedContentTypeWithPayloadInput {
 }
 impl serde::Serialize for MalformedContentTypeWithPayloadInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl MalformedContentTypeWithPayloadInput {
@@ -4211,7 +4211,7 @@ pub struct MalformedContentTypeWithoutBodyEmptyInputInput {
 }
 impl serde::Serialize for MalformedContentTypeWithoutBodyEmptyInputInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl MalformedContentTypeWithoutBodyEmptyInputInput {
@@ -4247,7 +4247,7 @@ pub struct MalformedDoubleInput {
 }
 impl serde::Serialize for MalformedDoubleInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional_encoded("doubleInBody", wire::SpecialFloat, &self.double_in_body)?;
         o.end()
     }
@@ -4298,7 +4298,7 @@ pub struct MalformedFloatInput {
 }
 impl serde::Serialize for MalformedFloatInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional_encoded("floatInBody", wire::SpecialFloat, &self.float_in_body)?;
         o.end()
     }
@@ -4348,7 +4348,7 @@ pub struct MalformedIntegerInput {
 }
 impl serde::Serialize for MalformedIntegerInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("integerInBody", &self.integer_in_body)?;
         o.end()
     }
@@ -4389,7 +4389,7 @@ pub struct MalformedListInput {
 }
 impl serde::Serialize for MalformedListInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("bodyList", &self.body_list)?;
         o.end()
     }
@@ -4425,7 +4425,7 @@ pub struct MalformedLongInput {
 }
 impl serde::Serialize for MalformedLongInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("longInBody", &self.long_in_body)?;
         o.end()
     }
@@ -4466,7 +4466,7 @@ pub struct MalformedMapInput {
 }
 impl serde::Serialize for MalformedMapInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("bodyMap", &self.body_map)?;
         o.end()
     }
@@ -4498,7 +4498,7 @@ pub struct MalformedRequestBodyInput {
 }
 impl serde::Serialize for MalformedRequestBodyInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("int", &self.int)?;
         o.optional_encoded("float", wire::SpecialFloat, &self.float)?;
         o.end()
@@ -4540,7 +4540,7 @@ pub struct MalformedShortInput {
 }
 impl serde::Serialize for MalformedShortInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("shortInBody", &self.short_in_body)?;
         o.end()
     }
@@ -4581,7 +4581,7 @@ pub struct MalformedStringInput {
 }
 impl serde::Serialize for MalformedStringInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl MalformedStringInput {
@@ -4606,7 +4606,7 @@ pub struct MalformedTimestampBodyDateTimeInput {
 }
 impl serde::Serialize for MalformedTimestampBodyDateTimeInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.encoded("timestamp", wire::DateTimeFormat, &self.timestamp)?;
         o.end()
     }
@@ -4631,7 +4631,7 @@ pub struct MalformedTimestampBodyDefaultInput {
 }
 impl serde::Serialize for MalformedTimestampBodyDefaultInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.encoded("timestamp", wire::EpochSeconds, &self.timestamp)?;
         o.end()
     }
@@ -4656,7 +4656,7 @@ pub struct MalformedTimestampBodyHttpDateInput {
 }
 impl serde::Serialize for MalformedTimestampBodyHttpDateInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.encoded("timestamp", wire::HttpDate, &self.timestamp)?;
         o.end()
     }
@@ -4681,7 +4681,7 @@ pub struct MalformedTimestampHeaderDateTimeInput {
 }
 impl serde::Serialize for MalformedTimestampHeaderDateTimeInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl MalformedTimestampHeaderDateTimeInput {
@@ -4704,7 +4704,7 @@ pub struct MalformedTimestampHeaderDefaultInput {
 }
 impl serde::Serialize for MalformedTimestampHeaderDefaultInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl MalformedTimestampHeaderDefaultInput {
@@ -4727,7 +4727,7 @@ pub struct MalformedTimestampHeaderEpochInput {
 }
 impl serde::Serialize for MalformedTimestampHeaderEpochInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl MalformedTimestampHeaderEpochInput {
@@ -4749,7 +4749,7 @@ pub struct MalformedTimestampPathDefaultInput {
 }
 impl serde::Serialize for MalformedTimestampPathDefaultInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl MalformedTimestampPathDefaultInput {
@@ -4771,7 +4771,7 @@ pub struct MalformedTimestampPathEpochInput {
 }
 impl serde::Serialize for MalformedTimestampPathEpochInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl MalformedTimestampPathEpochInput {
@@ -4793,7 +4793,7 @@ pub struct MalformedTimestampPathHttpDateInput {
 }
 impl serde::Serialize for MalformedTimestampPathHttpDateInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl MalformedTimestampPathHttpDateInput {
@@ -4815,7 +4815,7 @@ pub struct MalformedTimestampQueryDefaultInput {
 }
 impl serde::Serialize for MalformedTimestampQueryDefaultInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl MalformedTimestampQueryDefaultInput {
@@ -4837,7 +4837,7 @@ pub struct MalformedTimestampQueryEpochInput {
 }
 impl serde::Serialize for MalformedTimestampQueryEpochInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl MalformedTimestampQueryEpochInput {
@@ -4859,7 +4859,7 @@ pub struct MalformedTimestampQueryHttpDateInput {
 }
 impl serde::Serialize for MalformedTimestampQueryHttpDateInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl MalformedTimestampQueryHttpDateInput {
@@ -4881,7 +4881,7 @@ pub struct MalformedUnionInput {
 }
 impl serde::Serialize for MalformedUnionInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("union", &self.r#union)?;
         o.end()
     }
@@ -4908,7 +4908,7 @@ pub struct MediaTypeHeaderInput {
 }
 impl serde::Serialize for MediaTypeHeaderInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl MediaTypeHeaderInput {
@@ -5090,7 +5090,7 @@ impl wire::Object for NestedPayload {
 wire::impl_deserialize!(NestedPayload);
 impl serde::Serialize for NestedPayload {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("greeting", &self.greeting)?;
         o.optional("name", &self.name)?;
         o.end()
@@ -5178,7 +5178,7 @@ impl wire::Object for NullAndEmptyHeadersIo {
 wire::impl_deserialize!(NullAndEmptyHeadersIo);
 impl serde::Serialize for NullAndEmptyHeadersIo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl NullAndEmptyHeadersIo {
@@ -5221,7 +5221,7 @@ pub struct OmitsNullSerializesEmptyStringInput {
 }
 impl serde::Serialize for OmitsNullSerializesEmptyStringInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl OmitsNullSerializesEmptyStringInput {
@@ -5270,7 +5270,7 @@ pub struct OmitsSerializingEmptyListsInput {
 }
 impl serde::Serialize for OmitsSerializingEmptyListsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl OmitsSerializingEmptyListsInput {
@@ -5340,7 +5340,7 @@ pub struct OperationWithDefaultsInput {
 }
 impl serde::Serialize for OperationWithDefaultsInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 4)?;
         o.optional("defaults", &self.defaults)?;
         o.optional("clientOptionalDefaults", &self.client_optional_defaults)?;
         o.optional("topLevelDefault", &self.top_level_default)?;
@@ -5756,7 +5756,7 @@ pub struct OperationWithNestedStructureInput {
 }
 impl serde::Serialize for OperationWithNestedStructureInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.value("topLevel", &self.top_level)?;
         o.end()
     }
@@ -5932,7 +5932,7 @@ impl wire::Object for PayloadConfig {
 wire::impl_deserialize!(PayloadConfig);
 impl serde::Serialize for PayloadConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("data", &self.data)?;
         o.end()
     }
@@ -5975,7 +5975,7 @@ impl wire::Object for PayloadStructure {
 wire::impl_deserialize!(PayloadStructure);
 impl serde::Serialize for PayloadStructure {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("structureMember", &self.structure_member)?;
         o.end()
     }
@@ -6069,7 +6069,7 @@ pub struct PostPlayerActionInput {
 }
 impl serde::Serialize for PostPlayerActionInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("action", &self.action)?;
         o.end()
     }
@@ -6137,7 +6137,7 @@ pub struct PostUnionWithJsonNameInput {
 }
 impl serde::Serialize for PostUnionWithJsonNameInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("value", &self.value)?;
         o.end()
     }
@@ -6208,7 +6208,7 @@ pub struct PutWithContentEncodingInput {
 }
 impl serde::Serialize for PutWithContentEncodingInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("data", &self.data)?;
         o.end()
     }
@@ -6239,7 +6239,7 @@ pub struct QueryIdempotencyTokenAutoFillInput {
 }
 impl serde::Serialize for QueryIdempotencyTokenAutoFillInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl QueryIdempotencyTokenAutoFillInput {
@@ -6266,7 +6266,7 @@ pub struct QueryParamsAsStringListMapInput {
 }
 impl serde::Serialize for QueryParamsAsStringListMapInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl QueryParamsAsStringListMapInput {
@@ -6301,7 +6301,7 @@ pub struct QueryPrecedenceInput {
 }
 impl serde::Serialize for QueryPrecedenceInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl QueryPrecedenceInput {
@@ -6352,7 +6352,7 @@ impl wire::Object for RecursiveShapesInputOutput {
 wire::impl_deserialize!(RecursiveShapesInputOutput);
 impl serde::Serialize for RecursiveShapesInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("nested", &self.nested)?;
         o.end()
     }
@@ -6405,7 +6405,7 @@ impl wire::Object for RecursiveShapesInputOutputNested1 {
 wire::impl_deserialize!(RecursiveShapesInputOutputNested1);
 impl serde::Serialize for RecursiveShapesInputOutputNested1 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("foo", &self.foo)?;
         o.optional("nested", &self.nested)?;
         o.end()
@@ -6461,7 +6461,7 @@ impl wire::Object for RecursiveShapesInputOutputNested2 {
 wire::impl_deserialize!(RecursiveShapesInputOutputNested2);
 impl serde::Serialize for RecursiveShapesInputOutputNested2 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("bar", &self.bar)?;
         o.optional("recursiveMember", &self.recursive_member)?;
         o.end()
@@ -6511,7 +6511,7 @@ impl wire::Object for ResponseCodeHttpFallbackInputOutput {
 wire::impl_deserialize!(ResponseCodeHttpFallbackInputOutput);
 impl serde::Serialize for ResponseCodeHttpFallbackInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl ResponseCodeHttpFallbackInputOutput {
@@ -6680,7 +6680,7 @@ impl wire::Object for SimpleScalarPropertiesInputOutput {
 wire::impl_deserialize!(SimpleScalarPropertiesInputOutput);
 impl serde::Serialize for SimpleScalarPropertiesInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 9)?;
         o.optional("stringValue", &self.string_value)?;
         o.optional("trueBooleanValue", &self.true_boolean_value)?;
         o.optional("falseBooleanValue", &self.false_boolean_value)?;
@@ -6803,7 +6803,7 @@ impl wire::Object for SingletonEvent {
 wire::impl_deserialize!(SingletonEvent);
 impl serde::Serialize for SingletonEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("value", &self.value)?;
         o.end()
     }
@@ -6891,7 +6891,7 @@ impl wire::Object for SparseJsonListsInputOutput {
 wire::impl_deserialize!(SparseJsonListsInputOutput);
 impl serde::Serialize for SparseJsonListsInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("sparseStringList", &self.sparse_string_list)?;
         o.optional("sparseShortList", &self.sparse_short_list)?;
         o.end()
@@ -6969,7 +6969,7 @@ impl wire::Object for SparseJsonMapsInputOutput {
 wire::impl_deserialize!(SparseJsonMapsInputOutput);
 impl serde::Serialize for SparseJsonMapsInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 5)?;
         o.optional("sparseStructMap", &self.sparse_struct_map)?;
         o.optional("sparseNumberMap", &self.sparse_number_map)?;
         o.optional("sparseBooleanMap", &self.sparse_boolean_map)?;
@@ -7059,7 +7059,7 @@ impl wire::Object for StreamingTraitsInputOutput {
 wire::impl_deserialize!(StreamingTraitsInputOutput);
 impl serde::Serialize for StreamingTraitsInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl StreamingTraitsInputOutput {
@@ -7097,7 +7097,7 @@ pub struct StreamingTraitsRequireLengthInput {
 }
 impl serde::Serialize for StreamingTraitsRequireLengthInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl StreamingTraitsRequireLengthInput {
@@ -7147,7 +7147,7 @@ impl wire::Object for StreamingTraitsWithMediaTypeInputOutput {
 wire::impl_deserialize!(StreamingTraitsWithMediaTypeInputOutput);
 impl serde::Serialize for StreamingTraitsWithMediaTypeInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl StreamingTraitsWithMediaTypeInputOutput {
@@ -7258,7 +7258,7 @@ impl wire::Object for StringPayloadEvent {
 wire::impl_deserialize!(StringPayloadEvent);
 impl serde::Serialize for StringPayloadEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("payload", &self.payload)?;
         o.end()
     }
@@ -7301,7 +7301,7 @@ impl wire::Object for StringPayloadInput {
 wire::impl_deserialize!(StringPayloadInput);
 impl serde::Serialize for StringPayloadInput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl StringPayloadInput {
@@ -7351,7 +7351,7 @@ impl wire::Object for StructureListMember {
 wire::impl_deserialize!(StructureListMember);
 impl serde::Serialize for StructureListMember {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 2)?;
         o.optional("value", &self.a)?;
         o.optional("other", &self.b)?;
         o.end()
@@ -7399,7 +7399,7 @@ impl wire::Object for StructurePayloadEvent {
 wire::impl_deserialize!(StructurePayloadEvent);
 impl serde::Serialize for StructurePayloadEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("payload", &self.payload)?;
         o.end()
     }
@@ -7448,7 +7448,7 @@ impl wire::Object for TestBodyStructureInputOutput {
 wire::impl_deserialize!(TestBodyStructureInputOutput);
 impl serde::Serialize for TestBodyStructureInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("testConfig", &self.test_config)?;
         o.end()
     }
@@ -7500,7 +7500,7 @@ impl wire::Object for TestConfig {
 wire::impl_deserialize!(TestConfig);
 impl serde::Serialize for TestConfig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("timeout", &self.timeout)?;
         o.end()
     }
@@ -7673,7 +7673,7 @@ impl wire::Object for TestNoPayloadInputOutput {
 wire::impl_deserialize!(TestNoPayloadInputOutput);
 impl serde::Serialize for TestNoPayloadInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl TestNoPayloadInputOutput {
@@ -7722,7 +7722,7 @@ impl wire::Object for TestPayloadBlobInputOutput {
 wire::impl_deserialize!(TestPayloadBlobInputOutput);
 impl serde::Serialize for TestPayloadBlobInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl TestPayloadBlobInputOutput {
@@ -7776,7 +7776,7 @@ impl wire::Object for TestPayloadStructureInputOutput {
 wire::impl_deserialize!(TestPayloadStructureInputOutput);
 impl serde::Serialize for TestPayloadStructureInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl TestPayloadStructureInputOutput {
@@ -7846,7 +7846,7 @@ impl wire::Object for TimestampFormatHeadersIo {
 wire::impl_deserialize!(TimestampFormatHeadersIo);
 impl serde::Serialize for TimestampFormatHeadersIo {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        wire::ObjectWriter::new(s)?.end()
+        wire::ObjectWriter::new(s, 0)?.end()
     }
 }
 impl TimestampFormatHeadersIo {
@@ -7932,7 +7932,7 @@ pub struct TopLevel {
 }
 impl serde::Serialize for TopLevel {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 3)?;
         o.value("dialog", &self.dialog)?;
         o.value("dialogList", &self.dialog_list)?;
         o.value("dialogMap", &self.dialog_map)?;
@@ -7991,7 +7991,7 @@ impl wire::Object for UnionInputOutput {
 wire::impl_deserialize!(UnionInputOutput);
 impl serde::Serialize for UnionInputOutput {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("contents", &self.contents)?;
         o.end()
     }
@@ -8073,7 +8073,7 @@ impl wire::Object for UnionPayloadEvent {
 wire::impl_deserialize!(UnionPayloadEvent);
 impl serde::Serialize for UnionPayloadEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut o = wire::ObjectWriter::new(s)?;
+        let mut o = wire::ObjectWriter::new(s, 1)?;
         o.optional("payload", &self.payload)?;
         o.end()
     }

@@ -1,0 +1,628 @@
+//! XML response bodies (awsQuery, ec2Query, restXml): a small element tree
+//! read with `quick-xml`, and a serde `Deserializer` over it that the
+//! generated structures read themselves from (their `wire::Object` reader
+//! sees child elements and attributes as members).
+//!
+//! Layout rules, as the protocols define them: a structure's members are its
+//! child elements (and attributes), named after the member or its
+//! `@xmlName`; a list's items are the child elements of the list element
+//! (`<member>` or a custom name: any name is accepted); a map's entries are
+//! the child elements of the map element, each holding the key and then the
+//! value element; flattened lists and maps repeat the member's own element
+//! in the structure (the generated reader appends each one with
+//! `wire::push_item`). Scalars are the element's text: numbers and booleans
+//! trimmed, strings exactly as written (after entity and line-end
+//! normalisation). Namespace prefixes are dropped from names.
+//!
+//! Bounded: the tree of a response whose body is already size-limited, and
+//! at most [`MAX_DEPTH`] levels of nesting (deeper is a decode error, not a
+//! stack overflow).
+
+use std::fmt;
+
+use nimbus_core::Error;
+use nimbus_core::http::HttpResponse;
+use quick_xml::events::Event;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+
+/// The deepest element nesting a response may have.
+pub const MAX_DEPTH: usize = 128;
+
+/// One XML element: local name, attributes, child elements and its text
+/// (the concatenation of its text and CDATA content).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Element {
+    /// The local name (any namespace prefix removed).
+    pub name: String,
+    /// Attributes as (local name, value); namespace declarations left out.
+    pub attributes: Vec<(String, String)>,
+    /// Child elements in document order.
+    pub children: Vec<Element>,
+    /// The text directly inside the element.
+    pub text: String,
+}
+
+impl Element {
+    /// The first child element named `name`.
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// The text of the first child element named `name`.
+    pub fn child_text(&self, name: &str) -> Option<&str> {
+        self.child(name).map(|c| c.text.as_str())
+    }
+}
+
+/// Parses an XML document into its root element.
+pub fn parse(body: &[u8]) -> Result<Element, String> {
+    let text = std::str::from_utf8(body).map_err(|e| format!("the body is not UTF-8 (invalid byte at offset {})", e.valid_up_to()))?;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut stack: Vec<Element> = Vec::new();
+    loop {
+        let at = reader.buffer_position();
+        let event = reader.read_event().map_err(|e| format!("malformed XML at byte {at}: {e}"))?;
+        match event {
+            Event::Start(start) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(format!("XML nested deeper than {MAX_DEPTH} elements"));
+                }
+                stack.push(element_of(&start)?);
+            }
+            Event::Empty(start) => {
+                let element = element_of(&start)?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(element),
+                    None => return Ok(element),
+                }
+            }
+            Event::End(_) => {
+                let Some(done) = stack.pop() else { return Err("XML has an end tag without a start tag".into()) };
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(done),
+                    None => return Ok(done),
+                }
+            }
+            Event::Text(text) => {
+                if let Some(open) = stack.last_mut() {
+                    open.text.push_str(&text.xml_content().map_err(|e| format!("malformed XML text: {e}"))?);
+                }
+            }
+            Event::CData(data) => {
+                if let Some(open) = stack.last_mut() {
+                    open.text.push_str(&data.decode().map_err(|e| format!("malformed XML CDATA: {e}"))?);
+                }
+            }
+            Event::GeneralRef(reference) => {
+                let resolved = match reference.resolve_char_ref().map_err(|e| format!("bad character reference: {e}"))? {
+                    Some(c) => c,
+                    None => match &*reference.decode().map_err(|e| format!("malformed XML reference: {e}"))? {
+                        "lt" => '<',
+                        "gt" => '>',
+                        "amp" => '&',
+                        "quot" => '"',
+                        "apos" => '\'',
+                        other => return Err(format!("unknown XML entity `&{other};`")),
+                    },
+                };
+                if let Some(open) = stack.last_mut() {
+                    open.text.push(resolved);
+                }
+            }
+            Event::Eof => {
+                return Err(if stack.is_empty() { "the body has no XML element".into() } else { "the XML ends inside an element".into() });
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
+        }
+    }
+}
+
+fn local(name: &[u8]) -> Result<String, String> {
+    let name = std::str::from_utf8(name).map_err(|_| "an XML name is not UTF-8".to_owned())?;
+    Ok(name.rsplit(':').next().unwrap_or(name).to_owned())
+}
+
+fn element_of(start: &quick_xml::events::BytesStart<'_>) -> Result<Element, String> {
+    let mut element = Element { name: local(start.name().as_ref())?, ..Element::default() };
+    for attribute in start.attributes() {
+        let attribute = attribute.map_err(|e| format!("malformed XML attribute: {e}"))?;
+        let key = attribute.key.as_ref();
+        if key == b"xmlns" || key.starts_with(b"xmlns:") {
+            continue;
+        }
+        let value = attribute.unescape_value().map_err(|e| format!("malformed XML attribute value: {e}"))?;
+        element.attributes.push((local(key)?, value.into_owned()));
+    }
+    Ok(element)
+}
+
+/// Decodes a `T` from an XML response body. `wrapped`: the members are in
+/// the root's `<OperationResult>` child (awsQuery: the first child whose
+/// name ends in `Result`); otherwise in the root element itself (ec2Query,
+/// restXml). An empty body, or a missing result element, gives `T`'s
+/// default (an operation with no output members).
+pub fn decode<T: DeserializeOwned + Default>(response: &HttpResponse, wrapped: bool) -> Result<T, Error> {
+    if response.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    let root = parse(&response.body).map_err(|e| Error::decode(format!("the response body is not valid XML: {e}"), Some(response)))?;
+    let element = if wrapped {
+        match root.children.iter().find(|c| c.name.ends_with("Result")) {
+            Some(element) => element,
+            None => return Ok(T::default()),
+        }
+    } else {
+        &root
+    };
+    from_element(element).map_err(|e| {
+        let name = std::any::type_name::<T>().rsplit("::").next().unwrap_or("value");
+        Error::decode(format!("the response body is not a valid `{name}`: {e}"), Some(response))
+    })
+}
+
+/// Deserializes a `T` from one element.
+pub fn from_element<T: DeserializeOwned>(element: &Element) -> Result<T, DeError> {
+    T::deserialize(ElementDeserializer(element))
+}
+
+/// The element of an XML error response that holds the code, the message
+/// and the error structure's members: `<ErrorResponse><Error>` (awsQuery,
+/// restXml), `<Response><Errors><Error>` (ec2Query), or a root `<Error>`
+/// (restXml with `noErrorWrapping`, S3).
+pub fn error_element(root: &Element) -> Option<&Element> {
+    if root.name == "Error" {
+        return Some(root);
+    }
+    root.child("Error").or_else(|| root.child("Errors").and_then(|errors| errors.child("Error")))
+}
+
+/// Decodes a modeled error structure from an XML error response.
+pub fn decode_error<T: DeserializeOwned + Default>(response: &HttpResponse) -> Result<T, Error> {
+    let root = parse(&response.body).map_err(|e| Error::decode(format!("the error body is not valid XML: {e}"), Some(response)))?;
+    match error_element(&root) {
+        Some(element) => from_element(element).map_err(|e| Error::decode(format!("the error body is not valid: {e}"), Some(response))),
+        None => Ok(T::default()),
+    }
+}
+
+/// Turns a non-2xx XML response into a service [`Error`]: the code and
+/// message of the error element and the request id (`RequestId`,
+/// `RequestID`, or a header). Never fails: a body that is not XML yields an
+/// error with a code derived from the status and a snippet of the body.
+pub fn error_from_response(response: HttpResponse) -> Error {
+    let root = parse(&response.body).ok();
+    let error = root.as_ref().and_then(error_element);
+    let text = |element: Option<&Element>, names: &[&str]| -> Option<String> {
+        let element = element?;
+        names.iter().find_map(|n| element.child_text(n)).map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+    };
+    let code = text(error, &["Code"]).map(|c| crate::protocol::sanitize_error_code(&c).to_owned());
+    let message = text(error, &["Message", "message"]);
+    let request_id = text(root.as_ref(), &["RequestId", "RequestID"])
+        .or_else(|| text(error, &["RequestId"]))
+        .or_else(|| crate::protocol::request_id(&response))
+        .or_else(|| response.headers.get("x-amz-id-2").map(str::to_owned));
+    let message = message.unwrap_or_else(|| nimbus_core::protocol::describe_body(&response));
+    let code = code.unwrap_or_else(|| format!("Http{}", response.status));
+    Error::service(code, message, request_id, response)
+}
+
+/// A decode error of the XML deserializer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeError(String);
+
+impl fmt::Display for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DeError {}
+
+impl de::Error for DeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DeError(msg.to_string())
+    }
+}
+
+/// Deserializes from an element (see the module documentation for the
+/// layout rules).
+#[derive(Clone, Copy)]
+struct ElementDeserializer<'a>(&'a Element);
+
+/// Deserializes from text (an attribute value, a leaf element's text).
+#[derive(Clone, Copy)]
+struct TextDeserializer<'a>(&'a str);
+
+macro_rules! parse_number {
+    ($($method:ident => $visit:ident: $ty:ty),* $(,)?) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+                let text = self.0.trim();
+                let value: $ty = text.parse().map_err(|_| DeError(format!("`{text}` is not a valid {}", stringify!($ty))))?;
+                visitor.$visit(value)
+            }
+        )*
+    };
+}
+
+impl<'de> Deserializer<'de> for TextDeserializer<'_> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_str(self.0)
+    }
+
+    parse_number! {
+        deserialize_i8 => visit_i8: i8,
+        deserialize_i16 => visit_i16: i16,
+        deserialize_i32 => visit_i32: i32,
+        deserialize_i64 => visit_i64: i64,
+        deserialize_u8 => visit_u8: u8,
+        deserialize_u16 => visit_u16: u16,
+        deserialize_u32 => visit_u32: u32,
+        deserialize_u64 => visit_u64: u64,
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_f32(parse_float(self.0)? as f32)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_f64(parse_float(self.0)?)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.0.trim() {
+            "true" => visitor.visit_bool(true),
+            "false" => visitor.visit_bool(false),
+            other => Err(DeError(format!("`{other}` is not a boolean"))),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_enum(self.0.into_deserializer())
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        i128 u128 char str string bytes byte_buf unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
+fn parse_float(text: &str) -> Result<f64, DeError> {
+    match text.trim() {
+        "NaN" => Ok(f64::NAN),
+        "Infinity" => Ok(f64::INFINITY),
+        "-Infinity" => Ok(f64::NEG_INFINITY),
+        other => other.parse().map_err(|_| DeError(format!("`{other}` is not a number"))),
+    }
+}
+
+/// Scalars of an element are read from its text.
+macro_rules! text_scalars {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+                TextDeserializer(&self.0.text).$method(visitor)
+            }
+        )*
+    };
+}
+
+impl<'de> Deserializer<'de> for ElementDeserializer<'_> {
+    type Error = DeError;
+
+    /// A leaf is its text; an element with children reads as a structure.
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.0.children.is_empty() && self.0.attributes.is_empty() {
+            visitor.visit_str(&self.0.text)
+        } else {
+            visitor.visit_map(StructAccess::new(self.0))
+        }
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_str(&self.0.text)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_str(&self.0.text)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_str(&self.0.text)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_str(&self.0.text)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_unit()
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_unit()
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    /// A list: the child elements, whatever their name.
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_seq(Children(self.0.children.iter()))
+    }
+
+    /// A flattened map entry: the key element, then the value element.
+    fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_seq(Children(self.0.children.iter()))
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _: &'static str, _: usize, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_seq(Children(self.0.children.iter()))
+    }
+
+    /// A map: each child element is an entry holding its key and value
+    /// elements (`key`/`value`, or the first and second child).
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_map(Entries { entries: self.0.children.iter(), value: None })
+    }
+
+    /// A structure: attributes, then child elements, by local name.
+    fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_map(StructAccess::new(self.0))
+    }
+
+    /// A union: the first child element names the variant.
+    fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], visitor: V) -> Result<V::Value, DeError> {
+        match self.0.children.first() {
+            Some(member) => visitor.visit_enum(UnionAccess(member)),
+            None => visitor.visit_enum(self.0.text.as_str().into_deserializer()),
+        }
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_str(&self.0.name)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! { i128 u128 char }
+
+    text_scalars! {
+        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_u8 deserialize_u16
+        deserialize_u32 deserialize_u64 deserialize_f32 deserialize_f64
+    }
+}
+
+/// The child elements as a sequence.
+struct Children<'a>(std::slice::Iter<'a, Element>);
+
+impl<'de> SeqAccess<'de> for Children<'_> {
+    type Error = DeError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
+        self.0.next().map(|child| seed.deserialize(ElementDeserializer(child))).transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+/// A structure's members: attributes, then child elements.
+struct StructAccess<'a> {
+    attributes: std::slice::Iter<'a, (String, String)>,
+    children: std::slice::Iter<'a, Element>,
+    value: Option<Value<'a>>,
+}
+
+enum Value<'a> {
+    Attribute(&'a str),
+    Element(&'a Element),
+}
+
+impl<'a> StructAccess<'a> {
+    fn new(element: &'a Element) -> Self {
+        StructAccess { attributes: element.attributes.iter(), children: element.children.iter(), value: None }
+    }
+}
+
+impl<'de> MapAccess<'de> for StructAccess<'_> {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+        if let Some((name, value)) = self.attributes.next() {
+            self.value = Some(Value::Attribute(value));
+            return seed.deserialize(TextDeserializer(name)).map(Some);
+        }
+        match self.children.next() {
+            Some(child) => {
+                self.value = Some(Value::Element(child));
+                seed.deserialize(TextDeserializer(&child.name)).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
+        match self.value.take() {
+            Some(Value::Attribute(text)) => seed.deserialize(TextDeserializer(text)),
+            Some(Value::Element(element)) => seed.deserialize(ElementDeserializer(element)),
+            None => Err(DeError("a member value was asked for before its name".into())),
+        }
+    }
+}
+
+/// A map's entries.
+struct Entries<'a> {
+    entries: std::slice::Iter<'a, Element>,
+    value: Option<&'a Element>,
+}
+
+impl<'de> MapAccess<'de> for Entries<'_> {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+        let Some(entry) = self.entries.next() else { return Ok(None) };
+        let key = entry.child("key").or_else(|| entry.children.first());
+        let value = entry.child("value").or_else(|| entry.children.get(1));
+        let (Some(key), Some(value)) = (key, value) else {
+            return Err(DeError(format!("map entry `{}` has no key and value elements", entry.name)));
+        };
+        self.value = Some(value);
+        seed.deserialize(ElementDeserializer(key)).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
+        match self.value.take() {
+            Some(value) => seed.deserialize(ElementDeserializer(value)),
+            None => Err(DeError("a map value was asked for before its key".into())),
+        }
+    }
+}
+
+/// A union value: the member element names the variant.
+struct UnionAccess<'a>(&'a Element);
+
+impl<'de, 'a> de::EnumAccess<'de> for UnionAccess<'a> {
+    type Error = DeError;
+    type Variant = ElementDeserializer<'a>;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self::Variant), DeError> {
+        let name = seed.deserialize(TextDeserializer(&self.0.name))?;
+        Ok((name, ElementDeserializer(self.0)))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for ElementDeserializer<'_> {
+    type Error = DeError;
+
+    fn unit_variant(self) -> Result<(), DeError> {
+        Ok(())
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, DeError> {
+        seed.deserialize(self)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(self, _: &'static [&'static str], visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_struct("", &[], visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[derive(Debug, Default, PartialEq)]
+    struct Sample {
+        name: Option<String>,
+        count: i32,
+        flag: Option<bool>,
+        items: Option<Vec<String>>,
+        flat: Option<Vec<i64>>,
+        map: Option<HashMap<String, String>>,
+        flat_map: Option<HashMap<String, i32>>,
+        id: Option<String>,
+        nested: Option<Box<Sample>>,
+    }
+
+    impl nimbus_core::wire::Object for Sample {
+        fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, m: &mut A) -> Result<bool, A::Error> {
+            use nimbus_core::wire;
+            match key {
+                "Name" => self.name = wire::optional(m)?,
+                "Count" => self.count = wire::or_default(m)?,
+                "Flag" => self.flag = wire::optional(m)?,
+                "Items" => self.items = wire::optional(m)?,
+                "Flat" => wire::push_item(&mut self.flat, m)?,
+                "Map" => self.map = wire::optional(m)?,
+                "FlatMap" => wire::push_item(&mut self.flat_map, m)?,
+                "id" => self.id = wire::optional(m)?,
+                "Nested" => self.nested = wire::optional(m)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        }
+    }
+
+    nimbus_core::impl_deserialize!(Sample);
+
+    #[test]
+    fn members_lists_maps_attributes_and_entities() {
+        let body = br#"<?xml version="1.0"?>
+            <OpResponse xmlns="https://example.com/"><OpResult id="a&amp;b">
+              <Name>x &lt;&#x41;&gt; <![CDATA[<raw>]]></Name>
+              <Count> 7 </Count><Flag>true</Flag>
+              <Items><member>a</member><member></member></Items>
+              <Flat>1</Flat><Unknown><Deep>1</Deep></Unknown><Flat>2</Flat>
+              <Map><entry><key>k</key><value>v</value></entry><entry><K>k2</K><V>v2</V></entry></Map>
+              <FlatMap><key>a</key><value>1</value></FlatMap><FlatMap><key>b</key><value>2</value></FlatMap>
+              <Nested><Count>1</Count></Nested>
+            </OpResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></OpResponse>"#;
+        let response = HttpResponse::new(200, Default::default(), body.to_vec());
+        let s: Sample = decode(&response, true).unwrap();
+        assert_eq!(s.name.as_deref(), Some("x <A> <raw>"));
+        assert_eq!((s.count, s.flag), (7, Some(true)));
+        assert_eq!(s.items, Some(vec!["a".to_owned(), String::new()]));
+        assert_eq!(s.flat, Some(vec![1, 2]));
+        assert_eq!(s.map.unwrap()["k2"], "v2");
+        assert_eq!(s.flat_map.unwrap()["b"], 2);
+        assert_eq!(s.id.as_deref(), Some("a&b"));
+        assert_eq!(s.nested.unwrap().count, 1);
+        let empty: Sample = decode(&HttpResponse::new(200, Default::default(), b"<OpResponse/>".to_vec()), true).unwrap();
+        assert_eq!(empty, Sample::default());
+    }
+
+    #[test]
+    fn bad_bodies_are_decode_errors_not_panics() {
+        let deep = "<a>".repeat(MAX_DEPTH + 1);
+        for body in ["<a><b></a>", "<a>", "not xml", "<a>&bogus;</a>", deep.as_str(), "<a><Count>x</Count></a>"] {
+            let response = HttpResponse::new(200, Default::default(), body.as_bytes().to_vec());
+            let e = decode::<Sample>(&response, false).unwrap_err();
+            assert_eq!(e.kind(), nimbus_core::ErrorKind::Decode, "{body}: {e}");
+        }
+    }
+
+    #[test]
+    fn error_responses_of_each_protocol() {
+        let query = "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidGreeting</Code><Message>Hi</Message></Error><RequestId>foo-id</RequestId></ErrorResponse>";
+        let ec2 = "<Response><Errors><Error><Code>InvalidGreeting</Code><Message>Hi</Message></Error></Errors><RequestID>foo-id</RequestID></Response>";
+        let unwrapped = "<Error><Code>InvalidGreeting</Code><Message>Hi</Message><RequestId>foo-id</RequestId></Error>";
+        for body in [query, ec2, unwrapped] {
+            let e = error_from_response(HttpResponse::new(400, Default::default(), body.as_bytes().to_vec()));
+            assert_eq!(
+                (e.code(), e.message(), e.request_id(), e.status()),
+                (Some("InvalidGreeting"), "Hi", Some("foo-id"), Some(400)),
+                "{body}"
+            );
+        }
+        let e = error_from_response(HttpResponse::new(503, Default::default(), b"<html>busy".to_vec()));
+        assert_eq!(e.code(), Some("Http503"));
+    }
+}
