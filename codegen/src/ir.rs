@@ -495,6 +495,19 @@ pub struct TypeDef {
     pub synthetic: bool,
     /// Protocol compliance response cases of an error structure.
     pub tests: ProtocolTests,
+    /// restXml: the element a structure is written as when it is a request
+    /// body's root (its `@xmlName` or shape name, and its `@xmlNamespace`
+    /// or else the service's); `None` for other protocols and kinds.
+    pub xml_root: Option<XmlRoot>,
+}
+
+/// The root element of a restXml request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlRoot {
+    /// Element name.
+    pub name: String,
+    /// Namespace URI and optional prefix declared on it.
+    pub namespace: Option<(String, Option<String>)>,
 }
 
 impl TypeDef {
@@ -596,7 +609,9 @@ pub struct Field {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct XmlMember {
     /// The name a request uses: the query key (ec2Query: `@ec2QueryName`,
-    /// else the capitalised `@xmlName` or member name) or the XML element.
+    /// else the capitalised `@xmlName` or member name) or the XML element
+    /// (for a restXml structure payload, the body's root element: the
+    /// member's `@xmlName`, else the target's root name).
     pub request_name: String,
     /// A list or map member whose items repeat the member's element
     /// (`@xmlFlattened`).
@@ -606,9 +621,9 @@ pub struct XmlMember {
     pub attribute: bool,
     /// `@xmlNamespace`: URI and optional prefix.
     pub namespace: Option<(String, Option<String>)>,
-    /// The runtime's `wire::Layout` name when the list or map is not laid
-    /// out the default way (flattened, or custom item / key / value names),
-    /// e.g. `xml:flat;member=item`.
+    /// The runtime's `wire::Layout` name when the member is not written the
+    /// default way (flattened, custom item / key / value names, an
+    /// attribute, namespaces), e.g. `xml:flat;member=item`.
     pub layout: Option<String>,
 }
 

@@ -195,6 +195,7 @@ impl Reader {
             error: None,
             synthetic: false,
             tests: ProtocolTests::default(),
+            xml_root: None,
         });
         self.types.len() - 1
     }

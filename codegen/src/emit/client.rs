@@ -15,7 +15,10 @@ use quote::{format_ident, quote};
 
 /// Whether this emitter generates a working client for `protocol`.
 pub fn supports(protocol: Protocol) -> bool {
-    matches!(protocol, Protocol::AwsJson1_0 | Protocol::AwsJson1_1 | Protocol::RestJson1 | Protocol::AwsQuery | Protocol::Ec2Query)
+    matches!(
+        protocol,
+        Protocol::AwsJson1_0 | Protocol::AwsJson1_1 | Protocol::RestJson1 | Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml
+    )
 }
 
 /// Whether the service's client needs the runtime's XML and query codecs
@@ -98,6 +101,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
         Protocol::RestJson1 => quote! { #rt::Protocol::RestJson1 },
         Protocol::AwsQuery => quote! { #rt::Protocol::AwsQuery },
         Protocol::Ec2Query => quote! { #rt::Protocol::Ec2Query },
+        Protocol::RestXml => quote! { #rt::Protocol::RestXml },
         other => {
             let label = other.label();
             quote! { #rt::Protocol::Unsupported(#label) }
@@ -858,6 +862,12 @@ pub(super) fn rest_request(service: &Service, op: &Operation, route: &HttpRoute,
     stmts.extend(params_stmts);
     if let Some(f) = payload {
         stmts.push(payload_stmt(service, f)?);
+    } else if body_members && service.protocol == Protocol::RestXml {
+        let root = match op.input.and_then(|id| service.ty(id).xml_root.as_ref()) {
+            Some(r) => xml_root_args(&r.name, &r.namespace),
+            None => xml_root_args(&op.name.wire, &None),
+        };
+        stmts.push(quote! { r.body(#rt::xml::to_body(#root, &input)?, "application/xml"); });
     } else if body_members {
         stmts.push(quote! { r.body(#rt::json::encode(&input)?, "application/json"); });
     }
@@ -867,6 +877,16 @@ pub(super) fn rest_request(service: &Service, op: &Operation, route: &HttpRoute,
         #(#stmts)*
         #finish
     })
+}
+
+/// The root element arguments of `xml::to_body`: name and namespace.
+fn xml_root_args(name: &str, namespace: &Option<(String, Option<String>)>) -> TokenStream {
+    let namespace = match namespace {
+        Some((uri, Some(prefix))) => quote! { Some((#uri, Some(#prefix))) },
+        Some((uri, None)) => quote! { Some((#uri, None)) },
+        None => quote! { None },
+    };
+    quote! { #name, #namespace }
 }
 
 fn payload_stmt(service: &Service, f: &Field) -> Result<TokenStream, String> {
@@ -879,6 +899,17 @@ fn payload_stmt(service: &Service, f: &Field) -> Result<TokenStream, String> {
         TypeRef::String => (quote! { v.clone().into_bytes().into() }, media.unwrap_or("text/plain").to_owned(), None),
         TypeRef::Named(id) if matches!(service.ty(*id).kind, TypeKind::StringEnum(_)) => {
             (quote! { v.as_str().as_bytes().to_vec().into() }, "text/plain".to_owned(), None)
+        }
+        TypeRef::Named(id)
+            if service.protocol == Protocol::RestXml && matches!(service.ty(*id).kind, TypeKind::Struct(_) | TypeKind::Union(_)) =>
+        {
+            // The payload is the body's root element, named by the member.
+            let xml = f.xml.as_ref();
+            let name = xml.map_or(&f.name.wire, |x| &x.request_name);
+            let namespace =
+                xml.and_then(|x| x.namespace.clone()).or_else(|| service.ty(*id).xml_root.as_ref().and_then(|r| r.namespace.clone()));
+            let root = xml_root_args(name, &namespace);
+            (quote! { #rt::xml::to_body(#root, v)? }, "application/xml".to_owned(), None)
         }
         TypeRef::Named(id) if matches!(service.ty(*id).kind, TypeKind::Struct(_)) => {
             (quote! { #rt::json::encode(v)? }, "application/json".to_owned(), Some(quote! { b"{}".as_slice().into() }))
@@ -908,7 +939,13 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
     let t = service.ty(id);
     let doc = doc_attrs(&format!("Decodes a `{}` from a response.", t.name.wire));
     let fields = struct_fields(service, id);
-    let rest = service.protocol == Protocol::RestJson1;
+    let rest = matches!(service.protocol, Protocol::RestJson1 | Protocol::RestXml);
+    // The body's decoder: `Result<T, Error>`.
+    let body_decode = match service.protocol {
+        Protocol::RestXml if t.error.is_some() => quote! { #rt::xml::decode_error(response) },
+        Protocol::RestXml => quote! { #rt::xml::decode(response, false) },
+        _ => quote! { #rt::json::decode(response) },
+    };
     let bound: Vec<&Field> = if rest {
         fields
             .iter()
@@ -944,7 +981,7 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
         return Ok(quote! {
             #doc
             pub(crate) fn #name(response: &#rt::HttpResponse) -> Result<#ty, #rt::Error> {
-                #rt::json::decode(response)
+                #body_decode
             }
         });
     }
@@ -953,7 +990,7 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
     // Without a body every member comes from the head, one assignment each
     // (some with `?`), which a struct literal could not say as plainly.
     let (init, allow) = if has_body {
-        (quote! { let mut out: #ty = #rt::json::decode(response)?; }, quote! {})
+        (quote! { let mut out: #ty = #body_decode?; }, quote! {})
     } else {
         (quote! { let mut out = <#ty>::default(); }, quote! { #[allow(clippy::field_reassign_with_default)] })
     };
@@ -1005,6 +1042,9 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
                     }
                     TypeRef::Document => quote! {
                         if response.body.is_empty() { None } else { Some(#rt::json::decode(response)?) }
+                    },
+                    _ if service.protocol == Protocol::RestXml => quote! {
+                        if response.body.iter().all(u8::is_ascii_whitespace) { None } else { Some(#rt::xml::decode(response, false)?) }
                     },
                     _ => quote! {
                         if response.body.iter().all(u8::is_ascii_whitespace) { None } else { Some(#rt::json::decode(response)?) }

@@ -170,13 +170,19 @@ fn serialize_impl(t: &TypeDef, fields: &[Field], json_body: bool) -> TokenStream
             // out other than the default way.
             let wire = f.xml.as_ref().map_or(&f.name.wire, |x| &x.request_name);
             let optional = !(f.required || f.defaulted);
-            if let Some(layout) = f.xml.as_ref().and_then(|x| x.layout.as_ref()).filter(|_| codec(&f.ty).is_none()) {
+            if let Some(layout) = f.xml.as_ref().and_then(|x| x.layout.as_ref()) {
                 let value = if optional {
                     quote! { self.#fname.as_ref() }
                 } else {
                     quote! { Some(&self.#fname) }
                 };
-                return quote! { o.laid_out(#wire, wire::Layout(#layout), #value)?; };
+                return match codec(&f.ty) {
+                    Some(c) => {
+                        let marker = format_ident!("{}", c.marker);
+                        quote! { o.laid_out_encoded(#wire, wire::Layout(#layout), wire::#marker, #value)?; }
+                    }
+                    None => quote! { o.laid_out(#wire, wire::Layout(#layout), #value)?; },
+                };
             }
             match (codec(&f.ty), optional) {
                 (Some(c), true) => {
@@ -744,27 +750,36 @@ fn union_item(service: &Service, t: &TypeDef, variants: &[Field]) -> TokenStream
     let de = t.usage.output.then(|| {
         let arms = variants.iter().zip(&vnames).map(|(v, vn)| {
             let wire = &v.name.wire;
-            let decode = match codec(&v.ty) {
+            let read = match codec(&v.ty) {
                 Some(c) => {
-                    let module = format_ident!("{}", c.module.trim_start_matches("wire::"));
-                    let path = quote! { #rt::wire::#module::deserialize };
-                    quote! { #path(value).map_err(serde::de::Error::custom)? }
+                    let marker = format_ident!("{}", c.marker);
+                    let mut ty = rust_type(service, &v.ty);
+                    if v.boxed {
+                        ty = quote! { Box<#ty> };
+                    }
+                    quote! { wire::encoded::<_, Option<#ty>, _>(wire::#marker, m)? }
                 }
-                None => quote! { #rt::wire::from_value(value)? },
+                None => quote! { wire::optional(m)? },
             };
-            quote! { #wire => Self::#vn(#decode), }
+            quote! { #wire => #read.map(Self::#vn), }
         });
         quote! {
+            impl wire::Union for #name {
+                fn read<'de, A: de::MapAccess<'de>>(key: &str, m: &mut A) -> Result<Option<Option<Self>>, A::Error> {
+                    Ok(Some(match key {
+                        #(#arms)*
+                        _ => return Ok(None),
+                    }))
+                }
+
+                fn unknown(tag: String) -> Self {
+                    Self::Unknown(#rt::UnknownVariant::new(tag))
+                }
+            }
+
             impl<'de> serde::Deserialize<'de> for #name {
                 fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    let (tag, value) = #rt::wire::union_entry(d, #name_str)?;
-                    Ok(match tag.as_str() {
-                        #(#arms)*
-                        _ => {
-                            let _ = value;
-                            Self::Unknown(#rt::UnknownVariant::new(tag))
-                        }
-                    })
+                    wire::deserialize_union(d, #name_str)
                 }
             }
         }

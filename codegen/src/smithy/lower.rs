@@ -267,6 +267,7 @@ impl<'m> Lowering<'m> {
             http_status: t.http_error.or(query_code.map(|(_, status)| *status)),
             retryable: t.retryable,
         });
+        let kind_is_struct = matches!(kind, TypeKind::Struct(_));
         Ok(TypeDef {
             name: Name { wire: local_name(&shape.id).to_owned(), rust },
             origin: shape.id.clone(),
@@ -277,6 +278,10 @@ impl<'m> Lowering<'m> {
             kind,
             error,
             synthetic: false,
+            xml_root: (self.protocol == Protocol::RestXml && kind_is_struct).then(|| XmlRoot {
+                name: t.xml_name.clone().unwrap_or_else(|| local_name(&shape.id).to_owned()),
+                namespace: t.xml_namespace.clone().or_else(|| self.service.traits.xml_namespace.clone()),
+            }),
             tests: ProtocolTests {
                 request: Vec::new(),
                 response: test_cases(
@@ -358,7 +363,8 @@ impl<'m> Lowering<'m> {
         let defaulted = !required && !t.client_optional && !union && !top_level_input && (zero_default || primitive || has_default);
         let wire = match (&t.json_name, &t.xml_name, self.protocol) {
             (Some(j), _, Protocol::RestJson1) => j.clone(),
-            (_, Some(x), Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml) => x.clone(),
+            // Responses are read by local name (`xsi:someName` -> `someName`).
+            (_, Some(x), Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml) => x.rsplit(':').next().unwrap_or(x).to_owned(),
             _ => m.name.clone(),
         };
         let xml = xml_protocol.then(|| self.xml_member(m, &wire));
@@ -400,37 +406,89 @@ impl<'m> Lowering<'m> {
     /// The XML-protocol shape of member `m` whose element name is `wire`.
     fn xml_member(&self, m: &Member, wire: &str) -> XmlMember {
         let t = &m.traits;
+        let target = self.shape(&m.target);
         let request_name = match (self.protocol, &t.ec2_query_name) {
             (Protocol::Ec2Query, Some(name)) => name.clone(),
-            (Protocol::Ec2Query, None) => capitalize(wire),
-            _ => wire.to_owned(),
-        };
-        let target = self.shape(&m.target);
-        let names: Vec<(&str, &str)> = match target.map(|s| (&s.kind, &s.members)) {
-            Some((ShapeKind::List | ShapeKind::Set, members)) => {
-                members.first().and_then(|item| item.traits.xml_name.as_deref()).map(|n| ("member", n)).into_iter().collect()
-            }
-            Some((ShapeKind::Map, members)) => members
-                .iter()
-                .zip(["key", "value"])
-                .filter_map(|(member, role)| member.traits.xml_name.as_deref().map(|n| (role, n)))
-                .collect(),
-            _ => Vec::new(),
+            (Protocol::Ec2Query, None) => capitalize(t.xml_name.as_deref().unwrap_or(wire)),
+            // A structure payload is the body's root element.
+            (Protocol::RestXml, _) if t.http_payload && t.xml_name.is_none() => match target {
+                Some(s) if matches!(s.kind, ShapeKind::Structure | ShapeKind::Union) => {
+                    s.traits.xml_name.clone().unwrap_or_else(|| local_name(&s.id).to_owned())
+                }
+                _ => wire.to_owned(),
+            },
+            _ => t.xml_name.clone().unwrap_or_else(|| wire.to_owned()),
         };
         let collection = target.is_some_and(|s| matches!(s.kind, ShapeKind::List | ShapeKind::Set | ShapeKind::Map));
         let flattened = t.xml_flattened && collection;
-        let layout = (flattened || !names.is_empty()).then(|| {
-            let mut parts: Vec<String> = flattened.then(|| "flat".to_owned()).into_iter().collect();
-            parts.extend(names.iter().map(|(role, name)| format!("{role}={name}")));
-            format!("xml:{}", parts.join(";"))
-        });
+        // A structure's own namespace applies only where it is a body's root.
+        let namespace = t.xml_namespace.clone();
+        let mut parts: Vec<String> = Vec::new();
+        if flattened {
+            parts.push("flat".into());
+        }
+        if t.xml_attribute {
+            parts.push("attr".into());
+        }
+        // A payload declares its namespace as the body's root instead.
+        if let Some((uri, prefix)) = namespace.as_ref().filter(|_| !t.http_payload) {
+            parts.push(format!("ns={uri}"));
+            parts.extend(prefix.as_ref().map(|p| format!("nsprefix={p}")));
+        }
+        // One level per nested list or map: the member's collection, then
+        // its items' (values'), ... (`|`-separated, trailing empty levels cut).
+        let mut levels = vec![parts];
+        let mut next = target;
+        for _ in 0..8 {
+            let Some(shape) = next else { break };
+            let (level, inner) = self.collection_layout(shape);
+            if let Some(current) = levels.last_mut() {
+                current.extend(level);
+            }
+            next = inner;
+            if next.is_some() {
+                levels.push(Vec::new());
+            }
+        }
+        while levels.len() > 1 && levels.last().is_some_and(Vec::is_empty) {
+            levels.pop();
+        }
+        let layout = levels.iter().map(|l| l.join(";")).collect::<Vec<_>>().join("|");
         XmlMember {
             request_name,
             flattened,
             attribute: t.xml_attribute,
-            namespace: t.xml_namespace.clone().or_else(|| target.and_then(|s| s.traits.xml_namespace.clone())),
-            layout,
+            namespace,
+            layout: (!layout.is_empty()).then(|| format!("xml:{layout}")),
         }
+    }
+
+    /// The layout parts of a list or map shape (custom item / key / value
+    /// names and namespaces), and the shape of its items (values) when they
+    /// are a list or map themselves.
+    fn collection_layout(&self, shape: &Shape) -> (Vec<String>, Option<&Shape>) {
+        let mut parts = Vec::new();
+        let inner = match shape.kind {
+            ShapeKind::List | ShapeKind::Set => {
+                let item = shape.members.first();
+                if let Some(item) = item {
+                    parts.extend(item.traits.xml_name.as_ref().map(|n| format!("member={n}")));
+                    parts.extend(item.traits.xml_namespace.as_ref().map(|(uri, _)| format!("member_ns={uri}")));
+                }
+                item
+            }
+            ShapeKind::Map => {
+                for (member, role) in shape.members.iter().zip(["key", "value"]) {
+                    parts.extend(member.traits.xml_name.as_ref().map(|n| format!("{role}={n}")));
+                    parts.extend(member.traits.xml_namespace.as_ref().map(|(uri, _)| format!("{role}_ns={uri}")));
+                }
+                shape.members.get(1)
+            }
+            _ => None,
+        };
+        let inner =
+            inner.and_then(|m| self.shape(&m.target)).filter(|s| matches!(s.kind, ShapeKind::List | ShapeKind::Set | ShapeKind::Map));
+        (parts, inner)
     }
 
     fn is_sensitive(&self, id: &str, depth: usize) -> bool {

@@ -24,7 +24,7 @@ pub mod json {
 #[cfg(feature = "xml")]
 pub mod xml {
     pub use crate::query::{Dialect, request as query_request};
-    pub use crate::xml::{decode, decode_error};
+    pub use crate::xml::{decode, decode_error, to_body};
 }
 
 /// What a service crate re-exports as its `config` module.

@@ -32,6 +32,8 @@ pub mod sigv4;
 #[cfg(feature = "test-util")]
 pub mod testing;
 #[cfg(feature = "xml")]
+mod text_ser;
+#[cfg(feature = "xml")]
 pub mod xml;
 
 pub use client::{Client, Protocol, ResolvedEndpoint, ServiceInfo};

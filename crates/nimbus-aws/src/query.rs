@@ -13,12 +13,13 @@
 //! `true`/`false`, floats with `NaN`/`Infinity`/`-Infinity`, blobs base64,
 //! timestamps in the member's format.
 
-use std::fmt;
-
 use nimbus_core::http::HttpRequest;
-use nimbus_core::protocol::rest::{fmt_f32, fmt_float, push_percent_encoded};
-use nimbus_core::wire::Layout;
+use nimbus_core::protocol::rest::push_percent_encoded;
+use nimbus_core::wire::{Layout, LayoutSpec};
 use serde::ser::{self, Serialize};
+
+pub use crate::text_ser::SerError;
+use crate::text_ser::text_scalars;
 
 /// Which query dialect a request is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +41,7 @@ pub fn request<T: Serialize + ?Sized>(
     let mut pairs = vec![("Action".to_owned(), action.to_owned()), ("Version".to_owned(), version.to_owned())];
     if let Some(input) = input {
         input
-            .serialize(QuerySerializer { out: &mut pairs, key: String::new(), dialect, layout: None })
+            .serialize(QuerySerializer { out: &mut pairs, key: String::new(), dialect, layout: LayoutSpec::default() })
             .map_err(|e| nimbus_core::Error::invalid_request(format!("cannot serialize the request: {e}")))?;
     }
     let mut body = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
@@ -63,38 +64,12 @@ fn push_pair(out: &mut String, key: &str, value: &str) {
     push_percent_encoded(out, value.as_bytes(), false);
 }
 
-/// A serialization error (a value the query shape cannot carry).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SerError(String);
-
-impl fmt::Display for SerError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for SerError {}
-
-impl ser::Error for SerError {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        SerError(msg.to_string())
-    }
-}
-
 /// Serializes one value under `key` into the form body.
 pub struct QuerySerializer<'a> {
     out: &'a mut Vec<(String, String)>,
     key: String,
     dialect: Dialect,
-    layout: Option<LayoutOwned>,
-}
-
-#[derive(Clone, Default)]
-struct LayoutOwned {
-    flattened: bool,
-    member: Option<String>,
-    key: Option<String>,
-    value: Option<String>,
+    layout: LayoutSpec<'static>,
 }
 
 fn join(prefix: &str, name: &str) -> String {
@@ -108,18 +83,8 @@ impl<'a> QuerySerializer<'a> {
     }
 
     fn child(&mut self, key: String) -> QuerySerializer<'_> {
-        QuerySerializer { out: self.out, key, dialect: self.dialect, layout: None }
+        QuerySerializer { out: self.out, key, dialect: self.dialect, layout: LayoutSpec::default() }
     }
-}
-
-macro_rules! display_scalars {
-    ($($method:ident: $ty:ty),* $(,)?) => {
-        $(
-            fn $method(self, v: $ty) -> Result<(), SerError> {
-                self.scalar(&v.to_string())
-            }
-        )*
-    };
 }
 
 impl<'a> ser::Serializer for QuerySerializer<'a> {
@@ -133,62 +98,12 @@ impl<'a> ser::Serializer for QuerySerializer<'a> {
     type SerializeStruct = StructWriter<'a>;
     type SerializeStructVariant = ser::Impossible<(), SerError>;
 
-    display_scalars! {
-        serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64, serialize_i128: i128,
-        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64, serialize_u128: u128,
-        serialize_char: char,
-    }
-
-    fn serialize_bool(self, v: bool) -> Result<(), SerError> {
-        self.scalar(if v { "true" } else { "false" })
-    }
-
-    fn serialize_f32(self, v: f32) -> Result<(), SerError> {
-        self.scalar(&fmt_f32(v))
-    }
-
-    fn serialize_f64(self, v: f64) -> Result<(), SerError> {
-        self.scalar(&fmt_float(v))
-    }
-
-    fn serialize_str(self, v: &str) -> Result<(), SerError> {
-        self.scalar(v)
-    }
-
-    fn serialize_bytes(self, v: &[u8]) -> Result<(), SerError> {
-        use base64::Engine as _;
-        self.scalar(&base64::engine::general_purpose::STANDARD.encode(v))
-    }
-
-    fn serialize_none(self) -> Result<(), SerError> {
-        Ok(())
-    }
-
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), SerError> {
-        value.serialize(self)
-    }
-
-    fn serialize_unit(self) -> Result<(), SerError> {
-        Ok(())
-    }
-
-    fn serialize_unit_struct(self, _: &'static str) -> Result<(), SerError> {
-        Ok(())
-    }
-
-    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<(), SerError> {
-        self.scalar(variant)
-    }
+    text_scalars!();
 
     /// A [`Layout`] name sets how the list or map inside is written.
     fn serialize_newtype_struct<T: Serialize + ?Sized>(mut self, name: &'static str, value: &T) -> Result<(), SerError> {
-        if let Some(spec) = Layout::parse(name) {
-            self.layout = Some(LayoutOwned {
-                flattened: spec.flattened,
-                member: spec.member.map(str::to_owned),
-                key: spec.key.map(str::to_owned),
-                value: spec.value.map(str::to_owned),
-            });
+        if let Some(layout) = Layout::parse(name) {
+            self.layout = layout;
         }
         value.serialize(self)
     }
@@ -206,50 +121,28 @@ impl<'a> ser::Serializer for QuerySerializer<'a> {
     }
 
     fn serialize_seq(self, len: Option<usize>) -> Result<ListWriter<'a>, SerError> {
-        let layout = self.layout.clone().unwrap_or_default();
+        let layout = self.layout;
         let prefix = match (self.dialect, layout.flattened) {
             (Dialect::Ec2Query, _) | (Dialect::AwsQuery, true) => self.key.clone(),
-            (Dialect::AwsQuery, false) => join(&self.key, layout.member.as_deref().unwrap_or("member")),
+            (Dialect::AwsQuery, false) => join(&self.key, layout.member.unwrap_or("member")),
         };
         Ok(ListWriter { parent: self, prefix, index: 0, _len: len })
     }
 
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, SerError> {
-        Err(SerError("tuples have no query form".into()))
-    }
-
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, SerError> {
-        Err(SerError("tuples have no query form".into()))
-    }
-
-    fn serialize_tuple_variant(self, _: &'static str, _: u32, _: &'static str, _: usize) -> Result<Self::SerializeTupleVariant, SerError> {
-        Err(SerError("tuples have no query form".into()))
-    }
-
     fn serialize_map(self, _: Option<usize>) -> Result<MapWriter<'a>, SerError> {
-        let layout = self.layout.clone().unwrap_or_default();
+        let layout = self.layout;
         let prefix = if layout.flattened { self.key.clone() } else { join(&self.key, "entry") };
         Ok(MapWriter {
             parent: self,
             prefix,
-            key_name: layout.key.unwrap_or_else(|| "key".into()),
-            value_name: layout.value.unwrap_or_else(|| "value".into()),
+            key_name: layout.key.unwrap_or("key"),
+            value_name: layout.value.unwrap_or("value"),
             entries: Vec::new(),
         })
     }
 
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<StructWriter<'a>, SerError> {
         Ok(StructWriter { parent: self })
-    }
-
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, SerError> {
-        Err(SerError("struct variants have no query form".into()))
     }
 }
 
@@ -287,7 +180,8 @@ impl ser::SerializeSeq for ListWriter<'_> {
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
         self.index += 1;
         let key = format!("{}.{}", self.prefix, self.index);
-        value.serialize(self.parent.child(key))
+        let layout = self.parent.layout.items();
+        value.serialize(QuerySerializer { layout, ..self.parent.child(key) })
     }
 
     fn end(self) -> Result<(), SerError> {
@@ -303,8 +197,8 @@ impl ser::SerializeSeq for ListWriter<'_> {
 pub struct MapWriter<'a> {
     parent: QuerySerializer<'a>,
     prefix: String,
-    key_name: String,
-    value_name: String,
+    key_name: &'static str,
+    value_name: &'static str,
     /// Per entry: the key's text and the value's pairs (keys relative to
     /// the value).
     entries: Vec<(String, Vec<(String, String)>)>,
@@ -316,7 +210,12 @@ impl ser::SerializeMap for MapWriter<'_> {
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerError> {
         let mut pairs = Vec::with_capacity(1);
-        key.serialize(QuerySerializer { out: &mut pairs, key: String::new(), dialect: self.parent.dialect, layout: None })?;
+        key.serialize(QuerySerializer {
+            out: &mut pairs,
+            key: String::new(),
+            dialect: self.parent.dialect,
+            layout: LayoutSpec::default(),
+        })?;
         match <[_; 1]>::try_from(pairs) {
             Ok([(_, text)]) => {
                 self.entries.push((text, Vec::new()));
@@ -329,7 +228,8 @@ impl ser::SerializeMap for MapWriter<'_> {
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
         let dialect = self.parent.dialect;
         let Some((_, pairs)) = self.entries.last_mut() else { return Err(SerError("a map value without a key".into())) };
-        value.serialize(QuerySerializer { out: pairs, key: String::new(), dialect, layout: None })
+        let layout = self.parent.layout.items();
+        value.serialize(QuerySerializer { out: pairs, key: String::new(), dialect, layout })
     }
 
     fn end(mut self) -> Result<(), SerError> {

@@ -124,6 +124,18 @@ pub fn check_body(actual: &[u8], expected: &str, media_type: Option<&str>) -> Re
         }
         return Ok(());
     }
+    if media_type.is_some_and(|m| m.contains("xml")) && !expected.trim().is_empty() {
+        let mut want = xml_tree(expected).map_err(|e| format!("expected body is not XML: {e}"))?;
+        let mut got = xml_tree(&actual_text).map_err(|e| format!("body is not XML ({e}): `{actual_text}`"))?;
+        // Neither structure members nor map entries have an order in XML
+        // (the suite lists them as the test's parameters do).
+        canonical_order(&mut want);
+        canonical_order(&mut got);
+        if want != got {
+            return Err(format!("XML body: expected `{expected}`\ngot `{actual_text}`"));
+        }
+        return Ok(());
+    }
     if media_type == Some("application/x-www-form-urlencoded") {
         // Form bodies compare as the set of their decoded pairs (the order
         // of members is not part of the protocol).
@@ -220,6 +232,145 @@ impl Summary {
         println!("{suite}: {} passed, {} failed{note}", self.passed, self.failed.len());
         self.failed.is_empty()
     }
+}
+
+/// An XML element for comparing bodies: name, attributes (sorted, namespace
+/// declarations included), text (trimmed when it only surrounds child
+/// elements) and children in order.
+#[derive(Debug, PartialEq)]
+struct XmlNode {
+    name: String,
+    attributes: Vec<(String, String)>,
+    text: String,
+    children: Vec<XmlNode>,
+}
+
+/// Parses the XML of a test body (a small reader: elements, attributes,
+/// text, the five predefined entities and character references; the
+/// declaration, comments and CDATA sections).
+fn xml_tree(text: &str) -> Result<XmlNode, String> {
+    let mut stack: Vec<XmlNode> = Vec::new();
+    let mut rest = text.trim_start();
+    loop {
+        let Some(lt) = rest.find('<') else {
+            return Err("the document ends before its root element closes".into());
+        };
+        if let Some(open) = stack.last_mut() {
+            open.text.push_str(&xml_unescape(&rest[..lt])?);
+        }
+        rest = &rest[lt..];
+        if let Some(after) = rest.strip_prefix("<?").or_else(|| rest.strip_prefix("<!--")) {
+            let end = if rest.starts_with("<?") { "?>" } else { "-->" };
+            rest = &after[after.find(end).ok_or("an unterminated declaration or comment")? + end.len()..];
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix("<![CDATA[") {
+            let end = after.find("]]>").ok_or("an unterminated CDATA section")?;
+            if let Some(open) = stack.last_mut() {
+                open.text.push_str(&after[..end]);
+            }
+            rest = &after[end + 3..];
+            continue;
+        }
+        let gt = rest.find('>').ok_or("an unterminated tag")?;
+        let tag = &rest[1..gt];
+        rest = &rest[gt + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            let mut done = stack.pop().ok_or("an end tag without a start tag")?;
+            if done.name != name.trim() {
+                return Err(format!("`</{}>` closes `<{}>`", name.trim(), done.name));
+            }
+            if !done.children.is_empty() && done.text.trim().is_empty() {
+                done.text.clear();
+            }
+            match stack.last_mut() {
+                Some(parent) => parent.children.push(done),
+                None => return Ok(done),
+            }
+            continue;
+        }
+        let (tag, empty) = match tag.strip_suffix('/') {
+            Some(tag) => (tag, true),
+            None => (tag, false),
+        };
+        let mut node = xml_start(tag)?;
+        if empty {
+            node.text.clear();
+            match stack.last_mut() {
+                Some(parent) => parent.children.push(node),
+                None => return Ok(node),
+            }
+        } else {
+            stack.push(node);
+        }
+    }
+}
+
+/// Orders every element's children by name (stably: list items keep
+/// their order), then runs of same-named children shaped like map entries
+/// (each exactly a key element and a value element) by their key.
+fn canonical_order(node: &mut XmlNode) {
+    for child in &mut node.children {
+        canonical_order(child);
+    }
+    node.children.sort_by(|a, b| a.name.cmp(&b.name));
+    let entry_like = |n: &XmlNode| n.children.len() == 2 && n.children[0].children.is_empty();
+    let mut start = 0;
+    while start < node.children.len() {
+        let name = node.children[start].name.clone();
+        let end = start + node.children[start..].iter().take_while(|c| c.name == name).count();
+        if end - start > 1 && node.children[start..end].iter().all(entry_like) {
+            node.children[start..end].sort_by(|a, b| a.children[0].text.cmp(&b.children[0].text));
+        }
+        start = end;
+    }
+}
+
+/// A start tag's name and attributes.
+fn xml_start(tag: &str) -> Result<XmlNode, String> {
+    let tag = tag.trim();
+    let name_end = tag.find(char::is_whitespace).unwrap_or(tag.len());
+    let mut node = XmlNode { name: tag[..name_end].to_owned(), attributes: Vec::new(), text: String::new(), children: Vec::new() };
+    let mut rest = tag[name_end..].trim_start();
+    while !rest.is_empty() {
+        let eq = rest.find('=').ok_or_else(|| format!("an attribute without a value in `<{tag}>`"))?;
+        let key = rest[..eq].trim().to_owned();
+        let after = rest[eq + 1..].trim_start();
+        let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'').ok_or("an unquoted attribute value")?;
+        let end = after[1..].find(quote).ok_or("an unterminated attribute value")?;
+        node.attributes.push((key, xml_unescape(&after[1..1 + end])?));
+        rest = after[end + 2..].trim_start();
+    }
+    node.attributes.sort();
+    Ok(node)
+}
+
+fn xml_unescape(text: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let semi = rest[amp..].find(';').ok_or("an unterminated entity")? + amp;
+        let entity = &rest[amp + 1..semi];
+        let c = match entity {
+            "lt" => '<',
+            "gt" => '>',
+            "amp" => '&',
+            "quot" => '"',
+            "apos" => '\'',
+            _ => {
+                let code = match entity.strip_prefix("#x").or_else(|| entity.strip_prefix("#X")) {
+                    Some(hex) => u32::from_str_radix(hex, 16),
+                    None => entity.strip_prefix('#').ok_or(format!("unknown entity `&{entity};`"))?.parse(),
+                };
+                code.ok().and_then(char::from_u32).ok_or(format!("bad character reference `&{entity};`"))?
+            }
+        };
+        out.push(c);
+        rest = &rest[semi + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 #[cfg(test)]

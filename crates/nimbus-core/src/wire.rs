@@ -32,7 +32,7 @@
 //! reasonably arrive in.
 //!
 //! The module also holds the helpers for deserializing unions
-//! ([`union_entry`], [`from_value`]), the [`Object`] reader of generated
+//! ([`Union`], [`deserialize_union`]), the [`Object`] reader of generated
 //! structures (its own module), and
 //! [`Redacted`] for the `Debug` output of sensitive members.
 
@@ -50,7 +50,10 @@ use crate::date_time::DateTimeVisitor;
 
 mod object;
 pub use crate::impl_deserialize;
-pub use object::{Collect, Layout, LayoutSpec, Object, ObjectWriter, deserialize_object, encoded, optional, or_default, push_item};
+pub use object::{
+    Collect, Layout, LayoutSpec, Object, ObjectWriter, Union, deserialize_object, deserialize_union, encoded, optional, or_default,
+    push_item,
+};
 
 /// Encoding marker: a timestamp as a JSON number of seconds since the Unix
 /// epoch (with a fractional part when needed).
@@ -415,52 +418,6 @@ with_module!(
 // ---------------------------------------------------------------------------
 // Other helpers.
 // ---------------------------------------------------------------------------
-
-/// Reads the set member of a union from a JSON object.
-///
-/// Members whose value is `null` and the `__type` key (which AWS services
-/// may add) are ignored. Exactly one member must remain; its name and value
-/// are returned so the generated `Deserialize` can dispatch on the name and
-/// decode the value with [`from_value`]. Anything else is an error naming
-/// `union_name`.
-pub fn union_entry<'de, D: Deserializer<'de>>(d: D, union_name: &'static str) -> Result<(String, serde_json::Value), D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    let serde_json::Value::Object(object) = value else {
-        return Err(de::Error::custom(format_args!("expected a JSON object for union `{union_name}`, found {}", json_kind(&value))));
-    };
-    let mut set = object.into_iter().filter(|(key, value)| key != "__type" && !value.is_null());
-    match (set.next(), set.next()) {
-        (Some(entry), None) => Ok(entry),
-        (None, _) => Err(de::Error::custom(format_args!("union `{union_name}` has no member set; exactly one is required"))),
-        (Some((first, _)), Some((second, _))) => {
-            let mut names = vec![first, second];
-            names.extend(set.map(|(key, _)| key));
-            Err(de::Error::custom(format_args!(
-                "union `{union_name}` has {} members set ({}); exactly one is allowed",
-                names.len(),
-                names.join(", ")
-            )))
-        }
-    }
-}
-
-/// Decodes a `T` from a JSON value, reporting failure as the caller's
-/// deserializer error type `E`. Used with [`union_entry`].
-pub fn from_value<T: DeserializeOwned, E: de::Error>(v: serde_json::Value) -> Result<T, E> {
-    serde_json::from_value(v).map_err(E::custom)
-}
-
-/// The kind of a JSON value, for error messages.
-fn json_kind(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
-}
 
 /// Stand-in for a sensitive value in generated `Debug` output.
 ///

@@ -247,7 +247,8 @@ pub fn header_list<T>(response: &HttpResponse, name: &str, parse: Parse<T>, http
 }
 
 /// The headers starting with `prefix` (case-insensitively), keyed by the
-/// rest of their name; `None` when there are none.
+/// rest of their name; an empty map when there are none (the member is a
+/// map of what the response has, which may be nothing).
 pub fn prefix_headers(response: &HttpResponse, prefix: &str) -> Option<HashMap<String, String>> {
     let map: HashMap<String, String> = response
         .headers
@@ -255,7 +256,7 @@ pub fn prefix_headers(response: &HttpResponse, prefix: &str) -> Option<HashMap<S
         .filter(|(n, _)| n.len() >= prefix.len() && n.is_char_boundary(prefix.len()) && n[..prefix.len()].eq_ignore_ascii_case(prefix))
         .map(|(n, v)| (n[prefix.len()..].to_owned(), v.to_owned()))
         .collect();
-    (!map.is_empty()).then_some(map)
+    Some(map)
 }
 
 /// Splits a header list on commas outside double quotes, unquoting items.
@@ -457,5 +458,6 @@ mod tests {
         let m = prefix_headers(&resp, "X-Foo-").unwrap();
         assert_eq!(m.len(), 2);
         assert_eq!(m["A"], "1");
+        assert_eq!(prefix_headers(&resp, "X-Bar-"), Some(HashMap::new()), "none is an empty map");
     }
 }

@@ -133,6 +133,21 @@ impl<M: SerializeStruct> ObjectWriter<M> {
         }
     }
 
+    /// [`laid_out`](Self::laid_out) in the wire encoding `F`.
+    #[inline]
+    pub fn laid_out_encoded<F, T: Encode<F>>(
+        &mut self,
+        name: &'static str,
+        layout: Layout,
+        _encoding: F,
+        value: Option<&T>,
+    ) -> Result<(), M::Error> {
+        match value {
+            Some(value) => self.0.serialize_field(name, &LaidOut(layout, &EncodeRef::<F, T>::new(value))),
+            None => Ok(()),
+        }
+    }
+
     /// Ends the object.
     #[inline]
     pub fn end(self) -> Result<M::Ok, M::Error> {
@@ -153,20 +168,47 @@ impl Layout {
     /// The prefix of every layout name.
     pub const PREFIX: &'static str = "xml:";
 
-    /// Parses a newtype struct name written by [`ObjectWriter::laid_out`].
+    /// Parses a newtype struct name written by [`ObjectWriter::laid_out`]:
+    /// `;`-separated parts after [`Layout::PREFIX`], each `flat`, `attr` or
+    /// `key=value` (`member`, `key`, `value` names; `ns`, `nsprefix`,
+    /// `member_ns`, `key_ns`, `value_ns` namespace URIs and prefix); a `|`
+    /// starts the layout of the items of a nested list or map.
     pub fn parse(name: &str) -> Option<LayoutSpec<'_>> {
-        let spec = name.strip_prefix(Self::PREFIX)?;
-        let mut out = LayoutSpec { flattened: false, member: None, key: None, value: None };
+        name.strip_prefix(Self::PREFIX).map(LayoutSpec::parse_level)
+    }
+}
+
+impl<'a> LayoutSpec<'a> {
+    /// Parses one level of a layout; what follows the first `|` is the
+    /// layout of the items (a list's) or values (a map's), kept in
+    /// [`LayoutSpec::inner`].
+    pub fn parse_level(spec: &'a str) -> LayoutSpec<'a> {
+        let (spec, inner) = match spec.split_once('|') {
+            Some((level, inner)) => (level, Some(inner)),
+            None => (spec, None),
+        };
+        let mut out = LayoutSpec { inner, ..LayoutSpec::default() };
         for part in spec.split(';').filter(|p| !p.is_empty()) {
             match part.split_once('=') {
                 None if part == "flat" => out.flattened = true,
+                None if part == "attr" => out.attribute = true,
                 Some(("member", v)) => out.member = Some(v),
                 Some(("key", v)) => out.key = Some(v),
                 Some(("value", v)) => out.value = Some(v),
+                Some(("ns", v)) => out.namespace = Some(v),
+                Some(("nsprefix", v)) => out.namespace_prefix = Some(v),
+                Some(("member_ns", v)) => out.member_namespace = Some(v),
+                Some(("key_ns", v)) => out.key_namespace = Some(v),
+                Some(("value_ns", v)) => out.value_namespace = Some(v),
                 _ => {}
             }
         }
-        Some(out)
+        out
+    }
+
+    /// The layout of this collection's items or values.
+    pub fn items(&self) -> LayoutSpec<'a> {
+        self.inner.map(LayoutSpec::parse_level).unwrap_or_default()
     }
 }
 
@@ -176,12 +218,27 @@ pub struct LayoutSpec<'a> {
     /// Items (entries) repeat the member's own element (query key) instead
     /// of nesting under it.
     pub flattened: bool,
+    /// The member is an attribute of its structure's element (XML).
+    pub attribute: bool,
     /// The item element name of a list (default `member`).
     pub member: Option<&'a str>,
     /// The key element name of a map entry (default `key`).
     pub key: Option<&'a str>,
     /// The value element name of a map entry (default `value`).
     pub value: Option<&'a str>,
+    /// The namespace URI declared on the member's element (XML).
+    pub namespace: Option<&'a str>,
+    /// The prefix the namespace is declared with (`xmlns:prefix=`).
+    pub namespace_prefix: Option<&'a str>,
+    /// The namespace URI of a list's item elements.
+    pub member_namespace: Option<&'a str>,
+    /// The namespace URI of a map's key elements.
+    pub key_namespace: Option<&'a str>,
+    /// The namespace URI of a map's value elements.
+    pub value_namespace: Option<&'a str>,
+    /// The layout of the items (values) when they are lists or maps
+    /// themselves, unparsed (see [`LayoutSpec::items`]).
+    pub inner: Option<&'a str>,
 }
 
 struct LaidOut<'a, T>(Layout, &'a T);
@@ -231,6 +288,70 @@ impl<K: Eq + std::hash::Hash, V, H: std::hash::BuildHasher + Default> Collect<(K
 impl<K: Eq + std::hash::Hash, V, H: std::hash::BuildHasher + Default> Collect<(K, V)> for Option<std::collections::HashMap<K, V, H>> {
     fn collect_one(&mut self, (key, value): (K, V)) {
         self.get_or_insert_with(Default::default).insert(key, value);
+    }
+}
+
+/// A union decoded member by member, from a JSON object or an XML element
+/// with exactly one member set. Generated code implements it;
+/// [`deserialize_union`] does the rest.
+pub trait Union: Sized {
+    /// Reads the member whose wire name is `key`: `Ok(Some(Some(v)))` when
+    /// it is set, `Ok(Some(None))` when its value is `null`, `Ok(None)` for
+    /// a key the union does not know (its value is left unread).
+    fn read<'de, A: MapAccess<'de>>(key: &str, map: &mut A) -> Result<Option<Option<Self>>, A::Error>;
+
+    /// The value for a member this version of the SDK does not know.
+    fn unknown(tag: String) -> Self;
+}
+
+/// Deserializes a [`Union`]: members set to `null` and the `__type` key
+/// (which AWS services may add) are ignored; exactly one member must
+/// remain (an unknown one gives [`Union::unknown`]). Anything else is an
+/// error naming `union_name`.
+pub fn deserialize_union<'de, T: Union, D: Deserializer<'de>>(deserializer: D, union_name: &'static str) -> Result<T, D::Error> {
+    deserializer.deserialize_struct("", &[], UnionVisitor::<T>(union_name, PhantomData))
+}
+
+struct UnionVisitor<T>(&'static str, PhantomData<fn() -> T>);
+
+impl<'de, T: Union> Visitor<'de> for UnionVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an object with one member of union `{}`", self.0)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut set: Vec<String> = Vec::new();
+        let mut value = None;
+        let mut unknown = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "__type" {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            match T::read(&key, &mut map)? {
+                Some(Some(v)) => {
+                    value = Some(v);
+                    set.push(key);
+                }
+                Some(None) => {}
+                None => {
+                    if map.next_value::<Option<IgnoredAny>>()?.is_some() {
+                        set.push(key.clone());
+                        unknown = Some(key);
+                    }
+                }
+            }
+        }
+        match (set.len(), value, unknown) {
+            (1, Some(v), _) => Ok(v),
+            (1, None, Some(tag)) => Ok(T::unknown(tag)),
+            (0, ..) => Err(de::Error::custom(format_args!("union `{}` has no member set; exactly one is required", self.0))),
+            (n, ..) => {
+                Err(de::Error::custom(format_args!("union `{}` has {n} members set ({}); exactly one is allowed", self.0, set.join(", "))))
+            }
+        }
     }
 }
 

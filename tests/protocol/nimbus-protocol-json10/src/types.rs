@@ -1175,50 +1175,43 @@ impl Default for MyUnion {
         Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
+impl wire::Union for MyUnion {
+    fn read<'de, A: de::MapAccess<'de>>(
+        key: &str,
+        m: &mut A,
+    ) -> Result<Option<Option<Self>>, A::Error> {
+        Ok(
+            Some(
+                match key {
+                    "stringValue" => wire::optional(m)?.map(Self::StringValue),
+                    "booleanValue" => wire::optional(m)?.map(Self::BooleanValue),
+                    "numberValue" => wire::optional(m)?.map(Self::NumberValue),
+                    "blobValue" => wire::optional(m)?.map(Self::BlobValue),
+                    "timestampValue" => {
+                        wire::encoded::<
+                            _,
+                            Option<nimbus_aws::codegen::DateTime>,
+                            _,
+                        >(wire::EpochSeconds, m)?
+                            .map(Self::TimestampValue)
+                    }
+                    "enumValue" => wire::optional(m)?.map(Self::EnumValue),
+                    "intEnumValue" => wire::optional(m)?.map(Self::IntEnumValue),
+                    "listValue" => wire::optional(m)?.map(Self::ListValue),
+                    "mapValue" => wire::optional(m)?.map(Self::MapValue),
+                    "structureValue" => wire::optional(m)?.map(Self::StructureValue),
+                    _ => return Ok(None),
+                },
+            ),
+        )
+    }
+    fn unknown(tag: String) -> Self {
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
+    }
+}
 impl<'de> serde::Deserialize<'de> for MyUnion {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus_aws::codegen::wire::union_entry(d, "MyUnion")?;
-        Ok(
-            match tag.as_str() {
-                "stringValue" => {
-                    Self::StringValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "booleanValue" => {
-                    Self::BooleanValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "numberValue" => {
-                    Self::NumberValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "blobValue" => {
-                    Self::BlobValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "timestampValue" => {
-                    Self::TimestampValue(
-                        nimbus_aws::codegen::wire::epoch_seconds::deserialize(value)
-                            .map_err(serde::de::Error::custom)?,
-                    )
-                }
-                "enumValue" => {
-                    Self::EnumValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "intEnumValue" => {
-                    Self::IntEnumValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "listValue" => {
-                    Self::ListValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "mapValue" => {
-                    Self::MapValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "structureValue" => {
-                    Self::StructureValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                _ => {
-                    let _ = value;
-                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
-                }
-            },
-        )
+        wire::deserialize_union(d, "MyUnion")
     }
 }
 /// The `NoInputAndOutputOutput` structure.

@@ -1489,41 +1489,38 @@ impl Default for EventStream {
         Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
+impl wire::Union for EventStream {
+    fn read<'de, A: de::MapAccess<'de>>(
+        key: &str,
+        m: &mut A,
+    ) -> Result<Option<Option<Self>>, A::Error> {
+        Ok(
+            Some(
+                match key {
+                    "headers" => wire::optional(m)?.map(Self::Headers),
+                    "blobPayload" => wire::optional(m)?.map(Self::BlobPayload),
+                    "stringPayload" => wire::optional(m)?.map(Self::StringPayload),
+                    "structurePayload" => wire::optional(m)?.map(Self::StructurePayload),
+                    "unionPayload" => wire::optional(m)?.map(Self::UnionPayload),
+                    "headersAndExplicitPayload" => {
+                        wire::optional(m)?.map(Self::HeadersAndExplicitPayload)
+                    }
+                    "headersAndImplicitPayload" => {
+                        wire::optional(m)?.map(Self::HeadersAndImplicitPayload)
+                    }
+                    "error" => wire::optional(m)?.map(Self::Error),
+                    _ => return Ok(None),
+                },
+            ),
+        )
+    }
+    fn unknown(tag: String) -> Self {
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
+    }
+}
 impl<'de> serde::Deserialize<'de> for EventStream {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus_aws::codegen::wire::union_entry(d, "EventStream")?;
-        Ok(
-            match tag.as_str() {
-                "headers" => Self::Headers(nimbus_aws::codegen::wire::from_value(value)?),
-                "blobPayload" => {
-                    Self::BlobPayload(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "stringPayload" => {
-                    Self::StringPayload(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "structurePayload" => {
-                    Self::StructurePayload(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "unionPayload" => {
-                    Self::UnionPayload(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "headersAndExplicitPayload" => {
-                    Self::HeadersAndExplicitPayload(
-                        nimbus_aws::codegen::wire::from_value(value)?,
-                    )
-                }
-                "headersAndImplicitPayload" => {
-                    Self::HeadersAndImplicitPayload(
-                        nimbus_aws::codegen::wire::from_value(value)?,
-                    )
-                }
-                "error" => Self::Error(nimbus_aws::codegen::wire::from_value(value)?),
-                _ => {
-                    let _ = value;
-                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
-                }
-            },
-        )
+        wire::deserialize_union(d, "EventStream")
     }
 }
 /// The `Farewell` structure.
@@ -5013,52 +5010,45 @@ impl Default for MyUnion {
         Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
+impl wire::Union for MyUnion {
+    fn read<'de, A: de::MapAccess<'de>>(
+        key: &str,
+        m: &mut A,
+    ) -> Result<Option<Option<Self>>, A::Error> {
+        Ok(
+            Some(
+                match key {
+                    "stringValue" => wire::optional(m)?.map(Self::StringValue),
+                    "booleanValue" => wire::optional(m)?.map(Self::BooleanValue),
+                    "numberValue" => wire::optional(m)?.map(Self::NumberValue),
+                    "blobValue" => wire::optional(m)?.map(Self::BlobValue),
+                    "timestampValue" => {
+                        wire::encoded::<
+                            _,
+                            Option<nimbus_aws::codegen::DateTime>,
+                            _,
+                        >(wire::EpochSeconds, m)?
+                            .map(Self::TimestampValue)
+                    }
+                    "enumValue" => wire::optional(m)?.map(Self::EnumValue),
+                    "listValue" => wire::optional(m)?.map(Self::ListValue),
+                    "mapValue" => wire::optional(m)?.map(Self::MapValue),
+                    "structureValue" => wire::optional(m)?.map(Self::StructureValue),
+                    "renamedStructureValue" => {
+                        wire::optional(m)?.map(Self::RenamedStructureValue)
+                    }
+                    _ => return Ok(None),
+                },
+            ),
+        )
+    }
+    fn unknown(tag: String) -> Self {
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
+    }
+}
 impl<'de> serde::Deserialize<'de> for MyUnion {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus_aws::codegen::wire::union_entry(d, "MyUnion")?;
-        Ok(
-            match tag.as_str() {
-                "stringValue" => {
-                    Self::StringValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "booleanValue" => {
-                    Self::BooleanValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "numberValue" => {
-                    Self::NumberValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "blobValue" => {
-                    Self::BlobValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "timestampValue" => {
-                    Self::TimestampValue(
-                        nimbus_aws::codegen::wire::epoch_seconds::deserialize(value)
-                            .map_err(serde::de::Error::custom)?,
-                    )
-                }
-                "enumValue" => {
-                    Self::EnumValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "listValue" => {
-                    Self::ListValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "mapValue" => {
-                    Self::MapValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "structureValue" => {
-                    Self::StructureValue(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                "renamedStructureValue" => {
-                    Self::RenamedStructureValue(
-                        nimbus_aws::codegen::wire::from_value(value)?,
-                    )
-                }
-                _ => {
-                    let _ = value;
-                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
-                }
-            },
-        )
+        wire::deserialize_union(d, "MyUnion")
     }
 }
 /// The `NestedPayload` structure.
@@ -6010,20 +6000,27 @@ impl Default for PayloadUnion {
         Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
+impl wire::Union for PayloadUnion {
+    fn read<'de, A: de::MapAccess<'de>>(
+        key: &str,
+        m: &mut A,
+    ) -> Result<Option<Option<Self>>, A::Error> {
+        Ok(
+            Some(
+                match key {
+                    "unionMember" => wire::optional(m)?.map(Self::UnionMember),
+                    _ => return Ok(None),
+                },
+            ),
+        )
+    }
+    fn unknown(tag: String) -> Self {
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
+    }
+}
 impl<'de> serde::Deserialize<'de> for PayloadUnion {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus_aws::codegen::wire::union_entry(d, "PayloadUnion")?;
-        Ok(
-            match tag.as_str() {
-                "unionMember" => {
-                    Self::UnionMember(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                _ => {
-                    let _ = value;
-                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
-                }
-            },
-        )
+        wire::deserialize_union(d, "PayloadUnion")
     }
 }
 /// The `PlayerAction` union: exactly one member is set.
@@ -6045,18 +6042,27 @@ impl Default for PlayerAction {
         Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
+impl wire::Union for PlayerAction {
+    fn read<'de, A: de::MapAccess<'de>>(
+        key: &str,
+        m: &mut A,
+    ) -> Result<Option<Option<Self>>, A::Error> {
+        Ok(
+            Some(
+                match key {
+                    "quit" => wire::optional(m)?.map(Self::Quit),
+                    _ => return Ok(None),
+                },
+            ),
+        )
+    }
+    fn unknown(tag: String) -> Self {
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
+    }
+}
 impl<'de> serde::Deserialize<'de> for PlayerAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus_aws::codegen::wire::union_entry(d, "PlayerAction")?;
-        Ok(
-            match tag.as_str() {
-                "quit" => Self::Quit(nimbus_aws::codegen::wire::from_value(value)?),
-                _ => {
-                    let _ = value;
-                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
-                }
-            },
-        )
+        wire::deserialize_union(d, "PlayerAction")
     }
 }
 /// The `PostPlayerActionInput` structure.
@@ -6838,23 +6844,27 @@ impl Default for SingletonEventStream {
         Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
+impl wire::Union for SingletonEventStream {
+    fn read<'de, A: de::MapAccess<'de>>(
+        key: &str,
+        m: &mut A,
+    ) -> Result<Option<Option<Self>>, A::Error> {
+        Ok(
+            Some(
+                match key {
+                    "singleton" => wire::optional(m)?.map(Self::Singleton),
+                    _ => return Ok(None),
+                },
+            ),
+        )
+    }
+    fn unknown(tag: String) -> Self {
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
+    }
+}
 impl<'de> serde::Deserialize<'de> for SingletonEventStream {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus_aws::codegen::wire::union_entry(
-            d,
-            "SingletonEventStream",
-        )?;
-        Ok(
-            match tag.as_str() {
-                "singleton" => {
-                    Self::Singleton(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                _ => {
-                    let _ = value;
-                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
-                }
-            },
-        )
+        wire::deserialize_union(d, "SingletonEventStream")
     }
 }
 /// The `SparseJsonListsInputOutput` structure.
@@ -8031,20 +8041,27 @@ impl Default for UnionPayload {
         Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
+impl wire::Union for UnionPayload {
+    fn read<'de, A: de::MapAccess<'de>>(
+        key: &str,
+        m: &mut A,
+    ) -> Result<Option<Option<Self>>, A::Error> {
+        Ok(
+            Some(
+                match key {
+                    "greeting" => wire::optional(m)?.map(Self::Greeting),
+                    _ => return Ok(None),
+                },
+            ),
+        )
+    }
+    fn unknown(tag: String) -> Self {
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
+    }
+}
 impl<'de> serde::Deserialize<'de> for UnionPayload {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus_aws::codegen::wire::union_entry(d, "UnionPayload")?;
-        Ok(
-            match tag.as_str() {
-                "greeting" => {
-                    Self::Greeting(nimbus_aws::codegen::wire::from_value(value)?)
-                }
-                _ => {
-                    let _ = value;
-                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
-                }
-            },
-        )
+        wire::deserialize_union(d, "UnionPayload")
     }
 }
 /// The `UnionPayloadEvent` structure.
@@ -8114,22 +8131,28 @@ impl Default for UnionWithJsonName {
         Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(String::new()))
     }
 }
+impl wire::Union for UnionWithJsonName {
+    fn read<'de, A: de::MapAccess<'de>>(
+        key: &str,
+        m: &mut A,
+    ) -> Result<Option<Option<Self>>, A::Error> {
+        Ok(
+            Some(
+                match key {
+                    "FOO" => wire::optional(m)?.map(Self::Foo),
+                    "bar" => wire::optional(m)?.map(Self::Bar),
+                    "_baz" => wire::optional(m)?.map(Self::Baz),
+                    _ => return Ok(None),
+                },
+            ),
+        )
+    }
+    fn unknown(tag: String) -> Self {
+        Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
+    }
+}
 impl<'de> serde::Deserialize<'de> for UnionWithJsonName {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (tag, value) = nimbus_aws::codegen::wire::union_entry(
-            d,
-            "UnionWithJsonName",
-        )?;
-        Ok(
-            match tag.as_str() {
-                "FOO" => Self::Foo(nimbus_aws::codegen::wire::from_value(value)?),
-                "bar" => Self::Bar(nimbus_aws::codegen::wire::from_value(value)?),
-                "_baz" => Self::Baz(nimbus_aws::codegen::wire::from_value(value)?),
-                _ => {
-                    let _ = value;
-                    Self::Unknown(nimbus_aws::codegen::UnknownVariant::new(tag))
-                }
-            },
-        )
+        wire::deserialize_union(d, "UnionWithJsonName")
     }
 }
