@@ -150,6 +150,10 @@ pub struct AwsMeta {
     pub signing_name: String,
     /// Service shape name: the `X-Amz-Target` prefix of awsJson operations.
     pub target_prefix: String,
+    /// `@awsQueryCompatible`: a JSON service that was an awsQuery one; its
+    /// requests say `x-amzn-query-mode: true` and its errors carry the
+    /// query error code (`x-amzn-query-error`), which modeled errors match.
+    pub query_compatible: bool,
     /// `smithy.rules#endpointRuleSet`: a document the runtime's rules engine
     /// evaluates (the generated crate embeds it as JSON).
     pub endpoint_rules: Option<Value>,

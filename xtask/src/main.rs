@@ -157,15 +157,11 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         "protocol" => {
             materialise_all(&root, mirror.as_deref())?;
-            let mut args = vec!["test", "--quiet"];
-            for krate in [
-                "nimbus-protocol-json",
-                "nimbus-protocol-json10",
-                "nimbus-protocol-restjson",
-                "nimbus-protocol-query",
-                "nimbus-protocol-ec2",
-            ] {
-                args.extend(["-p", krate]);
+            // Every crate the manifest generates with its compliance cases.
+            let manifest = xtask::read_manifest(&root)?;
+            let mut args: Vec<&str> = vec!["test", "--quiet"];
+            for service in manifest.service.iter().filter(|s| s.protocol_tests) {
+                args.extend(["-p", service.crate_name.as_str()]);
             }
             args.extend(["--", "--nocapture", "--test-threads=1"]);
             let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());

@@ -115,6 +115,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
         Some(_) => quote! { Some(include_str!("endpoint_rules.json")) },
         None => quote! { None },
     };
+    let query_compatible = aws.query_compatible;
     let client_doc = doc_attrs(&format!(
         "Client for {title}: one method per operation, each returning a request builder \
          whose `send` performs the call.\n\n\
@@ -175,6 +176,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
             endpoint_prefix: #prefix,
             signing_name: #signing,
             endpoint_rules: #rules,
+            query_compatible: #query_compatible,
         };
 
         #client_doc

@@ -380,10 +380,13 @@ pub fn protocol_tests_rs(service: &Service) -> Result<Option<TokenStream>, Strin
     // A sub-namespace of a protocol's suite (`aws.protocoltests.restxml.xmlns`)
     // is its own suite: `restXml xmlns request tests`.
     let namespace = service.source_id.split('#').next().unwrap_or_default();
-    let label = match namespace.split('.').nth(3) {
+    let mut label = match namespace.split('.').nth(3) {
         Some(sub) => format!("{} {sub}", service.protocol.label()),
         None => service.protocol.label().to_owned(),
     };
+    if service.aws().is_some_and(|a| a.query_compatible) {
+        label.push_str(" query-compatible");
+    }
     let suite = |kind: &str, cases: &[(String, syn::Ident)]| {
         let name = format!("{label} {kind} tests");
         let test = format_ident!("{}_cases", kind);

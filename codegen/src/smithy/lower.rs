@@ -145,6 +145,7 @@ impl<'m> Lowering<'m> {
                 endpoint_prefix: aws_service.endpoint_prefix.unwrap_or_else(|| sdk_id.to_lowercase()),
                 signing_name: t.sigv4_name.clone().unwrap_or_default(),
                 target_prefix: local_name(&self.service.id).to_owned(),
+                query_compatible: t.aws_query_compatible,
                 endpoint_rules: t.endpoint_rule_set.clone(),
                 endpoint_tests: endpoint_tests(
                     &t.endpoint_tests,
@@ -260,7 +261,8 @@ impl<'m> Lowering<'m> {
         };
         // awsQuery (and awsJson with query compatibility) name an error by
         // its `@awsQueryError` code.
-        let query_code = t.aws_query_error.as_ref().filter(|_| self.protocol == Protocol::AwsQuery);
+        let query_code =
+            t.aws_query_error.as_ref().filter(|_| self.protocol == Protocol::AwsQuery || self.service.traits.aws_query_compatible);
         let error = t.error.as_ref().map(|fault| ErrorInfo {
             code: query_code.map_or_else(|| local_name(&shape.id).to_owned(), |(code, _)| code.clone()),
             server_fault: fault == "server",

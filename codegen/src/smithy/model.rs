@@ -241,6 +241,8 @@ pub struct Traits {
     pub xml_namespace: Option<(String, Option<String>)>,
     /// `aws.protocols#ec2QueryName`.
     pub ec2_query_name: Option<String>,
+    /// `aws.protocols#awsQueryCompatible` (on a service).
+    pub aws_query_compatible: bool,
     /// `aws.protocols#awsQueryError(code, httpResponseCode)`.
     pub aws_query_error: Option<(String, u16)>,
     /// `smithy.test#httpRequestTests`, kept as JSON for generated tests.
@@ -370,6 +372,7 @@ impl Traits {
                 "smithy.api#xmlAttribute" => t.xml_attribute = true,
                 "smithy.api#xmlNamespace" => t.xml_namespace = Some((v.req_str("uri")?, v.opt_str("prefix")?)),
                 "aws.protocols#ec2QueryName" => t.ec2_query_name = Some(v.str()?.to_owned()),
+                "aws.protocols#awsQueryCompatible" => t.aws_query_compatible = true,
                 "aws.protocols#awsQueryError" => {
                     let status = v.get("httpResponseCode").ok_or_else(|| v.error("awsQueryError needs httpResponseCode"))?;
                     let status = u16::try_from(status.u64()?).map_err(|_| status.error("HTTP status out of range"))?;

@@ -59,6 +59,9 @@ pub struct ServiceInfo {
     pub signing_name: &'static str,
     /// The model's endpoint rule set (JSON), evaluated once per client.
     pub endpoint_rules: Option<&'static str>,
+    /// `@awsQueryCompatible`: requests say `x-amzn-query-mode: true` (and
+    /// errors carry the query error code, which every error reader honours).
+    pub query_compatible: bool,
 }
 
 /// Where a call goes and how it is signed.
@@ -141,7 +144,10 @@ impl Client {
     /// Runs the pipeline for a serialized request (see [`Pipeline::send`]).
     /// AWS standard mode retries every operation, so the operation's own
     /// idempotency is passed on only for the record.
-    pub async fn send(&self, operation: &'static OperationInfo, request: HttpRequest) -> Result<HttpResponse, Error> {
+    pub async fn send(&self, operation: &'static OperationInfo, mut request: HttpRequest) -> Result<HttpResponse, Error> {
+        if self.aws().service.query_compatible {
+            request.headers.insert("x-amzn-query-mode", "true");
+        }
         self.pipeline.send(operation, request, operation.idempotent).await
     }
 
@@ -257,6 +263,7 @@ mod tests {
         endpoint_prefix: "test",
         signing_name: "test",
         endpoint_rules: None,
+        query_compatible: false,
     };
     static OP: OperationInfo = OperationInfo { name: "Op", idempotent: false, retryable_errors: &[] };
 

@@ -44,7 +44,10 @@ pub fn error_from_response(response: HttpResponse) -> Error {
         let obj = obj?;
         names.iter().find_map(|n| obj.get(*n).and_then(Value::as_str)).map(str::to_owned)
     };
-    let header = response.headers.get("x-amzn-errortype").map(str::to_owned);
+    // A query-compatible service names the awsQuery error code first
+    // (`x-amzn-query-error: Code;Type`).
+    let query_code = response.headers.get("x-amzn-query-error").and_then(|v| v.split(';').next()).map(str::to_owned);
+    let header = query_code.or_else(|| response.headers.get("x-amzn-errortype").map(str::to_owned));
     let code = header.or_else(|| field(&["code", "__type", "Code"]));
     let message = field(&["message", "Message", "errorMessage"]);
     let code = code.map(|c| sanitize_error_code(&c).to_owned()).filter(|c| !c.is_empty());

@@ -10,6 +10,7 @@ pub(crate) static SERVICE: nimbus_aws::codegen::ServiceInfo = nimbus_aws::codege
     endpoint_prefix: "iam",
     signing_name: "iam",
     endpoint_rules: Some(include_str!("endpoint_rules.json")),
+    query_compatible: false,
 };
 /// Client for AWS Identity and Access Management: one method per operation, each returning a request
 /// builder whose `send` performs the call.

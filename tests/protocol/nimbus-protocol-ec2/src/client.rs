@@ -10,6 +10,7 @@ pub(crate) static SERVICE: nimbus_aws::codegen::ServiceInfo = nimbus_aws::codege
     endpoint_prefix: "ec2 protocol",
     signing_name: "ec2query",
     endpoint_rules: None,
+    query_compatible: false,
 };
 /// Client for Sample Ec2 Protocol Service: one method per operation, each returning a request builder
 /// whose `send` performs the call.

@@ -10,6 +10,7 @@ pub(crate) static SERVICE: nimbus_aws::codegen::ServiceInfo = nimbus_aws::codege
     endpoint_prefix: "json rpc 10",
     signing_name: "jsonrpc10",
     endpoint_rules: None,
+    query_compatible: false,
 };
 /// Client for Sample Json 1.0 Protocol Service: one method per operation, each returning a request
 /// builder whose `send` performs the call.

@@ -10,6 +10,7 @@ pub(crate) static SERVICE: nimbus_aws::codegen::ServiceInfo = nimbus_aws::codege
     endpoint_prefix: "rest xml protocol namespace",
     signing_name: "restxmlwithnamespace",
     endpoint_rules: None,
+    query_compatible: false,
 };
 /// Client for Sample Rest Xml Protocol Service With Namespace: one method per operation, each returning
 /// a request builder whose `send` performs the call.
