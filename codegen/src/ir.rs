@@ -116,6 +116,14 @@ impl Service {
         }
     }
 
+    /// The AWS metadata, mutable (for the readers' customisations).
+    pub fn aws_mut(&mut self) -> Option<&mut AwsMeta> {
+        match &mut self.provider {
+            ProviderMeta::Aws(aws) => Some(aws),
+            ProviderMeta::Google(_) => None,
+        }
+    }
+
     /// The Google metadata, for a Discovery API.
     pub fn google(&self) -> Option<&GoogleMeta> {
         match &self.provider {
@@ -154,6 +162,8 @@ pub struct AwsMeta {
     /// requests say `x-amzn-query-mode: true` and its errors carry the
     /// query error code (`x-amzn-query-error`), which modeled errors match.
     pub query_compatible: bool,
+    /// Requests sign their payload hash in `x-amz-content-sha256` (S3).
+    pub payload_hash_header: bool,
     /// `smithy.rules#endpointRuleSet`: a document the runtime's rules engine
     /// evaluates (the generated crate embeds it as JSON).
     pub endpoint_rules: Option<Value>,
@@ -247,6 +257,9 @@ pub struct Operation {
     pub request_compression: Vec<String>,
     /// The request must carry a `Content-MD5` (`@httpChecksumRequired`).
     pub checksum_required: bool,
+    /// Endpoint rules parameters set per request (`@contextParam` input
+    /// members, `@staticContextParams`), when the service has rules.
+    pub endpoint_params: Vec<EndpointParamBinding>,
     /// Protocol compliance test cases attached to the operation.
     pub tests: ProtocolTests,
 }
@@ -443,6 +456,27 @@ pub fn bind_template(
             },
         })
         .collect()
+}
+
+/// An endpoint rules parameter an operation sets per request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointParamBinding {
+    /// The rules parameter, e.g. `Bucket`.
+    pub name: String,
+    /// Where its value comes from.
+    pub source: EndpointParamSource,
+}
+
+/// The value of an [`EndpointParamBinding`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndpointParamSource {
+    /// The input member at this index (`@contextParam`); a string or a
+    /// boolean, left out when unset.
+    Field(usize),
+    /// A string the operation always sets (`@staticContextParams`).
+    Str(String),
+    /// A boolean the operation always sets (`@staticContextParams`).
+    Bool(bool),
 }
 
 /// Pagination tokens and items (member paths, as in the spec).

@@ -478,6 +478,7 @@ impl Reader {
             host_prefix: None,
             request_compression: Vec::new(),
             checksum_required: false,
+            endpoint_params: Vec::new(),
             tests: ProtocolTests::default(),
         })
     }

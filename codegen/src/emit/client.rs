@@ -116,6 +116,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
         None => quote! { None },
     };
     let query_compatible = aws.query_compatible;
+    let payload_hash_header = aws.payload_hash_header;
     let client_doc = doc_attrs(&format!(
         "Client for {title}: one method per operation, each returning a request builder \
          whose `send` performs the call.\n\n\
@@ -177,6 +178,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
             signing_name: #signing,
             endpoint_rules: #rules,
             query_compatible: #query_compatible,
+            payload_hash_header: #payload_hash_header,
         };
 
         #client_doc
@@ -682,10 +684,36 @@ fn then_finish(expr: TokenStream, post: TokenStream) -> TokenStream {
     }
 }
 
-/// Statements finishing the request: host prefix, `Content-MD5`, compression.
+/// Statements finishing the request: host prefix, endpoint parameters,
+/// `Content-MD5`, compression.
 fn finish_request(service: &Service, host: TokenStream, op: &Operation) -> TokenStream {
     let body = body_finish(service, op);
-    quote! { #host #body }
+    let params = endpoint_params(service, op);
+    quote! { #host #params #body }
+}
+
+/// Statements adding the operation's endpoint rules parameters to the
+/// request (a member's value when it is set).
+fn endpoint_params(service: &Service, op: &Operation) -> TokenStream {
+    let rt = rt(service);
+    let fields = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
+    let stmts = op.endpoint_params.iter().map(|p| {
+        let name = &p.name;
+        let push = |value: TokenStream| quote! { request.endpoint_params.push((#name, #value)); };
+        match &p.source {
+            EndpointParamSource::Str(s) => push(quote! { #rt::EndpointParam::Str(#s.to_owned()) }),
+            EndpointParamSource::Bool(b) => push(quote! { #rt::EndpointParam::Bool(#b) }),
+            EndpointParamSource::Field(i) => {
+                let f = &fields[*i];
+                let value = match f.ty {
+                    TypeRef::Bool => quote! { #rt::EndpointParam::Bool(*v) },
+                    _ => quote! { #rt::EndpointParam::Str(v.clone()) },
+                };
+                with_value(f, push(value))
+            }
+        }
+    });
+    quote! { #(#stmts)* }
 }
 
 /// Statements finishing the body: `Content-MD5`, then compression.
@@ -706,6 +734,10 @@ fn host_prefix(service: &Service, op: &Operation) -> Result<TokenStream, String>
     let mut parts = Vec::new();
     for seg in segments {
         match seg {
+            PathSegment::Literal(l) if l.chars().count() == 1 => {
+                let c = l.chars().next().unwrap_or_default();
+                parts.push(quote! { prefix.push(#c); })
+            }
             PathSegment::Literal(l) => parts.push(quote! { prefix.push_str(#l); }),
             PathSegment::Label { field, .. } => {
                 let f = &fields[*field];
@@ -921,15 +953,18 @@ fn payload_stmt(service: &Service, f: &Field) -> Result<TokenStream, String> {
     if !optional {
         return Ok(quote! { { let v = &input.#fname; r.body(#bytes, #content_type); } });
     }
-    let unset = match empty_when_unset {
-        Some(b) => quote! { None => { r.body(#b, #content_type); } },
-        None => quote! { None => {} },
-    };
-    Ok(quote! {
-        match &input.#fname {
-            Some(v) => { r.body(#bytes, #content_type); }
-            #unset
-        }
+    Ok(match empty_when_unset {
+        Some(b) => quote! {
+            match &input.#fname {
+                Some(v) => { r.body(#bytes, #content_type); }
+                None => { r.body(#b, #content_type); }
+            }
+        },
+        None => quote! {
+            if let Some(v) = &input.#fname {
+                r.body(#bytes, #content_type);
+            }
+        },
     })
 }
 

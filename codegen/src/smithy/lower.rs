@@ -146,6 +146,7 @@ impl<'m> Lowering<'m> {
                 signing_name: t.sigv4_name.clone().unwrap_or_default(),
                 target_prefix: local_name(&self.service.id).to_owned(),
                 query_compatible: t.aws_query_compatible,
+                payload_hash_header: false,
                 endpoint_rules: t.endpoint_rule_set.clone(),
                 endpoint_tests: endpoint_tests(
                     &t.endpoint_tests,
@@ -562,6 +563,34 @@ impl<'m> Lowering<'m> {
         })
     }
 
+    /// The endpoint rules parameters `op` sets per request: its input
+    /// members with `@contextParam`, then its `@staticContextParams`; none
+    /// when the service has no rules to read them.
+    fn endpoint_params(&self, op: &Shape, input_fields: &[Field]) -> Vec<EndpointParamBinding> {
+        if self.service.traits.endpoint_rule_set.is_none() {
+            return Vec::new();
+        }
+        let input = op.refs.input.as_deref().and_then(|id| self.shape(id));
+        let mut out: Vec<EndpointParamBinding> = input
+            .into_iter()
+            .flat_map(|shape| &shape.members)
+            .filter_map(|m| {
+                let name = m.traits.context_param.clone()?;
+                let field = input_fields.iter().position(|f| f.member_name == m.name)?;
+                matches!(input_fields[field].ty, TypeRef::String | TypeRef::Bool)
+                    .then_some(EndpointParamBinding { name, source: EndpointParamSource::Field(field) })
+            })
+            .collect();
+        for (name, value) in &op.traits.static_context_params {
+            let source = match value {
+                Value::Bool(b) => EndpointParamSource::Bool(*b),
+                other => EndpointParamSource::Str(other.as_str().unwrap_or_default().to_owned()),
+            };
+            out.push(EndpointParamBinding { name: name.clone(), source });
+        }
+        out
+    }
+
     fn operation(&self, op: &Shape, ids: &IndexMap<&str, TypeId>, types: &[TypeDef], scope: &mut Scope) -> Result<Operation> {
         let t = &op.traits;
         let name = local_name(&op.id).to_owned();
@@ -651,6 +680,7 @@ impl<'m> Lowering<'m> {
             host_prefix,
             request_compression: t.request_compression.clone().unwrap_or_default(),
             checksum_required: t.http_checksum_required,
+            endpoint_params: self.endpoint_params(op, input_fields),
             idempotent_when: Vec::new(),
             tests: ProtocolTests {
                 request: test_cases(

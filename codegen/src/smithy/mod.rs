@@ -1,6 +1,7 @@
 //! Smithy JSON AST reader: [`model`] parses shapes and traits, [`lower`]
 //! turns one service of a model into the IR.
 
+pub mod customize;
 pub mod lower;
 pub mod model;
 
@@ -11,5 +12,7 @@ use crate::ir::Service;
 /// `service` names the service shape when the model holds several.
 pub fn read(file: &str, bytes: &[u8], service: Option<&str>) -> Result<Service> {
     let model = model::Model::parse(file, bytes)?;
-    lower::lower(&model, service)
+    let mut service = lower::lower(&model, service)?;
+    customize::apply(&mut service);
+    Ok(service)
 }

@@ -243,6 +243,12 @@ pub struct Traits {
     pub ec2_query_name: Option<String>,
     /// `aws.protocols#awsQueryCompatible` (on a service).
     pub aws_query_compatible: bool,
+    /// `smithy.rules#contextParam` (on an input member): the endpoint
+    /// rules parameter the member's value sets.
+    pub context_param: Option<String>,
+    /// `smithy.rules#staticContextParams` (on an operation): endpoint rules
+    /// parameters the operation always sets (name, string or boolean).
+    pub static_context_params: Vec<(String, Value)>,
     /// `aws.protocols#awsQueryError(code, httpResponseCode)`.
     pub aws_query_error: Option<(String, u16)>,
     /// `smithy.test#httpRequestTests`, kept as JSON for generated tests.
@@ -373,6 +379,16 @@ impl Traits {
                 "smithy.api#xmlNamespace" => t.xml_namespace = Some((v.req_str("uri")?, v.opt_str("prefix")?)),
                 "aws.protocols#ec2QueryName" => t.ec2_query_name = Some(v.str()?.to_owned()),
                 "aws.protocols#awsQueryCompatible" => t.aws_query_compatible = true,
+                "smithy.rules#contextParam" => t.context_param = Some(v.req_str("name")?),
+                "smithy.rules#staticContextParams" => {
+                    for (name, param) in v.entries()? {
+                        let value = param.get("value").ok_or_else(|| param.error("a static context parameter needs a `value`"))?;
+                        match value.value {
+                            Value::String(_) | Value::Bool(_) => t.static_context_params.push((name.to_owned(), value.value.clone())),
+                            _ => return Err(value.expected("a string or a boolean")),
+                        }
+                    }
+                }
                 "aws.protocols#awsQueryError" => {
                     let status = v.get("httpResponseCode").ok_or_else(|| v.error("awsQueryError needs httpResponseCode"))?;
                     let status = u16::try_from(status.u64()?).map_err(|_| status.error("HTTP status out of range"))?;

@@ -5,9 +5,10 @@
 use crate::config::Config;
 use crate::credentials::ProvideCredentials;
 use nimbus_core::Error;
-use nimbus_core::http::{HttpRequest, HttpResponse};
+use nimbus_core::http::{EndpointParam, HttpRequest, HttpResponse};
 use nimbus_core::pipeline::{OperationInfo, Pipeline, Provider};
 use nimbus_core::retry::RetryKind;
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -62,6 +63,9 @@ pub struct ServiceInfo {
     /// `@awsQueryCompatible`: requests say `x-amzn-query-mode: true` (and
     /// errors carry the query error code, which every error reader honours).
     pub query_compatible: bool,
+    /// Requests carry the signed `x-amz-content-sha256` header (S3 wants
+    /// the payload hash in a header).
+    pub payload_hash_header: bool,
 }
 
 /// Where a call goes and how it is signed.
@@ -164,11 +168,21 @@ impl Aws {
         if let Some(endpoint) = self.endpoint.get() {
             return Ok(endpoint);
         }
-        let resolved = self.resolve_endpoint()?;
+        let resolved = self.resolve_endpoint(&[])?;
         Ok(self.endpoint.get_or_init(|| resolved))
     }
 
-    fn resolve_endpoint(&self) -> Result<ResolvedEndpoint, Error> {
+    /// The endpoint of `request`: the client's, unless the request carries
+    /// endpoint parameters of its own (then resolved for it).
+    fn endpoint_for(&self, request: &HttpRequest) -> Result<Cow<'_, ResolvedEndpoint>, Error> {
+        if request.endpoint_params.is_empty() {
+            self.cached_endpoint().map(Cow::Borrowed)
+        } else {
+            self.resolve_endpoint(&request.endpoint_params).map(Cow::Owned)
+        }
+    }
+
+    fn resolve_endpoint(&self, request_params: &[(&'static str, EndpointParam)]) -> Result<ResolvedEndpoint, Error> {
         let config = &self.config;
         let service = self.service;
         let region = config.get_region();
@@ -200,6 +214,13 @@ impl Aws {
         if let Some(url) = config.get_endpoint_url() {
             params = params.set_str("Endpoint", url);
         }
+        let configured = config.get_endpoint_params().iter().map(|(n, v)| (n.as_str(), v));
+        for (name, value) in configured.chain(request_params.iter().map(|(n, v)| (*n, v))) {
+            params = match value {
+                EndpointParam::Str(s) => params.set_str(name, s.as_str()),
+                EndpointParam::Bool(b) => params.set_bool(name, *b),
+            };
+        }
         let endpoint = rules.resolve(&params)?;
         resolved.url = endpoint.url.clone();
         let schemes = endpoint.properties.get("authSchemes").and_then(serde_json::Value::as_array);
@@ -221,22 +242,29 @@ impl Provider for Aws {
         self.service.name
     }
 
-    fn endpoint(&self) -> Result<&str, Error> {
-        self.cached_endpoint().map(|e| e.url.as_str())
+    fn endpoint(&self, request: &HttpRequest) -> Result<Cow<'_, str>, Error> {
+        Ok(match self.endpoint_for(request)? {
+            Cow::Borrowed(endpoint) => Cow::Borrowed(endpoint.url.as_str()),
+            Cow::Owned(endpoint) => Cow::Owned(endpoint.url),
+        })
     }
 
     /// Signs with SigV4 (in place: signing replaces the previous attempt's
     /// signature headers, so one request serves every attempt).
     async fn authorize(&self, request: &mut HttpRequest) -> Result<(), Error> {
         let Some(provider) = &self.credentials else { return Ok(()) };
-        let scope = self.cached_endpoint()?;
+        let scope = self.endpoint_for(request)?;
         let credentials = provider.provide().await?;
+        let settings = crate::sigv4::SigningSettings {
+            payload_checksum_header: self.service.payload_hash_header,
+            ..crate::sigv4::SigningSettings::default()
+        };
         let params = crate::sigv4::SigningParams {
             credentials: &credentials,
             region: &scope.signing_region,
             service: &scope.signing_name,
             time: std::time::SystemTime::now(),
-            settings: crate::sigv4::SigningSettings::default(),
+            settings,
         };
         crate::sigv4::sign_request(request, &params)
     }
@@ -264,6 +292,7 @@ mod tests {
         signing_name: "test",
         endpoint_rules: None,
         query_compatible: false,
+        payload_hash_header: false,
     };
     static OP: OperationInfo = OperationInfo { name: "Op", idempotent: false, retryable_errors: &[] };
 

@@ -9,7 +9,7 @@ pub use crate::meta::ResponseMeta;
 pub use crate::operation_error;
 pub use crate::operation_error::{Decoded, ModeledError, OperationError, decode_as};
 pub use crate::protocol::{compress_gzip, content_md5};
-pub use nimbus_core::http::{HttpRequest, HttpResponse};
+pub use nimbus_core::http::{EndpointParam, HttpRequest, HttpResponse};
 pub use nimbus_core::protocol::rest;
 pub use nimbus_core::{BigNumber, Blob, DateTime, Document, Error, ErrorKind, OperationInfo, UnknownIntVariant, UnknownVariant};
 pub use nimbus_core::{paginate, wire};

@@ -3,7 +3,7 @@
 //! URL, idempotency tokens, request compression).
 
 use crate::credentials::ProvideCredentials;
-use nimbus_core::http::redact_url;
+use nimbus_core::http::{EndpointParam, redact_url};
 use nimbus_core::{Error, Settings};
 use std::borrow::Cow;
 use std::fmt;
@@ -73,6 +73,7 @@ pub struct Config {
     token_generator: Option<TokenGenerator>,
     disable_request_compression: bool,
     min_compression_size: Option<usize>,
+    endpoint_params: Vec<(String, EndpointParam)>,
 }
 
 impl fmt::Debug for Config {
@@ -85,6 +86,7 @@ impl fmt::Debug for Config {
             .field("no_credentials", &self.no_credentials)
             .field("use_fips", &self.use_fips)
             .field("use_dual_stack", &self.use_dual_stack)
+            .field("endpoint_params", &self.endpoint_params)
             .finish_non_exhaustive()
     }
 }
@@ -138,6 +140,34 @@ impl Config {
     pub fn use_dual_stack(mut self, on: bool) -> Self {
         self.use_dual_stack = on;
         self
+    }
+
+    /// Sets a parameter of the service's endpoint rules that a client
+    /// configures (a Smithy client context parameter, such as S3's
+    /// `ForcePathStyle` or `Accelerate`); rules that do not declare it
+    /// ignore it.
+    pub fn endpoint_param(mut self, name: impl Into<String>, value: EndpointParam) -> Self {
+        let name = name.into();
+        self.endpoint_params.retain(|(n, _)| *n != name);
+        self.endpoint_params.push((name, value));
+        self
+    }
+
+    /// S3: addresses buckets in the path (`https://s3.<region>.amazonaws.com/<bucket>/<key>`)
+    /// instead of the host (endpoint rules parameter `ForcePathStyle`).
+    pub fn force_path_style(self, on: bool) -> Self {
+        self.endpoint_param("ForcePathStyle", EndpointParam::Bool(on))
+    }
+
+    /// S3: uses Transfer Acceleration endpoints (endpoint rules parameter
+    /// `Accelerate`).
+    pub fn use_accelerate(self, on: bool) -> Self {
+        self.endpoint_param("Accelerate", EndpointParam::Bool(on))
+    }
+
+    /// The endpoint rules parameters set with [`endpoint_param`](Self::endpoint_param).
+    pub fn get_endpoint_params(&self) -> &[(String, EndpointParam)] {
+        &self.endpoint_params
     }
 
     /// Replaces the UUIDv4 generator of idempotency tokens (for tests).

@@ -94,6 +94,16 @@ impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Headers {
     }
 }
 
+/// The value of an endpoint parameter a request carries
+/// ([`HttpRequest::endpoint_params`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EndpointParam {
+    /// A string parameter.
+    Str(String),
+    /// A boolean parameter.
+    Bool(bool),
+}
+
 /// An HTTP request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpRequest {
@@ -105,6 +115,10 @@ pub struct HttpRequest {
     /// A prefix for the endpoint's host (Smithy `@endpoint(hostPrefix)`),
     /// applied by the pipeline; already expanded and validated.
     pub host_prefix: Option<String>,
+    /// Parameters of this request that the provider's endpoint resolution
+    /// reads (AWS endpoint rules' context parameters, such as an S3
+    /// `Bucket`); empty for most requests, whose endpoint is the client's.
+    pub endpoint_params: Vec<(&'static str, EndpointParam)>,
     /// Header fields.
     pub headers: Headers,
     /// Body bytes (empty for none).
@@ -120,6 +134,7 @@ impl HttpRequest {
             method: method.into(),
             url: url.into(),
             host_prefix: None,
+            endpoint_params: Vec::new(),
             headers: Headers(Vec::with_capacity(6)),
             body: Bytes::new(),
         }

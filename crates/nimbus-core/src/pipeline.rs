@@ -40,9 +40,10 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
     /// The service's name, for tracing spans and messages.
     fn service_name(&self) -> &'static str;
 
-    /// The base URL requests go to (scheme, authority and an optional base
-    /// path), resolved from the configuration.
-    fn endpoint(&self) -> Result<&str, Error>;
+    /// The base URL `request` goes to (scheme, authority and an optional
+    /// base path), resolved from the configuration and, when it has any,
+    /// the request's [`endpoint_params`](HttpRequest::endpoint_params).
+    fn endpoint(&self, request: &HttpRequest) -> Result<std::borrow::Cow<'_, str>, Error>;
 
     /// Authorises one attempt (signs it, or adds a token). Called before
     /// every attempt, so it replaces what an earlier attempt added.
@@ -429,7 +430,8 @@ impl<P: Provider> Pipeline<P> {
         if !request.body.is_empty() {
             request.headers.insert("Content-Length", request.body.len().to_string());
         }
-        let url = self.inner.provider.endpoint()?;
+        let url = self.inner.provider.endpoint(&request)?;
+        let url = url.as_ref();
         let redacted = || crate::http::redact_url(url);
         let (scheme, rest) = url
             .split_once("://")
@@ -461,8 +463,8 @@ mod tests {
         fn service_name(&self) -> &'static str {
             "Test"
         }
-        fn endpoint(&self) -> Result<&str, Error> {
-            Ok(self.0)
+        fn endpoint(&self, _: &HttpRequest) -> Result<std::borrow::Cow<'_, str>, Error> {
+            Ok(self.0.into())
         }
         async fn authorize(&self, request: &mut HttpRequest) -> Result<(), Error> {
             request.headers.insert("x-authorized", "yes");

@@ -164,8 +164,8 @@ impl Provider for Google {
         self.service.name
     }
 
-    fn endpoint(&self) -> Result<&str, Error> {
-        Ok(&self.endpoint)
+    fn endpoint(&self, _: &HttpRequest) -> Result<std::borrow::Cow<'_, str>, Error> {
+        Ok(self.endpoint.as_str().into())
     }
 
     /// Adds the bearer token (unless an emulator or `no_credentials` says

@@ -198,7 +198,7 @@ impl EndpointWithHostLabelOperation {
             let mut prefix = String::new();
             prefix.push_str("foo.");
             prefix.push_str(input.label.as_str());
-            prefix.push_str(".");
+            prefix.push('.');
             nimbus_aws::codegen::rest::check_host_prefix(&prefix)?;
             request.host_prefix = Some(prefix);
             request

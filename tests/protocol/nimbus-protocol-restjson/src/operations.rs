@@ -654,11 +654,8 @@ impl DocumentTypeAsPayload {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/DocumentTypeAsPayload");
-            match &input.document_value {
-                Some(v) => {
-                    r.body(nimbus_aws::codegen::json::encode(v)?, "application/json");
-                }
-                None => {}
+            if let Some(v) = &input.document_value {
+                r.body(nimbus_aws::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
@@ -930,7 +927,7 @@ impl EndpointWithHostLabelOperation {
             let mut prefix = String::new();
             prefix.push_str("foo.");
             prefix.push_str(input.label.as_str());
-            prefix.push_str(".");
+            prefix.push('.');
             nimbus_aws::codegen::rest::check_host_prefix(&prefix)?;
             request.host_prefix = Some(prefix);
             request
@@ -1244,11 +1241,8 @@ impl HttpEnumPayload {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/EnumPayload");
-            match &input.payload {
-                Some(v) => {
-                    r.body(v.as_str().as_bytes().to_vec().into(), "text/plain");
-                }
-                None => {}
+            if let Some(v) = &input.payload {
+                r.body(v.as_str().as_bytes().to_vec().into(), "text/plain");
             }
             r.finish()
         };
@@ -1313,11 +1307,8 @@ impl HttpPayloadTraits {
             if let Some(v) = &input.foo {
                 r.header("X-Foo", v.as_str())?;
             }
-            match &input.blob {
-                Some(v) => {
-                    r.body(v.as_bytes().to_vec().into(), "application/octet-stream");
-                }
-                None => {}
+            if let Some(v) = &input.blob {
+                r.body(v.as_bytes().to_vec().into(), "application/octet-stream");
             }
             r.finish()
         };
@@ -1384,11 +1375,8 @@ impl HttpPayloadTraitsWithMediaType {
             if let Some(v) = &input.foo {
                 r.header("X-Foo", v.as_str())?;
             }
-            match &input.blob {
-                Some(v) => {
-                    r.body(v.as_bytes().to_vec().into(), "text/plain");
-                }
-                None => {}
+            if let Some(v) = &input.blob {
+                r.body(v.as_bytes().to_vec().into(), "text/plain");
             }
             r.finish()
         };
@@ -1508,11 +1496,8 @@ impl HttpPayloadWithUnion {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/HttpPayloadWithUnion");
-            match &input.nested {
-                Some(v) => {
-                    r.body(nimbus_aws::codegen::json::encode(v)?, "application/json");
-                }
-                None => {}
+            if let Some(v) = &input.nested {
+                r.body(nimbus_aws::codegen::json::encode(v)?, "application/json");
             }
             r.finish()
         };
@@ -2132,11 +2117,8 @@ impl HttpStringPayload {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/StringPayload");
-            match &input.payload {
-                Some(v) => {
-                    r.body(v.clone().into_bytes().into(), "text/plain");
-                }
-                None => {}
+            if let Some(v) = &input.payload {
+                r.body(v.clone().into_bytes().into(), "text/plain");
             }
             r.finish()
         };
@@ -3500,11 +3482,8 @@ impl MalformedContentTypeWithGenericString {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedContentTypeWithGenericString");
-            match &input.payload {
-                Some(v) => {
-                    r.body(v.clone().into_bytes().into(), "text/plain");
-                }
-                None => {}
+            if let Some(v) = &input.payload {
+                r.body(v.clone().into_bytes().into(), "text/plain");
             }
             r.finish()
         };
@@ -3562,11 +3541,8 @@ impl MalformedContentTypeWithPayload {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/MalformedContentTypeWithPayload");
-            match &input.payload {
-                Some(v) => {
-                    r.body(v.as_bytes().to_vec().into(), "image/jpeg");
-                }
-                None => {}
+            if let Some(v) = &input.payload {
+                r.body(v.as_bytes().to_vec().into(), "image/jpeg");
             }
             r.finish()
         };
@@ -6434,11 +6410,8 @@ impl StreamingTraits {
             if let Some(v) = &input.foo {
                 r.header("X-Foo", v.as_str())?;
             }
-            match &input.blob {
-                Some(v) => {
-                    r.body(v.as_bytes().to_vec().into(), "application/octet-stream");
-                }
-                None => {}
+            if let Some(v) = &input.blob {
+                r.body(v.as_bytes().to_vec().into(), "application/octet-stream");
             }
             r.finish()
         };
@@ -6503,11 +6476,8 @@ impl StreamingTraitsRequireLength {
             if let Some(v) = &input.foo {
                 r.header("X-Foo", v.as_str())?;
             }
-            match &input.blob {
-                Some(v) => {
-                    r.body(v.as_bytes().to_vec().into(), "application/octet-stream");
-                }
-                None => {}
+            if let Some(v) = &input.blob {
+                r.body(v.as_bytes().to_vec().into(), "application/octet-stream");
             }
             r.finish()
         };
@@ -6575,11 +6545,8 @@ impl StreamingTraitsWithMediaType {
             if let Some(v) = &input.foo {
                 r.header("X-Foo", v.as_str())?;
             }
-            match &input.blob {
-                Some(v) => {
-                    r.body(v.as_bytes().to_vec().into(), "text/plain");
-                }
-                None => {}
+            if let Some(v) = &input.blob {
+                r.body(v.as_bytes().to_vec().into(), "text/plain");
             }
             r.finish()
         };
@@ -6821,11 +6788,8 @@ impl TestPayloadBlob {
             if let Some(v) = &input.content_type {
                 r.header("Content-Type", v.as_str())?;
             }
-            match &input.data {
-                Some(v) => {
-                    r.body(v.as_bytes().to_vec().into(), "application/octet-stream");
-                }
-                None => {}
+            if let Some(v) = &input.data {
+                r.body(v.as_bytes().to_vec().into(), "application/octet-stream");
             }
             r.finish()
         };

@@ -689,7 +689,7 @@ impl EndpointWithHostLabelHeaderOperation {
             let mut request = r.finish();
             let mut prefix = String::new();
             prefix.push_str(input.account_id.as_str());
-            prefix.push_str(".");
+            prefix.push('.');
             nimbus_aws::codegen::rest::check_host_prefix(&prefix)?;
             request.host_prefix = Some(prefix);
             request
@@ -754,7 +754,7 @@ impl EndpointWithHostLabelOperation {
             let mut prefix = String::new();
             prefix.push_str("foo.");
             prefix.push_str(input.label.as_str());
-            prefix.push_str(".");
+            prefix.push('.');
             nimbus_aws::codegen::rest::check_host_prefix(&prefix)?;
             request.host_prefix = Some(prefix);
             request
@@ -1149,11 +1149,8 @@ impl HttpEnumPayload {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/EnumPayload");
-            match &input.payload {
-                Some(v) => {
-                    r.body(v.as_str().as_bytes().to_vec().into(), "text/plain");
-                }
-                None => {}
+            if let Some(v) = &input.payload {
+                r.body(v.as_str().as_bytes().to_vec().into(), "text/plain");
             }
             r.finish()
         };
@@ -1218,11 +1215,8 @@ impl HttpPayloadTraits {
             if let Some(v) = &input.foo {
                 r.header("X-Foo", v.as_str())?;
             }
-            match &input.blob {
-                Some(v) => {
-                    r.body(v.as_bytes().to_vec().into(), "application/octet-stream");
-                }
-                None => {}
+            if let Some(v) = &input.blob {
+                r.body(v.as_bytes().to_vec().into(), "application/octet-stream");
             }
             r.finish()
         };
@@ -1289,11 +1283,8 @@ impl HttpPayloadTraitsWithMediaType {
             if let Some(v) = &input.foo {
                 r.header("X-Foo", v.as_str())?;
             }
-            match &input.blob {
-                Some(v) => {
-                    r.body(v.as_bytes().to_vec().into(), "text/plain");
-                }
-                None => {}
+            if let Some(v) = &input.blob {
+                r.body(v.as_bytes().to_vec().into(), "text/plain");
             }
             r.finish()
         };
@@ -1355,14 +1346,11 @@ impl HttpPayloadWithMemberXmlName {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/HttpPayloadWithMemberXmlName");
-            match &input.nested {
-                Some(v) => {
-                    r.body(
-                        nimbus_aws::codegen::xml::to_body("Hola", None, v)?,
-                        "application/xml",
-                    );
-                }
-                None => {}
+            if let Some(v) = &input.nested {
+                r.body(
+                    nimbus_aws::codegen::xml::to_body("Hola", None, v)?,
+                    "application/xml",
+                );
             }
             r.finish()
         };
@@ -1420,14 +1408,11 @@ impl HttpPayloadWithStructure {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/HttpPayloadWithStructure");
-            match &input.nested {
-                Some(v) => {
-                    r.body(
-                        nimbus_aws::codegen::xml::to_body("NestedPayload", None, v)?,
-                        "application/xml",
-                    );
-                }
-                None => {}
+            if let Some(v) = &input.nested {
+                r.body(
+                    nimbus_aws::codegen::xml::to_body("NestedPayload", None, v)?,
+                    "application/xml",
+                );
             }
             r.finish()
         };
@@ -1483,14 +1468,11 @@ impl HttpPayloadWithUnion {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/HttpPayloadWithUnion");
-            match &input.nested {
-                Some(v) => {
-                    r.body(
-                        nimbus_aws::codegen::xml::to_body("UnionPayload", None, v)?,
-                        "application/xml",
-                    );
-                }
-                None => {}
+            if let Some(v) = &input.nested {
+                r.body(
+                    nimbus_aws::codegen::xml::to_body("UnionPayload", None, v)?,
+                    "application/xml",
+                );
             }
             r.finish()
         };
@@ -1550,14 +1532,11 @@ impl HttpPayloadWithXmlName {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/HttpPayloadWithXmlName");
-            match &input.nested {
-                Some(v) => {
-                    r.body(
-                        nimbus_aws::codegen::xml::to_body("Hello", None, v)?,
-                        "application/xml",
-                    );
-                }
-                None => {}
+            if let Some(v) = &input.nested {
+                r.body(
+                    nimbus_aws::codegen::xml::to_body("Hello", None, v)?,
+                    "application/xml",
+                );
             }
             r.finish()
         };
@@ -1617,18 +1596,15 @@ impl HttpPayloadWithXmlNamespace {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/HttpPayloadWithXmlNamespace");
-            match &input.nested {
-                Some(v) => {
-                    r.body(
-                        nimbus_aws::codegen::xml::to_body(
-                            "PayloadWithXmlNamespace",
-                            Some(("http://foo.com", None)),
-                            v,
-                        )?,
-                        "application/xml",
-                    );
-                }
-                None => {}
+            if let Some(v) = &input.nested {
+                r.body(
+                    nimbus_aws::codegen::xml::to_body(
+                        "PayloadWithXmlNamespace",
+                        Some(("http://foo.com", None)),
+                        v,
+                    )?,
+                    "application/xml",
+                );
             }
             r.finish()
         };
@@ -1693,18 +1669,15 @@ impl HttpPayloadWithXmlNamespaceAndPrefix {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/HttpPayloadWithXmlNamespaceAndPrefix");
-            match &input.nested {
-                Some(v) => {
-                    r.body(
-                        nimbus_aws::codegen::xml::to_body(
-                            "PayloadWithXmlNamespaceAndPrefix",
-                            Some(("http://foo.com", Some("baz"))),
-                            v,
-                        )?,
-                        "application/xml",
-                    );
-                }
-                None => {}
+            if let Some(v) = &input.nested {
+                r.body(
+                    nimbus_aws::codegen::xml::to_body(
+                        "PayloadWithXmlNamespaceAndPrefix",
+                        Some(("http://foo.com", Some("baz"))),
+                        v,
+                    )?,
+                    "application/xml",
+                );
             }
             r.finish()
         };
@@ -2164,11 +2137,8 @@ impl HttpStringPayload {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
             r.literal("/StringPayload");
-            match &input.payload {
-                Some(v) => {
-                    r.body(v.clone().into_bytes().into(), "text/plain");
-                }
-                None => {}
+            if let Some(v) = &input.payload {
+                r.body(v.clone().into_bytes().into(), "text/plain");
             }
             r.finish()
         };
@@ -3536,18 +3506,15 @@ impl XmlAttributesInMiddle {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/XmlAttributesInMiddle");
-            match &input.payload {
-                Some(v) => {
-                    r.body(
-                        nimbus_aws::codegen::xml::to_body(
-                            "XmlAttributesInMiddlePayloadRequest",
-                            None,
-                            v,
-                        )?,
-                        "application/xml",
-                    );
-                }
-                None => {}
+            if let Some(v) = &input.payload {
+                r.body(
+                    nimbus_aws::codegen::xml::to_body(
+                        "XmlAttributesInMiddlePayloadRequest",
+                        None,
+                        v,
+                    )?,
+                    "application/xml",
+                );
             }
             r.finish()
         };
@@ -3606,18 +3573,15 @@ impl XmlAttributesOnPayload {
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
             r.literal("/XmlAttributesOnPayload");
-            match &input.payload {
-                Some(v) => {
-                    r.body(
-                        nimbus_aws::codegen::xml::to_body(
-                            "XmlAttributesPayloadRequest",
-                            None,
-                            v,
-                        )?,
-                        "application/xml",
-                    );
-                }
-                None => {}
+            if let Some(v) = &input.payload {
+                r.body(
+                    nimbus_aws::codegen::xml::to_body(
+                        "XmlAttributesPayloadRequest",
+                        None,
+                        v,
+                    )?,
+                    "application/xml",
+                );
             }
             r.finish()
         };
