@@ -162,8 +162,12 @@ pub struct AwsMeta {
     /// requests say `x-amzn-query-mode: true` and its errors carry the
     /// query error code (`x-amzn-query-error`), which modeled errors match.
     pub query_compatible: bool,
-    /// Requests sign their payload hash in `x-amz-content-sha256` (S3).
-    pub payload_hash_header: bool,
+    /// Requests are signed as S3 wants: the path as sent (not normalised,
+    /// not encoded twice) and the payload hash in `x-amz-content-sha256`.
+    pub s3_signing: bool,
+    /// Headers every request carries (customisations: Glacier's API
+    /// version, API Gateway's `Accept`).
+    pub static_headers: Vec<(String, String)>,
     /// `smithy.rules#endpointRuleSet`: a document the runtime's rules engine
     /// evaluates (the generated crate embeds it as JSON).
     pub endpoint_rules: Option<Value>,
@@ -260,6 +264,8 @@ pub struct Operation {
     /// Endpoint rules parameters set per request (`@contextParam` input
     /// members, `@staticContextParams`), when the service has rules.
     pub endpoint_params: Vec<EndpointParamBinding>,
+    /// What a service customisation adds to the operation's requests.
+    pub custom: OperationCustomization,
     /// Protocol compliance test cases attached to the operation.
     pub tests: ProtocolTests,
 }
@@ -390,6 +396,22 @@ pub struct ProtocolTestCase {
     pub body_media_type: Option<String>,
     /// The input (request) or output/error (response) as a document.
     pub params: Value,
+    /// The client settings the case asks for (its `vendorParams`).
+    pub config: TestClientConfig,
+}
+
+/// The client settings of a protocol test case, from the AWS suite's
+/// `vendorParams` (`scopedConfig.client`, overridden by `.operation`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TestClientConfig {
+    /// `region`.
+    pub region: Option<String>,
+    /// `s3.addressing_style`: `path` (true) or `virtual` (false).
+    pub force_path_style: Option<bool>,
+    /// `s3.use_dualstack_endpoint`.
+    pub dual_stack: Option<bool>,
+    /// `s3.use_accelerate_endpoint`.
+    pub accelerate: Option<bool>,
 }
 
 /// An HTTP route.
@@ -477,6 +499,24 @@ pub enum EndpointParamSource {
     Str(String),
     /// A boolean the operation always sets (`@staticContextParams`).
     Bool(bool),
+}
+
+/// What the per-service customisations (`smithy/customize.rs`) add to an
+/// operation's requests; empty for most operations.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OperationCustomization {
+    /// String input members (by index) that take this value when empty or
+    /// unset (Glacier's `accountId` is `-`, the caller's account).
+    pub empty_defaults: Vec<(usize, String)>,
+    /// The request carries Glacier's `x-amz-content-sha256` and
+    /// `x-amz-sha256-tree-hash` of its body.
+    pub glacier_checksums: bool,
+    /// The input member (by index) whose URL the request goes to instead of
+    /// the service endpoint (Machine Learning's `PredictEndpoint`).
+    pub endpoint_from: Option<usize>,
+    /// The response body's root element is the value of this output member
+    /// (S3's `GetBucketLocation`), not the output structure.
+    pub unwrapped_output: Option<String>,
 }
 
 /// Pagination tokens and items (member paths, as in the spec).

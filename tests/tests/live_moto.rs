@@ -259,7 +259,8 @@ async fn iam_scenario() {
 /// path, as the endpoint rules put it with `force_path_style`) and
 /// virtual-hosted style (the bucket in the host: `<bucket>.localhost`,
 /// dialled at 127.0.0.1 by [`LoopbackTransport`]): buckets, objects, a
-/// listing paged by continuation token, a missing key as `NoSuchKey`.
+/// listing paged by continuation token, a missing key as `NoSuchKey`, and a
+/// bucket's location (S3's unwrapped `GetBucketLocation` answer).
 async fn s3_scenario() {
     use nimbus_s3::errors::GetObjectError;
     let moto = Moto::start(&[]);
@@ -299,6 +300,15 @@ async fn s3_scenario() {
         let GetObjectError::NoSuchKey(e) = &err else { panic!("{bucket}: expected NoSuchKey, got {err:?}") };
         assert_eq!(err.status(), Some(404), "{bucket}: {e:?}");
     }
+    // A bucket elsewhere: its location comes back as the body's root element.
+    let ireland =
+        nimbus_s3::Client::new(config(&moto).region("eu-west-1").endpoint_url(format!("http://localhost:{port}")).force_path_style(true));
+    let location =
+        nimbus_s3::types::CreateBucketConfiguration::new().set_location_constraint(nimbus_s3::types::BucketLocationConstraint::EuWest1);
+    ireland.create_bucket("nimbus-eu").set_create_bucket_configuration(location).send().await.expect("CreateBucket in eu-west-1");
+    let located = ireland.get_bucket_location("nimbus-eu").send().await.expect("GetBucketLocation");
+    assert_eq!(located.location_constraint, Some(nimbus_s3::types::BucketLocationConstraint::EuWest1), "{located:?}");
+
     let hosts = LOOPBACK_HOSTS.lock().expect("hosts").clone();
     assert!(
         hosts.iter().any(|h| h.starts_with("nimbus-vhost.localhost:")),

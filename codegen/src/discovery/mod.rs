@@ -479,6 +479,7 @@ impl Reader {
             request_compression: Vec::new(),
             checksum_required: false,
             endpoint_params: Vec::new(),
+            custom: Default::default(),
             tests: ProtocolTests::default(),
         })
     }

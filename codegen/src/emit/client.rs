@@ -116,7 +116,8 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
         None => quote! { None },
     };
     let query_compatible = aws.query_compatible;
-    let payload_hash_header = aws.payload_hash_header;
+    let s3_signing = aws.s3_signing;
+    let static_headers = aws.static_headers.iter().map(|(k, v)| quote! { (#k, #v) });
     let client_doc = doc_attrs(&format!(
         "Client for {title}: one method per operation, each returning a request builder \
          whose `send` performs the call.\n\n\
@@ -178,7 +179,8 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
             signing_name: #signing,
             endpoint_rules: #rules,
             query_compatible: #query_compatible,
-            payload_hash_header: #payload_hash_header,
+            s3_signing: #s3_signing,
+            static_headers: &[#(#static_headers),*],
         };
 
         #client_doc
@@ -429,6 +431,25 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
                 });
             }
         }
+    }
+    // Customisations: members that take a value when empty or unset.
+    let fields = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
+    for (field, value) in &op.custom.empty_defaults {
+        let f = &fields[*field];
+        let fname = ident(&f.name.rust);
+        token_fill.push(if f.required || f.defaulted {
+            quote! {
+                if input.#fname.is_empty() {
+                    input.#fname = #value.to_owned();
+                }
+            }
+        } else {
+            quote! {
+                if input.#fname.as_deref().is_none_or(str::is_empty) {
+                    input.#fname = Some(#value.to_owned());
+                }
+            }
+        });
     }
     if !supports(service.protocol) {
         let reason = format!("the {} protocol is not supported by this client yet", service.protocol.label());
@@ -684,12 +705,16 @@ fn then_finish(expr: TokenStream, post: TokenStream) -> TokenStream {
     }
 }
 
-/// Statements finishing the request: host prefix, endpoint parameters,
-/// `Content-MD5`, compression.
+/// Statements finishing the request: host prefix, endpoint parameters or
+/// a member's endpoint, `Content-MD5`, checksums, compression.
 fn finish_request(service: &Service, host: TokenStream, op: &Operation) -> TokenStream {
     let body = body_finish(service, op);
     let params = endpoint_params(service, op);
-    quote! { #host #params #body }
+    let endpoint = op.custom.endpoint_from.map(|field| {
+        let fields = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
+        with_value(&fields[field], quote! { request.endpoint_override = Some(v.clone()); })
+    });
+    quote! { #host #params #endpoint #body }
 }
 
 /// Statements adding the operation's endpoint rules parameters to the
@@ -720,6 +745,10 @@ fn endpoint_params(service: &Service, op: &Operation) -> TokenStream {
 fn body_finish(service: &Service, op: &Operation) -> TokenStream {
     let rt = rt(service);
     let md5 = op.checksum_required.then(|| quote! { #rt::content_md5(&mut request); });
+    let md5 = match op.custom.glacier_checksums {
+        true => quote! { #md5 #rt::glacier_checksums(&mut request); },
+        false => quote! { #md5 },
+    };
     let gzip = op.request_compression.iter().any(|e| e == "gzip").then(|| quote! { #rt::compress_gzip(&mut request, client.config())?; });
     quote! { #md5 #gzip }
 }
@@ -977,8 +1006,14 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
     let doc = doc_attrs(&format!("Decodes a `{}` from a response.", t.name.wire));
     let fields = struct_fields(service, id);
     let rest = matches!(service.protocol, Protocol::RestJson1 | Protocol::RestXml);
-    // The body's decoder: `Result<T, Error>`.
+    // The body's decoder: `Result<T, Error>`. An output whose one member is
+    // the root element (a customisation) is read unwrapped.
+    let unwrapped = service.operations.iter().filter(|op| op.output == Some(id)).find_map(|op| op.custom.unwrapped_output.as_deref());
     let body_decode = match service.protocol {
+        Protocol::RestXml if unwrapped.is_some() => {
+            let member = unwrapped.unwrap_or_default();
+            quote! { #rt::xml::decode_unwrapped(response, #member) }
+        }
         Protocol::RestXml if t.error.is_some() => quote! { #rt::xml::decode_error(response) },
         Protocol::RestXml => quote! { #rt::xml::decode(response, false) },
         _ => quote! { #rt::json::decode(response) },

@@ -208,7 +208,22 @@ fn request_case(service: &Service, op: &Operation, case: &ProtocolTestCase) -> R
         Some(iid) => struct_literal(service, iid, fields(service, iid), &case.params)?,
         None => quote! { () },
     };
-    let endpoint = format!("https://{}", case.host.as_deref().unwrap_or("example.com"));
+    // A case that names a region is resolved by the service's endpoint rules
+    // (its `host` is the region's default); the others go to their host.
+    let c = &case.config;
+    let rules = service.aws().is_some_and(|a| a.endpoint_rules.is_some());
+    let endpoint = match (&c.region, rules) {
+        (Some(_), true) => quote! { None },
+        _ => {
+            let url = format!("https://{}", case.host.as_deref().unwrap_or("example.com"));
+            quote! { Some(#url) }
+        }
+    };
+    let mut settings = Vec::new();
+    settings.extend(c.region.as_ref().map(|r| quote! { .region(#r) }));
+    settings.extend(c.force_path_style.map(|b| quote! { .force_path_style(#b) }));
+    settings.extend(c.dual_stack.map(|b| quote! { .use_dual_stack(#b) }));
+    settings.extend(c.accelerate.map(|b| quote! { .use_accelerate(#b) }));
     let (method, uri) = (&case.method, &case.uri);
     let resolved = option_str(case.resolved_host.as_deref());
     let headers = header_pairs(&case.headers);
@@ -220,7 +235,7 @@ fn request_case(service: &Service, op: &Operation, case: &ProtocolTestCase) -> R
         #[test]
         fn #fname() -> Result<(), String> {
             let mock = #rt::testing::MockTransport::new(#rt::HttpResponse::new(200, Default::default(), "{}"));
-            let client = crate::Client::new(config(#endpoint, &mock));
+            let client = crate::Client::new(config(#endpoint, &mock) #(#settings)*);
             let input = #input;
             let _ = #rt::testing::block_on(crate::operations::#builder::new(client.core().clone(), input).send());
             let requests = mock.requests();
@@ -380,9 +395,11 @@ pub fn protocol_tests_rs(service: &Service) -> Result<Option<TokenStream>, Strin
     // A sub-namespace of a protocol's suite (`aws.protocoltests.restxml.xmlns`)
     // is its own suite: `restXml xmlns request tests`.
     let namespace = service.source_id.split('#').next().unwrap_or_default();
-    let mut label = match namespace.split('.').nth(3) {
-        Some(sub) => format!("{} {sub}", service.protocol.label()),
-        None => service.protocol.label().to_owned(),
+    // A service's own cases (`com.amazonaws.glacier`) are `glacier restJson1`.
+    let mut label = match (namespace.strip_prefix("aws.protocoltests."), namespace.split('.').nth(3)) {
+        (Some(_), Some(sub)) => format!("{} {sub}", service.protocol.label()),
+        (Some(_), None) => service.protocol.label().to_owned(),
+        (None, _) => format!("{} {}", namespace.rsplit('.').next().unwrap_or(namespace), service.protocol.label()),
     };
     if service.aws().is_some_and(|a| a.query_compatible) {
         label.push_str(" query-compatible");
@@ -400,17 +417,21 @@ pub fn protocol_tests_rs(service: &Service) -> Result<Option<TokenStream>, Strin
             }
         }
     };
-    let req_suite = suite("request", &request);
-    let resp_suite = suite("response", &response);
+    // A suite without cases prints no line.
+    let req_suite = (!request.is_empty()).then(|| suite("request", &request));
+    let resp_suite = (!response.is_empty()).then(|| suite("response", &response));
     Ok(Some(quote! {
         //! Protocol compliance cases of the model (`smithy.test#httpRequestTests`
         //! and `httpResponseTests`): one test per case, named after it, and one
         //! per suite printing its summary line.
         #![allow(deprecated, clippy::all)]
 
-        fn config(endpoint: &str, mock: &#rt::testing::MockTransport) -> #rt::Config {
-            #rt::Config::new()
-                .endpoint_url(endpoint)
+        fn config(endpoint: Option<&str>, mock: &#rt::testing::MockTransport) -> #rt::Config {
+            let config = match endpoint {
+                Some(url) => #rt::Config::new().endpoint_url(url),
+                None => #rt::Config::new(),
+            };
+            config
                 .region("us-east-1")
                 .transport(mock.clone())
                 .idempotency_token_generator(|| "00000000-0000-4000-8000-000000000000".to_owned())

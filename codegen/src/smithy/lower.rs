@@ -146,7 +146,8 @@ impl<'m> Lowering<'m> {
                 signing_name: t.sigv4_name.clone().unwrap_or_default(),
                 target_prefix: local_name(&self.service.id).to_owned(),
                 query_compatible: t.aws_query_compatible,
-                payload_hash_header: false,
+                s3_signing: false,
+                static_headers: Vec::new(),
                 endpoint_rules: t.endpoint_rule_set.clone(),
                 endpoint_tests: endpoint_tests(
                     &t.endpoint_tests,
@@ -681,6 +682,7 @@ impl<'m> Lowering<'m> {
             request_compression: t.request_compression.clone().unwrap_or_default(),
             checksum_required: t.http_checksum_required,
             endpoint_params: self.endpoint_params(op, input_fields),
+            custom: OperationCustomization::default(),
             idempotent_when: Vec::new(),
             tests: ProtocolTests {
                 request: test_cases(
@@ -740,6 +742,7 @@ fn test_cases(trait_value: &Option<Value>, path: &str, error: &dyn Fn(String, St
         body_media_type: Option<String>,
         params: Option<Value>,
         applies_to: Option<String>,
+        vendor_params: Option<Value>,
     }
     let cases = trait_value.as_ref().and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     let mut out = Vec::new();
@@ -772,9 +775,31 @@ fn test_cases(trait_value: &Option<Value>, path: &str, error: &dyn Fn(String, St
             body: case.body,
             body_media_type: case.body_media_type,
             params: case.params.unwrap_or_else(|| Value::Object(Default::default())),
+            config: test_client_config(case.vendor_params.as_ref()),
         });
     }
     Ok(out)
+}
+
+/// The client settings in a case's `vendorParams` (the AWS suite's
+/// `scopedConfig`: `client`, then `operation` over it); what it does not
+/// say stays unset.
+fn test_client_config(vendor_params: Option<&Value>) -> TestClientConfig {
+    let mut config = TestClientConfig::default();
+    for scope in ["client", "operation"] {
+        let Some(scoped) = vendor_params.and_then(|v| v.pointer(&format!("/scopedConfig/{scope}"))) else { continue };
+        if let Some(region) = scoped.get("region").and_then(Value::as_str) {
+            config.region = Some(region.to_owned());
+        }
+        let s3 = scoped.get("s3");
+        let flag = |name: &str| s3.and_then(|s| s.get(name)).and_then(Value::as_bool);
+        if let Some(style) = s3.and_then(|s| s.get("addressing_style")).and_then(Value::as_str) {
+            config.force_path_style = Some(style == "path");
+        }
+        config.dual_stack = flag("use_dualstack_endpoint").or(config.dual_stack);
+        config.accelerate = flag("use_accelerate_endpoint").or(config.accelerate);
+    }
+    config
 }
 
 fn is_zero_default(v: &Value, ty: &TypeRef) -> bool {

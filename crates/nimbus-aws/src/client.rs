@@ -63,9 +63,13 @@ pub struct ServiceInfo {
     /// `@awsQueryCompatible`: requests say `x-amzn-query-mode: true` (and
     /// errors carry the query error code, which every error reader honours).
     pub query_compatible: bool,
-    /// Requests carry the signed `x-amz-content-sha256` header (S3 wants
-    /// the payload hash in a header).
-    pub payload_hash_header: bool,
+    /// Requests are signed as S3 wants: the path as sent (not normalised,
+    /// not encoded twice) and the payload hash in a signed
+    /// `x-amz-content-sha256` header.
+    pub s3_signing: bool,
+    /// Headers every request carries unless it has them already (service
+    /// customisations: Glacier's API version, API Gateway's `Accept`).
+    pub static_headers: &'static [(&'static str, &'static str)],
 }
 
 /// Where a call goes and how it is signed.
@@ -149,8 +153,14 @@ impl Client {
     /// AWS standard mode retries every operation, so the operation's own
     /// idempotency is passed on only for the record.
     pub async fn send(&self, operation: &'static OperationInfo, mut request: HttpRequest) -> Result<HttpResponse, Error> {
-        if self.aws().service.query_compatible {
+        let service = self.aws().service;
+        if service.query_compatible {
             request.headers.insert("x-amzn-query-mode", "true");
+        }
+        for (name, value) in service.static_headers {
+            if !request.headers.contains(name) {
+                request.headers.insert(*name, *value);
+            }
         }
         self.pipeline.send(operation, request, operation.idempotent).await
     }
@@ -255,8 +265,11 @@ impl Provider for Aws {
         let Some(provider) = &self.credentials else { return Ok(()) };
         let scope = self.endpoint_for(request)?;
         let credentials = provider.provide().await?;
+        let s3 = self.service.s3_signing;
         let settings = crate::sigv4::SigningSettings {
-            payload_checksum_header: self.service.payload_hash_header,
+            normalize_path: !s3,
+            double_uri_encode: !s3,
+            payload_checksum_header: s3,
             ..crate::sigv4::SigningSettings::default()
         };
         let params = crate::sigv4::SigningParams {
@@ -292,7 +305,8 @@ mod tests {
         signing_name: "test",
         endpoint_rules: None,
         query_compatible: false,
-        payload_hash_header: false,
+        s3_signing: false,
+        static_headers: &[],
     };
     static OP: OperationInfo = OperationInfo { name: "Op", idempotent: false, retryable_errors: &[] };
 

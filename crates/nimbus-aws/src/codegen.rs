@@ -8,7 +8,7 @@ pub use crate::config::Config;
 pub use crate::meta::ResponseMeta;
 pub use crate::operation_error;
 pub use crate::operation_error::{Decoded, ModeledError, OperationError, decode_as};
-pub use crate::protocol::{compress_gzip, content_md5};
+pub use crate::protocol::{compress_gzip, content_md5, glacier_checksums};
 pub use nimbus_core::http::{EndpointParam, HttpRequest, HttpResponse};
 pub use nimbus_core::protocol::rest;
 pub use nimbus_core::{BigNumber, Blob, DateTime, Document, Error, ErrorKind, OperationInfo, UnknownIntVariant, UnknownVariant};
@@ -24,7 +24,7 @@ pub mod json {
 #[cfg(feature = "xml")]
 pub mod xml {
     pub use crate::query::{Dialect, request as query_request};
-    pub use crate::xml::{decode, decode_error, to_body};
+    pub use crate::xml::{decode, decode_error, decode_unwrapped, to_body};
 }
 
 /// What a service crate re-exports as its `config` module.

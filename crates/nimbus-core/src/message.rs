@@ -119,6 +119,9 @@ pub struct HttpRequest {
     /// reads (AWS endpoint rules' context parameters, such as an S3
     /// `Bucket`); empty for most requests, whose endpoint is the client's.
     pub endpoint_params: Vec<(&'static str, EndpointParam)>,
+    /// A URL this request goes to instead of the client's endpoint (Machine
+    /// Learning's `Predict` names its own).
+    pub endpoint_override: Option<String>,
     /// Header fields.
     pub headers: Headers,
     /// Body bytes (empty for none).
@@ -135,6 +138,7 @@ impl HttpRequest {
             url: url.into(),
             host_prefix: None,
             endpoint_params: Vec::new(),
+            endpoint_override: None,
             headers: Headers(Vec::with_capacity(6)),
             body: Bytes::new(),
         }

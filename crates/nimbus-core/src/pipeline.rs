@@ -423,14 +423,18 @@ impl<P: Provider> Pipeline<P> {
         }
     }
 
-    /// Puts the request at the provider's endpoint: the endpoint's scheme,
+    /// Puts the request at the provider's endpoint (or the request's own
+    /// [`endpoint_override`](HttpRequest::endpoint_override)): the endpoint's scheme,
     /// the request's host prefix, the endpoint's authority and base path,
     /// then the request's path and query; sets `Content-Length`.
     fn locate(&self, mut request: HttpRequest) -> Result<HttpRequest, Error> {
         if !request.body.is_empty() {
             request.headers.insert("Content-Length", request.body.len().to_string());
         }
-        let url = self.inner.provider.endpoint(&request)?;
+        let url = match request.endpoint_override.clone() {
+            Some(url) => std::borrow::Cow::Owned(url),
+            None => self.inner.provider.endpoint(&request)?,
+        };
         let url = url.as_ref();
         let redacted = || crate::http::redact_url(url);
         let (scheme, rest) = url
@@ -444,7 +448,10 @@ impl<P: Provider> Pipeline<P> {
             return Err(Error::config(format!("endpoint `{}` has no host", redacted())));
         }
         let prefix = request.host_prefix.take().unwrap_or_default();
-        request.url = [scheme, "://", &prefix, authority, base_path, &request.url].concat();
+        // A request without a path of its own is the endpoint's path (`/`
+        // when the endpoint has none).
+        let root = if base_path.is_empty() && (request.url.is_empty() || request.url.starts_with('?')) { "/" } else { "" };
+        request.url = [scheme, "://", &prefix, authority, base_path, root, &request.url].concat();
         Ok(request)
     }
 }
@@ -497,6 +504,20 @@ mod tests {
         block_on(p.send(&OP, req, false)).expect("ok");
         assert_eq!(mock.requests()[0].url, "https://foo.example.com/custom/");
         assert_eq!(mock.requests()[0].headers.get("x-authorized"), Some("yes"));
+    }
+
+    #[test]
+    fn a_request_without_a_path_is_the_endpoints_own() {
+        for (endpoint, url, expected) in [
+            ("https://s3.example.com/bucket", "?list-type=2", "https://s3.example.com/bucket?list-type=2"),
+            ("https://bucket.s3.example.com", "?list-type=2", "https://bucket.s3.example.com/?list-type=2"),
+            ("https://bucket.s3.example.com", "", "https://bucket.s3.example.com/"),
+        ] {
+            let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), "{}"));
+            let p = pipeline(endpoint, Settings::new().transport(mock.clone()));
+            block_on(p.send(&OP, HttpRequest::new("GET", url), true)).expect("ok");
+            assert_eq!(mock.requests()[0].url, expected);
+        }
     }
 
     #[test]

@@ -11,7 +11,8 @@ pub(crate) static SERVICE: nimbus_aws::codegen::ServiceInfo = nimbus_aws::codege
     signing_name: "s3",
     endpoint_rules: Some(include_str!("endpoint_rules.json")),
     query_compatible: false,
-    payload_hash_header: true,
+    s3_signing: true,
+    static_headers: &[],
 };
 /// Client for Amazon Simple Storage Service: one method per operation, each returning a request builder
 /// whose `send` performs the call.

@@ -1334,7 +1334,6 @@ impl CreateBucket {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             if let Some(v) = &input.acl {
                 r.header("x-amz-acl", v.as_str())?;
             }
@@ -1461,7 +1460,6 @@ impl CreateBucketMetadataTableConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
-            r.literal("/");
             r.query("metadataTable", None);
             if let Some(v) = &input.content_md5 {
                 r.header("Content-MD5", v.as_str())?;
@@ -2273,7 +2271,6 @@ impl CreateSession {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("session", None);
             if let Some(v) = &input.session_mode {
                 r.header("x-amz-create-session-mode", v.as_str())?;
@@ -2363,7 +2360,6 @@ impl DeleteBucket {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
             }
@@ -2439,7 +2435,6 @@ impl DeleteBucketAnalyticsConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             r.query("analytics", None);
             {
                 let v = &input.id;
@@ -2517,7 +2512,6 @@ impl DeleteBucketCors {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             r.query("cors", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -2593,7 +2587,6 @@ impl DeleteBucketEncryption {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             r.query("encryption", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -2669,7 +2662,6 @@ impl DeleteBucketIntelligentTieringConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             r.query("intelligent-tiering", None);
             {
                 let v = &input.id;
@@ -2749,7 +2741,6 @@ impl DeleteBucketInventoryConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             r.query("inventory", None);
             {
                 let v = &input.id;
@@ -2833,7 +2824,6 @@ impl DeleteBucketLifecycle {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             r.query("lifecycle", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -2913,7 +2903,6 @@ impl DeleteBucketMetadataTableConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             r.query("metadataTable", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -2992,7 +2981,6 @@ impl DeleteBucketMetricsConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             r.query("metrics", None);
             {
                 let v = &input.id;
@@ -3072,7 +3060,6 @@ impl DeleteBucketOwnershipControls {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             r.query("ownershipControls", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -3147,7 +3134,6 @@ impl DeleteBucketPolicy {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             r.query("policy", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -3219,7 +3205,6 @@ impl DeleteBucketReplication {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             r.query("replication", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -3291,7 +3276,6 @@ impl DeleteBucketTagging {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             r.query("tagging", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -3363,7 +3347,6 @@ impl DeleteBucketWebsite {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             r.query("website", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -3768,7 +3751,6 @@ impl DeleteObjects {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("POST");
-            r.literal("/");
             r.query("delete", None);
             if let Some(v) = &input.mfa {
                 r.header("x-amz-mfa", v.as_str())?;
@@ -3857,7 +3839,6 @@ impl DeletePublicAccessBlock {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("DELETE");
-            r.literal("/");
             r.query("publicAccessBlock", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -3953,7 +3934,6 @@ impl GetBucketAccelerateConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("accelerate", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -4029,7 +4009,6 @@ impl GetBucketAcl {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("acl", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -4108,7 +4087,6 @@ impl GetBucketAnalyticsConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("analytics", None);
             r.query("x-id", Some("GetBucketAnalyticsConfiguration"));
             {
@@ -4186,7 +4164,6 @@ impl GetBucketCors {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("cors", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -4266,7 +4243,6 @@ impl GetBucketEncryption {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("encryption", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -4341,7 +4317,6 @@ impl GetBucketIntelligentTieringConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("intelligent-tiering", None);
             r.query("x-id", Some("GetBucketIntelligentTieringConfiguration"));
             {
@@ -4424,7 +4399,6 @@ impl GetBucketInventoryConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("inventory", None);
             r.query("x-id", Some("GetBucketInventoryConfiguration"));
             {
@@ -4513,7 +4487,6 @@ impl GetBucketLifecycleConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("lifecycle", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -4589,7 +4562,6 @@ impl GetBucketLocation {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("location", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -4665,7 +4637,6 @@ impl GetBucketLogging {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("logging", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -4747,7 +4718,6 @@ impl GetBucketMetadataTableConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("metadataTable", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -4827,7 +4797,6 @@ impl GetBucketMetricsConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("metrics", None);
             r.query("x-id", Some("GetBucketMetricsConfiguration"));
             {
@@ -4911,7 +4880,6 @@ impl GetBucketNotificationConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("notification", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -4990,7 +4958,6 @@ impl GetBucketOwnershipControls {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("ownershipControls", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -5069,7 +5036,6 @@ impl GetBucketPolicy {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("policy", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -5145,7 +5111,6 @@ impl GetBucketPolicyStatus {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("policyStatus", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -5221,7 +5186,6 @@ impl GetBucketReplication {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("replication", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -5298,7 +5262,6 @@ impl GetBucketRequestPayment {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("requestPayment", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -5374,7 +5337,6 @@ impl GetBucketTagging {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("tagging", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -5450,7 +5412,6 @@ impl GetBucketVersioning {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("versioning", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -5526,7 +5487,6 @@ impl GetBucketWebsite {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("website", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -6322,7 +6282,6 @@ impl GetObjectLockConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("object-lock", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -6687,7 +6646,6 @@ impl GetPublicAccessBlock {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("publicAccessBlock", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -6761,7 +6719,6 @@ impl HeadBucket {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("HEAD");
-            r.literal("/");
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
             }
@@ -7156,7 +7113,6 @@ impl ListBucketAnalyticsConfigurations {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("analytics", None);
             r.query("x-id", Some("ListBucketAnalyticsConfigurations"));
             if let Some(v) = &input.continuation_token {
@@ -7243,7 +7199,6 @@ impl ListBucketIntelligentTieringConfigurations {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("intelligent-tiering", None);
             r.query("x-id", Some("ListBucketIntelligentTieringConfigurations"));
             if let Some(v) = &input.continuation_token {
@@ -7332,7 +7287,6 @@ impl ListBucketInventoryConfigurations {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("inventory", None);
             r.query("x-id", Some("ListBucketInventoryConfigurations"));
             if let Some(v) = &input.continuation_token {
@@ -7422,7 +7376,6 @@ impl ListBucketMetricsConfigurations {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("metrics", None);
             r.query("x-id", Some("ListBucketMetricsConfigurations"));
             if let Some(v) = &input.continuation_token {
@@ -7832,7 +7785,6 @@ impl ListMultipartUploads {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("uploads", None);
             if let Some(v) = &input.delimiter {
                 r.query("delimiter", Some(v.as_str()));
@@ -8009,7 +7961,6 @@ impl ListObjectVersions {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("versions", None);
             if let Some(v) = &input.delimiter {
                 r.query("delimiter", Some(v.as_str()));
@@ -8171,7 +8122,6 @@ impl ListObjects {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             if let Some(v) = &input.delimiter {
                 r.query("delimiter", Some(v.as_str()));
             }
@@ -8386,7 +8336,6 @@ impl ListObjectsV2 {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("GET");
-            r.literal("/");
             r.query("list-type", Some("2"));
             if let Some(v) = &input.delimiter {
                 r.query("delimiter", Some(v.as_str()));
@@ -8699,7 +8648,6 @@ impl PutBucketAccelerateConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("accelerate", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -8852,7 +8800,6 @@ impl PutBucketAcl {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("acl", None);
             if let Some(v) = &input.acl {
                 r.header("x-amz-acl", v.as_str())?;
@@ -8963,7 +8910,6 @@ impl PutBucketAnalyticsConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("analytics", None);
             {
                 let v = &input.id;
@@ -9076,7 +9022,6 @@ impl PutBucketCors {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("cors", None);
             if let Some(v) = &input.content_md5 {
                 r.header("Content-MD5", v.as_str())?;
@@ -9197,7 +9142,6 @@ impl PutBucketEncryption {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("encryption", None);
             if let Some(v) = &input.content_md5 {
                 r.header("Content-MD5", v.as_str())?;
@@ -9287,7 +9231,6 @@ impl PutBucketIntelligentTieringConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("intelligent-tiering", None);
             {
                 let v = &input.id;
@@ -9378,7 +9321,6 @@ impl PutBucketInventoryConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("inventory", None);
             {
                 let v = &input.id;
@@ -9525,7 +9467,6 @@ impl PutBucketLifecycleConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("lifecycle", None);
             if let Some(v) = &input.checksum_algorithm {
                 r.header("x-amz-sdk-checksum-algorithm", v.as_str())?;
@@ -9636,7 +9577,6 @@ impl PutBucketLogging {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("logging", None);
             if let Some(v) = &input.content_md5 {
                 r.header("Content-MD5", v.as_str())?;
@@ -9729,7 +9669,6 @@ impl PutBucketMetricsConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("metrics", None);
             {
                 let v = &input.id;
@@ -9826,7 +9765,6 @@ impl PutBucketNotificationConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("notification", None);
             if let Some(v) = &input.expected_bucket_owner {
                 r.header("x-amz-expected-bucket-owner", v.as_str())?;
@@ -9925,7 +9863,6 @@ impl PutBucketOwnershipControls {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("ownershipControls", None);
             if let Some(v) = &input.content_md5 {
                 r.header("Content-MD5", v.as_str())?;
@@ -10066,7 +10003,6 @@ impl PutBucketPolicy {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("policy", None);
             if let Some(v) = &input.content_md5 {
                 r.header("Content-MD5", v.as_str())?;
@@ -10182,7 +10118,6 @@ impl PutBucketReplication {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("replication", None);
             if let Some(v) = &input.content_md5 {
                 r.header("Content-MD5", v.as_str())?;
@@ -10301,7 +10236,6 @@ impl PutBucketRequestPayment {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("requestPayment", None);
             if let Some(v) = &input.content_md5 {
                 r.header("Content-MD5", v.as_str())?;
@@ -10416,7 +10350,6 @@ impl PutBucketTagging {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("tagging", None);
             if let Some(v) = &input.content_md5 {
                 r.header("Content-MD5", v.as_str())?;
@@ -10537,7 +10470,6 @@ impl PutBucketVersioning {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("versioning", None);
             if let Some(v) = &input.content_md5 {
                 r.header("Content-MD5", v.as_str())?;
@@ -10655,7 +10587,6 @@ impl PutBucketWebsite {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("website", None);
             if let Some(v) = &input.content_md5 {
                 r.header("Content-MD5", v.as_str())?;
@@ -11872,7 +11803,6 @@ impl PutObjectLockConfiguration {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("object-lock", None);
             if let Some(v) = &input.request_payer {
                 r.header("x-amz-request-payer", v.as_str())?;
@@ -12282,7 +12212,6 @@ impl PutPublicAccessBlock {
         let Self { client, input } = self;
         let request = {
             let mut r = nimbus_aws::codegen::rest::RequestBuilder::new("PUT");
-            r.literal("/");
             r.query("publicAccessBlock", None);
             if let Some(v) = &input.content_md5 {
                 r.header("Content-MD5", v.as_str())?;
@@ -14041,9 +13970,9 @@ pub(crate) fn read_get_bucket_lifecycle_configuration_output(
 pub(crate) fn read_get_bucket_location_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::GetBucketLocationOutput, nimbus_aws::codegen::Error> {
-    let mut out: crate::types::GetBucketLocationOutput = nimbus_aws::codegen::xml::decode(
+    let mut out: crate::types::GetBucketLocationOutput = nimbus_aws::codegen::xml::decode_unwrapped(
         response,
-        false,
+        "LocationConstraint",
     )?;
     out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)

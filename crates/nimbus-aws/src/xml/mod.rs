@@ -165,6 +165,21 @@ pub fn decode<T: DeserializeOwned + Default>(response: &HttpResponse, wrapped: b
     })
 }
 
+/// Decodes a `T` whose member `member` is the body's root element (S3's
+/// `GetBucketLocation` answers `<LocationConstraint>..</LocationConstraint>`);
+/// an empty body gives `T`'s default.
+pub fn decode_unwrapped<T: DeserializeOwned + Default>(response: &HttpResponse, member: &str) -> Result<T, Error> {
+    if response.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    let root = parse(&response.body).map_err(|e| Error::decode(format!("the response body is not valid XML: {e}"), Some(response)))?;
+    let wrapper = Element { children: vec![Element { name: member.to_owned(), ..root }], ..Element::default() };
+    from_element(&wrapper).map_err(|e| {
+        let name = std::any::type_name::<T>().rsplit("::").next().unwrap_or("value");
+        Error::decode(format!("the response body is not a valid `{name}`: {e}"), Some(response))
+    })
+}
+
 /// Deserializes a `T` from one element.
 pub fn from_element<T: DeserializeOwned>(element: &Element) -> Result<T, DeError> {
     T::deserialize(de::ElementDeserializer(element))
@@ -275,6 +290,17 @@ mod tests {
         assert_eq!(s.id.as_deref(), Some("a&b"));
         assert_eq!(s.nested.unwrap().count, 1);
         let empty: Sample = decode(&HttpResponse::new(200, Default::default(), b"<OpResponse/>".to_vec()), true).unwrap();
+        assert_eq!(empty, Sample::default());
+    }
+
+    #[test]
+    fn an_unwrapped_body_is_its_one_member() {
+        let body =
+            br#"<?xml version="1.0"?><LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">us-west-2</LocationConstraint>"#;
+        let response = HttpResponse::new(200, Default::default(), body.to_vec());
+        let s: Sample = decode_unwrapped(&response, "Name").unwrap();
+        assert_eq!(s.name.as_deref(), Some("us-west-2"));
+        let empty: Sample = decode_unwrapped(&HttpResponse::new(200, Default::default(), Vec::new()), "Name").unwrap();
         assert_eq!(empty, Sample::default());
     }
 

@@ -141,9 +141,10 @@ impl RequestBuilder {
 
     /// The request, its URL relative to the endpoint.
     pub fn finish(mut self) -> HttpRequest {
-        // Discovery paths are relative to the service path (`v1/...`).
+        // Discovery paths are relative to the service path (`v1/...`); an
+        // empty path is the endpoint's own (an S3 bucket's, path style).
         let mut url = self.path;
-        if !url.starts_with('/') {
+        if !url.is_empty() && !url.starts_with('/') {
             url.insert(0, '/');
         }
         for (i, (k, v, bare)) in self.query.iter().enumerate() {

@@ -5,11 +5,14 @@
 //! per suite printing its summary line.
 #![allow(deprecated, clippy::all)]
 fn config(
-    endpoint: &str,
+    endpoint: Option<&str>,
     mock: &nimbus_aws::codegen::testing::MockTransport,
 ) -> nimbus_aws::codegen::Config {
-    nimbus_aws::codegen::Config::new()
-        .endpoint_url(endpoint)
+    let config = match endpoint {
+        Some(url) => nimbus_aws::codegen::Config::new().endpoint_url(url),
+        None => nimbus_aws::codegen::Config::new(),
+    };
+    config
         .region("us-east-1")
         .transport(mock.clone())
         .idempotency_token_generator(|| {
@@ -244,7 +247,7 @@ fn request_ec2_query_empty_input_and_empty_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::EmptyInputAndEmptyOutputInput {
         ..Default::default()
     };
@@ -295,7 +298,7 @@ fn request_ec2_query_endpoint_trait() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EndpointOperation::new(client.core().clone(), input).send(),
@@ -324,7 +327,7 @@ fn request_ec2_query_endpoint_trait_with_host_label() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HostLabelInput {
         label: String::from("bar"),
         ..Default::default()
@@ -461,7 +464,7 @@ fn request_ec2_query_host_with_path() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com/custom", &mock));
+    let client = crate::Client::new(config(Some("https://example.com/custom"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HostWithPathOperation::new(client.core().clone(), input)
@@ -511,7 +514,7 @@ fn request_ec2_nested_structures() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::NestedStructuresInput {
         nested: Some(crate::types::StructArg {
             string_arg: Some(String::from("foo")),
@@ -555,7 +558,7 @@ fn request_ec2_query_no_input_and_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::NoInputAndOutput::new(client.core().clone(), input).send(),
@@ -603,7 +606,7 @@ fn request_sdk_applied_content_encoding_ec2_query() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PutWithContentEncodingInput {
         data: Some(
             String::from(
@@ -643,7 +646,7 @@ fn request_sdk_appends_gzip_and_ignores_http_provided_encoding_ec2_query() -> Re
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PutWithContentEncodingInput {
         encoding: Some(String::from("custom")),
         data: Some(
@@ -681,7 +684,7 @@ fn request_ec2_protocol_idempotency_token_auto_fill() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryIdempotencyTokenAutoFillInput {
         ..Default::default()
     };
@@ -718,7 +721,7 @@ fn request_ec2_protocol_idempotency_token_auto_fill_is_set() -> Result<(), Strin
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryIdempotencyTokenAutoFillInput {
         token: Some(String::from("00000000-0000-4000-8000-000000000123")),
         ..Default::default()
@@ -756,7 +759,7 @@ fn request_ec2_lists() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryListsInput {
         list_arg: Some(
             vec![String::from("foo"), String::from("bar"), String::from("baz")],
@@ -799,7 +802,7 @@ fn request_ec2_empty_query_lists() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryListsInput {
         list_arg: Some(vec![]),
         ..Default::default()
@@ -831,7 +834,7 @@ fn request_ec2_list_arg_with_xml_name_member() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryListsInput {
         list_arg_with_xml_name_member: Some(vec![String::from("A"), String::from("B")]),
         ..Default::default()
@@ -865,7 +868,7 @@ fn request_ec2_list_member_with_xml_name() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryListsInput {
         list_arg_with_xml_name: Some(vec![String::from("A"), String::from("B")]),
         ..Default::default()
@@ -897,7 +900,7 @@ fn request_ec2_list_nested_struct_with_list() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryListsInput {
         nested_with_list: Some(crate::types::NestedStructWithList {
             list_arg: Some(vec![String::from("A"), String::from("B")]),
@@ -934,7 +937,7 @@ fn request_ec2_timestamps_input() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryTimestampsInput {
         normal_format: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1422172800")
@@ -1020,7 +1023,7 @@ fn request_ec2_simple_input_params_strings() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         foo: Some(String::from("val1")),
         bar: Some(String::from("val2")),
@@ -1053,7 +1056,7 @@ fn request_ec2_simple_input_params_string_and_boolean_true() -> Result<(), Strin
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         foo: Some(String::from("val1")),
         baz: Some(true),
@@ -1086,7 +1089,7 @@ fn request_ec2_simple_input_params_strings_and_boolean_false() -> Result<(), Str
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         baz: Some(false),
         ..Default::default()
@@ -1118,7 +1121,7 @@ fn request_ec2_simple_input_params_integer() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         bam: Some(10i32),
         ..Default::default()
@@ -1150,7 +1153,7 @@ fn request_ec2_simple_input_params_float() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         boo: Some(10.8f64),
         ..Default::default()
@@ -1182,7 +1185,7 @@ fn request_ec2_simple_input_params_blob() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         qux: Some(nimbus_aws::codegen::Blob::from("value")),
         ..Default::default()
@@ -1214,7 +1217,7 @@ fn request_ec2_enums() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         foo_enum: Some(crate::types::FooEnum::from("Foo")),
         ..Default::default()
@@ -1246,7 +1249,7 @@ fn request_ec2_query() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         has_query_name: Some(String::from("Hi")),
         ..Default::default()
@@ -1278,7 +1281,7 @@ fn request_ec2_query_is_preferred() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         has_query_and_xml_name: Some(String::from("Hi")),
         ..Default::default()
@@ -1312,7 +1315,7 @@ fn request_ec2_xml_name_is_uppercased() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         uses_xml_name: Some(String::from("Hi")),
         ..Default::default()
@@ -1347,7 +1350,7 @@ fn request_ec2_query_name_distinct_from_xml_name_and_member_name() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         distinct_query_name: Some(String::from("value1")),
         distinct_query_and_xml_name: Some(String::from("value2")),
@@ -1383,7 +1386,7 @@ fn request_ec2_query_supports_na_n_float_inputs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         float_value: Some(f32::NAN),
         boo: Some(f64::NAN),
@@ -1418,7 +1421,7 @@ fn request_ec2_query_supports_infinity_float_inputs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         float_value: Some(f32::INFINITY),
         boo: Some(f64::INFINITY),
@@ -1453,7 +1456,7 @@ fn request_ec2_query_supports_negative_infinity_float_inputs() -> Result<(), Str
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         float_value: Some(f32::NEG_INFINITY),
         boo: Some(f64::NEG_INFINITY),

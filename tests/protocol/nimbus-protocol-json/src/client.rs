@@ -11,7 +11,8 @@ pub(crate) static SERVICE: nimbus_aws::codegen::ServiceInfo = nimbus_aws::codege
     signing_name: "jsonprotocol",
     endpoint_rules: None,
     query_compatible: false,
-    payload_hash_header: false,
+    s3_signing: false,
+    static_headers: &[],
 };
 /// Client for Sample Json 1.1 Protocol Service: one method per operation, each returning a request
 /// builder whose `send` performs the call.

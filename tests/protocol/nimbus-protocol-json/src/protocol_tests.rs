@@ -5,11 +5,14 @@
 //! per suite printing its summary line.
 #![allow(deprecated, clippy::all)]
 fn config(
-    endpoint: &str,
+    endpoint: Option<&str>,
     mock: &nimbus_aws::codegen::testing::MockTransport,
 ) -> nimbus_aws::codegen::Config {
-    nimbus_aws::codegen::Config::new()
-        .endpoint_url(endpoint)
+    let config = match endpoint {
+        Some(url) => nimbus_aws::codegen::Config::new().endpoint_url(url),
+        None => nimbus_aws::codegen::Config::new(),
+    };
+    config
         .region("us-east-1")
         .transport(mock.clone())
         .idempotency_token_generator(|| {
@@ -494,7 +497,7 @@ fn request_sends_requests_to_slash() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EmptyOperation::new(client.core().clone(), input).send(),
@@ -526,7 +529,7 @@ fn request_includes_x_amz_target_and_content_type() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EmptyOperation::new(client.core().clone(), input).send(),
@@ -561,7 +564,7 @@ fn request_json_1_1_client_sends_empty_payload_for_no_input_shape() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EmptyOperation::new(client.core().clone(), input).send(),
@@ -644,7 +647,7 @@ fn request_aws_json11_endpoint_trait() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EndpointOperation::new(client.core().clone(), input).send(),
@@ -676,7 +679,7 @@ fn request_aws_json11_endpoint_trait_with_host_label() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HostLabelInput {
         label: String::from("bar"),
         ..Default::default()
@@ -1116,7 +1119,7 @@ fn request_aws_json11_host_with_path() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com/custom", &mock));
+    let client = crate::Client::new(config(Some("https://example.com/custom"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HostWithPathOperation::new(client.core().clone(), input)
@@ -1149,7 +1152,7 @@ fn request_aws_json11_enums() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonEnumsInputOutput {
         foo_enum1: Some(crate::types::FooEnum::from("Foo")),
         foo_enum2: Some(crate::types::FooEnum::from("0")),
@@ -1238,7 +1241,7 @@ fn request_aws_json11_int_enums() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonIntEnumsInputOutput {
         int_enum1: Some(crate::types::IntegerEnum::from(1i32)),
         int_enum2: Some(crate::types::IntegerEnum::from(2i32)),
@@ -1342,7 +1345,7 @@ fn request_aws_json11_serialize_string_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(crate::types::MyUnion::StringValue(String::from("foo"))),
         ..Default::default()
@@ -1379,7 +1382,7 @@ fn request_aws_json11_serialize_boolean_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(crate::types::MyUnion::BooleanValue(true)),
         ..Default::default()
@@ -1416,7 +1419,7 @@ fn request_aws_json11_serialize_number_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(crate::types::MyUnion::NumberValue(1i32)),
         ..Default::default()
@@ -1451,7 +1454,7 @@ fn request_aws_json11_serialize_blob_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::BlobValue(nimbus_aws::codegen::Blob::from("foo")),
@@ -1490,7 +1493,7 @@ fn request_aws_json11_serialize_timestamp_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::TimestampValue(
@@ -1532,7 +1535,7 @@ fn request_aws_json11_serialize_enum_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::EnumValue(crate::types::FooEnum::from("Foo")),
@@ -1571,7 +1574,7 @@ fn request_aws_json11_serialize_list_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::ListValue(
@@ -1612,7 +1615,7 @@ fn request_aws_json11_serialize_map_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::MapValue(
@@ -1658,7 +1661,7 @@ fn request_aws_json11_serialize_structure_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::StructureValue(crate::types::GreetingStruct {
@@ -1932,7 +1935,7 @@ fn request_serializes_string_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         string: Some(String::from("abc xyz")),
         ..Default::default()
@@ -1967,7 +1970,7 @@ fn request_serializes_string_shapes_with_jsonvalue_trait() -> Result<(), String>
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         json_value: Some(
             String::from(
@@ -2008,7 +2011,7 @@ fn request_serializes_integer_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         integer: Some(1234i32),
         ..Default::default()
@@ -2043,7 +2046,7 @@ fn request_serializes_long_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         long: Some(999999999999i64),
         ..Default::default()
@@ -2078,7 +2081,7 @@ fn request_serializes_float_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         float: Some(1234.5f32),
         ..Default::default()
@@ -2113,7 +2116,7 @@ fn request_serializes_double_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         double: Some(1234.5f64),
         ..Default::default()
@@ -2148,7 +2151,7 @@ fn request_serializes_blob_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         blob: Some(nimbus_aws::codegen::Blob::from("binary-value")),
         ..Default::default()
@@ -2183,7 +2186,7 @@ fn request_serializes_boolean_shapes_true() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         boolean: Some(true),
         ..Default::default()
@@ -2218,7 +2221,7 @@ fn request_serializes_boolean_shapes_false() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         boolean: Some(false),
         ..Default::default()
@@ -2253,7 +2256,7 @@ fn request_serializes_timestamp_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         timestamp: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("946845296")
@@ -2294,7 +2297,7 @@ fn request_serializes_timestamp_shapes_with_iso8601_timestampformat() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         iso8601_timestamp: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("946845296")
@@ -2335,7 +2338,7 @@ fn request_serializes_timestamp_shapes_with_httpdate_timestampformat() -> Result
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         httpdate_timestamp: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("946845296")
@@ -2376,7 +2379,7 @@ fn request_serializes_timestamp_shapes_with_unixtimestamp_timestampformat() -> R
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         unix_timestamp: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("946845296")
@@ -2414,7 +2417,7 @@ fn request_serializes_list_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         list_of_strings: Some(
             vec![String::from("abc"), String::from("mno"), String::from("xyz")],
@@ -2451,7 +2454,7 @@ fn request_serializes_empty_list_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         list_of_strings: Some(vec![]),
         ..Default::default()
@@ -2486,7 +2489,7 @@ fn request_serializes_list_of_map_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         list_of_maps_of_strings: Some(
             vec![
@@ -2531,7 +2534,7 @@ fn request_serializes_list_of_structure_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         list_of_structs: Some(
             vec![
@@ -2576,7 +2579,7 @@ fn request_serializes_list_of_recursive_structure_shapes() -> Result<(), String>
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         recursive_list: Some(
             vec![
@@ -2620,7 +2623,7 @@ fn request_serializes_map_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         map_of_strings: Some(
             [
@@ -2662,7 +2665,7 @@ fn request_serializes_empty_map_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         map_of_strings: Some(
             [].into_iter().collect::<std::collections::HashMap<_, _>>(),
@@ -2699,7 +2702,7 @@ fn request_serializes_map_of_list_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         map_of_lists_of_strings: Some(
             [
@@ -2743,7 +2746,7 @@ fn request_serializes_map_of_structure_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         map_of_structs: Some(
             [
@@ -2799,7 +2802,7 @@ fn request_serializes_map_of_recursive_structure_shapes() -> Result<(), String> 
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         recursive_map: Some(
             [
@@ -2872,7 +2875,7 @@ fn request_serializes_structure_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         simple_struct: Some(crate::types::SimpleStruct {
             value: Some(String::from("abc")),
@@ -2913,7 +2916,7 @@ fn request_serializes_structure_members_with_locationname_traits() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         struct_with_json_name: Some(crate::types::StructWithJsonName {
             value: Some(String::from("some-value")),
@@ -2951,7 +2954,7 @@ fn request_serializes_empty_structure_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         simple_struct: Some(crate::types::SimpleStruct {
             ..Default::default()
@@ -2988,7 +2991,7 @@ fn request_serializes_structure_which_have_no_members() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         empty_struct: Some(crate::types::EmptyStruct {
             ..Default::default()
@@ -3025,7 +3028,7 @@ fn request_serializes_recursive_structure_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::KitchenSink {
         string: Some(String::from("top-value")),
         boolean: Some(false),
@@ -3678,7 +3681,7 @@ fn request_aws_json11_structures_dont_serialize_null_values() -> Result<(), Stri
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::NullOperationInputOutput {
         ..Default::default()
     };
@@ -3731,7 +3734,7 @@ fn request_can_call_operation_with_no_input_or_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OperationWithOptionalInputOutputInput {
         ..Default::default()
     };
@@ -3769,7 +3772,7 @@ fn request_can_call_operation_with_optional_input() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OperationWithOptionalInputOutputInput {
         value: Some(String::from("Hi")),
         ..Default::default()
@@ -3808,7 +3811,7 @@ fn request_put_and_get_inline_documents_input() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PutAndGetInlineDocumentsInputOutput {
         inline_document: Some(
             nimbus_aws::codegen::testing::document("{\"foo\":\"bar\"}"),
@@ -3870,7 +3873,7 @@ fn request_sdk_applied_content_encoding_aws_json1_1() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PutWithContentEncodingInput {
         data: Some(
             String::from(
@@ -3910,7 +3913,7 @@ fn request_sdk_appends_gzip_and_ignores_http_provided_encoding_aws_json1_1() -> 
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PutWithContentEncodingInput {
         encoding: Some(String::from("custom")),
         data: Some(
@@ -3948,7 +3951,7 @@ fn request_aws_json11_supports_na_n_float_inputs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
         float_value: Some(f32::NAN),
         double_value: Some(f64::NAN),
@@ -3987,7 +3990,7 @@ fn request_aws_json11_supports_infinity_float_inputs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
         float_value: Some(f32::INFINITY),
         double_value: Some(f64::INFINITY),
@@ -4026,7 +4029,7 @@ fn request_aws_json11_supports_negative_infinity_float_inputs() -> Result<(), St
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
         float_value: Some(f32::NEG_INFINITY),
         double_value: Some(f64::NEG_INFINITY),
@@ -4133,7 +4136,7 @@ fn request_aws_json11_sparse_maps_serialize_null_values() -> Result<(), String> 
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SparseNullsOperationInputOutput {
         sparse_string_map: Some(
             [(String::from("foo"), None)]
@@ -4172,7 +4175,7 @@ fn request_aws_json11_sparse_lists_serialize_null() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SparseNullsOperationInputOutput {
         sparse_string_list: Some(vec![None]),
         ..Default::default()

@@ -5,11 +5,14 @@
 //! per suite printing its summary line.
 #![allow(deprecated, clippy::all)]
 fn config(
-    endpoint: &str,
+    endpoint: Option<&str>,
     mock: &nimbus_aws::codegen::testing::MockTransport,
 ) -> nimbus_aws::codegen::Config {
-    nimbus_aws::codegen::Config::new()
-        .endpoint_url(endpoint)
+    let config = match endpoint {
+        Some(url) => nimbus_aws::codegen::Config::new().endpoint_url(url),
+        None => nimbus_aws::codegen::Config::new(),
+    };
+    config
         .region("us-east-1")
         .transport(mock.clone())
         .idempotency_token_generator(|| {
@@ -345,7 +348,7 @@ fn request_aws_json10_empty_input_and_empty_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::EmptyInputAndEmptyOutputInput {
         ..Default::default()
     };
@@ -402,7 +405,7 @@ fn request_aws_json10_endpoint_trait() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EndpointOperation::new(client.core().clone(), input).send(),
@@ -431,7 +434,7 @@ fn request_aws_json10_endpoint_trait_with_host_label() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::EndpointWithHostLabelOperationInput {
         label: String::from("bar"),
         ..Default::default()
@@ -845,7 +848,7 @@ fn request_aws_json10_host_with_path() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com/custom", &mock));
+    let client = crate::Client::new(config(Some("https://example.com/custom"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HostWithPathOperation::new(client.core().clone(), input)
@@ -875,7 +878,7 @@ fn request_aws_json10_serialize_string_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonUnionsInput {
         contents: Some(crate::types::MyUnion::StringValue(String::from("foo"))),
         ..Default::default()
@@ -912,7 +915,7 @@ fn request_aws_json10_serialize_boolean_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonUnionsInput {
         contents: Some(crate::types::MyUnion::BooleanValue(true)),
         ..Default::default()
@@ -949,7 +952,7 @@ fn request_aws_json10_serialize_number_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonUnionsInput {
         contents: Some(crate::types::MyUnion::NumberValue(1i32)),
         ..Default::default()
@@ -984,7 +987,7 @@ fn request_aws_json10_serialize_blob_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonUnionsInput {
         contents: Some(
             crate::types::MyUnion::BlobValue(nimbus_aws::codegen::Blob::from("foo")),
@@ -1023,7 +1026,7 @@ fn request_aws_json10_serialize_timestamp_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonUnionsInput {
         contents: Some(
             crate::types::MyUnion::TimestampValue(
@@ -1065,7 +1068,7 @@ fn request_aws_json10_serialize_enum_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonUnionsInput {
         contents: Some(
             crate::types::MyUnion::EnumValue(crate::types::FooEnum::from("Foo")),
@@ -1104,7 +1107,7 @@ fn request_aws_json10_serialize_int_enum_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonUnionsInput {
         contents: Some(
             crate::types::MyUnion::IntEnumValue(crate::types::IntegerEnum::from(1i32)),
@@ -1141,7 +1144,7 @@ fn request_aws_json10_serialize_list_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonUnionsInput {
         contents: Some(
             crate::types::MyUnion::ListValue(
@@ -1182,7 +1185,7 @@ fn request_aws_json10_serialize_map_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonUnionsInput {
         contents: Some(
             crate::types::MyUnion::MapValue(
@@ -1228,7 +1231,7 @@ fn request_aws_json10_serialize_structure_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonUnionsInput {
         contents: Some(
             crate::types::MyUnion::StructureValue(crate::types::GreetingStruct {
@@ -1549,7 +1552,7 @@ fn request_aws_json10_must_always_send_empty_json_payload() -> Result<(), String
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::NoInputAndNoOutput::new(client.core().clone(), input).send(),
@@ -1632,7 +1635,7 @@ fn request_aws_json10_no_input_and_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::NoInputAndOutput::new(client.core().clone(), input).send(),
@@ -1683,7 +1686,7 @@ fn request_aws_json10_client_populates_default_values_in_input() -> Result<(), S
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OperationWithDefaultsInput {
         defaults: Some(crate::types::Defaults {
             ..Default::default()
@@ -1723,7 +1726,7 @@ fn request_aws_json10_client_skips_top_level_default_values_in_input() -> Result
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OperationWithDefaultsInput {
         ..Default::default()
     };
@@ -1758,7 +1761,7 @@ fn request_aws_json10_client_uses_explicitly_provided_member_values_over_default
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OperationWithDefaultsInput {
         defaults: Some(crate::types::Defaults {
             default_string: String::from("bye"),
@@ -1833,7 +1836,7 @@ fn request_aws_json10_client_uses_explicitly_provided_values_in_top_level() -> R
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OperationWithDefaultsInput {
         top_level_default: Some(String::from("hi")),
         other_top_level_default: Some(0i32),
@@ -1872,7 +1875,7 @@ fn request_aws_json10_client_ignores_non_top_level_defaults_on_members_with_clie
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OperationWithDefaultsInput {
         client_optional_defaults: Some(crate::types::ClientOptionalDefaults {
             ..Default::default()
@@ -2017,7 +2020,7 @@ fn request_aws_json10_client_populates_nested_default_values_when_missing() -> R
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OperationWithNestedStructureInput {
         top_level: crate::types::TopLevel {
             dialog: crate::types::Dialog {
@@ -2248,7 +2251,7 @@ fn request_sdk_applied_content_encoding_aws_json1_0() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PutWithContentEncodingInput {
         data: Some(
             String::from(
@@ -2288,7 +2291,7 @@ fn request_sdk_appends_gzip_and_ignores_http_provided_encoding_aws_json1_0() -> 
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PutWithContentEncodingInput {
         encoding: Some(String::from("custom")),
         data: Some(
@@ -2329,7 +2332,7 @@ fn request_non_query_compatible_aws_json10_forbids_query_mode_header() -> Result
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::QueryIncompatibleOperation::new(client.core().clone(), input)
@@ -2362,7 +2365,7 @@ fn request_aws_json10_supports_na_n_float_inputs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesInput {
         float_value: Some(f32::NAN),
         double_value: Some(f64::NAN),
@@ -2401,7 +2404,7 @@ fn request_aws_json10_supports_infinity_float_inputs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesInput {
         float_value: Some(f32::INFINITY),
         double_value: Some(f64::INFINITY),
@@ -2440,7 +2443,7 @@ fn request_aws_json10_supports_negative_infinity_float_inputs() -> Result<(), St
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesInput {
         float_value: Some(f32::NEG_INFINITY),
         double_value: Some(f64::NEG_INFINITY),

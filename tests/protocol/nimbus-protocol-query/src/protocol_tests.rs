@@ -5,11 +5,14 @@
 //! per suite printing its summary line.
 #![allow(deprecated, clippy::all)]
 fn config(
-    endpoint: &str,
+    endpoint: Option<&str>,
     mock: &nimbus_aws::codegen::testing::MockTransport,
 ) -> nimbus_aws::codegen::Config {
-    nimbus_aws::codegen::Config::new()
-        .endpoint_url(endpoint)
+    let config = match endpoint {
+        Some(url) => nimbus_aws::codegen::Config::new().endpoint_url(url),
+        None => nimbus_aws::codegen::Config::new(),
+    };
+    config
         .region("us-east-1")
         .transport(mock.clone())
         .idempotency_token_generator(|| {
@@ -293,7 +296,7 @@ fn request_query_empty_input_and_empty_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::EmptyInputAndEmptyOutputInput {
         ..Default::default()
     };
@@ -344,7 +347,7 @@ fn request_aws_query_endpoint_trait() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EndpointOperation::new(client.core().clone(), input).send(),
@@ -373,7 +376,7 @@ fn request_aws_query_endpoint_trait_with_host_label() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HostLabelInput {
         label: String::from("bar"),
         ..Default::default()
@@ -621,7 +624,7 @@ fn request_query_host_with_path() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com/custom", &mock));
+    let client = crate::Client::new(config(Some("https://example.com/custom"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HostWithPathOperation::new(client.core().clone(), input)
@@ -671,7 +674,7 @@ fn request_nested_structures() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::NestedStructuresInput {
         nested: Some(crate::types::StructArg {
             string_arg: Some(String::from("foo")),
@@ -715,7 +718,7 @@ fn request_query_no_input_and_no_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::NoInputAndNoOutput::new(client.core().clone(), input).send(),
@@ -778,7 +781,7 @@ fn request_query_no_input_and_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::NoInputAndOutputInput {
         ..Default::default()
     };
@@ -828,7 +831,7 @@ fn request_sdk_applied_content_encoding_aws_query() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PutWithContentEncodingInput {
         data: Some(
             String::from(
@@ -868,7 +871,7 @@ fn request_sdk_appends_gzip_and_ignores_http_provided_encoding_aws_query() -> Re
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PutWithContentEncodingInput {
         encoding: Some(String::from("custom")),
         data: Some(
@@ -906,7 +909,7 @@ fn request_query_protocol_idempotency_token_auto_fill() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryIdempotencyTokenAutoFillInput {
         ..Default::default()
     };
@@ -943,7 +946,7 @@ fn request_query_protocol_idempotency_token_auto_fill_is_set() -> Result<(), Str
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryIdempotencyTokenAutoFillInput {
         token: Some(String::from("00000000-0000-4000-8000-000000000123")),
         ..Default::default()
@@ -981,7 +984,7 @@ fn request_query_lists() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryListsInput {
         list_arg: Some(
             vec![String::from("foo"), String::from("bar"), String::from("baz")],
@@ -1024,7 +1027,7 @@ fn request_empty_query_lists() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryListsInput {
         list_arg: Some(vec![]),
         ..Default::default()
@@ -1056,7 +1059,7 @@ fn request_flattened_query_lists() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryListsInput {
         flattened_list_arg: Some(vec![String::from("A"), String::from("B")]),
         ..Default::default()
@@ -1090,7 +1093,7 @@ fn request_query_list_arg_with_xml_name_member() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryListsInput {
         list_arg_with_xml_name_member: Some(vec![String::from("A"), String::from("B")]),
         ..Default::default()
@@ -1124,7 +1127,7 @@ fn request_query_flattened_list_arg_with_xml_name() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryListsInput {
         flattened_list_arg_with_xml_name: Some(
             vec![String::from("A"), String::from("B")],
@@ -1158,7 +1161,7 @@ fn request_query_nested_struct_with_list() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryListsInput {
         nested_with_list: Some(crate::types::NestedStructWithList {
             list_arg: Some(vec![String::from("A"), String::from("B")]),
@@ -1195,7 +1198,7 @@ fn request_query_simple_query_maps() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryMapsInput {
         map_arg: Some(
             [
@@ -1236,7 +1239,7 @@ fn request_query_simple_query_maps_with_xml_name() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryMapsInput {
         renamed_map_arg: Some(
             [(String::from("foo"), String::from("Foo"))]
@@ -1274,7 +1277,7 @@ fn request_query_complex_query_maps() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryMapsInput {
         complex_map_arg: Some(
             [
@@ -1327,7 +1330,7 @@ fn request_query_empty_query_maps() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryMapsInput {
         map_arg: Some([].into_iter().collect::<std::collections::HashMap<_, _>>()),
         ..Default::default()
@@ -1359,7 +1362,7 @@ fn request_query_query_map_with_member_xml_name() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryMapsInput {
         map_with_xml_member_name: Some(
             [
@@ -1400,7 +1403,7 @@ fn request_query_flattened_query_maps() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryMapsInput {
         flattened_map: Some(
             [
@@ -1441,7 +1444,7 @@ fn request_query_flattened_query_maps_with_xml_name() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryMapsInput {
         flattened_map_with_xml_name: Some(
             [
@@ -1482,7 +1485,7 @@ fn request_query_query_map_of_lists() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryMapsInput {
         map_of_lists: Some(
             [
@@ -1523,7 +1526,7 @@ fn request_query_nested_struct_with_map() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryMapsInput {
         nested_struct_with_map: Some(crate::types::NestedStructWithMap {
             map_arg: Some(
@@ -1567,7 +1570,7 @@ fn request_query_timestamps_input() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryTimestampsInput {
         normal_format: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1422172800")
@@ -1653,7 +1656,7 @@ fn request_query_simple_input_params_strings() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         foo: Some(String::from("val1")),
         bar: Some(String::from("val2")),
@@ -1686,7 +1689,7 @@ fn request_query_simple_input_params_string_and_boolean_true() -> Result<(), Str
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         foo: Some(String::from("val1")),
         baz: Some(true),
@@ -1719,7 +1722,7 @@ fn request_query_simple_input_params_strings_and_boolean_false() -> Result<(), S
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         baz: Some(false),
         ..Default::default()
@@ -1751,7 +1754,7 @@ fn request_query_simple_input_params_integer() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         bam: Some(10i32),
         ..Default::default()
@@ -1783,7 +1786,7 @@ fn request_query_simple_input_params_float() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         boo: Some(10.8f64),
         ..Default::default()
@@ -1815,7 +1818,7 @@ fn request_query_simple_input_params_blob() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         qux: Some(nimbus_aws::codegen::Blob::from("value")),
         ..Default::default()
@@ -1847,7 +1850,7 @@ fn request_query_enums() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         foo_enum: Some(crate::types::FooEnum::from("Foo")),
         ..Default::default()
@@ -1879,7 +1882,7 @@ fn request_query_int_enums() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         integer_enum: Some(crate::types::IntegerEnum::from(1i32)),
         ..Default::default()
@@ -1911,7 +1914,7 @@ fn request_aws_query_supports_na_n_float_inputs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         float_value: Some(f32::NAN),
         boo: Some(f64::NAN),
@@ -1946,7 +1949,7 @@ fn request_aws_query_supports_infinity_float_inputs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         float_value: Some(f32::INFINITY),
         boo: Some(f64::INFINITY),
@@ -1981,7 +1984,7 @@ fn request_aws_query_supports_negative_infinity_float_inputs() -> Result<(), Str
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleInputParamsInput {
         float_value: Some(f32::NEG_INFINITY),
         boo: Some(f64::NEG_INFINITY),

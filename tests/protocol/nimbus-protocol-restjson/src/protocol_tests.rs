@@ -5,11 +5,14 @@
 //! per suite printing its summary line.
 #![allow(deprecated, clippy::all)]
 fn config(
-    endpoint: &str,
+    endpoint: Option<&str>,
     mock: &nimbus_aws::codegen::testing::MockTransport,
 ) -> nimbus_aws::codegen::Config {
-    nimbus_aws::codegen::Config::new()
-        .endpoint_url(endpoint)
+    let config = match endpoint {
+        Some(url) => nimbus_aws::codegen::Config::new().endpoint_url(url),
+        None => nimbus_aws::codegen::Config::new(),
+    };
+    config
         .region("us-east-1")
         .transport(mock.clone())
         .idempotency_token_generator(|| {
@@ -996,7 +999,7 @@ fn request_rest_json_all_query_string_types() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::AllQueryStringTypesInput {
         query_string: Some(String::from("Hello there")),
         query_string_list: Some(
@@ -1171,7 +1174,7 @@ fn request_rest_json_query_string_map() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::AllQueryStringTypesInput {
         query_params_map_of_string_list: Some(
             [
@@ -1210,7 +1213,7 @@ fn request_rest_json_query_string_escaping() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::AllQueryStringTypesInput {
         query_string: Some(String::from(" %:/?#[]@!$&'()*+,;=😹")),
         query_params_map_of_string_list: Some(
@@ -1249,7 +1252,7 @@ fn request_rest_json_supports_na_n_float_query_values() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::AllQueryStringTypesInput {
         query_float: Some(f32::NAN),
         query_double: Some(f64::NAN),
@@ -1290,7 +1293,7 @@ fn request_rest_json_supports_infinity_float_query_values() -> Result<(), String
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::AllQueryStringTypesInput {
         query_float: Some(f32::INFINITY),
         query_double: Some(f64::INFINITY),
@@ -1334,7 +1337,7 @@ fn request_rest_json_supports_negative_infinity_float_query_values() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::AllQueryStringTypesInput {
         query_float: Some(f32::NEG_INFINITY),
         query_double: Some(f64::NEG_INFINITY),
@@ -1375,7 +1378,7 @@ fn request_rest_json_zero_and_false_query_values() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::AllQueryStringTypesInput {
         query_integer: Some(0i32),
         query_boolean: Some(false),
@@ -1419,7 +1422,7 @@ fn request_rest_json_constant_and_variable_query_string_missing_one_value() -> R
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::ConstantAndVariableQueryStringInput {
         baz: Some(String::from("bam")),
         ..Default::default()
@@ -1458,7 +1461,7 @@ fn request_rest_json_constant_and_variable_query_string_all_values() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::ConstantAndVariableQueryStringInput {
         baz: Some(String::from("bam")),
         maybe_set: Some(String::from("yes")),
@@ -1495,7 +1498,7 @@ fn request_rest_json_constant_query_string() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::ConstantQueryStringInput {
         hello: String::from("hi"),
         ..Default::default()
@@ -1573,7 +1576,7 @@ fn request_document_type_input_with_object() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
         document_value: Some(
@@ -1610,7 +1613,7 @@ fn request_document_input_with_string() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
         document_value: Some(nimbus_aws::codegen::testing::document("\"hello\"")),
@@ -1645,7 +1648,7 @@ fn request_document_input_with_number() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
         document_value: Some(nimbus_aws::codegen::testing::document("10")),
@@ -1680,7 +1683,7 @@ fn request_document_input_with_boolean() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
         document_value: Some(nimbus_aws::codegen::testing::document("true")),
@@ -1715,7 +1718,7 @@ fn request_document_input_with_list() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::DocumentTypeInputOutput {
         string_value: Some(String::from("string")),
         document_value: Some(
@@ -1861,7 +1864,7 @@ fn request_document_type_as_map_value_input() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::DocumentTypeAsMapValueInputOutput {
         doc_valued_map: Some(
             [
@@ -1946,7 +1949,7 @@ fn request_document_type_as_payload_input() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::DocumentTypeAsPayloadInputOutput {
         document_value: Some(
             nimbus_aws::codegen::testing::document("{\"foo\":\"bar\"}"),
@@ -1981,7 +1984,7 @@ fn request_document_type_as_payload_input_string() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::DocumentTypeAsPayloadInputOutput {
         document_value: Some(nimbus_aws::codegen::testing::document("\"hello\"")),
         ..Default::default()
@@ -2056,7 +2059,7 @@ fn request_rest_json_empty_input_and_empty_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::EmptyInputAndEmptyOutputInput {
         ..Default::default()
     };
@@ -2129,7 +2132,7 @@ fn request_rest_json_endpoint_trait() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EndpointOperation::new(client.core().clone(), input).send(),
@@ -2158,7 +2161,7 @@ fn request_rest_json_endpoint_trait_with_host_label() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HostLabelInput {
         label: String::from("bar"),
         ..Default::default()
@@ -2651,7 +2654,7 @@ fn request_rest_json_host_with_path() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com/custom", &mock));
+    let client = crate::Client::new(config(Some("https://example.com/custom"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::HostWithPathOperation::new(client.core().clone(), input)
@@ -2681,7 +2684,7 @@ fn request_rest_json_http_checksum_required() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpChecksumRequiredInputOutput {
         foo: Some(String::from("base64 encoded md5 checksum")),
         ..Default::default()
@@ -2716,7 +2719,7 @@ fn request_rest_json_http_empty_prefix_headers_request_client() -> Result<(), St
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpEmptyPrefixHeadersInput {
         prefix_headers: Some(
             [
@@ -2785,7 +2788,7 @@ fn request_rest_json_enum_payload_request() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::EnumPayloadInput {
         payload: Some(crate::types::StringEnum::from("enumvalue")),
         ..Default::default()
@@ -2837,7 +2840,7 @@ fn request_rest_json_http_payload_traits_with_blob() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadTraitsInputOutput {
         foo: Some(String::from("Foo")),
         blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
@@ -2870,7 +2873,7 @@ fn request_rest_json_http_payload_traits_with_no_blob_body() -> Result<(), Strin
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadTraitsInputOutput {
         foo: Some(String::from("Foo")),
         ..Default::default()
@@ -2946,7 +2949,7 @@ fn request_rest_json_http_payload_traits_with_media_type_with_blob() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadTraitsWithMediaTypeInputOutput {
         foo: Some(String::from("Foo")),
         blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
@@ -3009,7 +3012,7 @@ fn request_rest_json_http_payload_with_structure() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadWithStructureInputOutput {
         nested: Some(crate::types::NestedPayload {
             greeting: Some(String::from("hello")),
@@ -3096,7 +3099,7 @@ fn request_rest_json_http_payload_with_union() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadWithUnionInputOutput {
         nested: Some(crate::types::UnionPayload::Greeting(String::from("hello"))),
         ..Default::default()
@@ -3128,7 +3131,7 @@ fn request_rest_json_http_payload_with_unset_union() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadWithUnionInputOutput {
         ..Default::default()
     };
@@ -3198,7 +3201,7 @@ fn request_rest_json_http_prefix_headers_are_present() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPrefixHeadersInput {
         foo: Some(String::from("Foo")),
         foo_map: Some(
@@ -3242,7 +3245,7 @@ fn request_rest_json_http_prefix_headers_are_not_present() -> Result<(), String>
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPrefixHeadersInput {
         foo: Some(String::from("Foo")),
         foo_map: Some([].into_iter().collect::<std::collections::HashMap<_, _>>()),
@@ -3275,7 +3278,7 @@ fn request_rest_json_http_prefix_empty_headers() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPrefixHeadersInput {
         foo_map: Some(
             [(String::from("abc"), String::from(""))]
@@ -3372,7 +3375,7 @@ fn request_http_query_params_only_request() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpQueryParamsOnlyInput {
         query_map: Some(
             [
@@ -3415,7 +3418,7 @@ fn request_http_query_params_only_empty_request() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpQueryParamsOnlyInput {
         query_map: Some([].into_iter().collect::<std::collections::HashMap<_, _>>()),
         ..Default::default()
@@ -3451,7 +3454,7 @@ fn request_rest_json_supports_na_n_float_labels() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithFloatLabelsInput {
         float: f32::NAN,
         double: f64::NAN,
@@ -3485,7 +3488,7 @@ fn request_rest_json_supports_infinity_float_labels() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithFloatLabelsInput {
         float: f32::INFINITY,
         double: f64::INFINITY,
@@ -3519,7 +3522,7 @@ fn request_rest_json_supports_negative_infinity_float_labels() -> Result<(), Str
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithFloatLabelsInput {
         float: f32::NEG_INFINITY,
         double: f64::NEG_INFINITY,
@@ -3553,7 +3556,7 @@ fn request_rest_json_http_request_with_greedy_label_in_path() -> Result<(), Stri
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithGreedyLabelInPathInput {
         foo: String::from("hello/escape"),
         baz: String::from("there/guy"),
@@ -3590,7 +3593,7 @@ fn request_rest_json_input_with_headers_and_all_params() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithLabelsInput {
         string: String::from("string"),
         short: 1i16,
@@ -3631,7 +3634,7 @@ fn request_rest_json_http_request_label_escaping() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithLabelsInput {
         string: String::from(" %:/?#[]@!$&'()*+,;=😹"),
         short: 1i16,
@@ -3675,7 +3678,7 @@ fn request_rest_json_http_request_with_labels_and_timestamp_format() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithLabelsAndTimestampFormatInput {
         member_epoch_seconds: nimbus_aws::codegen::DateTime::parse_epoch_seconds(
                 "1576540098",
@@ -3736,7 +3739,7 @@ fn request_rest_json_tolerates_regex_chars_in_segments() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithRegexLiteralInput {
         str: String::from("abc"),
         ..Default::default()
@@ -3809,7 +3812,7 @@ fn request_rest_json_string_payload_request() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::StringPayloadInput {
         payload: Some(String::from("rawstring")),
         ..Default::default()
@@ -3883,7 +3886,7 @@ fn request_rest_json_input_and_output_with_string_headers() -> Result<(), String
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_string: Some(String::from("Hello")),
         header_string_list: Some(
@@ -3929,7 +3932,7 @@ fn request_rest_json_input_and_output_with_quoted_string_headers() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_string_list: Some(
             vec![String::from("b,c"), String::from("\"def\""), String::from("a")],
@@ -3964,7 +3967,7 @@ fn request_rest_json_input_and_output_with_numeric_headers() -> Result<(), Strin
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_byte: Some(1i8),
         header_short: Some(123i16),
@@ -4011,7 +4014,7 @@ fn request_rest_json_input_and_output_with_boolean_headers() -> Result<(), Strin
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_true_bool: Some(true),
         header_false_bool: Some(false),
@@ -4050,7 +4053,7 @@ fn request_rest_json_input_and_output_with_timestamp_headers() -> Result<(), Str
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_timestamp_list: Some(
             vec![
@@ -4095,7 +4098,7 @@ fn request_rest_json_input_and_output_with_enum_headers() -> Result<(), String> 
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_enum: Some(crate::types::FooEnum::from("Foo")),
         header_enum_list: Some(
@@ -4134,7 +4137,7 @@ fn request_rest_json_input_and_output_with_int_enum_headers() -> Result<(), Stri
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_integer_enum: Some(crate::types::IntegerEnum::from(1i32)),
         header_integer_enum_list: Some(
@@ -4173,7 +4176,7 @@ fn request_rest_json_supports_na_n_float_header_inputs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_float: Some(f32::NAN),
         header_double: Some(f64::NAN),
@@ -4207,7 +4210,7 @@ fn request_rest_json_supports_infinity_float_header_inputs() -> Result<(), Strin
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_float: Some(f32::INFINITY),
         header_double: Some(f64::INFINITY),
@@ -4244,7 +4247,7 @@ fn request_rest_json_supports_negative_infinity_float_header_inputs() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_float: Some(f32::NEG_INFINITY),
         header_double: Some(f64::NEG_INFINITY),
@@ -4554,7 +4557,7 @@ fn request_rest_json_json_blobs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonBlobsInputOutput {
         data: Some(nimbus_aws::codegen::Blob::from("value")),
         ..Default::default()
@@ -4606,7 +4609,7 @@ fn request_rest_json_json_enums() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonEnumsInputOutput {
         foo_enum1: Some(crate::types::FooEnum::from("Foo")),
         foo_enum2: Some(crate::types::FooEnum::from("0")),
@@ -4692,7 +4695,7 @@ fn request_rest_json_json_int_enums() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonIntEnumsInputOutput {
         integer_enum1: Some(crate::types::IntegerEnum::from(1i32)),
         integer_enum2: Some(crate::types::IntegerEnum::from(2i32)),
@@ -4790,7 +4793,7 @@ fn request_rest_json_lists() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonListsInputOutput {
         string_list: Some(vec![String::from("foo"), String::from("bar")]),
         string_set: Some(vec![String::from("foo"), String::from("bar")]),
@@ -4858,7 +4861,7 @@ fn request_rest_json_lists_empty() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonListsInputOutput {
         string_list: Some(vec![]),
         ..Default::default()
@@ -4964,7 +4967,7 @@ fn request_rest_json_json_maps() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonMapsInputOutput {
         dense_struct_map: Some(
             [
@@ -5017,7 +5020,7 @@ fn request_rest_json_serializes_zero_values_in_maps() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonMapsInputOutput {
         dense_number_map: Some(
             [(String::from("x"), 0i32)]
@@ -5060,7 +5063,7 @@ fn request_rest_json_serializes_dense_set_map() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonMapsInputOutput {
         dense_set_map: Some(
             [
@@ -5196,7 +5199,7 @@ fn request_rest_json_json_timestamps() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonTimestampsInputOutput {
         normal: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
@@ -5231,7 +5234,7 @@ fn request_rest_json_json_timestamps_with_date_time_format() -> Result<(), Strin
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonTimestampsInputOutput {
         date_time: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
@@ -5269,7 +5272,7 @@ fn request_rest_json_json_timestamps_with_date_time_on_target_format() -> Result
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonTimestampsInputOutput {
         date_time_on_target: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
@@ -5304,7 +5307,7 @@ fn request_rest_json_json_timestamps_with_epoch_seconds_format() -> Result<(), S
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonTimestampsInputOutput {
         epoch_seconds: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
@@ -5342,7 +5345,7 @@ fn request_rest_json_json_timestamps_with_epoch_seconds_on_target_format() -> Re
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonTimestampsInputOutput {
         epoch_seconds_on_target: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
@@ -5377,7 +5380,7 @@ fn request_rest_json_json_timestamps_with_http_date_format() -> Result<(), Strin
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonTimestampsInputOutput {
         http_date: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
@@ -5415,7 +5418,7 @@ fn request_rest_json_json_timestamps_with_http_date_on_target_format() -> Result
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::JsonTimestampsInputOutput {
         http_date_on_target: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
@@ -5622,7 +5625,7 @@ fn request_rest_json_serialize_string_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(crate::types::MyUnion::StringValue(String::from("foo"))),
         ..Default::default()
@@ -5656,7 +5659,7 @@ fn request_rest_json_serialize_boolean_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(crate::types::MyUnion::BooleanValue(true)),
         ..Default::default()
@@ -5690,7 +5693,7 @@ fn request_rest_json_serialize_number_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(crate::types::MyUnion::NumberValue(1i32)),
         ..Default::default()
@@ -5722,7 +5725,7 @@ fn request_rest_json_serialize_blob_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::BlobValue(nimbus_aws::codegen::Blob::from("foo")),
@@ -5758,7 +5761,7 @@ fn request_rest_json_serialize_timestamp_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::TimestampValue(
@@ -5797,7 +5800,7 @@ fn request_rest_json_serialize_enum_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::EnumValue(crate::types::FooEnum::from("Foo")),
@@ -5833,7 +5836,7 @@ fn request_rest_json_serialize_list_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::ListValue(
@@ -5871,7 +5874,7 @@ fn request_rest_json_serialize_map_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::MapValue(
@@ -5914,7 +5917,7 @@ fn request_rest_json_serialize_structure_union_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::StructureValue(crate::types::GreetingStruct2 {
@@ -5953,7 +5956,7 @@ fn request_rest_json_serialize_renamed_structure_union_value() -> Result<(), Str
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::UnionInputOutput {
         contents: Some(
             crate::types::MyUnion::RenamedStructureValue(crate::types::GreetingStruct {
@@ -6224,7 +6227,7 @@ fn request_media_type_header_input_base64() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::MediaTypeHeaderInput {
         json: Some(String::from("true")),
         ..Default::default()
@@ -6276,7 +6279,7 @@ fn request_rest_json_no_input_and_no_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::NoInputAndNoOutput::new(client.core().clone(), input).send(),
@@ -6322,7 +6325,7 @@ fn request_rest_json_no_input_and_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::NoInputAndOutput::new(client.core().clone(), input).send(),
@@ -6389,7 +6392,7 @@ fn request_rest_json_null_and_empty_headers() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::NullAndEmptyHeadersIo {
         b: Some(String::from("")),
         c: Some(vec![]),
@@ -6423,7 +6426,7 @@ fn request_rest_json_omits_null_query() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OmitsNullSerializesEmptyStringInput {
         ..Default::default()
     };
@@ -6458,7 +6461,7 @@ fn request_rest_json_serializes_empty_query_value() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OmitsNullSerializesEmptyStringInput {
         empty_string: Some(String::from("")),
         ..Default::default()
@@ -6494,7 +6497,7 @@ fn request_rest_json_omits_empty_list_query_values() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OmitsSerializingEmptyListsInput {
         query_string_list: Some(vec![]),
         query_integer_list: Some(vec![]),
@@ -6533,7 +6536,7 @@ fn request_rest_json_client_populates_default_values_in_input() -> Result<(), St
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OperationWithDefaultsInput {
         defaults: Some(crate::types::Defaults {
             ..Default::default()
@@ -6573,7 +6576,7 @@ fn request_rest_json_client_skips_top_level_default_values_in_input() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OperationWithDefaultsInput {
         ..Default::default()
     };
@@ -6608,7 +6611,7 @@ fn request_rest_json_client_uses_explicitly_provided_member_values_over_defaults
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OperationWithDefaultsInput {
         defaults: Some(crate::types::Defaults {
             default_string: String::from("bye"),
@@ -6683,7 +6686,7 @@ fn request_rest_json_client_uses_explicitly_provided_values_in_top_level() -> Re
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OperationWithDefaultsInput {
         top_level_default: Some(String::from("hi")),
         other_top_level_default: Some(0i32),
@@ -6722,7 +6725,7 @@ fn request_rest_json_client_ignores_non_top_level_defaults_on_members_with_clien
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OperationWithDefaultsInput {
         client_optional_defaults: Some(crate::types::ClientOptionalDefaults {
             ..Default::default()
@@ -6867,7 +6870,7 @@ fn request_rest_json_client_populates_nested_default_values_when_missing() -> Re
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OperationWithNestedStructureInput {
         top_level: crate::types::TopLevel {
             dialog: crate::types::Dialog {
@@ -7022,7 +7025,7 @@ fn request_rest_json_input_union_with_unit_member() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PostPlayerActionInput {
         action: Some(
             crate::types::PlayerAction::Quit(
@@ -7080,7 +7083,7 @@ fn request_post_union_with_json_name_request1() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PostUnionWithJsonNameInput {
         value: Some(crate::types::UnionWithJsonName::Foo(String::from("hi"))),
         ..Default::default()
@@ -7113,7 +7116,7 @@ fn request_post_union_with_json_name_request2() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PostUnionWithJsonNameInput {
         value: Some(crate::types::UnionWithJsonName::Baz(String::from("hi"))),
         ..Default::default()
@@ -7146,7 +7149,7 @@ fn request_post_union_with_json_name_request3() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PostUnionWithJsonNameInput {
         value: Some(crate::types::UnionWithJsonName::Bar(String::from("hi"))),
         ..Default::default()
@@ -7239,7 +7242,7 @@ fn request_sdk_applied_content_encoding_rest_json1() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PutWithContentEncodingInput {
         data: Some(
             String::from(
@@ -7276,7 +7279,7 @@ fn request_sdk_appended_gzip_after_provided_encoding_rest_json1() -> Result<(), 
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PutWithContentEncodingInput {
         encoding: Some(String::from("custom")),
         data: Some(
@@ -7314,7 +7317,7 @@ fn request_rest_json_query_idempotency_token_auto_fill() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryIdempotencyTokenAutoFillInput {
         ..Default::default()
     };
@@ -7349,7 +7352,7 @@ fn request_rest_json_query_idempotency_token_auto_fill_is_set() -> Result<(), St
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryIdempotencyTokenAutoFillInput {
         token: Some(String::from("00000000-0000-4000-8000-000000000000")),
         ..Default::default()
@@ -7385,7 +7388,7 @@ fn request_rest_json_query_params_string_list_map() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryParamsAsStringListMapInput {
         qux: Some(String::from("named")),
         foo: Some(
@@ -7423,7 +7426,7 @@ fn request_rest_json_query_precedence() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryPrecedenceInput {
         foo: Some(String::from("named")),
         baz: Some(
@@ -7463,7 +7466,7 @@ fn request_rest_json_recursive_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::RecursiveShapesInputOutput {
         nested: Some(crate::types::RecursiveShapesInputOutputNested1 {
             foo: Some(String::from("Foo1")),
@@ -7559,7 +7562,7 @@ fn request_rest_json_simple_scalar_properties() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
         foo: Some(String::from("Foo")),
         string_value: Some(String::from("string")),
@@ -7603,7 +7606,7 @@ fn request_rest_json_doesnt_serialize_null_structure_values() -> Result<(), Stri
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
         ..Default::default()
     };
@@ -7635,7 +7638,7 @@ fn request_rest_json_supports_na_n_float_inputs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
         float_value: Some(f32::NAN),
         double_value: Some(f64::NAN),
@@ -7671,7 +7674,7 @@ fn request_rest_json_supports_infinity_float_inputs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
         float_value: Some(f32::INFINITY),
         double_value: Some(f64::INFINITY),
@@ -7707,7 +7710,7 @@ fn request_rest_json_supports_negative_infinity_float_inputs() -> Result<(), Str
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesInputOutput {
         float_value: Some(f32::NEG_INFINITY),
         double_value: Some(f64::NEG_INFINITY),
@@ -7862,7 +7865,7 @@ fn request_rest_json_sparse_lists_serialize_null() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SparseJsonListsInputOutput {
         sparse_string_list: Some(vec![None, Some(String::from("hi"))]),
         sparse_short_list: Some(vec![None, Some(2i16)]),
@@ -7918,7 +7921,7 @@ fn request_rest_json_sparse_json_maps() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SparseJsonMapsInputOutput {
         sparse_struct_map: Some(
             [
@@ -7971,7 +7974,7 @@ fn request_rest_json_serializes_sparse_null_map_values() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SparseJsonMapsInputOutput {
         sparse_boolean_map: Some(
             [(String::from("x"), None)]
@@ -8024,7 +8027,7 @@ fn request_rest_json_serializes_zero_values_in_sparse_maps() -> Result<(), Strin
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SparseJsonMapsInputOutput {
         sparse_number_map: Some(
             [(String::from("x"), Some(0i32))]
@@ -8067,7 +8070,7 @@ fn request_rest_json_serializes_sparse_set_map() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SparseJsonMapsInputOutput {
         sparse_set_map: Some(
             [
@@ -8108,7 +8111,7 @@ fn request_rest_json_serializes_sparse_set_map_and_retains_null() -> Result<(), 
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SparseJsonMapsInputOutput {
         sparse_set_map: Some(
             [
@@ -8315,7 +8318,7 @@ fn request_rest_json_streaming_traits_with_blob() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::StreamingTraitsInputOutput {
         foo: Some(String::from("Foo")),
         blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
@@ -8348,7 +8351,7 @@ fn request_rest_json_streaming_traits_with_no_blob_body() -> Result<(), String> 
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::StreamingTraitsInputOutput {
         foo: Some(String::from("Foo")),
         ..Default::default()
@@ -8424,7 +8427,7 @@ fn request_rest_json_streaming_traits_require_length_with_blob() -> Result<(), S
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::StreamingTraitsRequireLengthInput {
         foo: Some(String::from("Foo")),
         blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
@@ -8464,7 +8467,7 @@ fn request_rest_json_streaming_traits_require_length_with_no_blob_body() -> Resu
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::StreamingTraitsRequireLengthInput {
         foo: Some(String::from("Foo")),
         ..Default::default()
@@ -8500,7 +8503,7 @@ fn request_rest_json_streaming_traits_with_media_type_with_blob() -> Result<(), 
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::StreamingTraitsWithMediaTypeInputOutput {
         foo: Some(String::from("Foo")),
         blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
@@ -8563,7 +8566,7 @@ fn request_rest_json_test_body_structure() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::TestBodyStructureInputOutput {
         test_config: Some(crate::types::TestConfig {
             timeout: Some(10i32),
@@ -8598,7 +8601,7 @@ fn request_rest_json_http_with_empty_body() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::TestBodyStructureInputOutput {
         ..Default::default()
     };
@@ -8629,7 +8632,7 @@ fn request_rest_json_http_get_with_no_input() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestGetNoInputNoPayload::new(client.core().clone(), input)
@@ -8659,7 +8662,7 @@ fn request_rest_json_http_get_with_no_modeled_body() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::TestNoPayloadInputOutput {
         ..Default::default()
     };
@@ -8693,7 +8696,7 @@ fn request_rest_json_http_get_with_header_member_no_modeled_body() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::TestNoPayloadInputOutput {
         test_id: Some(String::from("t-12345")),
         ..Default::default()
@@ -8725,7 +8728,7 @@ fn request_rest_json_http_with_empty_blob_payload() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::TestPayloadBlobInputOutput {
         ..Default::default()
     };
@@ -8756,7 +8759,7 @@ fn request_rest_json_test_payload_blob() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::TestPayloadBlobInputOutput {
         content_type: Some(String::from("image/jpg")),
         data: Some(nimbus_aws::codegen::Blob::from("1234")),
@@ -8789,7 +8792,7 @@ fn request_rest_json_http_with_empty_structure_payload() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::TestPayloadStructureInputOutput {
         ..Default::default()
     };
@@ -8820,7 +8823,7 @@ fn request_rest_json_test_payload_structure() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::TestPayloadStructureInputOutput {
         payload_config: Some(crate::types::PayloadConfig {
             data: Some(25i32),
@@ -8855,7 +8858,7 @@ fn request_rest_json_http_with_headers_but_no_payload() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::TestPayloadStructureInputOutput {
         test_id: Some(String::from("t-12345")),
         ..Default::default()
@@ -8890,7 +8893,7 @@ fn request_rest_json_http_post_with_no_input() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::TestPostNoInputNoPayload::new(client.core().clone(), input)
@@ -8920,7 +8923,7 @@ fn request_rest_json_http_post_with_no_modeled_body() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::TestNoPayloadInputOutput {
         ..Default::default()
     };
@@ -8954,7 +8957,7 @@ fn request_rest_json_http_with_post_header_member_no_modeled_body() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::TestNoPayloadInputOutput {
         test_id: Some(String::from("t-12345")),
         ..Default::default()
@@ -8986,7 +8989,7 @@ fn request_rest_json_timestamp_format_headers() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::TimestampFormatHeadersIo {
         member_epoch_seconds: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
@@ -9109,7 +9112,7 @@ fn request_rest_json_unit_input_and_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::UnitInputAndOutput::new(client.core().clone(), input).send(),

@@ -5,11 +5,14 @@
 //! per suite printing its summary line.
 #![allow(deprecated, clippy::all)]
 fn config(
-    endpoint: &str,
+    endpoint: Option<&str>,
     mock: &nimbus_aws::codegen::testing::MockTransport,
 ) -> nimbus_aws::codegen::Config {
-    nimbus_aws::codegen::Config::new()
-        .endpoint_url(endpoint)
+    let config = match endpoint {
+        Some(url) => nimbus_aws::codegen::Config::new().endpoint_url(url),
+        None => nimbus_aws::codegen::Config::new(),
+    };
+    config
         .region("us-east-1")
         .transport(mock.clone())
         .idempotency_token_generator(|| {
@@ -48,7 +51,7 @@ fn request_xml_namespace_simple_scalar_properties() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesRequest {
         foo: Some(String::from("Foo")),
         string_value: Some(String::from("string")),

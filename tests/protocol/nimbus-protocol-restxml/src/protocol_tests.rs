@@ -5,11 +5,14 @@
 //! per suite printing its summary line.
 #![allow(deprecated, clippy::all)]
 fn config(
-    endpoint: &str,
+    endpoint: Option<&str>,
     mock: &nimbus_aws::codegen::testing::MockTransport,
 ) -> nimbus_aws::codegen::Config {
-    nimbus_aws::codegen::Config::new()
-        .endpoint_url(endpoint)
+    let config = match endpoint {
+        Some(url) => nimbus_aws::codegen::Config::new().endpoint_url(url),
+        None => nimbus_aws::codegen::Config::new(),
+    };
+    config
         .region("us-east-1")
         .transport(mock.clone())
         .idempotency_token_generator(|| {
@@ -539,7 +542,7 @@ fn request_all_query_string_types() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::AllQueryStringTypesInput {
         query_string: Some(String::from("Hello there")),
         query_string_list: Some(
@@ -654,7 +657,7 @@ fn request_rest_xml_query_string_map() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::AllQueryStringTypesInput {
         query_params_map_of_strings: Some(
             [
@@ -693,7 +696,7 @@ fn request_rest_xml_query_string_escaping() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::AllQueryStringTypesInput {
         query_string: Some(String::from(" %:/?#[]@!$&'()*+,;=😹")),
         ..Default::default()
@@ -727,7 +730,7 @@ fn request_rest_xml_supports_na_n_float_query_values() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::AllQueryStringTypesInput {
         query_float: Some(f32::NAN),
         query_double: Some(f64::NAN),
@@ -760,7 +763,7 @@ fn request_rest_xml_supports_infinity_float_query_values() -> Result<(), String>
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::AllQueryStringTypesInput {
         query_float: Some(f32::INFINITY),
         query_double: Some(f64::INFINITY),
@@ -796,7 +799,7 @@ fn request_rest_xml_supports_negative_infinity_float_query_values() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::AllQueryStringTypesInput {
         query_float: Some(f32::NEG_INFINITY),
         query_double: Some(f64::NEG_INFINITY),
@@ -829,7 +832,7 @@ fn request_rest_xml_zero_and_false_query_values() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::AllQueryStringTypesInput {
         query_integer: Some(0i32),
         query_boolean: Some(false),
@@ -862,7 +865,7 @@ fn request_body_with_xml_name() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::BodyWithXmlNameInputOutput {
         nested: Some(crate::types::PayloadWithXmlName {
             name: Some(String::from("Phreddy")),
@@ -920,7 +923,7 @@ fn request_constant_and_variable_query_string_missing_one_value() -> Result<(), 
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::ConstantAndVariableQueryStringInput {
         baz: Some(String::from("bam")),
         ..Default::default()
@@ -956,7 +959,7 @@ fn request_constant_and_variable_query_string_all_values() -> Result<(), String>
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::ConstantAndVariableQueryStringInput {
         baz: Some(String::from("bam")),
         maybe_set: Some(String::from("yes")),
@@ -993,7 +996,7 @@ fn request_constant_query_string() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::ConstantQueryStringInput {
         hello: String::from("hi"),
         ..Default::default()
@@ -1071,7 +1074,7 @@ fn request_empty_input_and_empty_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::EmptyInputAndEmptyOutputInput {
         ..Default::default()
     };
@@ -1122,7 +1125,7 @@ fn request_rest_xml_endpoint_trait() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::EndpointOperation::new(client.core().clone(), input).send(),
@@ -1154,7 +1157,7 @@ fn request_rest_xml_endpoint_trait_with_host_label_and_http_binding() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HostLabelHeaderInput {
         account_id: String::from("bar"),
         ..Default::default()
@@ -1190,7 +1193,7 @@ fn request_rest_xml_endpoint_trait_with_host_label() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::EndpointWithHostLabelOperationRequest {
         label: String::from("bar"),
         ..Default::default()
@@ -1228,7 +1231,7 @@ fn request_flattened_xml_map() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::FlattenedXmlMapRequest {
         my_map: Some(
             [
@@ -1296,7 +1299,7 @@ fn request_flattened_xml_map_with_xml_name() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::FlattenedXmlMapWithXmlNameRequest {
         my_map: Some(
             [
@@ -1499,7 +1502,7 @@ fn request_http_empty_prefix_headers_request_client() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpEmptyPrefixHeadersInput {
         prefix_headers: Some(
             [
@@ -1568,7 +1571,7 @@ fn request_rest_xml_enum_payload_request() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::EnumPayloadInput {
         payload: Some(crate::types::StringEnum::from("enumvalue")),
         ..Default::default()
@@ -1620,7 +1623,7 @@ fn request_http_payload_traits_with_blob() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadTraitsInputOutput {
         foo: Some(String::from("Foo")),
         blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
@@ -1653,7 +1656,7 @@ fn request_http_payload_traits_with_no_blob_body() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadTraitsInputOutput {
         foo: Some(String::from("Foo")),
         ..Default::default()
@@ -1726,7 +1729,7 @@ fn request_http_payload_traits_with_media_type_with_blob() -> Result<(), String>
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadTraitsWithMediaTypeInputOutput {
         foo: Some(String::from("Foo")),
         blob: Some(nimbus_aws::codegen::Blob::from("blobby blob blob")),
@@ -1786,7 +1789,7 @@ fn request_http_payload_with_member_xml_name() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadWithMemberXmlNameInputOutput {
         nested: Some(crate::types::PayloadWithXmlName {
             name: Some(String::from("Phreddy")),
@@ -1850,7 +1853,7 @@ fn request_http_payload_with_structure() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadWithStructureInputOutput {
         nested: Some(crate::types::NestedPayload {
             greeting: Some(String::from("hello")),
@@ -1915,7 +1918,7 @@ fn request_rest_xml_http_payload_with_union() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadWithUnionInputOutput {
         nested: Some(crate::types::UnionPayload::Greeting(String::from("hello"))),
         ..Default::default()
@@ -1949,7 +1952,7 @@ fn request_rest_xml_http_payload_with_unset_union() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadWithUnionInputOutput {
         ..Default::default()
     };
@@ -2019,7 +2022,7 @@ fn request_http_payload_with_xml_name() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadWithXmlNameInputOutput {
         nested: Some(crate::types::PayloadWithXmlName {
             name: Some(String::from("Phreddy")),
@@ -2080,7 +2083,7 @@ fn request_http_payload_with_xml_namespace() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadWithXmlNamespaceInputOutput {
         nested: Some(crate::types::PayloadWithXmlNamespace {
             name: Some(String::from("Phreddy")),
@@ -2143,7 +2146,7 @@ fn request_http_payload_with_xml_namespace_and_prefix() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPayloadWithXmlNamespaceAndPrefixInputOutput {
         nested: Some(crate::types::PayloadWithXmlNamespaceAndPrefix {
             name: Some(String::from("Phreddy")),
@@ -2209,7 +2212,7 @@ fn request_http_prefix_headers_are_present() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPrefixHeadersInputOutput {
         foo: Some(String::from("Foo")),
         foo_map: Some(
@@ -2253,7 +2256,7 @@ fn request_http_prefix_headers_are_not_present() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPrefixHeadersInputOutput {
         foo: Some(String::from("Foo")),
         foo_map: Some([].into_iter().collect::<std::collections::HashMap<_, _>>()),
@@ -2286,7 +2289,7 @@ fn request_http_prefix_empty_headers() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpPrefixHeadersInputOutput {
         foo_map: Some(
             [(String::from("abc"), String::from(""))]
@@ -2375,7 +2378,7 @@ fn request_rest_xml_supports_na_n_float_labels() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithFloatLabelsInput {
         float: f32::NAN,
         double: f64::NAN,
@@ -2409,7 +2412,7 @@ fn request_rest_xml_supports_infinity_float_labels() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithFloatLabelsInput {
         float: f32::INFINITY,
         double: f64::INFINITY,
@@ -2443,7 +2446,7 @@ fn request_rest_xml_supports_negative_infinity_float_labels() -> Result<(), Stri
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithFloatLabelsInput {
         float: f32::NEG_INFINITY,
         double: f64::NEG_INFINITY,
@@ -2477,7 +2480,7 @@ fn request_http_request_with_greedy_label_in_path() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithGreedyLabelInPathInput {
         foo: String::from("hello"),
         baz: String::from("there/guy"),
@@ -2514,7 +2517,7 @@ fn request_input_with_headers_and_all_params() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithLabelsInput {
         string: String::from("string"),
         short: 1i16,
@@ -2555,7 +2558,7 @@ fn request_http_request_label_escaping() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithLabelsInput {
         string: String::from(" %:/?#[]@!$&'()*+,;=😹"),
         short: 1i16,
@@ -2596,7 +2599,7 @@ fn request_http_request_with_labels_and_timestamp_format() -> Result<(), String>
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::HttpRequestWithLabelsAndTimestampFormatInput {
         member_epoch_seconds: nimbus_aws::codegen::DateTime::parse_epoch_seconds(
                 "1576540098",
@@ -2677,7 +2680,7 @@ fn request_rest_xml_string_payload_request() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::StringPayloadInput {
         payload: Some(String::from("rawstring")),
         ..Default::default()
@@ -2751,7 +2754,7 @@ fn request_input_and_output_with_string_headers() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_string: Some(String::from("Hello")),
         header_string_list: Some(
@@ -2794,7 +2797,7 @@ fn request_input_and_output_with_numeric_headers() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_byte: Some(1i8),
         header_short: Some(123i16),
@@ -2841,7 +2844,7 @@ fn request_input_and_output_with_boolean_headers() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_true_bool: Some(true),
         header_false_bool: Some(false),
@@ -2880,7 +2883,7 @@ fn request_input_and_output_with_timestamp_headers() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_timestamp_list: Some(
             vec![
@@ -2925,7 +2928,7 @@ fn request_input_and_output_with_enum_headers() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_enum: Some(crate::types::FooEnum::from("Foo")),
         header_enum_list: Some(
@@ -2964,7 +2967,7 @@ fn request_rest_xml_supports_na_n_float_header_inputs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_float: Some(f32::NAN),
         header_double: Some(f64::NAN),
@@ -2998,7 +3001,7 @@ fn request_rest_xml_supports_infinity_float_header_inputs() -> Result<(), String
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_float: Some(f32::INFINITY),
         header_double: Some(f64::INFINITY),
@@ -3035,7 +3038,7 @@ fn request_rest_xml_supports_negative_infinity_float_header_inputs() -> Result<
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::InputAndOutputWithHeadersIo {
         header_float: Some(f32::NEG_INFINITY),
         header_double: Some(f64::NEG_INFINITY),
@@ -3291,7 +3294,7 @@ fn request_nested_xml_map_with_xml_name_serializes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::NestedXmlMapWithXmlNameRequest {
         nested_xml_map_with_xml_name_map: Some(
             [
@@ -3392,7 +3395,7 @@ fn request_nested_xml_map_request() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::NestedXmlMapsRequest {
         nested_map: Some(
             [
@@ -3437,7 +3440,7 @@ fn request_flat_nested_xml_map_request() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::NestedXmlMapsRequest {
         flat_nested_map: Some(
             [
@@ -3544,7 +3547,7 @@ fn request_no_input_and_no_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::NoInputAndNoOutput::new(client.core().clone(), input).send(),
@@ -3590,7 +3593,7 @@ fn request_no_input_and_output() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = ();
     let _ = nimbus_aws::codegen::testing::block_on(
         crate::operations::NoInputAndOutput::new(client.core().clone(), input).send(),
@@ -3638,7 +3641,7 @@ fn request_null_and_empty_headers() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::NullAndEmptyHeadersIo {
         b: Some(String::from("")),
         c: Some(vec![]),
@@ -3672,7 +3675,7 @@ fn request_rest_xml_omits_null_query() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OmitsNullSerializesEmptyStringInput {
         ..Default::default()
     };
@@ -3707,7 +3710,7 @@ fn request_rest_xml_serializes_empty_string() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::OmitsNullSerializesEmptyStringInput {
         empty_string: Some(String::from("")),
         ..Default::default()
@@ -3743,7 +3746,7 @@ fn request_sdk_applied_content_encoding_rest_xml() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PutWithContentEncodingInput {
         data: Some(
             String::from(
@@ -3780,7 +3783,7 @@ fn request_sdk_appended_gzip_after_provided_encoding_rest_xml() -> Result<(), St
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::PutWithContentEncodingInput {
         encoding: Some(String::from("custom")),
         data: Some(
@@ -3818,7 +3821,7 @@ fn request_query_idempotency_token_auto_fill() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryIdempotencyTokenAutoFillInput {
         ..Default::default()
     };
@@ -3853,7 +3856,7 @@ fn request_query_idempotency_token_auto_fill_is_set() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryIdempotencyTokenAutoFillInput {
         token: Some(String::from("00000000-0000-4000-8000-000000000000")),
         ..Default::default()
@@ -3889,7 +3892,7 @@ fn request_rest_xml_query_params_string_list_map() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryParamsAsStringListMapInput {
         qux: Some(String::from("named")),
         foo: Some(
@@ -3927,7 +3930,7 @@ fn request_rest_xml_query_precedence() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::QueryPrecedenceInput {
         foo: Some(String::from("named")),
         baz: Some(
@@ -3967,7 +3970,7 @@ fn request_recursive_shapes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::RecursiveShapesRequest {
         nested: Some(crate::types::RecursiveShapesInputOutputNested1 {
             foo: Some(String::from("Foo1")),
@@ -4063,7 +4066,7 @@ fn request_simple_scalar_properties() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesRequest {
         foo: Some(String::from("Foo")),
         string_value: Some(String::from("string")),
@@ -4107,7 +4110,7 @@ fn request_simple_scalar_properties_with_escaped_character() -> Result<(), Strin
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesRequest {
         foo: Some(String::from("Foo")),
         string_value: Some(String::from("<string>")),
@@ -4143,7 +4146,7 @@ fn request_simple_scalar_properties_with_white_space() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesRequest {
         foo: Some(String::from("Foo")),
         string_value: Some(String::from("  string with white    space  ")),
@@ -4179,7 +4182,7 @@ fn request_simple_scalar_properties_pure_white_space() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesRequest {
         foo: Some(String::from("Foo")),
         string_value: Some(String::from("   ")),
@@ -4215,7 +4218,7 @@ fn request_rest_xml_supports_na_n_float_inputs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesRequest {
         float_value: Some(f32::NAN),
         double_value: Some(f64::NAN),
@@ -4251,7 +4254,7 @@ fn request_rest_xml_supports_infinity_float_inputs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesRequest {
         float_value: Some(f32::INFINITY),
         double_value: Some(f64::INFINITY),
@@ -4287,7 +4290,7 @@ fn request_rest_xml_supports_negative_infinity_float_inputs() -> Result<(), Stri
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::SimpleScalarPropertiesRequest {
         float_value: Some(f32::NEG_INFINITY),
         double_value: Some(f64::NEG_INFINITY),
@@ -4543,7 +4546,7 @@ fn request_timestamp_format_headers() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::TimestampFormatHeadersIo {
         member_epoch_seconds: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1576540098")
@@ -4666,7 +4669,7 @@ fn request_xml_attributes() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlAttributesRequest {
         foo: Some(String::from("hi")),
         attr: Some(String::from("test")),
@@ -4701,7 +4704,7 @@ fn request_xml_attributes_with_escaping() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlAttributesRequest {
         foo: Some(String::from("hi")),
         attr: Some(String::from("<test&mock>")),
@@ -4757,7 +4760,7 @@ fn request_xml_attributes_in_middle() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlAttributesInMiddleRequest {
         payload: Some(crate::types::XmlAttributesInMiddlePayloadRequest {
             foo: Some(String::from("Foo")),
@@ -4822,7 +4825,7 @@ fn request_xml_attributes_on_payload() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlAttributesOnPayloadRequest {
         payload: Some(crate::types::XmlAttributesPayloadRequest {
             foo: Some(String::from("hi")),
@@ -4885,7 +4888,7 @@ fn request_xml_blobs() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlBlobsRequest {
         data: Some(nimbus_aws::codegen::Blob::from("value")),
         ..Default::default()
@@ -4979,7 +4982,7 @@ fn request_xml_empty_lists() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlEmptyListsRequest {
         string_list: Some(vec![]),
         string_set: Some(vec![]),
@@ -5035,7 +5038,7 @@ fn request_xml_empty_maps() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlEmptyMapsRequest {
         my_map: Some([].into_iter().collect::<std::collections::HashMap<_, _>>()),
         ..Default::default()
@@ -5109,7 +5112,7 @@ fn request_xml_empty_strings() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlEmptyStringsRequest {
         empty_string: Some(String::from("")),
         ..Default::default()
@@ -5183,7 +5186,7 @@ fn request_xml_enums() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlEnumsRequest {
         foo_enum1: Some(crate::types::FooEnum::from("Foo")),
         foo_enum2: Some(crate::types::FooEnum::from("0")),
@@ -5269,7 +5272,7 @@ fn request_xml_int_enums() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlIntEnumsRequest {
         int_enum1: Some(crate::types::IntegerEnum::from(1i32)),
         int_enum2: Some(crate::types::IntegerEnum::from(2i32)),
@@ -5367,7 +5370,7 @@ fn request_xml_lists() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlListsRequest {
         string_list: Some(vec![String::from("foo"), String::from("bar")]),
         string_set: Some(vec![String::from("foo"), String::from("bar")]),
@@ -5515,7 +5518,7 @@ fn request_rest_xml_xml_map_with_xml_namespace() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlMapWithXmlNamespaceRequest {
         my_map: Some(
             [
@@ -5584,7 +5587,7 @@ fn request_xml_maps() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlMapsRequest {
         my_map: Some(
             [
@@ -5676,7 +5679,7 @@ fn request_xml_maps_xml_name() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlMapsXmlNameRequest {
         my_map: Some(
             [
@@ -5768,7 +5771,7 @@ fn request_xml_namespaces() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlNamespacesRequest {
         nested: Some(crate::types::XmlNamespaceNested {
             foo: Some(String::from("Foo")),
@@ -5830,7 +5833,7 @@ fn request_xml_timestamps() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlTimestampsRequest {
         normal: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
@@ -5867,7 +5870,7 @@ fn request_xml_timestamps_with_date_time_format() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlTimestampsRequest {
         date_time: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
@@ -5904,7 +5907,7 @@ fn request_xml_timestamps_with_date_time_on_target_format() -> Result<(), String
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlTimestampsRequest {
         date_time_on_target: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
@@ -5941,7 +5944,7 @@ fn request_xml_timestamps_with_epoch_seconds_format() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlTimestampsRequest {
         epoch_seconds: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
@@ -5978,7 +5981,7 @@ fn request_xml_timestamps_with_epoch_seconds_on_target_format() -> Result<(), St
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlTimestampsRequest {
         epoch_seconds_on_target: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
@@ -6015,7 +6018,7 @@ fn request_xml_timestamps_with_http_date_format() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlTimestampsRequest {
         http_date: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
@@ -6052,7 +6055,7 @@ fn request_xml_timestamps_with_http_date_on_target_format() -> Result<(), String
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlTimestampsRequest {
         http_date_on_target: Some(
             nimbus_aws::codegen::DateTime::parse_epoch_seconds("1398796238")
@@ -6250,7 +6253,7 @@ fn request_xml_unions_with_struct_member() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlUnionsRequest {
         union_value: Some(
             crate::types::XmlUnionShape::StructValue(crate::types::XmlNestedUnionStruct {
@@ -6296,7 +6299,7 @@ fn request_xml_unions_with_string_member() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlUnionsRequest {
         union_value: Some(
             crate::types::XmlUnionShape::StringValue(String::from("some string")),
@@ -6332,7 +6335,7 @@ fn request_xml_unions_with_boolean_member() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlUnionsRequest {
         union_value: Some(crate::types::XmlUnionShape::BooleanValue(true)),
         ..Default::default()
@@ -6366,7 +6369,7 @@ fn request_xml_unions_with_union_member() -> Result<(), String> {
     let mock = nimbus_aws::codegen::testing::MockTransport::new(
         nimbus_aws::codegen::HttpResponse::new(200, Default::default(), "{}"),
     );
-    let client = crate::Client::new(config("https://example.com", &mock));
+    let client = crate::Client::new(config(Some("https://example.com"), &mock));
     let input = crate::types::XmlUnionsRequest {
         union_value: Some(
             crate::types::XmlUnionShape::UnionValue(
