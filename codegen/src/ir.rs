@@ -35,6 +35,8 @@ pub enum Protocol {
     Ec2Query,
     /// `aws.protocols#restXml`.
     RestXml,
+    /// `smithy.protocols#rpcv2Cbor`.
+    RpcV2Cbor,
     /// Google REST/JSON from a Discovery document.
     GoogleRest,
     /// A Smithy service with no protocol trait we know.
@@ -51,6 +53,7 @@ impl Protocol {
             Protocol::AwsQuery => "awsQuery",
             Protocol::Ec2Query => "ec2Query",
             Protocol::RestXml => "restXml",
+            Protocol::RpcV2Cbor => "rpcv2Cbor",
             Protocol::GoogleRest => "googleRest",
             Protocol::Unknown => "unknown",
         }

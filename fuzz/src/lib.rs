@@ -48,9 +48,18 @@ pub fn responses(body: &[u8]) {
     let _ = json::decode::<nimbus_spanner::types::ResultSet>(&success);
     let _ = json::decode::<nimbus_spanner::types::PartialResultSet>(&success);
     let _ = json::decode::<nimbus_spanner::types::Operation>(&success);
+    // The XML (awsQuery, restXml) and CBOR (rpcv2Cbor) decoders.
+    let _ = nimbus_aws::xml::decode::<nimbus_sts::types::AssumeRoleResponse>(&success, true);
+    let _ = nimbus_aws::xml::decode::<nimbus_sts::types::AssumeRoleResponse>(&success, false);
+    let _ = nimbus_aws::xml::decode_unwrapped::<nimbus_sts::types::GetCallerIdentityResponse>(&success, "Account");
+    let _ = nimbus_aws::cbor::decode::<nimbus_athena::types::GetSessionResponse>(&success);
+    let _ = nimbus_aws::cbor::from_slice::<serde_json::Value>(body);
     for status in [400, 503] {
         let failure = HttpResponse::new(status, Headers::new(), body.to_vec());
-        for e in [nimbus_aws::protocol::error_from_response(failure.clone()), nimbus_google::error::read_error(failure)] {
+        let xml = nimbus_aws::xml::error_from_response(failure.clone());
+        let cbor = nimbus_aws::cbor::error_from_response(failure.clone());
+        let _ = nimbus_aws::xml::decode_error::<nimbus_sts::types::ExpiredTokenException>(&failure);
+        for e in [nimbus_aws::protocol::error_from_response(failure.clone()), nimbus_google::error::read_error(failure), xml, cbor] {
             let _ = (e.code(), e.details(), e.to_string());
         }
     }

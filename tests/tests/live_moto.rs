@@ -380,7 +380,7 @@ async fn signing_is_verified_by_moto() {
     iam(&moto, "Action=CreateUser&UserName=analyst").await;
     let key = iam(&moto, "Action=CreateAccessKey&UserName=analyst").await;
     let (key_id, secret) = (xml_value(&key, "AccessKeyId"), xml_value(&key, "SecretAccessKey"));
-    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"athena:*","Resource":"*"}]}"#;
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["athena:*","s3:*"],"Resource":"*"}]}"#;
     iam(
         &moto,
         &format!(
@@ -398,6 +398,16 @@ async fn signing_is_verified_by_moto() {
     let ListWorkGroupsError::Unhandled(e) = &err else { panic!("expected Unhandled, got {err:?}") };
     assert_eq!((e.kind(), e.status()), (ErrorKind::Service, Some(403)), "{e}");
     assert!(err.to_string().contains("403"), "{err}");
+
+    // S3 signs as S3 wants (the path as sent, not encoded twice; the payload
+    // hash in a header): a key with a space and a plus sign passes the check.
+    let s3_config = config(&moto).endpoint_url(format!("http://localhost:{}", moto.port())).force_path_style(true);
+    let s3 = nimbus_s3::Client::new(s3_config.clone().credentials(Credentials::new(&key_id, &secret, None)));
+    s3.create_bucket("signed").send().await.expect("a signed CreateBucket succeeds");
+    s3.put_object("signed", "a b+c.txt").set_body(nimbus_core::Blob::new(b"x".to_vec())).send().await.expect("a signed PutObject succeeds");
+    let bad_s3 = nimbus_s3::Client::new(s3_config.credentials(Credentials::new(&key_id, "not-the-secret", None)));
+    let err = bad_s3.put_object("signed", "a b+c.txt").set_body(nimbus_core::Blob::new(b"y".to_vec())).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err}");
 }
 
 /// Runs every scenario (each with its own server, concurrently) and prints

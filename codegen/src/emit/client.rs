@@ -17,7 +17,13 @@ use quote::{format_ident, quote};
 pub fn supports(protocol: Protocol) -> bool {
     matches!(
         protocol,
-        Protocol::AwsJson1_0 | Protocol::AwsJson1_1 | Protocol::RestJson1 | Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml
+        Protocol::AwsJson1_0
+            | Protocol::AwsJson1_1
+            | Protocol::RestJson1
+            | Protocol::AwsQuery
+            | Protocol::Ec2Query
+            | Protocol::RestXml
+            | Protocol::RpcV2Cbor
     )
 }
 
@@ -25,6 +31,15 @@ pub fn supports(protocol: Protocol) -> bool {
 /// (its `xml` feature).
 pub fn speaks_xml(service: &Service) -> bool {
     matches!(service.protocol, Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml) && supports(service.protocol)
+}
+
+/// The runtime features the service's client needs (`xml`, `cbor`).
+pub fn runtime_features(service: &Service) -> &'static [&'static str] {
+    match service.protocol {
+        _ if speaks_xml(service) => &["xml"],
+        Protocol::RpcV2Cbor => &["cbor"],
+        _ => &[],
+    }
 }
 
 /// Whether type `id` is a structure an AWS client decodes whole from a
@@ -102,6 +117,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
         Protocol::AwsQuery => quote! { #rt::Protocol::AwsQuery },
         Protocol::Ec2Query => quote! { #rt::Protocol::Ec2Query },
         Protocol::RestXml => quote! { #rt::Protocol::RestXml },
+        Protocol::RpcV2Cbor => quote! { #rt::Protocol::RpcV2Cbor },
         other => {
             let label = other.label();
             quote! { #rt::Protocol::Unsupported(#label) }
@@ -677,6 +693,15 @@ fn serialize_body(service: &Service, op: &Operation) -> Result<TokenStream, Stri
                 finish_request(service, host, op),
             ))
         }
+        CallShape::Rpc { target } if service.protocol == Protocol::RpcV2Cbor => {
+            let service_name = service.aws().map(|a| a.target_prefix.as_str()).unwrap_or_default();
+            let input = if op.input.is_some() {
+                quote! { Some(&input) }
+            } else {
+                quote! { None::<&()> }
+            };
+            Ok(then_finish(quote! { #rt::cbor::request(#service_name, #target, #input)? }, finish_request(service, host, op)))
+        }
         CallShape::Rpc { target } => {
             let content_type =
                 if service.protocol == Protocol::AwsJson1_0 { "application/x-amz-json-1.0" } else { "application/x-amz-json-1.1" };
@@ -1015,6 +1040,7 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
             quote! { #rt::xml::decode_unwrapped(response, #member) }
         }
         Protocol::RestXml if t.error.is_some() => quote! { #rt::xml::decode_error(response) },
+        Protocol::RpcV2Cbor => quote! { #rt::cbor::decode(response) },
         Protocol::RestXml => quote! { #rt::xml::decode(response, false) },
         _ => quote! { #rt::json::decode(response) },
     };

@@ -149,7 +149,10 @@ workspace = true
         version = spec.version,
         runtime = runtime::runtime_package(service),
         runtime_dir = spec.runtime_dir,
-        runtime_features = if client::speaks_xml(service) { ", features = [\"xml\"]" } else { "" },
+        runtime_features = match client::runtime_features(service) {
+            [] => String::new(),
+            features => format!(", features = [{}]", features.iter().map(|f| format!("\"{f}\"")).collect::<Vec<_>>().join(", ")),
+        },
         publish = if spec.protocol_tests { "\npublish = false" } else { "" },
         google_features = if service.is_google() {
             "default = [\"google-adc\"]\n## Application Default Credentials when no token provider is configured.\ngoogle-adc = [\"nimbus-google/google-adc\"]\n"

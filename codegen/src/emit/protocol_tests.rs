@@ -277,6 +277,11 @@ fn response_parts(service: &Service, case: &ProtocolTestCase) -> TokenStream {
     let code = case.code;
     let headers = header_pairs(&case.headers);
     let body = case.body.as_deref().unwrap_or("");
+    // A binary (CBOR) body is written in the case as base64.
+    let body = match case.body_media_type.as_deref() {
+        Some("application/cbor") => quote! { #rt::wire::blob_from_base64(#body).as_bytes().to_vec() },
+        _ => quote! { #body },
+    };
     quote! {
         let headers: &[(&str, &str)] = #headers;
         let response = #rt::HttpResponse::new(#code, headers.iter().copied().collect(), #body);

@@ -529,6 +529,9 @@ impl<'m> Lowering<'m> {
             ShapeKind::Float => TypeRef::Float,
             ShapeKind::Double => TypeRef::Double,
             ShapeKind::BigInteger | ShapeKind::BigDecimal => TypeRef::BigNumber,
+            // RPC v2 CBOR has one timestamp form (tag 1, epoch seconds) and
+            // ignores `@timestampFormat`.
+            ShapeKind::Timestamp if self.protocol == Protocol::RpcV2Cbor => TypeRef::Timestamp(TimestampFormat::EpochSeconds),
             ShapeKind::Timestamp => TypeRef::Timestamp(
                 member_traits.timestamp_format.or_else(|| shape.and_then(|s| s.traits.timestamp_format)).unwrap_or(default_format),
             ),
@@ -635,7 +638,7 @@ impl<'m> Lowering<'m> {
             (Protocol::AwsJson1_0 | Protocol::AwsJson1_1, _) => {
                 CallShape::Rpc { target: format!("{}.{}", local_name(&self.service.id), name) }
             }
-            (Protocol::AwsQuery | Protocol::Ec2Query, _) => CallShape::Rpc { target: name.clone() },
+            (Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RpcV2Cbor, _) => CallShape::Rpc { target: name.clone() },
             (_, Some(route)) => CallShape::Http(route.bind(input_fields).map_err(|label| {
                 self.err(
                     format!("{}.traits[\"smithy.api#http\"].uri", shape_path(&op.id)),

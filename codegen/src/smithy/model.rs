@@ -353,6 +353,7 @@ impl Traits {
                 "aws.protocols#awsQuery" => t.protocol = t.protocol.or(Some(Protocol::AwsQuery)),
                 "aws.protocols#ec2Query" => t.protocol = t.protocol.or(Some(Protocol::Ec2Query)),
                 "aws.protocols#restXml" => t.protocol = t.protocol.or(Some(Protocol::RestXml)),
+                "smithy.protocols#rpcv2Cbor" => t.protocol = t.protocol.or(Some(Protocol::RpcV2Cbor)),
                 "smithy.rules#endpointRuleSet" => {
                     v.entries()?;
                     t.endpoint_rule_set = Some(v.value.clone())

@@ -28,6 +28,8 @@ pub enum Protocol {
     Ec2Query,
     /// `aws.protocols#restXml` (feature `xml`).
     RestXml,
+    /// `smithy.protocols#rpcv2Cbor` (feature `cbor`).
+    RpcV2Cbor,
     /// A protocol this runtime cannot speak: calls fail with
     /// `ErrorKind::Unsupported`.
     Unsupported(&'static str),
@@ -40,6 +42,8 @@ pub fn read_error(protocol: Protocol, response: HttpResponse) -> Error {
     match protocol {
         #[cfg(feature = "xml")]
         Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml => crate::xml::error_from_response(response),
+        #[cfg(feature = "cbor")]
+        Protocol::RpcV2Cbor => crate::cbor::error_from_response(response),
         _ => crate::protocol::error_from_response(response),
     }
 }

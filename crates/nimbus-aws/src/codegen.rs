@@ -27,6 +27,12 @@ pub mod xml {
     pub use crate::xml::{decode, decode_error, decode_unwrapped, to_body};
 }
 
+/// The RPC v2 CBOR request shape and bodies (feature `cbor`).
+#[cfg(feature = "cbor")]
+pub mod cbor {
+    pub use crate::cbor::{decode, request};
+}
+
 /// What a service crate re-exports as its `config` module.
 pub mod config {
     pub use crate::config::{Config, Region, TokenGenerator};

@@ -17,7 +17,11 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "cbor")]
+pub mod cbor;
 mod client;
+#[cfg(any(feature = "xml", feature = "cbor"))]
+mod codec_error;
 pub mod codegen;
 mod config;
 pub mod credentials;

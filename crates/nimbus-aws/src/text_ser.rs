@@ -2,27 +2,7 @@
 //! serde methods that write a scalar as text (each serializer has a
 //! `scalar(self, &str)` that puts the text where its format wants it).
 
-use std::fmt;
-
-use serde::ser;
-
-/// A serialization error (a value the query or XML shape cannot carry).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SerError(pub(crate) String);
-
-impl fmt::Display for SerError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for SerError {}
-
-impl ser::Error for SerError {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        SerError(msg.to_string())
-    }
-}
+pub use crate::codec_error::CodecError as SerError;
 
 /// The `serde::Serializer` methods of a text format, inside its `impl`:
 /// scalars through `self.scalar(text)` (booleans `true`/`false`, floats with

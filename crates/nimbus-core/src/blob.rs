@@ -113,8 +113,13 @@ impl AsRef<[u8]> for Blob {
 }
 
 impl Serialize for Blob {
+    /// Base64 text; raw bytes for a binary format (CBOR).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&STANDARD.encode(&self.inner))
+        if serializer.is_human_readable() {
+            serializer.serialize_str(&STANDARD.encode(&self.inner))
+        } else {
+            serializer.serialize_bytes(&self.inner)
+        }
     }
 }
 

@@ -345,9 +345,22 @@ impl TryFrom<DateTime> for SystemTime {
     }
 }
 
+/// The newtype struct name under which [`DateTime`] serializes itself to a
+/// binary format (serde's `is_human_readable() == false`): CBOR writes it
+/// as tag 1 (epoch seconds) around the number.
+pub const EPOCH_SECONDS_TAG: &str = "nimbus:epoch-seconds";
+
 impl Serialize for DateTime {
+    /// Epoch seconds, a whole number when there is no fraction; for a
+    /// binary format (CBOR) marked as a timestamp
+    /// ([`EPOCH_SECONDS_TAG`]).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.nanos == 0 { serializer.serialize_i64(self.secs) } else { serializer.serialize_f64(self.as_secs_f64()) }
+        match (serializer.is_human_readable(), self.nanos) {
+            (true, 0) => serializer.serialize_i64(self.secs),
+            (true, _) => serializer.serialize_f64(self.as_secs_f64()),
+            (false, 0) => serializer.serialize_newtype_struct(EPOCH_SECONDS_TAG, &self.secs),
+            (false, _) => serializer.serialize_newtype_struct(EPOCH_SECONDS_TAG, &self.as_secs_f64()),
+        }
     }
 }
 

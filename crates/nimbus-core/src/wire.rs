@@ -55,6 +55,8 @@ pub use object::{
     push_item,
 };
 
+pub use crate::date_time::EPOCH_SECONDS_TAG;
+
 /// Encoding marker: a timestamp as a JSON number of seconds since the Unix
 /// epoch (with a fractional part when needed).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -327,9 +329,12 @@ macro_rules! special_float {
     ($($ty:ident => $serialize:ident),*) => {$(
         impl Encode<SpecialFloat> for $ty {
             /// Writes finite values as numbers and the special values as
-            /// `"NaN"`, `"Infinity"` and `"-Infinity"`.
+            /// `"NaN"`, `"Infinity"` and `"-Infinity"` (a binary format,
+            /// which has them, gets the number).
             fn encode<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                if self.is_nan() {
+                if !s.is_human_readable() {
+                    s.$serialize(*self)
+                } else if self.is_nan() {
                     s.serialize_str("NaN")
                 } else if self.is_infinite() {
                     s.serialize_str(if *self > 0.0 { "Infinity" } else { "-Infinity" })

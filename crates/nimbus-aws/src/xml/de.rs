@@ -1,29 +1,11 @@
 //! The serde `Deserializer` over an [`Element`] tree (layout rules in the
 //! parent module's documentation).
 
-use std::fmt;
-
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
 use super::Element;
 
-/// A decode error of the XML deserializer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeError(String);
-
-impl fmt::Display for DeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for DeError {}
-
-impl de::Error for DeError {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError(msg.to_string())
-    }
-}
+pub use crate::codec_error::CodecError as DeError;
 
 /// Deserializes from an element (see the module documentation for the
 /// layout rules).
@@ -39,7 +21,7 @@ macro_rules! parse_number {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
                 let text = self.0.trim();
-                let value: $ty = text.parse().map_err(|_| DeError(format!("`{text}` is not a valid {}", stringify!($ty))))?;
+                let value: $ty = text.parse().map_err(|_| crate::codec_error::CodecError(format!("`{text}` is not a valid {}", stringify!($ty))))?;
                 visitor.$visit(value)
             }
         )*
@@ -76,7 +58,7 @@ impl<'de> Deserializer<'de> for TextDeserializer<'_> {
         match self.0.trim() {
             "true" => visitor.visit_bool(true),
             "false" => visitor.visit_bool(false),
-            other => Err(DeError(format!("`{other}` is not a boolean"))),
+            other => Err(crate::codec_error::CodecError(format!("`{other}` is not a boolean"))),
         }
     }
 
@@ -106,7 +88,7 @@ fn parse_float(text: &str) -> Result<f64, DeError> {
         "NaN" => Ok(f64::NAN),
         "Infinity" => Ok(f64::INFINITY),
         "-Infinity" => Ok(f64::NEG_INFINITY),
-        other => other.parse().map_err(|_| DeError(format!("`{other}` is not a number"))),
+        other => other.parse().map_err(|_| crate::codec_error::CodecError(format!("`{other}` is not a number"))),
     }
 }
 
@@ -268,7 +250,7 @@ impl<'de> MapAccess<'de> for StructAccess<'_> {
         match self.value.take() {
             Some(Value::Attribute(text)) => seed.deserialize(TextDeserializer(text)),
             Some(Value::Element(element)) => seed.deserialize(ElementDeserializer(element)),
-            None => Err(DeError("a member value was asked for before its name".into())),
+            None => Err(crate::codec_error::CodecError("a member value was asked for before its name".into())),
         }
     }
 }
@@ -287,7 +269,7 @@ impl<'de> MapAccess<'de> for Entries<'_> {
         let key = entry.child("key").or_else(|| entry.children.first());
         let value = entry.child("value").or_else(|| entry.children.get(1));
         let (Some(key), Some(value)) = (key, value) else {
-            return Err(DeError(format!("map entry `{}` has no key and value elements", entry.name)));
+            return Err(crate::codec_error::CodecError(format!("map entry `{}` has no key and value elements", entry.name)));
         };
         self.value = Some(value);
         seed.deserialize(ElementDeserializer(key)).map(Some)
@@ -296,7 +278,7 @@ impl<'de> MapAccess<'de> for Entries<'_> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
         match self.value.take() {
             Some(value) => seed.deserialize(ElementDeserializer(value)),
-            None => Err(DeError("a map value was asked for before its key".into())),
+            None => Err(crate::codec_error::CodecError("a map value was asked for before its key".into())),
         }
     }
 }
