@@ -57,6 +57,12 @@ fn unknown_uri_label() {
     insta::assert_snapshot!(error_of("unknown-uri-label.smithy.json"));
 }
 
+/// `;` and `|` separate the parts of the layout the XML codecs read.
+#[test]
+fn xml_namespace_with_a_layout_separator() {
+    insta::assert_snapshot!(error_of("xml-namespace-with-separator.smithy.json"));
+}
+
 #[test]
 fn structure_bound_to_a_header() {
     insta::assert_snapshot!(error_of("structure-in-header.smithy.json"));

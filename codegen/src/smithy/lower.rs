@@ -371,7 +371,10 @@ impl<'m> Lowering<'m> {
             (_, Some(x), Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml) => x.rsplit(':').next().unwrap_or(x).to_owned(),
             _ => m.name.clone(),
         };
-        let xml = xml_protocol.then(|| self.xml_member(m, &wire));
+        let xml = match xml_protocol {
+            true => Some(self.xml_member(m, &wire).map_err(|message| self.err(path.clone(), message))?),
+            false => None,
+        };
         let rust = if union { names::variant_ident(&m.name) } else { names::field_ident(&m.name) };
         let mut doc = docs(t);
         if doc.is_empty() {
@@ -408,7 +411,7 @@ impl<'m> Lowering<'m> {
     }
 
     /// The XML-protocol shape of member `m` whose element name is `wire`.
-    fn xml_member(&self, m: &Member, wire: &str) -> XmlMember {
+    fn xml_member(&self, m: &Member, wire: &str) -> std::result::Result<XmlMember, String> {
         let t = &m.traits;
         let target = self.shape(&m.target);
         let request_name = match (self.protocol, &t.ec2_query_name) {
@@ -457,14 +460,18 @@ impl<'m> Lowering<'m> {
         while levels.len() > 1 && levels.last().is_some_and(Vec::is_empty) {
             levels.pop();
         }
+        // `;` and `|` separate the parts and levels of a layout.
+        if let Some(bad) = levels.iter().flatten().find(|p| p.split_once('=').is_some_and(|(_, v)| v.contains([';', '|']))) {
+            return Err(format!("an XML name or namespace with `;` or `|` is not supported (`{bad}`)"));
+        }
         let layout = levels.iter().map(|l| l.join(";")).collect::<Vec<_>>().join("|");
-        XmlMember {
+        Ok(XmlMember {
             request_name,
             flattened,
             attribute: t.xml_attribute,
             namespace,
             layout: (!layout.is_empty()).then(|| format!("xml:{layout}")),
-        }
+        })
     }
 
     /// The layout parts of a list or map shape (custom item / key / value

@@ -50,16 +50,35 @@ pub fn decode<T: DeserializeOwned + Default>(response: &HttpResponse) -> Result<
 /// `x-amzn-query-error` (query-compatible services) or the body's `__type`
 /// (namespace removed), the message from `message`/`Message`. Never fails.
 pub fn error_from_response(response: HttpResponse) -> Error {
-    let body: Option<serde_json::Map<String, serde_json::Value>> = from_slice(&response.body).ok();
-    let field = |names: &[&str]| body.as_ref().and_then(|b| names.iter().find_map(|n| b.get(*n)?.as_str().map(str::to_owned)));
+    let fields: ErrorFields = from_slice(&response.body).unwrap_or_default();
     let query_code = response.headers.get("x-amzn-query-error").and_then(|v| v.split(';').next()).map(str::to_owned);
-    let code =
-        query_code.or_else(|| field(&["__type"])).map(|c| crate::protocol::sanitize_error_code(&c).to_owned()).filter(|c| !c.is_empty());
-    let message = field(&["message", "Message"]).unwrap_or_else(|| nimbus_core::protocol::describe_body(&response));
+    let code = query_code.or(fields.code).map(|c| crate::protocol::sanitize_error_code(&c).to_owned()).filter(|c| !c.is_empty());
+    let message = fields.message.unwrap_or_else(|| nimbus_core::protocol::describe_body(&response));
     let code = code.unwrap_or_else(|| format!("Http{}", response.status));
     let request_id = crate::protocol::request_id(&response);
     Error::service(code, message, request_id, response)
 }
+
+/// What an error body says about itself (every other member skipped,
+/// whatever its type).
+#[derive(Default)]
+struct ErrorFields {
+    code: Option<String>,
+    message: Option<String>,
+}
+
+impl nimbus_core::wire::Object for ErrorFields {
+    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "__type" => self.code = nimbus_core::wire::optional(map)?,
+            "message" | "Message" => self.message = nimbus_core::wire::optional(map)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+nimbus_core::impl_deserialize!(ErrorFields);
 
 /// Serializes `value` as CBOR.
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CborError> {
@@ -457,7 +476,9 @@ impl<'de> Deserializer<'de> for &mut CborDeserializer<'de> {
                     Arg::Value(n) => Some(self.length(n)?),
                     Arg::Indefinite => None,
                 };
-                let value = visitor.visit_seq(Items { de: &mut *self, remaining })?;
+                let mut items = Items { de: &mut *self, remaining, ended: false };
+                let value = visitor.visit_seq(&mut items)?;
+                items.finish()?;
                 self.depth -= 1;
                 Ok(value)
             }
@@ -467,7 +488,9 @@ impl<'de> Deserializer<'de> for &mut CborDeserializer<'de> {
                     Arg::Value(n) => Some(self.length(n)?),
                     Arg::Indefinite => None,
                 };
-                let value = visitor.visit_map(Items { de: &mut *self, remaining })?;
+                let mut items = Items { de: &mut *self, remaining, ended: false };
+                let value = visitor.visit_map(&mut items)?;
+                items.finish()?;
                 self.depth -= 1;
                 Ok(value)
             }
@@ -515,6 +538,8 @@ impl<'de> Deserializer<'de> for &mut CborDeserializer<'de> {
 struct Items<'a, 'de> {
     de: &'a mut CborDeserializer<'de>,
     remaining: Option<usize>,
+    /// An indefinite container's break was read.
+    ended: bool,
 }
 
 impl<'de> Items<'_, 'de> {
@@ -526,16 +551,24 @@ impl<'de> Items<'_, 'de> {
                 *n -= 1;
                 Ok(true)
             }
+            None if self.ended => Ok(false),
             None if self.de.peek() == Some(BREAK) => {
                 self.de.take(1)?;
+                self.ended = true;
                 Ok(false)
             }
             None => Ok(true),
         }
     }
+
+    /// After the visitor: every item was read (a visitor that stops early,
+    /// like a fixed-size array's, leaves none behind to be misread).
+    fn finish(&mut self) -> Result<(), CborError> {
+        if self.more()? { Err(CborError("the array or map has more items than expected".into())) } else { Ok(()) }
+    }
 }
 
-impl<'de> SeqAccess<'de> for Items<'_, 'de> {
+impl<'de> SeqAccess<'de> for &mut Items<'_, 'de> {
     type Error = CborError;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, CborError> {
@@ -547,7 +580,7 @@ impl<'de> SeqAccess<'de> for Items<'_, 'de> {
     }
 }
 
-impl<'de> MapAccess<'de> for Items<'_, 'de> {
+impl<'de> MapAccess<'de> for &mut Items<'_, 'de> {
     type Error = CborError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, CborError> {
@@ -679,6 +712,13 @@ mod tests {
     }
 
     #[test]
+    fn a_fixed_size_read_leaves_no_items_behind() {
+        assert!(from_slice::<(u8, u8)>(&unhex("83010203")).is_err(), "three items are not a pair");
+        assert_eq!(from_slice::<(u8, u8)>(&unhex("820102")).unwrap(), (1, 2));
+        assert_eq!(from_slice::<(u8, u8)>(&unhex("9f0102ff")).unwrap(), (1, 2));
+    }
+
+    #[test]
     fn bad_bodies_are_errors_not_panics_and_stay_bounded() {
         let deep = "81".repeat(MAX_DEPTH + 1) + "00";
         for body in ["", "1b00", "5bffffffffffffffff", "7a7fffffff61", "9f01", "bf6161", "1c", "62c328", deep.as_str(), "0000"] {
@@ -696,5 +736,9 @@ mod tests {
         assert_eq!(e.code(), Some("Customized"));
         let e = error_from_response(HttpResponse::new(503, Default::default(), b"<html>".to_vec()));
         assert_eq!(e.code(), Some("Http503"));
+        // A member of another type (a blob) does not hide the code.
+        let body = unhex("a3665f5f74797065616e64646174614100676d6573736167656148");
+        let e = error_from_response(HttpResponse::new(400, Default::default(), body));
+        assert_eq!(e.code(), Some("n"), "{e}");
     }
 }

@@ -106,10 +106,12 @@ macro_rules! text_scalars {
 impl<'de> Deserializer<'de> for ElementDeserializer<'_> {
     type Error = DeError;
 
-    /// A leaf is its text; an element with children reads as a structure.
+    /// A leaf is its text (trimmed: what reads it this way is a number,
+    /// a timestamp or a document, never a string member); an element with
+    /// children reads as a structure.
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         if self.0.children.is_empty() && self.0.attributes.is_empty() {
-            visitor.visit_str(&self.0.text)
+            visitor.visit_str(self.0.text.trim())
         } else {
             visitor.visit_map(StructAccess::new(self.0))
         }

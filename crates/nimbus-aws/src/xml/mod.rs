@@ -64,6 +64,18 @@ pub fn parse(body: &[u8]) -> Result<Element, String> {
     let text = std::str::from_utf8(body).map_err(|e| format!("the body is not UTF-8 (invalid byte at offset {})", e.valid_up_to()))?;
     let mut reader = quick_xml::Reader::from_str(text);
     let mut stack: Vec<Element> = Vec::new();
+    // Elements and attributes cost ~100 bytes each in the tree: a body of
+    // nothing but `<a/>` may not make it 25 times its size.
+    let budget = body.len() / 8 + 64;
+    let mut nodes = 0usize;
+    let mut count = |added: usize| {
+        nodes += added;
+        if nodes > budget {
+            Err(format!("the XML has more than {budget} elements and attributes for its {} bytes", body.len()))
+        } else {
+            Ok(())
+        }
+    };
     loop {
         let at = reader.buffer_position();
         let event = reader.read_event().map_err(|e| format!("malformed XML at byte {at}: {e}"))?;
@@ -72,10 +84,13 @@ pub fn parse(body: &[u8]) -> Result<Element, String> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(format!("XML nested deeper than {MAX_DEPTH} elements"));
                 }
-                stack.push(element_of(&start)?);
+                let element = element_of(&start)?;
+                count(1 + element.attributes.len())?;
+                stack.push(element);
             }
             Event::Empty(start) => {
                 let element = element_of(&start)?;
+                count(1 + element.attributes.len())?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(element),
                     None => return Ok(element),
@@ -88,14 +103,15 @@ pub fn parse(body: &[u8]) -> Result<Element, String> {
                     None => return Ok(done),
                 }
             }
+            // XML 1.0 line ends (`\r\n` and `\r` are `\n`; U+0085 and U+2028 are kept).
             Event::Text(text) => {
                 if let Some(open) = stack.last_mut() {
-                    open.text.push_str(&text.xml_content().map_err(|e| format!("malformed XML text: {e}"))?);
+                    open.text.push_str(&text.xml10_content().map_err(|e| format!("malformed XML text: {e}"))?);
                 }
             }
             Event::CData(data) => {
                 if let Some(open) = stack.last_mut() {
-                    open.text.push_str(&data.decode().map_err(|e| format!("malformed XML CDATA: {e}"))?);
+                    open.text.push_str(&data.xml10_content().map_err(|e| format!("malformed XML CDATA: {e}"))?);
                 }
             }
             Event::GeneralRef(reference) => {
@@ -151,6 +167,10 @@ pub fn decode<T: DeserializeOwned + Default>(response: &HttpResponse, wrapped: b
         return Ok(T::default());
     }
     let root = parse(&response.body).map_err(|e| Error::decode(format!("the response body is not valid XML: {e}"), Some(response)))?;
+    if is_error_document(&root) {
+        // A 200 that says it failed (S3's CompleteMultipartUpload, CopyObject).
+        return Err(error_from_response(response.clone()));
+    }
     let element = if wrapped {
         match root.children.iter().find(|c| c.name.ends_with("Result")) {
             Some(element) => element,
@@ -194,6 +214,18 @@ pub fn error_element(root: &Element) -> Option<&Element> {
         return Some(root);
     }
     root.child("Error").or_else(|| root.child("Errors").and_then(|errors| errors.child("Error")))
+}
+
+/// Whether a document is an error response rather than an output: an
+/// `<ErrorResponse>`, a `<Response>` with `<Errors>`, or an `<Error>` with a
+/// `<Code>`.
+fn is_error_document(root: &Element) -> bool {
+    match root.name.as_str() {
+        "ErrorResponse" => root.child("Error").is_some(),
+        "Response" => root.child("Errors").is_some(),
+        "Error" => root.child("Code").is_some(),
+        _ => false,
+    }
 }
 
 /// Decodes a modeled error structure from an XML error response.
@@ -312,6 +344,30 @@ mod tests {
             let e = decode::<Sample>(&response, false).unwrap_err();
             assert_eq!(e.kind(), nimbus_core::ErrorKind::Decode, "{body}: {e}");
         }
+    }
+
+    #[test]
+    fn a_success_status_with_an_error_document_is_an_error() {
+        for (body, wrapped) in [
+            ("<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>", false),
+            ("<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>", true),
+        ] {
+            let response = HttpResponse::new(200, Default::default(), body.as_bytes().to_vec());
+            let e = decode::<Sample>(&response, wrapped).unwrap_err();
+            assert_eq!(e.kind(), nimbus_core::ErrorKind::Service, "{body}");
+            assert!(matches!(e.code(), Some("InternalError" | "Throttling")), "{e}");
+        }
+        let fine = HttpResponse::new(200, Default::default(), b"<Error><Name>a</Name></Error>".to_vec());
+        assert_eq!(decode::<Sample>(&fine, false).unwrap().name.as_deref(), Some("a"), "an output named Error without a Code");
+    }
+
+    #[test]
+    fn line_ends_are_xml_1_0_and_text_is_bounded() {
+        let response = HttpResponse::new(200, Default::default(), "<a><Name>x\r\ny\u{2028}z</Name></a>".as_bytes().to_vec());
+        assert_eq!(decode::<Sample>(&response, false).unwrap().name.as_deref(), Some("x\ny\u{2028}z"));
+        let flood = format!("<a>{}</a>", "<b/>".repeat(10_000));
+        let e = decode::<Sample>(&HttpResponse::new(200, Default::default(), flood.into_bytes()), false).unwrap_err();
+        assert!(e.message().contains("elements and attributes"), "{e}");
     }
 
     #[test]
