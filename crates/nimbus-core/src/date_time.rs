@@ -383,7 +383,9 @@ impl DateTimeVisitor {
         };
         // ISO 8601 without a zone (`2026-11-23T03:35:05.003991`, as some
         // emulators send): read as UTC, like botocore does.
-        if s.len() >= 19 && s.as_bytes().get(10) == Some(&b'T') && !s.ends_with(['Z', 'z']) && !s[19..].contains(['+', '-']) {
+        // (`get`: byte 19 may fall inside a multi-byte character.)
+        let zoneless = s.get(19..).is_some_and(|rest| !rest.contains(['+', '-']));
+        if zoneless && s.as_bytes().get(10) == Some(&b'T') && !s.ends_with(['Z', 'z']) {
             if let Ok(value) = DateTime::parse_rfc3339(&format!("{s}Z")) {
                 return Ok(value);
             }
@@ -1101,6 +1103,8 @@ mod tests {
         let t = DateTimeVisitor::parse_any("2026-11-23T03:35:05.003991").unwrap();
         assert_eq!(t, DateTime::parse_rfc3339("2026-11-23T03:35:05.003991Z").unwrap());
         assert!(DateTimeVisitor::parse_any("2026-11-23T03:35").is_err());
+        // Found by the coverage-guided fuzzer: byte 19 inside a character.
+        assert!(DateTimeVisitor::parse_any("2026-11-24T10:00\u{ca4dc}G").is_err());
     }
 
     #[test]
