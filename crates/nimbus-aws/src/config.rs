@@ -74,6 +74,9 @@ pub struct Config {
     disable_request_compression: bool,
     min_compression_size: Option<usize>,
     endpoint_params: Vec<(String, EndpointParam)>,
+    /// The cached default chain, shared by every client of this
+    /// configuration (and its clones).
+    default_credentials: Arc<std::sync::OnceLock<Arc<dyn ProvideCredentials>>>,
 }
 
 impl fmt::Debug for Config {
@@ -118,7 +121,7 @@ impl Config {
     /// value or any provider) instead of the default chain (environment,
     /// then shared files).
     pub fn credentials(mut self, provider: impl ProvideCredentials) -> Self {
-        self.credentials = Some(Arc::new(provider));
+        self.credentials = Some(Arc::new(crate::credentials::CredentialsCache::new(Arc::new(provider))));
         self.no_credentials = false;
         self
     }
@@ -245,7 +248,11 @@ impl Config {
         if self.no_credentials {
             return None;
         }
-        Some(self.credentials.clone().unwrap_or_else(|| Arc::new(crate::credentials::DefaultCredentialsChain::default())))
+        let default_chain = || -> Arc<dyn ProvideCredentials> {
+            let chain: Arc<dyn ProvideCredentials> = Arc::new(crate::credentials::DefaultCredentialsChain::default());
+            Arc::new(crate::credentials::CredentialsCache::new(chain))
+        };
+        Some(self.credentials.clone().unwrap_or_else(|| self.default_credentials.get_or_init(default_chain).clone()))
     }
 
     /// A fresh idempotency token.

@@ -13,9 +13,11 @@ use nimbus_core::{Error, ErrorKind};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
 
-/// Supplies credentials for signing (called once per call; cache inside
-/// when fetching is expensive).
+/// Supplies credentials for signing (called once per attempt, through the
+/// configuration's [`CredentialsCache`]).
 pub trait ProvideCredentials: Send + Sync + fmt::Debug + 'static {
     /// The credentials to sign with, or an error saying what was tried.
     fn provide(&self) -> BoxFuture<'_, Result<Credentials, Error>>;
@@ -25,6 +27,79 @@ impl ProvideCredentials for Credentials {
     fn provide(&self) -> BoxFuture<'_, Result<Credentials, Error>> {
         let c = self.clone();
         Box::pin(async move { Ok(c) })
+    }
+}
+
+/// How long before their expiry cached credentials are refreshed.
+pub const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
+
+/// Caches what a provider returns, for every client made from one
+/// configuration: credentials are fetched once and again only when they
+/// come within [`REFRESH_BEFORE_EXPIRY`] of their expiry (credentials
+/// without an expiry never are). One refresh runs at a time: callers that
+/// arrive during it wait for its result instead of fetching again. When a
+/// refresh fails while the cached credentials are still valid, those are
+/// used (the next call tries again).
+#[derive(Debug)]
+pub struct CredentialsCache {
+    inner: Arc<dyn ProvideCredentials>,
+    cached: RwLock<Option<Credentials>>,
+    refreshing: futures_util::lock::Mutex<()>,
+    /// Counts successful refreshes: a caller that waited for one takes its
+    /// result (while valid) instead of refreshing again.
+    refreshes: std::sync::atomic::AtomicU64,
+}
+
+impl CredentialsCache {
+    /// A cache in front of `inner`.
+    pub fn new(inner: Arc<dyn ProvideCredentials>) -> Self {
+        CredentialsCache {
+            inner,
+            cached: RwLock::new(None),
+            refreshing: futures_util::lock::Mutex::new(()),
+            refreshes: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// The cached credentials if they are not due for a refresh at `now`.
+    fn fresh(&self, now: SystemTime) -> Option<Credentials> {
+        let cached = self.cached.read().unwrap_or_else(|e| e.into_inner());
+        cached.as_ref().filter(|c| c.expiry().is_none_or(|at| at > now + REFRESH_BEFORE_EXPIRY)).cloned()
+    }
+
+    /// The cached credentials if they have not expired at all.
+    fn valid(&self) -> Option<Credentials> {
+        let cached = self.cached.read().unwrap_or_else(|e| e.into_inner());
+        cached.as_ref().filter(|c| c.expiry().is_none_or(|at| at > SystemTime::now())).cloned()
+    }
+
+    async fn provide_cached(&self) -> Result<Credentials, Error> {
+        use std::sync::atomic::Ordering;
+        let seen = self.refreshes.load(Ordering::Acquire);
+        if let Some(credentials) = self.fresh(SystemTime::now()) {
+            return Ok(credentials);
+        }
+        let _one_at_a_time = self.refreshing.lock().await;
+        // A refresh finished while this call waited: its result serves.
+        if self.refreshes.load(Ordering::Acquire) != seen {
+            if let Some(credentials) = self.valid() {
+                return Ok(credentials);
+            }
+        }
+        match self.inner.provide().await {
+            Ok(credentials) => {
+                *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(credentials.clone());
+                self.refreshes.fetch_add(1, Ordering::Release);
+                Ok(credentials)
+            }
+            Err(e) => self.valid().ok_or(e),
+        }
+    }
+}
+
+impl ProvideCredentials for CredentialsCache {
+    fn provide(&self) -> BoxFuture<'_, Result<Credentials, Error>> {
+        Box::pin(self.provide_cached())
     }
 }
 
@@ -185,6 +260,94 @@ pub fn region_with_env(env: &Env) -> Result<String, Error> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts its fetches; each takes a few scheduler turns and returns
+    /// credentials expiring `ttl` from now (never, without one), or fails.
+    #[derive(Debug)]
+    struct Counting {
+        fetches: AtomicUsize,
+        ttl: Option<Duration>,
+        fail: bool,
+    }
+
+    impl ProvideCredentials for Counting {
+        fn provide(&self) -> BoxFuture<'_, Result<Credentials, Error>> {
+            Box::pin(async move {
+                let n = self.fetches.fetch_add(1, Ordering::SeqCst);
+                for _ in 0..5 {
+                    tokio::task::yield_now().await;
+                }
+                if self.fail {
+                    return Err(Error::config("the provider is down"));
+                }
+                let credentials = Credentials::new(format!("AKID{n}"), "secret", None);
+                Ok(match self.ttl {
+                    Some(ttl) => credentials.with_expiry(SystemTime::now() + ttl),
+                    None => credentials,
+                })
+            })
+        }
+    }
+
+    fn counting(ttl: Option<Duration>, fail: bool) -> Arc<Counting> {
+        Arc::new(Counting { fetches: AtomicUsize::new(0), ttl, fail })
+    }
+
+    #[tokio::test]
+    async fn credentials_cache_refreshes_once_for_a_hundred_concurrent_calls() {
+        let report = |name: &str, fetches: usize, expected: usize| {
+            println!("credentials cache {name}: {fetches} fetches (expected {expected})");
+            assert_eq!(fetches, expected, "{name}");
+        };
+        // Expiring in an hour: one fetch serves every caller, now and later.
+        let provider = counting(Some(Duration::from_secs(3600)), false);
+        let cache = CredentialsCache::new(provider.clone());
+        let all = futures_util::future::join_all((0..100).map(|_| cache.provide())).await;
+        assert!(all.iter().all(|c| c.as_ref().is_ok_and(|c| c.access_key_id() == "AKID0")));
+        cache.provide().await.expect("cached");
+        report("hour", provider.fetches.load(Ordering::SeqCst), 1);
+
+        // Inside the refresh window (2 minutes left): each wave refreshes
+        // once, however many callers it has.
+        let provider = counting(Some(Duration::from_secs(120)), false);
+        let cache = CredentialsCache::new(provider.clone());
+        futures_util::future::join_all((0..100).map(|_| cache.provide())).await;
+        report("refresh window, first wave", provider.fetches.load(Ordering::SeqCst), 1);
+        futures_util::future::join_all((0..100).map(|_| cache.provide())).await;
+        report("refresh window, second wave", provider.fetches.load(Ordering::SeqCst), 2);
+
+        // Without an expiry: never refreshed.
+        let provider = counting(None, false);
+        let cache = CredentialsCache::new(provider.clone());
+        for _ in 0..10 {
+            cache.provide().await.expect("static");
+        }
+        report("static", provider.fetches.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_refresh_keeps_still_valid_credentials_and_reports_otherwise() {
+        #[derive(Debug)]
+        struct Flaky(AtomicUsize);
+        impl ProvideCredentials for Flaky {
+            fn provide(&self) -> BoxFuture<'_, Result<Credentials, Error>> {
+                let n = self.0.fetch_add(1, Ordering::SeqCst);
+                Box::pin(async move {
+                    match n {
+                        0 => Ok(Credentials::new("AKID", "s", None).with_expiry(SystemTime::now() + Duration::from_secs(60))),
+                        _ => Err(Error::config("the provider is down")),
+                    }
+                })
+            }
+        }
+        let cache = CredentialsCache::new(Arc::new(Flaky(AtomicUsize::new(0))));
+        cache.provide().await.expect("first fetch");
+        let kept = cache.provide().await.expect("the refresh fails, the credentials still hold for a minute");
+        assert_eq!(kept.access_key_id(), "AKID");
+        let down = CredentialsCache::new(counting(None, true));
+        assert_eq!(down.provide().await.unwrap_err().message(), "the provider is down");
+    }
 
     fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
         let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
