@@ -52,7 +52,9 @@ async fn athena_get_session_on_the_wire() {
         format!("content-length: {}", body.len()),
         "content-type: application/x-amz-json-1.1".to_owned(),
         format!("host: {host}"),
+        format!("user-agent: {}", user_agent("Athena/2017-05-18")),
         "x-amz-target: AmazonAthena.GetSession".to_owned(),
+        format!("x-amz-user-agent: {}", user_agent("Athena/2017-05-18")),
     ];
     assert_eq!(headers, expected);
 }
@@ -226,7 +228,16 @@ async fn workspacesweb_get_session_on_the_wire() {
     assert_eq!(line, "GET /portals/p-1/sessions/s-1 HTTP/1.1");
     assert_eq!(body, "", "a GET with only label members has no body");
     let host = endpoint.trim_start_matches("http://");
-    assert_eq!(headers, ["accept: */*".to_owned(), format!("host: {host}")]);
+    let ua = user_agent("WorkSpaces_Web/2020-07-08");
+    assert_eq!(
+        headers,
+        ["accept: */*".to_owned(), format!("host: {host}"), format!("user-agent: {ua}"), format!("x-amz-user-agent: {ua}")]
+    );
+}
+
+/// The `User-Agent` the AWS clients send for `api` (`Service/version`).
+fn user_agent(api: &str) -> String {
+    format!("nimbus-aws/{} api/{api} os/{} lang/rust", env!("CARGO_PKG_VERSION"), std::env::consts::OS)
 }
 
 fn mock_athena(status: u16, headers: &[(&str, &str)], body: &str) -> (nimbus_athena::Client, MockTransport) {

@@ -103,6 +103,26 @@ struct Aws {
     /// configuration, which cannot change after `Client::new`. A failure is
     /// not cached: it is reported again on the next call.
     endpoint: OnceLock<ResolvedEndpoint>,
+    /// `User-Agent` (and `x-amz-user-agent`) of every request.
+    user_agent: String,
+}
+
+/// The `User-Agent` of a service's requests, in the AWS SDKs' form:
+/// `nimbus-aws/<version> api/<service>/<api version> os/<os> lang/rust`,
+/// then `app/<id>` when the configuration names the application.
+fn user_agent(service: &ServiceInfo, config: &Config) -> String {
+    let mut ua = format!(
+        "nimbus-aws/{} api/{}/{} os/{} lang/rust",
+        env!("CARGO_PKG_VERSION"),
+        service.name.replace(' ', "_"),
+        service.api_version,
+        std::env::consts::OS
+    );
+    if let Some(app) = config.get_app_id() {
+        ua.push_str(" app/");
+        ua.extend(app.chars().map(|c| if c.is_ascii_graphic() { c } else { '_' }));
+    }
+    ua
 }
 
 impl fmt::Debug for Aws {
@@ -124,7 +144,8 @@ impl Client {
         let credentials = config.credentials_provider();
         let rules = service.endpoint_rules.map(|json| crate::endpoint::RuleSet::parse(json).map_err(|e| e.message().to_owned()));
         let settings = config.settings().clone();
-        let aws = Aws { service, config, credentials, rules, endpoint: OnceLock::new() };
+        let user_agent = user_agent(service, &config);
+        let aws = Aws { service, config, credentials, rules, endpoint: OnceLock::new(), user_agent };
         Client { pipeline: Pipeline::new(settings, aws) }
     }
 
@@ -157,7 +178,10 @@ impl Client {
     /// AWS standard mode retries every operation, so the operation's own
     /// idempotency is passed on only for the record.
     pub async fn send(&self, operation: &'static OperationInfo, mut request: HttpRequest) -> Result<HttpResponse, Error> {
-        let service = self.aws().service;
+        let aws = self.aws();
+        let service = aws.service;
+        request.headers.insert("User-Agent", aws.user_agent.as_str());
+        request.headers.insert("x-amz-user-agent", aws.user_agent.as_str());
         if service.query_compatible {
             request.headers.insert("x-amzn-query-mode", "true");
         }
@@ -341,5 +365,16 @@ mod tests {
         assert_eq!(sent.url, "https://test.eu-west-1.amazonaws.com/");
         let auth = sent.headers.get("authorization").expect("signed");
         assert!(auth.contains("/eu-west-1/test/aws4_request"), "{auth}");
+    }
+
+    #[test]
+    fn requests_name_the_sdk_the_service_and_the_application() {
+        let mock = MockTransport::new(HttpResponse::new(200, Headers::new(), "{}"));
+        let config = Config::new().region("eu-west-1").transport(mock.clone()).no_credentials().app_id("billing job\n");
+        block_on(Client::new(&SERVICE, config).send(&OP, HttpRequest::new("POST", "/"))).expect("ok");
+        let ua = mock.requests()[0].headers.get("user-agent").expect("a User-Agent").to_owned();
+        assert!(ua.starts_with(&format!("nimbus-aws/{} api/Test/2020-01-01 os/", env!("CARGO_PKG_VERSION"))), "{ua}");
+        assert!(ua.ends_with(" lang/rust app/billing_job_"), "no spaces or control characters from the id: {ua}");
+        assert_eq!(mock.requests()[0].headers.get("x-amz-user-agent"), Some(ua.as_str()));
     }
 }

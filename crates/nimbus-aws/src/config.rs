@@ -74,6 +74,7 @@ pub struct Config {
     disable_request_compression: bool,
     min_compression_size: Option<usize>,
     endpoint_params: Vec<(String, EndpointParam)>,
+    app_id: Option<String>,
     /// The cached default chain, shared by every client of this
     /// configuration (and its clones).
     default_credentials: Arc<std::sync::OnceLock<Arc<dyn ProvideCredentials>>>,
@@ -156,6 +157,18 @@ impl Config {
         self
     }
 
+    /// Names the application in every request's `User-Agent` (`app/<id>`;
+    /// `AWS_SDK_UA_APP_ID` in [`from_env`](Self::from_env)), as the AWS SDKs do.
+    pub fn app_id(mut self, id: impl Into<String>) -> Self {
+        self.app_id = Some(id.into());
+        self
+    }
+
+    /// The application id for the `User-Agent`, if one is set.
+    pub fn get_app_id(&self) -> Option<&str> {
+        self.app_id.as_deref()
+    }
+
     /// S3: addresses buckets in the path (`https://s3.<region>.amazonaws.com/<bucket>/<key>`)
     /// instead of the host (endpoint rules parameter `ForcePathStyle`).
     pub fn force_path_style(self, on: bool) -> Self {
@@ -212,6 +225,11 @@ impl Config {
         if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
             if !url.is_empty() {
                 config = config.endpoint_url(url);
+            }
+        }
+        if let Ok(app) = std::env::var("AWS_SDK_UA_APP_ID") {
+            if !app.is_empty() {
+                config = config.app_id(app);
             }
         }
         Ok(config)
