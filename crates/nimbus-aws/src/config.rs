@@ -219,17 +219,43 @@ impl Config {
     /// Configuration from the environment, as the AWS SDKs do it: region
     /// from `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile; credentials
     /// from the default chain (resolved at the first call); an endpoint
-    /// override from `AWS_ENDPOINT_URL`. The error names what was tried.
+    /// override from `AWS_ENDPOINT_URL`; the application id from
+    /// `AWS_SDK_UA_APP_ID`; retries from `AWS_MAX_ATTEMPTS` and
+    /// `AWS_RETRY_MODE` (see [`from_env_with`](Self::from_env_with)). The
+    /// error names what was tried or what is wrong.
     pub fn from_env() -> Result<Self, Error> {
-        let mut config = Config::new().region(crate::credentials::region_from_env()?);
-        if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
-            if !url.is_empty() {
-                config = config.endpoint_url(url);
-            }
+        Self::from_env_with(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// [`from_env`](Self::from_env) reading variables through `env` (for
+    /// tests). Also: `AWS_MAX_ATTEMPTS` (attempts per call, the first
+    /// included) and `AWS_RETRY_MODE` (`standard`; `legacy` is read as
+    /// `standard`, and so is `adaptive`, whose client-side rate limiter is
+    /// not implemented: a warning says so).
+    pub fn from_env_with(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Result<Self, Error> {
+        let mut config = Config::new().region(crate::credentials::region_with_env(&env)?);
+        if let Some(url) = env("AWS_ENDPOINT_URL") {
+            config = config.endpoint_url(url);
         }
-        if let Ok(app) = std::env::var("AWS_SDK_UA_APP_ID") {
-            if !app.is_empty() {
-                config = config.app_id(app);
+        if let Some(app) = env("AWS_SDK_UA_APP_ID") {
+            config = config.app_id(app);
+        }
+        if let Some(attempts) = env("AWS_MAX_ATTEMPTS") {
+            let max_attempts = attempts
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| Error::config(format!("AWS_MAX_ATTEMPTS must be a whole number of at least 1, not `{attempts}`")))?;
+            config = config.retry(nimbus_core::RetryConfig { max_attempts, ..Default::default() });
+        }
+        match env("AWS_RETRY_MODE").as_deref().map(str::trim) {
+            None | Some("standard" | "legacy") => {}
+            Some("adaptive") => {
+                tracing::warn!("AWS_RETRY_MODE=adaptive: the adaptive rate limiter is not implemented; retrying in standard mode");
+            }
+            Some(other) => {
+                return Err(Error::config(format!("AWS_RETRY_MODE must be `standard`, `legacy` or `adaptive`, not `{other}`")));
             }
         }
         Ok(config)
@@ -278,6 +304,47 @@ impl Config {
         match &self.token_generator {
             Some(generate) => generate(),
             None => uuid::Uuid::new_v4().to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+        move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn environment_variables_set_region_endpoint_app_and_retries() {
+        let config = Config::from_env_with(env_of(&[
+            ("AWS_REGION", "eu-north-1"),
+            ("AWS_ENDPOINT_URL", "http://localhost:4566"),
+            ("AWS_SDK_UA_APP_ID", "billing"),
+            ("AWS_MAX_ATTEMPTS", "5"),
+            ("AWS_RETRY_MODE", "standard"),
+        ]))
+        .expect("config");
+        assert_eq!(config.get_region(), Some("eu-north-1"));
+        assert_eq!(config.get_endpoint_url(), Some("http://localhost:4566"));
+        assert_eq!(config.get_app_id(), Some("billing"));
+        assert_eq!(config.get_retry().max_attempts, 5);
+        let adaptive = Config::from_env_with(env_of(&[("AWS_REGION", "x"), ("AWS_RETRY_MODE", "adaptive")])).expect("read as standard");
+        assert_eq!(adaptive.get_retry().max_attempts, 3);
+    }
+
+    #[test]
+    fn bad_values_are_config_errors_naming_the_variable() {
+        for (vars, variable) in [
+            (&[("AWS_REGION", "x"), ("AWS_MAX_ATTEMPTS", "0")][..], "AWS_MAX_ATTEMPTS"),
+            (&[("AWS_REGION", "x"), ("AWS_MAX_ATTEMPTS", "three")][..], "AWS_MAX_ATTEMPTS"),
+            (&[("AWS_REGION", "x"), ("AWS_RETRY_MODE", "eager")][..], "AWS_RETRY_MODE"),
+        ] {
+            let vars: &'static [(&'static str, &'static str)] = Box::leak(vars.to_vec().into_boxed_slice());
+            let e = Config::from_env_with(env_of(vars)).unwrap_err();
+            assert_eq!(e.kind(), nimbus_core::ErrorKind::Config);
+            assert!(e.message().contains(variable), "{e}");
         }
     }
 }
