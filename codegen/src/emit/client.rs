@@ -27,16 +27,11 @@ pub fn supports(protocol: Protocol) -> bool {
     )
 }
 
-/// Whether the service's client needs the runtime's XML and query codecs
-/// (its `xml` feature).
-pub fn speaks_xml(service: &Service) -> bool {
-    matches!(service.protocol, Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml) && supports(service.protocol)
-}
-
-/// The runtime features the service's client needs (`xml`, `cbor`).
+/// The runtime features the service's client needs: `xml` (the query
+/// protocols and restXml), `cbor` (RPC v2 CBOR).
 pub fn runtime_features(service: &Service) -> &'static [&'static str] {
     match service.protocol {
-        _ if speaks_xml(service) => &["xml"],
+        Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml => &["xml"],
         Protocol::RpcV2Cbor => &["cbor"],
         _ => &[],
     }
@@ -674,6 +669,12 @@ fn unsupported_operation_item(service: &Service, op: &Operation, reason: &str) -
 fn serialize_body(service: &Service, op: &Operation) -> Result<TokenStream, String> {
     let rt = rt(service);
     let host = host_prefix(service, op)?;
+    // The input of the query and CBOR request shapes, which take it optionally.
+    let input = if op.input.is_some() {
+        quote! { Some(&input) }
+    } else {
+        quote! { None::<&()> }
+    };
     match &op.call {
         CallShape::Http(route) => rest_request(service, op, route, host),
         CallShape::Rpc { target } if matches!(service.protocol, Protocol::AwsQuery | Protocol::Ec2Query) => {
@@ -683,11 +684,6 @@ fn serialize_body(service: &Service, op: &Operation) -> Result<TokenStream, Stri
                 quote! { AwsQuery }
             };
             let version = &service.version;
-            let input = if op.input.is_some() {
-                quote! { Some(&input) }
-            } else {
-                quote! { None::<&()> }
-            };
             Ok(then_finish(
                 quote! { #rt::xml::query_request(#rt::xml::Dialect::#dialect, #target, #version, #input)? },
                 finish_request(service, host, op),
@@ -695,11 +691,6 @@ fn serialize_body(service: &Service, op: &Operation) -> Result<TokenStream, Stri
         }
         CallShape::Rpc { target } if service.protocol == Protocol::RpcV2Cbor => {
             let service_name = service.aws().map(|a| a.target_prefix.as_str()).unwrap_or_default();
-            let input = if op.input.is_some() {
-                quote! { Some(&input) }
-            } else {
-                quote! { None::<&()> }
-            };
             Ok(then_finish(quote! { #rt::cbor::request(#service_name, #target, #input)? }, finish_request(service, host, op)))
         }
         CallShape::Rpc { target } => {
@@ -1039,9 +1030,12 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
             let member = unwrapped.unwrap_or_default();
             quote! { #rt::xml::decode_unwrapped(response, #member) }
         }
-        Protocol::RestXml if t.error.is_some() => quote! { #rt::xml::decode_error(response) },
+        // Error structures are read from the error element.
+        Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml if t.error.is_some() => quote! { #rt::xml::decode_error(response) },
+        // awsQuery wraps the members in `<OperationResult>`.
+        Protocol::AwsQuery => quote! { #rt::xml::decode(response, true) },
+        Protocol::Ec2Query | Protocol::RestXml => quote! { #rt::xml::decode(response, false) },
         Protocol::RpcV2Cbor => quote! { #rt::cbor::decode(response) },
-        Protocol::RestXml => quote! { #rt::xml::decode(response, false) },
         _ => quote! { #rt::json::decode(response) },
     };
     let bound: Vec<&Field> = if rest {
@@ -1053,28 +1047,6 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
         Vec::new()
     };
     let meta = carries_response_meta(service, id).then(|| quote! { out._response = #rt::ResponseMeta::from_response(response); });
-    if matches!(service.protocol, Protocol::AwsQuery | Protocol::Ec2Query) {
-        // The members are in an XML body: awsQuery wraps them in
-        // `<OperationResult>`, errors are in the error element.
-        let decode = if t.error.is_some() {
-            quote! { #rt::xml::decode_error(response)? }
-        } else {
-            let wrapped = service.protocol == Protocol::AwsQuery;
-            quote! { #rt::xml::decode(response, #wrapped)? }
-        };
-        let (bind, meta) = match meta {
-            Some(meta) => (quote! { let mut out: #ty = #decode; }, meta),
-            None => (quote! { let out: #ty = #decode; }, quote! {}),
-        };
-        return Ok(quote! {
-            #doc
-            pub(crate) fn #name(response: &#rt::HttpResponse) -> Result<#ty, #rt::Error> {
-                #bind
-                #meta
-                Ok(out)
-            }
-        });
-    }
     if bound.is_empty() && meta.is_none() {
         return Ok(quote! {
             #doc
@@ -1119,7 +1091,9 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
                 };
                 stmts.push(assign(value));
             }
-            Binding::PrefixHeaders(p) => stmts.push(assign(quote! { #rt::rest::prefix_headers(response, #p) })),
+            // Always a map (empty when no header has the prefix).
+            Binding::PrefixHeaders(p) if optional => stmts.push(quote! { out.#fname = Some(#rt::rest::prefix_headers(response, #p)); }),
+            Binding::PrefixHeaders(p) => stmts.push(quote! { out.#fname = #rt::rest::prefix_headers(response, #p); }),
             Binding::ResponseCode => {
                 let int = rust_type(service, &f.ty);
                 stmts.push(assign(quote! { Some(response.status as #int) }));

@@ -40,10 +40,7 @@ pub fn decode<T: DeserializeOwned + Default>(response: &HttpResponse) -> Result<
     if response.body.is_empty() {
         return Ok(T::default());
     }
-    from_slice(&response.body).map_err(|e| {
-        let name = std::any::type_name::<T>().rsplit("::").next().unwrap_or("value");
-        Error::decode(format!("the response body is not a valid `{name}`: {e}"), Some(response))
-    })
+    from_slice(&response.body).map_err(|e| nimbus_core::protocol::json::not_a_valid(std::any::type_name::<T>(), &e, Some(response)))
 }
 
 /// Turns a non-2xx CBOR response into a service [`Error`]: the code from

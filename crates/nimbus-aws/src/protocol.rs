@@ -94,8 +94,8 @@ pub fn content_md5(request: &mut HttpRequest) {
 /// as the payload hash) and its tree hash (`x-amz-sha256-tree-hash`: the
 /// SHA-256 of each 1 MiB chunk, combined pairwise up to one).
 pub fn glacier_checksums(request: &mut HttpRequest) {
+    use crate::sigv4::hex;
     use sha2::{Digest as _, Sha256};
-    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
     if !request.headers.contains("x-amz-content-sha256") {
         request.headers.insert("X-Amz-Content-Sha256", hex(&Sha256::digest(&request.body)));
     }
@@ -106,15 +106,9 @@ pub fn glacier_checksums(request: &mut HttpRequest) {
             request.body.chunks(1 << 20).map(|chunk| Sha256::digest(chunk).into()).collect()
         };
         while level.len() > 1 {
-            level = level
-                .chunks(2)
-                .map(|pair| match pair {
-                    [a, b] => Sha256::new().chain_update(a).chain_update(b).finalize().into(),
-                    // An odd chunk out rises unchanged (`chunks` never yields an empty slice).
-                    [a, ..] => *a,
-                    [] => [0; 32],
-                })
-                .collect();
+            // Pairs combine; an odd one out rises unchanged.
+            let combine = |a: [u8; 32], b: [u8; 32]| Sha256::new().chain_update(a).chain_update(b).finalize().into();
+            level = level.chunks(2).filter_map(|pair| pair.iter().copied().reduce(combine)).collect();
         }
         request.headers.insert("X-Amz-Sha256-Tree-Hash", hex(&level[0]));
     }

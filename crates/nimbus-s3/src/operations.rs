@@ -14334,7 +14334,9 @@ pub(crate) fn read_get_object_output(
         "x-amz-server-side-encryption",
         |v| Ok(crate::types::ServerSideEncryption::from(v)),
     )?;
-    out.metadata = nimbus_aws::codegen::rest::prefix_headers(response, "x-amz-meta-");
+    out.metadata = Some(
+        nimbus_aws::codegen::rest::prefix_headers(response, "x-amz-meta-"),
+    );
     out.sse_customer_algorithm = nimbus_aws::codegen::rest::header(
         response,
         "x-amz-server-side-encryption-customer-algorithm",
@@ -14625,7 +14627,9 @@ pub(crate) fn read_head_object_output(
         "x-amz-server-side-encryption",
         |v| Ok(crate::types::ServerSideEncryption::from(v)),
     )?;
-    out.metadata = nimbus_aws::codegen::rest::prefix_headers(response, "x-amz-meta-");
+    out.metadata = Some(
+        nimbus_aws::codegen::rest::prefix_headers(response, "x-amz-meta-"),
+    );
     out.sse_customer_algorithm = nimbus_aws::codegen::rest::header(
         response,
         "x-amz-server-side-encryption-customer-algorithm",

@@ -163,14 +163,7 @@ fn element_of(start: &quick_xml::events::BytesStart<'_>) -> Result<Element, Stri
 /// restXml). An empty body, or a missing result element, gives `T`'s
 /// default (an operation with no output members).
 pub fn decode<T: DeserializeOwned + Default>(response: &HttpResponse, wrapped: bool) -> Result<T, Error> {
-    if response.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    let root = parse(&response.body).map_err(|e| Error::decode(format!("the response body is not valid XML: {e}"), Some(response)))?;
-    if is_error_document(&root) {
-        // A 200 that says it failed (S3's CompleteMultipartUpload, CopyObject).
-        return Err(error_from_response(response.clone()));
-    }
+    let Some(root) = document(response)? else { return Ok(T::default()) };
     let element = if wrapped {
         match root.children.iter().find(|c| c.name.ends_with("Result")) {
             Some(element) => element,
@@ -179,25 +172,34 @@ pub fn decode<T: DeserializeOwned + Default>(response: &HttpResponse, wrapped: b
     } else {
         &root
     };
-    from_element(element).map_err(|e| {
-        let name = std::any::type_name::<T>().rsplit("::").next().unwrap_or("value");
-        Error::decode(format!("the response body is not a valid `{name}`: {e}"), Some(response))
-    })
+    typed(element, response)
 }
 
 /// Decodes a `T` whose member `member` is the body's root element (S3's
 /// `GetBucketLocation` answers `<LocationConstraint>..</LocationConstraint>`);
 /// an empty body gives `T`'s default.
 pub fn decode_unwrapped<T: DeserializeOwned + Default>(response: &HttpResponse, member: &str) -> Result<T, Error> {
+    let Some(root) = document(response)? else { return Ok(T::default()) };
+    typed(&Element { children: vec![Element { name: member.to_owned(), ..root }], ..Element::default() }, response)
+}
+
+/// The root element of a success response's body (`None` when it is
+/// empty); a document that is an error response is the service error it
+/// names (a 200 that says it failed: S3's CompleteMultipartUpload, CopyObject).
+fn document(response: &HttpResponse) -> Result<Option<Element>, Error> {
     if response.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
+        return Ok(None);
     }
     let root = parse(&response.body).map_err(|e| Error::decode(format!("the response body is not valid XML: {e}"), Some(response)))?;
-    let wrapper = Element { children: vec![Element { name: member.to_owned(), ..root }], ..Element::default() };
-    from_element(&wrapper).map_err(|e| {
-        let name = std::any::type_name::<T>().rsplit("::").next().unwrap_or("value");
-        Error::decode(format!("the response body is not a valid `{name}`: {e}"), Some(response))
-    })
+    if is_error_document(&root) {
+        return Err(error_from_response(response.clone()));
+    }
+    Ok(Some(root))
+}
+
+/// Deserializes a `T` from `element` of `response`.
+fn typed<T: DeserializeOwned>(element: &Element, response: &HttpResponse) -> Result<T, Error> {
+    from_element(element).map_err(|e| nimbus_core::protocol::json::not_a_valid(std::any::type_name::<T>(), &e, Some(response)))
 }
 
 /// Deserializes a `T` from one element.

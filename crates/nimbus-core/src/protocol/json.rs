@@ -37,8 +37,10 @@ fn json_text<'a>(body: &'a [u8], response: Option<&HttpResponse>) -> Result<&'a 
         .map_err(|e| Error::decode(format!("the response body is not UTF-8 (invalid byte at offset {})", e.valid_up_to()), response))
 }
 
-/// The decode error for a body that is not a valid `type_name`.
-fn not_a_valid(type_name: &str, e: &serde_json::Error, response: Option<&HttpResponse>) -> Error {
+/// The decode error for a body that is not a valid `type_name` (a
+/// `std::any::type_name`; its last path segment is named), whatever the
+/// body's format.
+pub fn not_a_valid(type_name: &str, e: &dyn std::fmt::Display, response: Option<&HttpResponse>) -> Error {
     let name = type_name.rsplit("::").next().unwrap_or("value");
     Error::decode(format!("the response body is not a valid `{name}`: {e}"), response)
 }

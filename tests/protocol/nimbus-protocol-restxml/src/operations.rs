@@ -4851,7 +4851,7 @@ pub(crate) fn read_http_empty_prefix_headers_output(
     response: &nimbus_aws::codegen::HttpResponse,
 ) -> Result<crate::types::HttpEmptyPrefixHeadersOutput, nimbus_aws::codegen::Error> {
     let mut out = <crate::types::HttpEmptyPrefixHeadersOutput>::default();
-    out.prefix_headers = nimbus_aws::codegen::rest::prefix_headers(response, "");
+    out.prefix_headers = Some(nimbus_aws::codegen::rest::prefix_headers(response, ""));
     out.specific_header = nimbus_aws::codegen::rest::header(
         response,
         "hello",
@@ -5005,7 +5005,7 @@ pub(crate) fn read_http_prefix_headers_input_output(
         "x-foo",
         nimbus_aws::codegen::rest::parse_string,
     )?;
-    out.foo_map = nimbus_aws::codegen::rest::prefix_headers(response, "x-foo-");
+    out.foo_map = Some(nimbus_aws::codegen::rest::prefix_headers(response, "x-foo-"));
     out._response = nimbus_aws::codegen::ResponseMeta::from_response(response);
     Ok(out)
 }
