@@ -168,6 +168,9 @@ pub struct AwsMeta {
     /// Requests are signed as S3 wants: the path as sent (not normalised,
     /// not encoded twice) and the payload hash in `x-amz-content-sha256`.
     pub s3_signing: bool,
+    /// Path labels keep `.` and `..` segments, sent as written: the service
+    /// reads its paths literally (S3 object keys are names, not routes).
+    pub literal_paths: bool,
     /// Headers every request carries (customisations: Glacier's API
     /// version, API Gateway's `Accept`).
     pub static_headers: Vec<(String, String)>,

@@ -300,6 +300,22 @@ async fn s3_scenario() {
         let GetObjectError::NoSuchKey(e) = &err else { panic!("{bucket}: expected NoSuchKey, got {err:?}") };
         assert_eq!(err.status(), Some(404), "{bucket}: {e:?}");
     }
+    // A key with dot segments names an object, not a route: it is sent as
+    // written (not resolved to `other.txt`) and listed back as stored.
+    path_style
+        .put_object("nimbus-path", "dots/../other.txt")
+        .set_body(nimbus_core::Blob::new(b"dots".to_vec()))
+        .send()
+        .await
+        .expect("PutObject of a key with `..`");
+    let got = path_style.get_object("nimbus-path", "dots/../other.txt").send().await.expect("GetObject of a key with `..`");
+    assert_eq!(got.body.as_bytes(), b"dots");
+    let listed = path_style.list_objects_v2("nimbus-path").set_prefix("dots/").send().await.expect("ListObjectsV2");
+    let keys: Vec<_> = listed.contents.into_iter().flatten().filter_map(|o| o.key).collect();
+    assert_eq!(keys, ["dots/../other.txt"]);
+    let err = path_style.get_object("nimbus-path", "other.txt").send().await.unwrap_err();
+    assert!(matches!(err, GetObjectError::NoSuchKey(_)), "`dots/../other.txt` is not `other.txt`: {err:?}");
+
     // A bucket elsewhere: its location comes back as the body's root element.
     let ireland =
         nimbus_s3::Client::new(config(&moto).region("eu-west-1").endpoint_url(format!("http://localhost:{port}")).force_path_style(true));
@@ -405,6 +421,11 @@ async fn signing_is_verified_by_moto() {
     let s3 = nimbus_s3::Client::new(s3_config.clone().credentials(Credentials::new(&key_id, &secret, None)));
     s3.create_bucket("signed").send().await.expect("a signed CreateBucket succeeds");
     s3.put_object("signed", "a b+c.txt").set_body(nimbus_core::Blob::new(b"x".to_vec())).send().await.expect("a signed PutObject succeeds");
+    s3.put_object("signed", "a/./b/../c.txt")
+        .set_body(nimbus_core::Blob::new(b"x".to_vec()))
+        .send()
+        .await
+        .expect("a signed PutObject of a key with dot segments succeeds");
     let bad_s3 = nimbus_s3::Client::new(s3_config.credentials(Credentials::new(&key_id, "not-the-secret", None)));
     let err = bad_s3.put_object("signed", "a b+c.txt").set_body(nimbus_core::Blob::new(b"y".to_vec())).send().await.unwrap_err();
     assert_eq!(err.status(), Some(403), "{err}");

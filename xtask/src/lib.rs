@@ -70,6 +70,11 @@ pub struct ServiceEntry {
     /// Also generate the model's protocol compliance cases as tests.
     #[serde(default)]
     pub protocol_tests: bool,
+    /// Another service entry whose endpoint rules (and client context
+    /// parameters) this model's service takes: the compliance suite's S3
+    /// model has none, and its cases expect S3's real ones.
+    #[serde(default)]
+    pub endpoint_rules_from: Option<String>,
     /// The pinned file.
     #[serde(flatten)]
     pub file: InputEntryFields,
@@ -312,6 +317,61 @@ pub fn generate(entry: &ServiceEntry, label: &str, bytes: &[u8], examples: Vec<S
     })
 }
 
+/// The traits of a service shape that describe its endpoints and that
+/// [`borrow_endpoint_rules`] copies.
+const ENDPOINT_TRAITS: [&str; 2] = ["smithy.rules#endpointRuleSet", "smithy.rules#clientContextParams"];
+
+/// The traits of operations and members that bind them to endpoint
+/// parameters, copied to the shapes of the same id.
+const BINDING_TRAITS: [&str; 3] = ["smithy.rules#staticContextParams", "smithy.rules#operationContextParams", "smithy.rules#contextParam"];
+
+/// `model` (a Smithy JSON AST) with the endpoint traits of `donor`'s
+/// service shape set on `entry`'s service shape, and the donor's endpoint
+/// parameter bindings on the operations and members both models have.
+fn borrow_endpoint_rules(model: &[u8], entry: &ServiceEntry, donor: &[u8], donor_entry: &ServiceEntry) -> Result<Vec<u8>, String> {
+    fn service_traits<'a>(
+        model: &'a mut serde_json::Value,
+        id: Option<&str>,
+    ) -> Result<&'a mut serde_json::Map<String, serde_json::Value>, String> {
+        let id = id.ok_or("the entry names no `service` shape")?;
+        let shape = model.pointer_mut(&format!("/shapes/{}", id.replace('~', "~0").replace('/', "~1")));
+        let shape = shape.ok_or_else(|| format!("no shape `{id}` in the model"))?.as_object_mut().ok_or("not an object")?;
+        let traits = shape.entry("traits").or_insert_with(|| serde_json::json!({}));
+        traits.as_object_mut().ok_or_else(|| format!("`{id}`: traits is not an object"))
+    }
+    let parse = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).map_err(|e| e.to_string());
+    let (mut model, mut donor) = (parse(model)?, parse(donor)?);
+    let donor_traits = service_traits(&mut donor, donor_entry.service.as_deref())?;
+    let borrowed: Vec<(String, serde_json::Value)> =
+        ENDPOINT_TRAITS.iter().filter_map(|t| Some((t.to_string(), donor_traits.get(*t)?.clone()))).collect();
+    if borrowed.is_empty() {
+        return Err("the donor service has no endpoint rule set".into());
+    }
+    service_traits(&mut model, entry.service.as_deref())?.extend(borrowed);
+    let bindings = |traits: Option<&serde_json::Value>| -> Vec<(String, serde_json::Value)> {
+        let Some(traits) = traits.and_then(|t| t.as_object()) else { return Vec::new() };
+        BINDING_TRAITS.iter().filter_map(|t| Some((t.to_string(), traits.get(*t)?.clone()))).collect()
+    };
+    let add = |traits: &mut serde_json::Value, found: Vec<(String, serde_json::Value)>| {
+        if let (Some(traits), false) = (traits.as_object_mut(), found.is_empty()) {
+            traits.extend(found);
+        } else if traits.is_null() && !found.is_empty() {
+            *traits = serde_json::Value::Object(found.into_iter().collect());
+        }
+    };
+    let donor_shapes = donor.get("shapes").and_then(|s| s.as_object()).ok_or("the donor has no shapes")?;
+    let shapes = model.get_mut("shapes").and_then(|s| s.as_object_mut()).ok_or("the model has no shapes")?;
+    for (id, shape) in shapes.iter_mut() {
+        let Some(donor_shape) = donor_shapes.get(id) else { continue };
+        add(&mut shape["traits"], bindings(donor_shape.get("traits")));
+        let Some(members) = shape.get_mut("members").and_then(|m| m.as_object_mut()) else { continue };
+        for (name, member) in members.iter_mut() {
+            add(&mut member["traits"], bindings(donor_shape.pointer(&format!("/members/{name}/traits"))));
+        }
+    }
+    serde_json::to_vec(&model).map_err(|e| e.to_string())
+}
+
 /// Options of `cargo xtask codegen`.
 #[derive(Debug, Default)]
 pub struct CodegenOptions {
@@ -348,8 +408,16 @@ pub fn codegen(root: &Path, opts: &CodegenOptions) -> Result<CodegenReport, Stri
     let mut report = CodegenReport { generated: Vec::new(), stale: Vec::new() };
     for entry in manifest.service.iter().filter(|s| opts.only.is_empty() || opts.only.contains(&s.id)) {
         let path = materialise(root, &entry.as_input(), mirror.as_deref())?;
-        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let label = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+        if let Some(donor_id) = &entry.endpoint_rules_from {
+            let unknown = || format!("specs/manifest.toml [{}]: endpoint_rules_from: no service `{donor_id}`", entry.id);
+            let donor = manifest.service.iter().find(|s| &s.id == donor_id).ok_or_else(unknown)?;
+            let donor_path = materialise(root, &donor.as_input(), mirror.as_deref())?;
+            let donor_bytes = std::fs::read(&donor_path).map_err(|e| format!("{}: {e}", donor_path.display()))?;
+            bytes = borrow_endpoint_rules(&bytes, entry, &donor_bytes, donor)
+                .map_err(|e| format!("specs/manifest.toml [{}]: endpoint_rules_from `{donor_id}`: {e}", entry.id))?;
+        }
         let generated = generate(entry, &label, &bytes, example_stems(&root.join(entry.crate_dir())))?;
         let dir = out_root.join(entry.crate_dir());
         for file in &generated.files {

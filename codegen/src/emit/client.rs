@@ -855,6 +855,11 @@ pub(super) fn rest_request(service: &Service, op: &Operation, route: &HttpRoute,
     let rt = rt(service);
     let method = &route.method;
     let fields = op.input.map(|id| struct_fields(service, id)).unwrap_or_default();
+    let label = if service.aws().is_some_and(|aws| aws.literal_paths) {
+        quote! { literal_label }
+    } else {
+        quote! { label }
+    };
     let mut stmts = Vec::new();
     for seg in &route.path {
         match seg {
@@ -867,12 +872,12 @@ pub(super) fn rest_request(service: &Service, op: &Operation, route: &HttpRoute,
                     stmts.push(with_value(f, quote! { #rt::check_pattern(#name, #text, #pattern)?; }));
                 }
                 stmts.push(if f.required || f.defaulted {
-                    quote! { { let v = &input.#fname; r.label(#name, #text, #greedy)?; } }
+                    quote! { { let v = &input.#fname; r.#label(#name, #text, #greedy)?; } }
                 } else {
                     quote! {
                         match &input.#fname {
-                            Some(v) => { r.label(#name, #text, #greedy)?; }
-                            None => { r.label(#name, "", #greedy)?; }
+                            Some(v) => { r.#label(#name, #text, #greedy)?; }
+                            None => { r.#label(#name, "", #greedy)?; }
                         }
                     }
                 });

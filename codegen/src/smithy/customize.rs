@@ -103,9 +103,11 @@ fn s3_bucket_in_endpoint(service: &mut Service) {
 
 /// S3: requests are signed with the path as sent (keys are not paths to
 /// normalise, nor encoded twice) and the payload hash in
-/// `x-amz-content-sha256`.
+/// `x-amz-content-sha256`; a key's `.` and `..` segments are part of its
+/// name and sent as written.
 fn s3_signing_style(service: &mut Service) {
     if let Some(aws) = service.aws_mut() {
         aws.s3_signing = true;
+        aws.literal_paths = true;
     }
 }

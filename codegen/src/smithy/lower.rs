@@ -147,6 +147,7 @@ impl<'m> Lowering<'m> {
                 target_prefix: local_name(&self.service.id).to_owned(),
                 query_compatible: t.aws_query_compatible,
                 s3_signing: false,
+                literal_paths: false,
                 static_headers: Vec::new(),
                 endpoint_rules: t.endpoint_rule_set.clone(),
                 endpoint_tests: endpoint_tests(

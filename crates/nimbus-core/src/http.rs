@@ -56,6 +56,14 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
 
 /// The default transport: a shared `reqwest` client (rustls; HTTP/1.1, and
 /// HTTP/2 with the `http2` feature).
+///
+/// A request whose path keeps a `.` or `..` segment (an S3 object key such
+/// as `a/../b`, sent as it is) goes through a plain hyper client instead:
+/// reqwest parses every URL by the WHATWG rules, which resolve such segments
+/// (`%2E%2E` too), and would send the request to another key. That client is
+/// built on first use from the crates reqwest already compiles; it honours
+/// the connect timeout but not a proxy from the environment, nor the
+/// settings of a client given to [`ReqwestTransport::from_client`].
 #[derive(Clone, Debug, Default)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
@@ -63,6 +71,26 @@ pub struct ReqwestTransport {
     /// path: a client sends to one origin, so most URLs only need their path
     /// and query read.
     origin: Arc<Mutex<Option<(String, reqwest::Url)>>>,
+    /// The client for paths with dot segments, built on first use.
+    literal: Arc<std::sync::OnceLock<Result<LiteralPathClient, String>>>,
+    connect_timeout: Option<std::time::Duration>,
+}
+
+/// The hyper client that sends a path exactly as written.
+type LiteralPathClient = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    http_body_util::Full<Bytes>,
+>;
+
+/// Whether the path of `url` has a `.` or `..` segment, plain or
+/// percent-encoded (`%2E`), which a WHATWG URL parser would resolve.
+fn has_dot_segment(url: &str) -> bool {
+    let rest = split_origin(url).map_or(url, |(_, rest)| rest);
+    let path = rest.split(['?', '#']).next().unwrap_or("");
+    path.split('/').any(|segment| {
+        let segment = segment.to_ascii_lowercase().replace("%2e", ".");
+        segment == "." || segment == ".."
+    })
 }
 
 impl ReqwestTransport {
@@ -76,12 +104,70 @@ impl ReqwestTransport {
             builder = builder.connect_timeout(t);
         }
         let client = builder.build().map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Self::from_client(client))
+        Ok(ReqwestTransport { connect_timeout, ..Self::from_client(client) })
     }
 
     /// A transport on an existing `reqwest` client.
     pub fn from_client(client: reqwest::Client) -> Self {
-        ReqwestTransport { client, origin: Arc::default() }
+        ReqwestTransport { client, origin: Arc::default(), literal: Arc::default(), connect_timeout: None }
+    }
+
+    /// The client for paths with dot segments (built once).
+    fn literal_client(&self) -> Result<&LiteralPathClient, Error> {
+        let built = self.literal.get_or_init(|| {
+            let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+            http.enforce_http(false);
+            http.set_connect_timeout(self.connect_timeout);
+            let https = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+                .map_err(|e| format!("cannot set up TLS: {e}"))?
+                .https_or_http()
+                .enable_http1()
+                .wrap_connector(http);
+            Ok(hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https))
+        });
+        built.as_ref().map_err(|e| Error::config(format!("cannot build the HTTP client for literal paths: {e}")))
+    }
+
+    /// Sends a request whose path has dot segments through hyper, the path
+    /// as written.
+    async fn send_literal(&self, request: &HttpRequest) -> Result<StreamingResponse, Error> {
+        use http_body_util::BodyExt;
+        let uri: hyper::Uri =
+            request.url.parse().map_err(|e| Error::invalid_request(format!("invalid URL `{}`: {e}", redact_url(&request.url))))?;
+        let mut outgoing = hyper::Request::new(http_body_util::Full::new(request.body.clone()));
+        *outgoing.method_mut() = hyper::Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| Error::invalid_request(format!("invalid HTTP method `{}`", request.method)))?;
+        *outgoing.uri_mut() = uri;
+        *outgoing.headers_mut() = header_map(request)?;
+        let failed = |what: &str, e: hyper_util::client::legacy::Error| {
+            let what = if e.is_connect() { "cannot connect to" } else { what };
+            Error::transport(format!("{what} {}", redact_url(&request.url)), e)
+        };
+        let response = self.literal_client()?.request(outgoing).await.map_err(|e| failed("the exchange failed with", e))?;
+        let (head, body) = response.into_parts();
+        let headers = copy_headers(&head.headers);
+        let url = redact_url(&request.url).into_owned();
+        let body = futures_util::stream::unfold(Some(body), move |state| {
+            let url = url.clone();
+            async move {
+                let mut body = state?;
+                loop {
+                    match body.frame().await? {
+                        Ok(frame) => match frame.into_data() {
+                            Ok(chunk) => return Some((Ok(chunk), Some(body))),
+                            Err(_trailers) => continue,
+                        },
+                        Err(e) => {
+                            let what = format!("the connection failed while reading the response body from {url}");
+                            return Some((Err(Error::transport(what, e)), None));
+                        }
+                    }
+                }
+            }
+        })
+        .boxed();
+        Ok(StreamingResponse { status: head.status.as_u16(), headers, body })
     }
 
     /// Parses an absolute URL, reusing the parsed origin of the previous
@@ -123,22 +209,33 @@ impl ReqwestTransport {
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| Error::invalid_request(format!("invalid HTTP method `{}`", request.method)))?;
         let mut outgoing = reqwest::Request::new(method, self.parse_url(&request.url)?);
-        let headers = outgoing.headers_mut();
-        headers.reserve(request.headers.len());
-        for (name, value) in request.headers.iter() {
-            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| Error::invalid_request(format!("invalid header name `{}`", name.escape_debug())))?;
-            let value = reqwest::header::HeaderValue::from_str(value)
-                .map_err(|_| Error::invalid_request(format!("the value of header `{name}` cannot be sent (control characters)")))?;
-            headers.append(name, value);
-        }
+        *outgoing.headers_mut() = header_map(request)?;
         *outgoing.body_mut() = Some(request.body.clone().into());
         let response = self.client.execute(outgoing).await.map_err(transport_error)?;
         let status = response.status().as_u16();
-        let headers =
-            response.headers().iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
+        let headers = copy_headers(response.headers());
         Ok((response, status, headers))
     }
+}
+
+/// The request's header fields as the transports send them; a name or value
+/// that cannot be sent is an error naming it.
+fn header_map(request: &HttpRequest) -> Result<reqwest::header::HeaderMap, Error> {
+    let mut headers = reqwest::header::HeaderMap::with_capacity(request.headers.len());
+    for (name, value) in request.headers.iter() {
+        let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::invalid_request(format!("invalid header name `{}`", name.escape_debug())))?;
+        let value = reqwest::header::HeaderValue::from_str(value)
+            .map_err(|_| Error::invalid_request(format!("the value of header `{name}` cannot be sent (control characters)")))?;
+        headers.append(name, value);
+    }
+    Ok(headers)
+}
+
+/// A response's header fields as [`Headers`] (values that are not UTF-8
+/// read lossily).
+fn copy_headers(headers: &reqwest::header::HeaderMap) -> Headers {
+    headers.iter().map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect()
 }
 
 /// A reqwest failure as a transport error: what failed, with the URL
@@ -163,6 +260,9 @@ fn transport_error(e: reqwest::Error) -> Error {
 impl Transport for ReqwestTransport {
     fn send<'a>(&'a self, request: &'a HttpRequest) -> BoxFuture<'a, Result<StreamingResponse, Error>> {
         Box::pin(async move {
+            if has_dot_segment(&request.url) {
+                return self.send_literal(request).await;
+            }
             let (response, status, headers) = self.exchange(request).await?;
             let body = futures_util::stream::unfold(Some(response), |state| async move {
                 let mut response = state?;
@@ -313,5 +413,65 @@ mod tests {
         let r = HttpRequest::new("GET", "/only/path");
         assert_eq!(r.path(), "/only/path");
         assert_eq!(r.host(), None);
+    }
+
+    #[test]
+    fn dot_segments_are_found_plain_and_encoded() {
+        for url in ["http://h/a/../b", "http://h/..", "http://h/./x", "http://h/b/%2E%2e/k?x=/../", "http://h/%2e", "/a/.%2E/b"] {
+            assert!(has_dot_segment(url), "{url}");
+        }
+        for url in ["http://h/a/b", "http://h/...", "http://h/a..b/.x", "http://h/p?q=/../", "http://h/p#/../", "http://../p"] {
+            assert!(!has_dot_segment(url), "{url}");
+        }
+    }
+
+    /// A request whose path has dot segments reaches the server with the
+    /// path as written (the literal-path client), its headers and body
+    /// intact; the answer is read as usual.
+    #[tokio::test(flavor = "current_thread")]
+    async fn dot_segments_reach_the_server_as_written() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut received = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !received.ends_with(b"body") {
+                let n = socket.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                received.extend_from_slice(&buf[..n]);
+            }
+            socket.write_all(b"HTTP/1.1 200 OK\r\nx-answer: yes\r\ncontent-length: 2\r\n\r\nok").await.unwrap();
+            String::from_utf8(received).unwrap()
+        });
+        let transport = ReqwestTransport::new(Some(std::time::Duration::from_secs(5))).unwrap();
+        let mut request = HttpRequest::new("PUT", format!("http://127.0.0.1:{port}/b/../%2E%2E/./k?x=1"));
+        request.headers.insert("x-amz-meta", "m");
+        request.body = Bytes::from_static(b"body");
+        let mut response = transport.send(&request).await.unwrap();
+        assert_eq!(response.status, 200);
+        assert_eq!(response.headers.get("x-answer"), Some("yes"));
+        let mut body = Vec::new();
+        while let Some(chunk) = response.body.next().await {
+            body.extend_from_slice(&chunk.unwrap());
+        }
+        assert_eq!(body, b"ok");
+        let received = server.await.unwrap();
+        assert!(received.starts_with("PUT /b/../%2E%2E/./k?x=1 HTTP/1.1\r\n"), "{received}");
+        assert!(received.contains("x-amz-meta: m\r\n") && received.contains("content-length: 4\r\n"), "{received}");
+    }
+
+    /// A server that is not there is a transport error naming it, from the
+    /// literal-path client as from reqwest.
+    #[tokio::test(flavor = "current_thread")]
+    async fn literal_paths_fail_as_transport_errors() {
+        let port = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
+        let transport = ReqwestTransport::default();
+        let e = transport.send(&HttpRequest::new("GET", format!("http://127.0.0.1:{port}/a/../b"))).await.unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Transport);
+        assert!(e.message().starts_with("cannot connect to http://127.0.0.1:"), "{e}");
     }
 }

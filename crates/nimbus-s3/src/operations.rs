@@ -85,7 +85,7 @@ impl AbortMultipartUpload {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("x-id", Some("AbortMultipartUpload"));
             {
@@ -330,7 +330,7 @@ impl CompleteMultipartUpload {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             {
                 let v = &input.upload_id;
@@ -1031,7 +1031,7 @@ impl CopyObject {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("x-id", Some("CopyObject"));
             if let Some(v) = &input.acl {
@@ -2031,7 +2031,7 @@ impl CreateMultipartUpload {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("uploads", None);
             if let Some(v) = &input.acl {
@@ -3501,7 +3501,7 @@ impl DeleteObject {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("x-id", Some("DeleteObject"));
             if let Some(v) = &input.mfa {
@@ -3607,7 +3607,7 @@ impl DeleteObjectTagging {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("tagging", None);
             if let Some(v) = &input.version_id {
@@ -5777,7 +5777,7 @@ impl GetObject {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("x-id", Some("GetObject"));
             if let Some(v) = &input.if_match {
@@ -5931,7 +5931,7 @@ impl GetObjectAcl {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("acl", None);
             if let Some(v) = &input.version_id {
@@ -6080,7 +6080,7 @@ impl GetObjectAttributes {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("attributes", None);
             if let Some(v) = &input.version_id {
@@ -6204,7 +6204,7 @@ impl GetObjectLegalHold {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("legal-hold", None);
             if let Some(v) = &input.version_id {
@@ -6375,7 +6375,7 @@ impl GetObjectRetention {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("retention", None);
             if let Some(v) = &input.version_id {
@@ -6476,7 +6476,7 @@ impl GetObjectTagging {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("tagging", None);
             if let Some(v) = &input.version_id {
@@ -6572,7 +6572,7 @@ impl GetObjectTorrent {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("torrent", None);
             if let Some(v) = &input.request_payer {
@@ -6975,7 +6975,7 @@ impl HeadObject {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             if let Some(v) = &input.if_match {
                 r.header("If-Match", v.as_str())?;
@@ -8533,7 +8533,7 @@ impl ListParts {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("x-id", Some("ListParts"));
             if let Some(v) = &input.max_parts {
@@ -11187,7 +11187,7 @@ impl PutObject {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("x-id", Some("PutObject"));
             if let Some(v) = &input.acl {
@@ -11483,7 +11483,7 @@ impl PutObjectAcl {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("acl", None);
             if let Some(v) = &input.acl {
@@ -11656,7 +11656,7 @@ impl PutObjectLegalHold {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("legal-hold", None);
             if let Some(v) = &input.request_payer {
@@ -11955,7 +11955,7 @@ impl PutObjectRetention {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("retention", None);
             if let Some(v) = &input.request_payer {
@@ -12099,7 +12099,7 @@ impl PutObjectTagging {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("tagging", None);
             if let Some(v) = &input.version_id {
@@ -12350,7 +12350,7 @@ impl RestoreObject {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("restore", None);
             if let Some(v) = &input.version_id {
@@ -12635,7 +12635,7 @@ impl UploadPart {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("x-id", Some("UploadPart"));
             if let Some(v) = &input.content_length {
@@ -12912,7 +12912,7 @@ impl UploadPartCopy {
             r.literal("/");
             {
                 let v = &input.key;
-                r.label("Key", v.as_str(), true)?;
+                r.literal_label("Key", v.as_str(), true)?;
             }
             r.query("x-id", Some("UploadPartCopy"));
             {

@@ -53,11 +53,23 @@ impl RequestBuilder {
     /// parsers treat `%2E%2E` as `..` too (the WHATWG URL standard, which
     /// the transport's parser follows), so no encoding survives them.
     pub fn label(&mut self, name: &str, value: &str, greedy: bool) -> Result<&mut Self, Error> {
+        self.push_label(name, value, greedy, false)
+    }
+
+    /// Appends a path label of a service that reads its paths literally
+    /// (S3 object keys): as [`RequestBuilder::label`], but `.` and `..`
+    /// segments are kept and sent as written (the transport does not
+    /// resolve them), since there they name an object, not a route.
+    pub fn literal_label(&mut self, name: &str, value: &str, greedy: bool) -> Result<&mut Self, Error> {
+        self.push_label(name, value, greedy, true)
+    }
+
+    fn push_label(&mut self, name: &str, value: &str, greedy: bool, keep_dot_segments: bool) -> Result<&mut Self, Error> {
         if value.is_empty() {
             return Err(Error::invalid_request(format!("path parameter `{name}` must not be empty")));
         }
         let is_dot_segment = |seg: &str| seg == "." || seg == "..";
-        if (greedy && value.split('/').any(is_dot_segment)) || is_dot_segment(value) {
+        if !keep_dot_segments && ((greedy && value.split('/').any(is_dot_segment)) || is_dot_segment(value)) {
             return Err(Error::invalid_request(format!(
                 "path parameter `{name}` must not be `.` or `..` (nor contain such a segment): it would change the route"
             )));
@@ -410,6 +422,17 @@ mod tests {
             b.literal("/p/").label("id", value, false).unwrap();
             assert_eq!(b.finish().url, format!("/p/{value}"));
         }
+    }
+
+    #[test]
+    fn literal_labels_keep_dot_segments() {
+        for (value, url) in [("..", "/b/.."), ("a/../b", "/b/a/../b"), ("./a/.", "/b/./a/."), ("../ x", "/b/../%20x")] {
+            let mut b = RequestBuilder::new("GET");
+            b.literal("/b/").literal_label("Key", value, true).unwrap();
+            assert_eq!(b.finish().url, url);
+        }
+        let mut b = RequestBuilder::new("GET");
+        assert_eq!(b.literal_label("Key", "", true).unwrap_err().kind(), ErrorKind::InvalidRequest);
     }
 
     #[test]
