@@ -240,7 +240,7 @@ fn user_agent(api: &str) -> String {
     format!("nimbus-aws/{} api/{api} os/{} lang/rust", env!("CARGO_PKG_VERSION"), std::env::consts::OS)
 }
 
-fn mock_athena(status: u16, headers: &[(&str, &str)], body: &str) -> (nimbus_athena::Client, MockTransport) {
+fn mock_athena(status: u16, headers: &[(&'static str, &'static str)], body: &str) -> (nimbus_athena::Client, MockTransport) {
     let mock = MockTransport::new(HttpResponse::new(status, headers.iter().copied().collect(), body.to_owned()));
     let config = AwsConfig::new().region("us-east-1").endpoint_url("https://athena.test").transport(mock.clone()).no_credentials();
     (nimbus_athena::Client::new(config), mock)

@@ -353,7 +353,7 @@ impl nimbus_core::http::Transport for LoopbackTransport {
             let port = host.rsplit(':').next().unwrap_or("80");
             let mut routed = request.clone();
             routed.url = format!("{scheme}://127.0.0.1:{port}{path}");
-            routed.headers.insert("Host", host);
+            routed.headers.insert("Host", host.to_owned());
             self.0.send(&routed).await
         })
     }

@@ -104,7 +104,7 @@ struct Aws {
     /// not cached: it is reported again on the next call.
     endpoint: OnceLock<ResolvedEndpoint>,
     /// `User-Agent` (and `x-amz-user-agent`) of every request.
-    user_agent: String,
+    user_agent: Arc<str>,
 }
 
 /// The `User-Agent` of a service's requests, in the AWS SDKs' form:
@@ -144,7 +144,7 @@ impl Client {
         let credentials = config.credentials_provider();
         let rules = service.endpoint_rules.map(|json| crate::endpoint::RuleSet::parse(json).map_err(|e| e.message().to_owned()));
         let settings = config.settings().clone();
-        let user_agent = user_agent(service, &config);
+        let user_agent = user_agent(service, &config).into();
         let aws = Aws { service, config, credentials, rules, endpoint: OnceLock::new(), user_agent };
         Client { pipeline: Pipeline::new(settings, aws) }
     }
@@ -180,8 +180,8 @@ impl Client {
     pub async fn send(&self, operation: &'static OperationInfo, mut request: HttpRequest) -> Result<HttpResponse, Error> {
         let aws = self.aws();
         let service = aws.service;
-        request.headers.insert("User-Agent", aws.user_agent.as_str());
-        request.headers.insert("x-amz-user-agent", aws.user_agent.as_str());
+        request.headers.insert("User-Agent", &aws.user_agent);
+        request.headers.insert("x-amz-user-agent", &aws.user_agent);
         if service.query_compatible {
             request.headers.insert("x-amzn-query-mode", "true");
         }

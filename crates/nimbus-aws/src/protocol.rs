@@ -11,7 +11,7 @@ use std::io::Write as _;
 
 /// An awsJson RPC request: `POST /` with `X-Amz-Target` and the JSON body.
 /// `content_type` is `application/x-amz-json-1.0` or `-1.1`.
-pub fn rpc_request(content_type: &str, target: &str, body: bytes::Bytes) -> HttpRequest {
+pub fn rpc_request(content_type: &'static str, target: &'static str, body: bytes::Bytes) -> HttpRequest {
     let mut request = HttpRequest::new("POST", "/");
     request.headers.insert("Content-Type", content_type);
     request.headers.insert("X-Amz-Target", target);
@@ -128,7 +128,7 @@ mod tests {
     use super::*;
     use nimbus_core::ErrorKind;
 
-    fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
+    fn resp(status: u16, headers: &[(&'static str, &'static str)], body: &str) -> HttpResponse {
         HttpResponse::new(status, headers.iter().copied().collect(), body.to_owned())
     }
 

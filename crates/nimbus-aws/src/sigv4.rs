@@ -70,11 +70,13 @@ type HmacSha256 = Hmac<Sha256>;
 ///
 /// `Debug` prints the access key id only; the secret and the session token
 /// are redacted.
+///
+/// Cloning shares the strings (a cache hands out a clone per request).
 #[derive(Clone)]
 pub struct Credentials {
-    access_key_id: String,
-    secret_access_key: String,
-    session_token: Option<String>,
+    access_key_id: std::sync::Arc<str>,
+    secret_access_key: std::sync::Arc<str>,
+    session_token: Option<std::sync::Arc<str>>,
     expiry: Option<SystemTime>,
 }
 
@@ -82,7 +84,12 @@ impl Credentials {
     /// Credentials from their parts (`session_token` for temporary
     /// credentials), without an expiry.
     pub fn new(access_key_id: impl Into<String>, secret_access_key: impl Into<String>, session_token: Option<String>) -> Self {
-        Credentials { access_key_id: access_key_id.into(), secret_access_key: secret_access_key.into(), session_token, expiry: None }
+        Credentials {
+            access_key_id: access_key_id.into().into(),
+            secret_access_key: secret_access_key.into().into(),
+            session_token: session_token.map(Into::into),
+            expiry: None,
+        }
     }
 
     /// The access key id (`AKID...`, `ASIA...`).
@@ -210,12 +217,12 @@ pub fn sign_request(request: &mut HttpRequest, params: &SigningParams<'_>) -> Re
     for name in SIGNING_HEADERS.iter().chain(&["authorization"]) {
         request.headers.remove(name);
     }
-    request.headers.insert("X-Amz-Date", prepared.stamp.date_time());
-    if let Some(token) = params.credentials.session_token() {
+    request.headers.insert("X-Amz-Date", prepared.stamp.date_time().to_owned());
+    if let Some(token) = &params.credentials.session_token {
         request.headers.insert("X-Amz-Security-Token", token);
     }
     if params.settings.payload_checksum_header && !request.headers.contains("x-amz-content-sha256") {
-        request.headers.insert("x-amz-content-sha256", prepared.payload_hash.as_str());
+        request.headers.insert("x-amz-content-sha256", prepared.payload_hash.clone());
     }
     request.headers.insert(
         "Authorization",

@@ -8,7 +8,7 @@
 //! responses.
 
 use crate::error::Error;
-pub use crate::message::{Bytes, EndpointParam, Headers, HttpRequest, HttpResponse};
+pub use crate::message::{Bytes, EndpointParam, HeaderText, Headers, HttpRequest, HttpResponse};
 pub use crate::url::{redact_url, split_origin};
 use futures_util::stream::{BoxStream, StreamExt};
 use std::fmt;

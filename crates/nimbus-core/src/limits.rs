@@ -179,7 +179,7 @@ mod tests {
     use super::*;
     use crate::http::Headers;
 
-    fn chunked(status: u16, headers: &[(&str, &str)], chunks: Vec<&'static [u8]>) -> StreamingResponse {
+    fn chunked(status: u16, headers: &[(&'static str, &'static str)], chunks: Vec<&'static [u8]>) -> StreamingResponse {
         let body = futures_util::stream::iter(chunks.into_iter().map(|c| Ok(Bytes::from_static(c)))).boxed();
         StreamingResponse { status, headers: headers.iter().copied().collect::<Headers>(), body }
     }

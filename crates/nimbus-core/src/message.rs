@@ -6,9 +6,78 @@ use crate::url::split_origin;
 pub use bytes::Bytes;
 use std::fmt;
 
+/// A header name or value: text the program holds for its whole run (the
+/// usual names, content types, operation targets), text shared with the
+/// client (a `User-Agent` computed once), or text of its own. Only the last
+/// costs an allocation per request.
+#[derive(Clone)]
+pub enum HeaderText {
+    /// Text that lives as long as the program.
+    Static(&'static str),
+    /// Text shared by reference count.
+    Shared(std::sync::Arc<str>),
+    /// Text of its own.
+    Owned(String),
+}
+
+impl HeaderText {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            HeaderText::Static(s) => s,
+            HeaderText::Shared(s) => s,
+            HeaderText::Owned(s) => s,
+        }
+    }
+}
+
+impl PartialEq for HeaderText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for HeaderText {}
+
+impl fmt::Debug for HeaderText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl From<&'static str> for HeaderText {
+    fn from(s: &'static str) -> Self {
+        HeaderText::Static(s)
+    }
+}
+
+impl From<String> for HeaderText {
+    fn from(s: String) -> Self {
+        HeaderText::Owned(s)
+    }
+}
+
+impl From<&String> for HeaderText {
+    fn from(s: &String) -> Self {
+        HeaderText::Owned(s.clone())
+    }
+}
+
+impl From<std::sync::Arc<str>> for HeaderText {
+    fn from(s: std::sync::Arc<str>) -> Self {
+        HeaderText::Shared(s)
+    }
+}
+
+impl From<&std::sync::Arc<str>> for HeaderText {
+    fn from(s: &std::sync::Arc<str>) -> Self {
+        HeaderText::Shared(s.clone())
+    }
+}
+
 /// HTTP header fields in order, names compared case-insensitively.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Headers(Vec<(String, String)>);
+pub struct Headers(Vec<(HeaderText, HeaderText)>);
 
 impl Headers {
     /// No headers.
@@ -18,12 +87,12 @@ impl Headers {
 
     /// The first value of `name`, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.0.iter().find(|(n, _)| n.as_str().eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// Every value of `name`, in order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.0.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.0.iter().filter(move |(n, _)| n.as_str().eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The values of `name` joined as one field value (`a, b`), as HTTP
@@ -39,20 +108,20 @@ impl Headers {
     }
 
     /// Sets `name` to `value`, replacing earlier values.
-    pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {
+    pub fn insert(&mut self, name: impl Into<HeaderText>, value: impl Into<HeaderText>) {
         let name = name.into();
-        self.remove(&name);
+        self.remove(name.as_str());
         self.0.push((name, value.into()));
     }
 
     /// Adds a value for `name`, keeping earlier ones.
-    pub fn append(&mut self, name: impl Into<String>, value: impl Into<String>) {
+    pub fn append(&mut self, name: impl Into<HeaderText>, value: impl Into<HeaderText>) {
         self.0.push((name.into(), value.into()));
     }
 
     /// Removes every value of `name`.
     pub fn remove(&mut self, name: &str) {
-        self.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.0.retain(|(n, _)| !n.as_str().eq_ignore_ascii_case(name));
     }
 
     /// All fields in order.
@@ -78,7 +147,7 @@ impl fmt::Debug for Headers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut map = f.debug_map();
         for (n, v) in &self.0 {
-            if SECRET_HEADERS.iter().any(|s| n.eq_ignore_ascii_case(s)) {
+            if SECRET_HEADERS.iter().any(|s| n.as_str().eq_ignore_ascii_case(s)) {
                 map.entry(n, &"** redacted **");
             } else {
                 map.entry(n, v);
@@ -88,7 +157,7 @@ impl fmt::Debug for Headers {
     }
 }
 
-impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Headers {
+impl<N: Into<HeaderText>, V: Into<HeaderText>> FromIterator<(N, V)> for Headers {
     fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
         Headers(iter.into_iter().map(|(n, v)| (n.into(), v.into())).collect())
     }
@@ -132,14 +201,14 @@ impl HttpRequest {
     /// A request with no headers and no body.
     pub fn new(method: impl Into<String>, url: impl Into<String>) -> Self {
         // Room for the usual headers (content type, target, length, date,
-        // authorization, token) without regrowing.
+        // authorization, token, and AWS's two agent headers) without regrowing.
         HttpRequest {
             method: method.into(),
             url: url.into(),
             host_prefix: None,
             endpoint_params: Vec::new(),
             endpoint_override: None,
-            headers: Headers(Vec::with_capacity(6)),
+            headers: Headers(Vec::with_capacity(8)),
             body: Bytes::new(),
         }
     }

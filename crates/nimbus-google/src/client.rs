@@ -172,7 +172,7 @@ impl Provider for Google {
     /// not to) and the quota project.
     async fn authorize(&self, request: &mut HttpRequest) -> Result<(), Error> {
         if let Some(project) = self.config.get_quota_project() {
-            request.headers.insert("x-goog-user-project", project);
+            request.headers.insert("x-goog-user-project", project.to_owned());
         }
         let Some(tokens) = &self.tokens else { return Ok(()) };
         let provider = tokens.as_ref().map_err(|m| Error::new(ErrorKind::Credentials, m.clone()))?;

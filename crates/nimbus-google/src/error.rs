@@ -54,7 +54,7 @@ pub fn classify(error: &Error, idempotent: bool) -> RetryKind {
 mod tests {
     use super::*;
 
-    fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
+    fn resp(status: u16, headers: &[(&'static str, &'static str)], body: &str) -> HttpResponse {
         HttpResponse::new(status, headers.iter().copied().collect(), body.to_owned())
     }
 

@@ -219,7 +219,7 @@ impl Step {
     }
 
     /// `Respond` with extra headers (content-type application/json unless one is given).
-    pub fn json_with(status: u16, headers: &[(&str, &str)], body: &str) -> Step {
+    pub fn json_with(status: u16, headers: &[(&'static str, &'static str)], body: &str) -> Step {
         let mut headers: Vec<_> = headers.iter().map(|&(name, value)| (name.to_owned(), value.to_owned())).collect();
         if header_of(&headers, "content-type").is_none() {
             headers.insert(0, ("content-type".into(), "application/json".into()));

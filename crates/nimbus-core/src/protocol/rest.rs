@@ -9,7 +9,7 @@
 
 use crate::date_time::DateTime;
 use crate::error::Error;
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::{HeaderText, HttpRequest, HttpResponse};
 pub use crate::percent::{percent_decode, percent_encode, push_percent_encoded};
 use base64::Engine as _;
 use bytes::Bytes;
@@ -100,8 +100,13 @@ impl RequestBuilder {
     }
 
     /// Sets a header (checked for CR/LF).
-    pub fn header(&mut self, name: &str, value: &str) -> Result<&mut Self, Error> {
-        check_header_value(name, value)?;
+    pub fn header(&mut self, name: &'static str, value: &str) -> Result<&mut Self, Error> {
+        self.set_header(name, value.to_owned())
+    }
+
+    fn set_header(&mut self, name: impl Into<HeaderText>, value: String) -> Result<&mut Self, Error> {
+        let name = name.into();
+        check_header_value(name.as_str(), &value)?;
         self.request.headers.insert(name, value);
         Ok(self)
     }
@@ -109,7 +114,12 @@ impl RequestBuilder {
     /// Sets a list-valued header: values joined with `, `; a value holding a
     /// comma or a double quote is quoted (unless `raw`, used for HTTP dates,
     /// which contain commas by definition).
-    pub fn header_list<S: AsRef<str>>(&mut self, name: &str, values: impl IntoIterator<Item = S>, raw: bool) -> Result<&mut Self, Error> {
+    pub fn header_list<S: AsRef<str>>(
+        &mut self,
+        name: &'static str,
+        values: impl IntoIterator<Item = S>,
+        raw: bool,
+    ) -> Result<&mut Self, Error> {
         let mut joined = String::new();
         for (i, v) in values.into_iter().enumerate() {
             let v = v.as_ref();
@@ -129,7 +139,7 @@ impl RequestBuilder {
                 joined.push_str(v);
             }
         }
-        self.header(name, &joined)
+        self.set_header(name, joined)
     }
 
     /// Sets the headers of a `@httpPrefixHeaders` map.
@@ -137,13 +147,13 @@ impl RequestBuilder {
         let mut entries: Vec<(&str, &str)> = map.into_iter().collect();
         entries.sort();
         for (k, v) in entries {
-            self.header(&format!("{prefix}{k}"), v)?;
+            self.set_header(format!("{prefix}{k}"), v.to_owned())?;
         }
         Ok(self)
     }
 
     /// Sets the body and, unless a header already set it, its content type.
-    pub fn body(&mut self, body: Bytes, content_type: &str) -> &mut Self {
+    pub fn body(&mut self, body: Bytes, content_type: &'static str) -> &mut Self {
         if !self.request.headers.contains("content-type") {
             self.request.headers.insert("Content-Type", content_type);
         }
