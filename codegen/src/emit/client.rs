@@ -28,13 +28,18 @@ pub fn supports(protocol: Protocol) -> bool {
 }
 
 /// The runtime features the service's client needs: `xml` (the query
-/// protocols and restXml), `cbor` (RPC v2 CBOR).
-pub fn runtime_features(service: &Service) -> &'static [&'static str] {
-    match service.protocol {
-        Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml => &["xml"],
-        Protocol::RpcV2Cbor => &["cbor"],
-        _ => &[],
+/// protocols and restXml), `cbor` (RPC v2 CBOR), `literal-paths` (paths
+/// sent with their `.`/`..` segments, S3's keys).
+pub fn runtime_features(service: &Service) -> Vec<&'static str> {
+    let mut features = match service.protocol {
+        Protocol::AwsQuery | Protocol::Ec2Query | Protocol::RestXml => vec!["xml"],
+        Protocol::RpcV2Cbor => vec!["cbor"],
+        _ => Vec::new(),
+    };
+    if service.aws().is_some_and(|aws| aws.literal_paths) {
+        features.push("literal-paths");
     }
+    features
 }
 
 /// Whether type `id` is a structure an AWS client decodes whole from a

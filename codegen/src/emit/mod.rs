@@ -149,7 +149,7 @@ workspace = true
         version = spec.version,
         runtime = runtime::runtime_package(service),
         runtime_dir = spec.runtime_dir,
-        runtime_features = match client::runtime_features(service) {
+        runtime_features = match client::runtime_features(service).as_slice() {
             [] => String::new(),
             features => format!(", features = [{}]", features.iter().map(|f| format!("\"{f}\"")).collect::<Vec<_>>().join(", ")),
         },

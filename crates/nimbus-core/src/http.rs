@@ -58,7 +58,8 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
 /// HTTP/2 with the `http2` feature).
 ///
 /// A request whose path keeps a `.` or `..` segment (an S3 object key such
-/// as `a/../b`, sent as it is) goes through a plain hyper client instead:
+/// as `a/../b`, sent as it is) goes, with the `literal-paths` feature,
+/// through a plain hyper client instead (without it, it is refused):
 /// reqwest parses every URL by the WHATWG rules, which resolve such segments
 /// (`%2E%2E` too), and would send the request to another key. That client is
 /// built on first use from the crates reqwest already compiles; it honours
@@ -72,11 +73,14 @@ pub struct ReqwestTransport {
     /// and query read.
     origin: Arc<Mutex<Option<(String, reqwest::Url)>>>,
     /// The client for paths with dot segments, built on first use.
+    #[cfg(feature = "literal-paths")]
     literal: Arc<std::sync::OnceLock<Result<LiteralPathClient, String>>>,
+    #[cfg(feature = "literal-paths")]
     connect_timeout: Option<std::time::Duration>,
 }
 
 /// The hyper client that sends a path exactly as written.
+#[cfg(feature = "literal-paths")]
 type LiteralPathClient = hyper_util::client::legacy::Client<
     hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
     http_body_util::Full<Bytes>,
@@ -88,8 +92,17 @@ fn has_dot_segment(url: &str) -> bool {
     let rest = split_origin(url).map_or(url, |(_, rest)| rest);
     let path = rest.split(['?', '#']).next().unwrap_or("");
     path.split('/').any(|segment| {
-        let segment = segment.to_ascii_lowercase().replace("%2e", ".");
-        segment == "." || segment == ".."
+        // Count the dots (`.` or `%2E`) the segment is made of, if that is all it is.
+        let (mut rest, mut dots) = (segment.as_bytes(), 0);
+        while !rest.is_empty() && dots < 3 {
+            match rest {
+                [b'.', tail @ ..] => rest = tail,
+                [b'%', b'2', b'e' | b'E', tail @ ..] => rest = tail,
+                _ => return false,
+            }
+            dots += 1;
+        }
+        rest.is_empty() && (dots == 1 || dots == 2)
     })
 }
 
@@ -104,15 +117,26 @@ impl ReqwestTransport {
             builder = builder.connect_timeout(t);
         }
         let client = builder.build().map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(ReqwestTransport { connect_timeout, ..Self::from_client(client) })
+        #[cfg(feature = "literal-paths")]
+        return Ok(ReqwestTransport { connect_timeout, ..Self::from_client(client) });
+        #[cfg(not(feature = "literal-paths"))]
+        Ok(Self::from_client(client))
     }
 
     /// A transport on an existing `reqwest` client.
     pub fn from_client(client: reqwest::Client) -> Self {
-        ReqwestTransport { client, origin: Arc::default(), literal: Arc::default(), connect_timeout: None }
+        ReqwestTransport {
+            client,
+            origin: Arc::default(),
+            #[cfg(feature = "literal-paths")]
+            literal: Arc::default(),
+            #[cfg(feature = "literal-paths")]
+            connect_timeout: None,
+        }
     }
 
     /// The client for paths with dot segments (built once).
+    #[cfg(feature = "literal-paths")]
     fn literal_client(&self) -> Result<&LiteralPathClient, Error> {
         let built = self.literal.get_or_init(|| {
             let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -131,6 +155,7 @@ impl ReqwestTransport {
 
     /// Sends a request whose path has dot segments through hyper, the path
     /// as written.
+    #[cfg(feature = "literal-paths")]
     async fn send_literal(&self, request: &HttpRequest) -> Result<StreamingResponse, Error> {
         use http_body_util::BodyExt;
         let uri: hyper::Uri =
@@ -261,7 +286,13 @@ impl Transport for ReqwestTransport {
     fn send<'a>(&'a self, request: &'a HttpRequest) -> BoxFuture<'a, Result<StreamingResponse, Error>> {
         Box::pin(async move {
             if has_dot_segment(&request.url) {
+                #[cfg(feature = "literal-paths")]
                 return self.send_literal(request).await;
+                #[cfg(not(feature = "literal-paths"))]
+                return Err(Error::invalid_request(format!(
+                    "the path of `{}` has `.` or `..` segments, which this build cannot send as written (the `literal-paths` feature of nimbus-core)",
+                    redact_url(&request.url)
+                )));
             }
             let (response, status, headers) = self.exchange(request).await?;
             let body = futures_util::stream::unfold(Some(response), |state| async move {
@@ -428,6 +459,7 @@ mod tests {
     /// A request whose path has dot segments reaches the server with the
     /// path as written (the literal-path client), its headers and body
     /// intact; the answer is read as usual.
+    #[cfg(feature = "literal-paths")]
     #[tokio::test(flavor = "current_thread")]
     async fn dot_segments_reach_the_server_as_written() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -466,6 +498,7 @@ mod tests {
 
     /// A server that is not there is a transport error naming it, from the
     /// literal-path client as from reqwest.
+    #[cfg(feature = "literal-paths")]
     #[tokio::test(flavor = "current_thread")]
     async fn literal_paths_fail_as_transport_errors() {
         let port = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
