@@ -78,6 +78,9 @@ pub struct Config {
     /// The cached default chain, shared by every client of this
     /// configuration (and its clones).
     default_credentials: Arc<std::sync::OnceLock<Arc<dyn ProvideCredentials>>>,
+    /// The STS / SSO calls of the default chain's role, web identity and
+    /// SSO sources.
+    credential_calls: Option<Arc<dyn crate::credentials::CredentialCalls>>,
 }
 
 impl fmt::Debug for Config {
@@ -104,6 +107,17 @@ impl Config {
     }
 
     nimbus_core::settings_builders!(settings);
+
+    /// Lets the default credentials chain assume roles, use web identity
+    /// and SSO through `calls` (STS, SSO and SSO OIDC). The generated
+    /// service crates set it with their `aws-credentials` feature (on by
+    /// default); a value already set is kept.
+    pub fn credential_calls(mut self, calls: Arc<dyn crate::credentials::CredentialCalls>) -> Self {
+        if self.credential_calls.is_none() {
+            self.credential_calls = Some(calls);
+        }
+        self
+    }
 
     /// Sends every request to this endpoint (scheme, host, optional port and
     /// base path) instead of the service's standard one.
@@ -293,7 +307,11 @@ impl Config {
             return None;
         }
         let default_chain = || -> Arc<dyn ProvideCredentials> {
-            let chain: Arc<dyn ProvideCredentials> = Arc::new(crate::credentials::DefaultCredentialsChain::default());
+            let mut chain = crate::credentials::DefaultCredentialsChain::default().region(self.get_region().map(str::to_owned));
+            if let Some(calls) = &self.credential_calls {
+                chain = chain.calls(calls.clone());
+            }
+            let chain: Arc<dyn ProvideCredentials> = Arc::new(chain);
             Arc::new(crate::credentials::CredentialsCache::new(chain))
         };
         Some(self.credentials.clone().unwrap_or_else(|| self.default_credentials.get_or_init(default_chain).clone()))

@@ -6,18 +6,21 @@
 //! 1. the environment: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 //!    `AWS_SESSION_TOKEN`;
 //! 2. the shared config and credentials files ([`profile`](self) rules) for
-//!    `AWS_PROFILE` (or `default`): static keys or `credential_process`;
-//! 3. container credentials (ECS, EKS Pod Identity);
-//! 4. EC2 instance metadata (IMDSv2).
+//!    `AWS_PROFILE` (or `default`): static keys, `credential_process`, SSO
+//!    ([`sso`](self)), or a role assumed through STS from another profile
+//!    or a `credential_source` (chains followed, cycles refused; see
+//!    [`roles`]);
+//! 3. web identity: `AWS_WEB_IDENTITY_TOKEN_FILE` with `AWS_ROLE_ARN`
+//!    (EKS IRSA), the token read again at every refresh;
+//! 4. container credentials (ECS, EKS Pod Identity);
+//! 5. EC2 instance metadata (IMDSv2).
 //!
 //! A source that is not configured passes to the next; a source that is
 //! configured but fails stops the chain with its error (a broken profile
 //! is not papered over by the instance's role). When nothing is found, the
-//! error names every source tried and why it did not apply. Profiles that
-//! assume a role (`role_arn`), use SSO (`sso_session`, `sso_start_url`) or
-//! web identity (`AWS_WEB_IDENTITY_TOKEN_FILE`) are recognised and refused
-//! with an error saying so: those sources call STS, SSO and SSO OIDC, which
-//! this runtime does not call yet.
+//! error names every source tried and why it did not apply. STS and SSO are
+//! called through [`CredentialCalls`], which the generated service crates
+//! install (their default `aws-credentials` feature).
 //!
 //! Every provider sits behind the configuration's [`CredentialsCache`]:
 //! fetched once, refreshed ahead of expiry. Files are read and processes run
@@ -28,6 +31,8 @@ mod container;
 mod imds;
 mod process;
 pub(crate) mod profile;
+pub mod roles;
+mod sso;
 #[cfg(test)]
 pub(crate) mod tests_support;
 
@@ -35,6 +40,7 @@ pub use crate::sigv4::Credentials;
 use nimbus_core::http::{BoxFuture, HttpRequest, Transport};
 use nimbus_core::{Error, ErrorKind};
 use profile::{Env, ProfileFiles, Section};
+pub use roles::CredentialCalls;
 use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, SystemTime};
@@ -136,11 +142,16 @@ pub struct DefaultCredentialsChain {
     /// The HTTP client of the container and instance metadata sources,
     /// made at their first use.
     transport: OnceLock<Result<Arc<dyn Transport>, String>>,
+    /// The STS / SSO calls of the role, web identity and SSO sources.
+    calls: Option<Arc<dyn CredentialCalls>>,
+    /// The region STS is called in when neither the environment nor the
+    /// profile names one (the client configuration's).
+    region: Option<String>,
 }
 
 impl fmt::Debug for DefaultCredentialsChain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("DefaultCredentialsChain")
+        f.debug_struct("DefaultCredentialsChain").field("calls", &self.calls).field("region", &self.region).finish_non_exhaustive()
     }
 }
 
@@ -161,32 +172,50 @@ impl DefaultCredentialsChain {
     /// A chain reading variables through `env` instead of the process
     /// environment (for tests).
     pub fn with_env(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
-        DefaultCredentialsChain { env: Box::new(env), transport: OnceLock::new() }
+        DefaultCredentialsChain { env: Box::new(env), transport: OnceLock::new(), calls: None, region: None }
+    }
+
+    /// Makes the STS / SSO calls of the role, web identity and SSO sources
+    /// through `calls` (without them, those sources are an error saying so).
+    pub fn calls(mut self, calls: Arc<dyn CredentialCalls>) -> Self {
+        self.calls = Some(calls);
+        self
+    }
+
+    /// The region to call STS in when neither the environment nor the
+    /// profile names one.
+    pub fn region(mut self, region: Option<String>) -> Self {
+        self.region = region;
+        self
     }
 
     /// Resolves credentials now, trying each source in order.
     pub async fn resolve(&self) -> Result<Credentials, Error> {
         let env = self.env.as_ref();
         let mut tried = Vec::new();
-        let found = |found: Found, tried: &mut Vec<String>| match found {
-            Found::Credentials(c) => Some(c),
-            Found::Nothing(why) => {
-                tried.push(why);
-                None
-            }
-        };
-        if let Some(c) = found(from_environment(env), &mut tried) {
-            return Ok(c);
+        match from_environment(env) {
+            Found::Credentials(c) => return Ok(c),
+            Found::Nothing(why) => tried.push(why),
         }
         let files = ProfileFiles::load(env).await?;
         let (profile_name, explicit) = profile::selected_profile(env);
-        if let Some(c) = found(from_profile(&files, &profile_name, explicit).await?, &mut tried) {
-            return Ok(c);
+        match (files.profile(&profile_name), explicit) {
+            (None, true) => {
+                return Err(Error::config(format!("profile `{profile_name}` (AWS_PROFILE selects it) is not in {}", files.describe())));
+            }
+            (None, false) => tried.push(format!("profile `{profile_name}` is not in {}", files.describe())),
+            (Some(_), _) => match roles::plan(&files, &profile_name)? {
+                Some(plan) => return self.run(plan, &files, &profile_name).await,
+                None => tried.push(format!("profile `{profile_name}` has no credentials")),
+            },
         }
-        if let Some(file) = env("AWS_WEB_IDENTITY_TOKEN_FILE") {
-            return Err(not_yet(&format!("AWS_WEB_IDENTITY_TOKEN_FILE ({file}) asks for web identity credentials")));
+        match roles::web_identity_from_env(env)? {
+            Some((role, file)) => {
+                let plan = roles::Plan { base: roles::Base::WebIdentity(role, file), roles: Vec::new() };
+                return self.run(plan, &files, &profile_name).await;
+            }
+            None => tried.push("web identity: AWS_WEB_IDENTITY_TOKEN_FILE is not set".into()),
         }
-        tried.push("web identity: AWS_WEB_IDENTITY_TOKEN_FILE is not set".into());
         match container::ContainerEndpoint::from_env(env)? {
             Some(endpoint) => return endpoint.credentials(self.transport()?.as_ref()).await,
             None => tried.push("container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI are not set".into()),
@@ -199,6 +228,65 @@ impl DefaultCredentialsChain {
             None => tried.push("instance metadata: AWS_EC2_METADATA_DISABLED is true".into()),
         }
         Err(Error::new(ErrorKind::Credentials, format!("no AWS credentials found; tried {}", tried.join("; "))))
+    }
+
+    /// Carries out a plan: its base credentials, then each role in turn,
+    /// the innermost first.
+    async fn run(&self, plan: roles::Plan, files: &ProfileFiles, profile_name: &str) -> Result<Credentials, Error> {
+        use roles::Base;
+        let env = self.env.as_ref();
+        let sts = || call_config(env, "STS", &self.sts_region(files, profile_name));
+        let mut credentials = match plan.base {
+            Base::Static(c) => c,
+            Base::Process(command, at) => process::run(command, at).await?,
+            Base::Environment => match from_environment(env) {
+                Found::Credentials(c) => c,
+                Found::Nothing(why) => return Err(Error::new(ErrorKind::Credentials, format!("credential_source = Environment: {why}"))),
+            },
+            Base::InstanceMetadata => {
+                let imds = imds::InstanceMetadata::from_env(env, files.profile(profile_name))?;
+                let imds =
+                    imds.ok_or_else(|| Error::config("credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is true"))?;
+                imds.credentials(self.transport()?.as_ref()).await?
+            }
+            Base::Container => {
+                let endpoint = container::ContainerEndpoint::from_env(env)?.ok_or_else(|| {
+                    Error::config("credential_source = EcsContainer, but AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI are not set")
+                })?;
+                endpoint.credentials(self.transport()?.as_ref()).await?
+            }
+            Base::WebIdentity(role, file) => {
+                let token = roles::read_token_file(file).await?;
+                self.calls_for("web identity")?.assume_role_with_web_identity(sts(), &role, token).await?
+            }
+            Base::Sso(profile) => sso::SsoProfile::read(files, &profile)?.credentials(self.calls_for("SSO")?, env).await?,
+        };
+        for role in plan.roles.iter().rev() {
+            credentials = self.calls_for("assuming a role")?.assume_role(sts(), credentials, role).await?;
+        }
+        Ok(credentials)
+    }
+
+    fn calls_for(&self, what: &str) -> Result<&dyn CredentialCalls, Error> {
+        self.calls.as_deref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Credentials,
+                format!(
+                    "{what} needs STS / SSO calls, which this build does not have: enable the `aws-credentials` feature of the service crate (on by default)"
+                ),
+            )
+        })
+    }
+
+    /// The region STS is called in: the environment's, the profile's, the
+    /// client's, else `us-east-1`.
+    fn sts_region(&self, files: &ProfileFiles, profile_name: &str) -> String {
+        let env = self.env.as_ref();
+        env("AWS_REGION")
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .or_else(|| files.profile(profile_name)?.get("region").map(|p| p.value.clone()).filter(|r| !r.is_empty()))
+            .or_else(|| self.region.clone())
+            .unwrap_or_else(|| "us-east-1".to_owned())
     }
 
     fn transport(&self) -> Result<&Arc<dyn Transport>, Error> {
@@ -216,14 +304,15 @@ impl ProvideCredentials for DefaultCredentialsChain {
     }
 }
 
-/// The error for a source this runtime recognises but does not call yet.
-fn not_yet(what: &str) -> Error {
-    Error::new(
-        ErrorKind::Credentials,
-        format!(
-            "{what}, which needs STS / SSO calls this runtime does not make yet; use static keys, credential_process or container / instance credentials"
-        ),
-    )
+/// The configuration of a credentials call to `service` (`STS`, `SSO`,
+/// `SSO_OIDC`, as in `AWS_ENDPOINT_URL_<SERVICE>`) in `region`: that
+/// variable or `AWS_ENDPOINT_URL` moves its endpoint (to a local emulator).
+pub(crate) fn call_config(env: &Env, service: &str, region: &str) -> crate::config::Config {
+    let config = crate::config::Config::new().region(region.to_owned());
+    match env(&format!("AWS_ENDPOINT_URL_{service}")).or_else(|| env("AWS_ENDPOINT_URL")) {
+        Some(url) => config.endpoint_url(url),
+        None => config,
+    }
 }
 
 /// The environment's keys.
@@ -233,26 +322,6 @@ fn from_environment(env: &Env) -> Found {
         (Some(_), None) => Found::Nothing("environment: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not".into()),
         _ => Found::Nothing("environment: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set".into()),
     }
-}
-
-/// The selected profile's credentials: a profile that names a source uses
-/// it (and a failure there is an error), one that names none passes.
-async fn from_profile(files: &ProfileFiles, name: &str, explicit: bool) -> Result<Found, Error> {
-    let Some(profile) = files.profile(name) else {
-        let missing = format!("profile `{name}` is not in {}", files.describe());
-        return if explicit { Err(Error::config(format!("{missing} (AWS_PROFILE selects it)"))) } else { Ok(Found::Nothing(missing)) };
-    };
-    let key = |k: &str| profile.get(k);
-    let described = |k: &str| format!("profile `{name}` ({}) sets `{k}`", key(k).map_or("", |p| p.at.as_str()));
-    for recognised in ["role_arn", "sso_session", "sso_start_url", "web_identity_token_file"] {
-        if key(recognised).is_some() {
-            return Err(not_yet(&described(recognised)));
-        }
-    }
-    if let Some(command) = key("credential_process") {
-        return process::run(command.value.clone(), command.at.clone()).await.map(Found::Credentials);
-    }
-    static_keys(profile, name).map(|found| found.unwrap_or_else(|| Found::Nothing(format!("profile `{name}` has no credentials"))))
 }
 
 /// `aws_access_key_id` and `aws_secret_access_key` (and the session token)
@@ -520,23 +589,119 @@ mod tests {
         let files = Files::new(
             "fails",
             Some(
-                "[profile half]\naws_access_key_id = AKIDHALF\n[profile role]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = half\n[profile sso]\nsso_session = corp\n",
+                "[profile half]\naws_access_key_id = AKIDHALF\n[profile role]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = keys\n[profile keys]\naws_access_key_id = A\naws_secret_access_key = s\n[profile sso]\nsso_session = corp\n",
             ),
             None,
         );
         let config = files.dir.join("config").display().to_string();
         let e = DefaultCredentialsChain::with_env(files.env(&[("AWS_PROFILE", "half")])).resolve().await.unwrap_err();
         assert!(e.message().contains(&format!("{config}:2")) && e.message().contains("aws_secret_access_key"), "{e}");
+        // Without the STS / SSO calls installed, a role is an error saying how to get them.
         let e = DefaultCredentialsChain::with_env(files.env(&[("AWS_PROFILE", "role")])).resolve().await.unwrap_err();
-        assert!(e.message().contains("role_arn") && e.message().contains(&format!("{config}:4")), "{e}");
+        assert!(e.message().contains("assuming a role") && e.message().contains("aws-credentials"), "{e}");
         let e = DefaultCredentialsChain::with_env(files.env(&[("AWS_PROFILE", "sso")])).resolve().await.unwrap_err();
-        assert!(e.message().contains("sso_session"), "{e}");
+        assert!(e.message().contains("[sso-session corp]"), "{e}");
         let e = DefaultCredentialsChain::with_env(files.env(&[("AWS_PROFILE", "ghost")])).resolve().await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config);
         assert!(e.message().contains("ghost") && e.message().contains("AWS_PROFILE"), "{e}");
         let e =
             DefaultCredentialsChain::with_env(files.env(&[("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token")])).resolve().await.unwrap_err();
-        assert!(e.message().contains("web identity"), "{e}");
+        assert!(e.message().contains("AWS_ROLE_ARN"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn roles_are_assumed_innermost_first_in_the_sts_region_and_endpoint() {
+        let files = Files::new(
+            "roles",
+            Some(
+                "[profile admin]\nrole_arn = arn:admin\nsource_profile = ops\nregion = eu-central-1\n[profile ops]\nrole_arn = arn:ops\nsource_profile = base\n[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = s\n",
+            ),
+            None,
+        );
+        let calls = Arc::new(tests_support::FakeCalls::default());
+        let chain =
+            DefaultCredentialsChain::with_env(files.env(&[("AWS_PROFILE", "admin"), ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:5000")]))
+                .calls(calls.clone());
+        let c = chain.resolve().await.unwrap();
+        assert_eq!(c.access_key_id(), "AKID[arn:admin]");
+        let log = calls.log();
+        assert_eq!(log.len(), 2, "{log:?}");
+        assert!(log[0].starts_with("AssumeRole arn:ops as AKIDBASE (nimbus-aws-"), "{log:?}");
+        assert!(log[1].starts_with("AssumeRole arn:admin as AKID[arn:ops]"), "{log:?}");
+        assert!(log.iter().all(|l| l.ends_with("in eu-central-1 at http://127.0.0.1:5000")), "{log:?}");
+        // Through a `Config`, the chain is cached: a second call does not assume again.
+        let cache = CredentialsCache::new(Arc::new(chain));
+        cache.provide().await.unwrap();
+        cache.provide().await.unwrap();
+        assert_eq!(calls.log().len(), 4);
+    }
+
+    #[tokio::test]
+    async fn web_identity_reads_the_token_at_every_refresh() {
+        let files = Files::new("web", None, None);
+        let token = files.dir.join("token");
+        std::fs::write(&token, "eyJ.first\n").unwrap();
+        let calls = Arc::new(tests_support::FakeCalls::default());
+        let chain = DefaultCredentialsChain::with_env(files.env(&[
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", token.to_str().unwrap()),
+            ("AWS_ROLE_ARN", "arn:aws:iam::1:role/pod"),
+            ("AWS_ROLE_SESSION_NAME", "pod"),
+        ]))
+        .calls(calls.clone())
+        .region(Some("ap-southeast-2".into()));
+        assert_eq!(chain.resolve().await.unwrap().access_key_id(), "AKIDWEB");
+        std::fs::write(&token, "eyJ.second").unwrap();
+        chain.resolve().await.unwrap();
+        assert_eq!(
+            calls.log(),
+            [
+                "AssumeRoleWithWebIdentity arn:aws:iam::1:role/pod token eyJ.first in ap-southeast-2 at default",
+                "AssumeRoleWithWebIdentity arn:aws:iam::1:role/pod token eyJ.second in ap-southeast-2 at default"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn sso_tokens_are_used_then_refreshed_and_the_cache_updated() {
+        let files = Files::new(
+            "sso",
+            Some(
+                "[default]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev\n[sso-session corp]\nsso_region = us-west-2\nsso_start_url = https://corp.awsapps.com/start\n",
+            ),
+            None,
+        );
+        let home = files.dir.join("home");
+        let cache_dir = home.join(".aws/sso/cache");
+        std::fs::create_dir_all(&cache_dir).unwrap();
+        let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, b"corp");
+        let cache_file = cache_dir.join(format!("{}.json", digest.as_ref().iter().map(|b| format!("{b:02x}")).collect::<String>()));
+        let write = |access: &str, expires: &str| {
+            let json = format!(
+                r#"{{"startUrl": "https://corp.awsapps.com/start", "region": "us-west-2", "accessToken": "{access}", "expiresAt": "{expires}", "clientId": "cid", "clientSecret": "csecret", "registrationExpiresAt": "2099-01-01T00:00:00Z", "refreshToken": "rt-1"}}"#
+            );
+            std::fs::write(&cache_file, json).unwrap();
+        };
+        let calls = Arc::new(tests_support::FakeCalls::default());
+        let chain = DefaultCredentialsChain::with_env(files.env(&[("HOME", home.to_str().unwrap())])).calls(calls.clone());
+        write("valid-token", "2099-01-01T00:00:00Z");
+        assert_eq!(chain.resolve().await.unwrap().access_key_id(), "AKIDSSO");
+        write("old-token", "2020-01-01T00:00:00Z");
+        assert_eq!(chain.resolve().await.unwrap().access_key_id(), "AKIDSSO");
+        assert_eq!(
+            calls.log(),
+            [
+                "GetRoleCredentials 111122223333/Dev token valid-token in us-west-2 at default",
+                "CreateToken cid rt-1 in us-west-2 at default",
+                "GetRoleCredentials 111122223333/Dev token fresh-token in us-west-2 at default",
+            ]
+        );
+        let updated: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&cache_file).unwrap()).unwrap();
+        assert_eq!((updated["accessToken"].as_str(), updated["refreshToken"].as_str()), (Some("fresh-token"), Some("rt-2")));
+        assert_eq!(updated["startUrl"].as_str(), Some("https://corp.awsapps.com/start"), "other fields are kept");
+        // Expired and not refreshable: an error saying to log in again.
+        std::fs::write(&cache_file, r#"{"accessToken": "old", "expiresAt": "2020-01-01T00:00:00Z"}"#).unwrap();
+        let e = chain.resolve().await.unwrap_err();
+        assert!(e.message().contains("aws sso login --sso-session corp"), "{e}");
     }
 
     #[tokio::test]

@@ -58,7 +58,8 @@ pub(crate) fn selected_profile(env: &Env) -> (String, bool) {
     }
 }
 
-fn home(env: &Env) -> PathBuf {
+/// The user's home directory (`HOME`, or `USERPROFILE` on Windows).
+pub(crate) fn home(env: &Env) -> PathBuf {
     env("HOME").or_else(|| env("USERPROFILE")).map(PathBuf::from).unwrap_or_default()
 }
 
@@ -102,6 +103,11 @@ impl ProfileFiles {
     /// A profile's merged properties.
     pub fn profile(&self, name: &str) -> Option<&Section> {
         self.profiles.get(name)
+    }
+
+    /// An `[sso-session NAME]` section.
+    pub fn sso_session(&self, name: &str) -> Option<&Section> {
+        self.sso_sessions.get(name)
     }
 
     /// Both paths, for messages.
