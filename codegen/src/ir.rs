@@ -171,6 +171,10 @@ pub struct AwsMeta {
     /// Path labels keep `.` and `..` segments, sent as written: the service
     /// reads its paths literally (S3 object keys are names, not routes).
     pub literal_paths: bool,
+    /// The crate installs the STS / SSO calls of the runtime's credential
+    /// sources (the `aws-credentials` feature, on by default); false for
+    /// the services those calls use, which would depend on themselves.
+    pub credential_calls: bool,
     /// Headers every request carries (customisations: Glacier's API
     /// version, API Gateway's `Accept`).
     pub static_headers: Vec<(String, String)>,

@@ -193,10 +193,15 @@ fn generated_code_uses_only_the_codegen_modules() {
         rust_files(&krate.join("src"), &mut files);
         for file in files {
             let text = std::fs::read_to_string(&file).expect("readable");
-            for runtime in ["nimbus_core", "nimbus_aws", "nimbus_google"] {
+            for runtime in ["nimbus_core", "nimbus_aws", "nimbus_google", "nimbus_aws_credentials"] {
                 let mut rest = text.as_str();
                 while let Some(at) = rest.find(runtime) {
                     let after = &rest[at + runtime.len()..];
+                    // A longer name (`nimbus_aws_credentials` for `nimbus_aws`) is checked as itself.
+                    if after.starts_with(|c: char| c == '_' || c.is_ascii_alphanumeric()) {
+                        rest = after;
+                        continue;
+                    }
                     let line = text[..text.len() - rest.len() + at].lines().count();
                     assert!(
                         runtime != "nimbus_core" && after.starts_with("::codegen"),

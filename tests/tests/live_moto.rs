@@ -202,6 +202,56 @@ async fn sts_scenario() {
     assert!(user.arn.ends_with("assumed-role/analyst/nimbus-live"), "{}", user.arn);
 }
 
+/// The default chain's STS sources against moto's STS, through the
+/// generated client (`nimbus-aws-credentials`): a `role_arn` profile whose
+/// `source_profile` holds keys, and web identity from a token file. The
+/// identity STS reports for the chain's credentials is the assumed role.
+async fn credentials_scenario() {
+    use nimbus_aws::credentials::DefaultCredentialsChain;
+    let moto = Moto::start(&[]);
+    let dir = std::env::temp_dir().join(format!("nimbus-live-credentials-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let config_file = dir.join("config");
+    std::fs::write(
+        &config_file,
+        "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n\
+         [profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = base\nrole_session_name = nimbus-chain\n",
+    )
+    .expect("config file");
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, "eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl").expect("token file");
+    let vars = |extra: &[(&str, &str)]| {
+        let mut vars: Vec<(String, String)> = [
+            ("AWS_CONFIG_FILE", config_file.to_str().unwrap_or_default()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
+            ("AWS_ENDPOINT_URL_STS", moto.url.as_str()),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ]
+        .iter()
+        .chain(extra)
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        vars.sort();
+        move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    };
+    let identity = |env| {
+        let chain = DefaultCredentialsChain::with_env(env).calls(nimbus_aws_credentials::calls());
+        let sts = nimbus_sts::Client::new(AwsConfig::new().region("us-east-1").endpoint_url(&moto.url).credentials(chain));
+        async move { sts.get_caller_identity().send().await.expect("GetCallerIdentity with the chain's credentials") }
+    };
+    let me = identity(vars(&[("AWS_PROFILE", "admin")])).await;
+    assert!(me.arn.as_deref().is_some_and(|a| a.ends_with(":assumed-role/admin/nimbus-chain")), "{me:?}");
+    let web = vars(&[
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", token_file.to_str().unwrap_or_default()),
+        ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/pod"),
+        ("AWS_ROLE_SESSION_NAME", "pod-session"),
+    ]);
+    let me = identity(web).await;
+    assert!(me.arn.as_deref().is_some_and(|a| a.ends_with(":assumed-role/pod/pod-session")), "{me:?}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// awsQuery against moto's IAM: create and list users, page through
 /// policies one at a time (`Marker`), a missing user as the modeled `NoSuchEntityException`
 /// (its `@awsQueryError` code `NoSuchEntity`), then delete them.
@@ -440,6 +490,7 @@ async fn live_moto_scenarios() {
         ("workspacesweb", tokio::spawn(workspacesweb_scenario())),
         ("signing", tokio::spawn(signing_is_verified_by_moto())),
         ("sts", tokio::spawn(sts_scenario())),
+        ("credentials", tokio::spawn(credentials_scenario())),
         ("iam", tokio::spawn(iam_scenario())),
         ("s3", tokio::spawn(s3_scenario())),
     ];

@@ -42,6 +42,12 @@ pub fn runtime_features(service: &Service) -> Vec<&'static str> {
     features
 }
 
+/// Whether the crate installs the runtime's STS / SSO credential calls
+/// (`nimbus-aws-credentials`, behind its default `aws-credentials` feature).
+pub fn installs_credential_calls(service: &Service) -> bool {
+    emits_client(service) && supports(service.protocol) && service.aws().is_some_and(|aws| aws.credential_calls)
+}
+
 /// Whether type `id` is a structure an AWS client decodes whole from a
 /// response (an operation's output or a modeled error): it then carries the
 /// response's request id and status (`_response`, a `ResponseMeta`).
@@ -133,6 +139,14 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
     };
     let query_compatible = aws.query_compatible;
     let s3_signing = aws.s3_signing;
+    let install_calls = if installs_credential_calls(service) {
+        quote! {
+            #[cfg(feature = "aws-credentials")]
+            let config = config.credential_calls(nimbus_aws_credentials::codegen::calls());
+        }
+    } else {
+        quote! {}
+    };
     let static_headers = aws.static_headers.iter().map(|(k, v)| quote! { (#k, #v) });
     let client_doc = doc_attrs(&format!(
         "Client for {title}: one method per operation, each returning a request builder \
@@ -208,6 +222,7 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
         impl Client {
             /// A client with `config` (region, endpoint, transport, timeouts).
             pub fn new(config: #rt::Config) -> Self {
+                #install_calls
                 Self { core: #rt::Client::new(&SERVICE, config) }
             }
 

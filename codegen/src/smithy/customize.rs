@@ -17,7 +17,17 @@ pub fn apply(service: &mut Service) {
         "Glacier" => glacier(service),
         "API Gateway" => static_header(service, "Accept", "application/json"),
         "Machine Learning" => machine_learning_predict_endpoint(service),
+        "STS" | "SSO" | "SSO OIDC" => without_credential_calls(service),
         _ => {}
+    }
+}
+
+/// STS, SSO and SSO OIDC: the runtime's role, web identity and SSO
+/// credential sources call them (through `nimbus-aws-credentials`), so
+/// their crates cannot depend on those calls.
+fn without_credential_calls(service: &mut Service) {
+    if let Some(aws) = service.aws_mut() {
+        aws.credential_calls = false;
     }
 }
 

@@ -148,6 +148,7 @@ impl<'m> Lowering<'m> {
                 query_compatible: t.aws_query_compatible,
                 s3_signing: false,
                 literal_paths: false,
+                credential_calls: true,
                 static_headers: Vec::new(),
                 endpoint_rules: t.endpoint_rule_set.clone(),
                 endpoint_tests: endpoint_tests(

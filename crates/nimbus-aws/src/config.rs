@@ -94,6 +94,7 @@ impl fmt::Debug for Config {
             .field("use_fips", &self.use_fips)
             .field("use_dual_stack", &self.use_dual_stack)
             .field("endpoint_params", &self.endpoint_params)
+            .field("credential_calls", &self.credential_calls)
             .finish_non_exhaustive()
     }
 }

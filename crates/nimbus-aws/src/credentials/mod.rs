@@ -235,7 +235,7 @@ impl DefaultCredentialsChain {
     async fn run(&self, plan: roles::Plan, files: &ProfileFiles, profile_name: &str) -> Result<Credentials, Error> {
         use roles::Base;
         let env = self.env.as_ref();
-        let sts = || call_config(env, "STS", &self.sts_region(files, profile_name));
+        let sts = call_target(env, "STS", &self.sts_region(files, profile_name));
         let mut credentials = match plan.base {
             Base::Static(c) => c,
             Base::Process(command, at) => process::run(command, at).await?,
@@ -257,12 +257,12 @@ impl DefaultCredentialsChain {
             }
             Base::WebIdentity(role, file) => {
                 let token = roles::read_token_file(file).await?;
-                self.calls_for("web identity")?.assume_role_with_web_identity(sts(), &role, token).await?
+                self.calls_for("web identity")?.assume_role_with_web_identity(&sts, &role, token).await?
             }
             Base::Sso(profile) => sso::SsoProfile::read(files, &profile)?.credentials(self.calls_for("SSO")?, env).await?,
         };
         for role in plan.roles.iter().rev() {
-            credentials = self.calls_for("assuming a role")?.assume_role(sts(), credentials, role).await?;
+            credentials = self.calls_for("assuming a role")?.assume_role(&sts, credentials, role).await?;
         }
         Ok(credentials)
     }
@@ -304,15 +304,12 @@ impl ProvideCredentials for DefaultCredentialsChain {
     }
 }
 
-/// The configuration of a credentials call to `service` (`STS`, `SSO`,
-/// `SSO_OIDC`, as in `AWS_ENDPOINT_URL_<SERVICE>`) in `region`: that
-/// variable or `AWS_ENDPOINT_URL` moves its endpoint (to a local emulator).
-pub(crate) fn call_config(env: &Env, service: &str, region: &str) -> crate::config::Config {
-    let config = crate::config::Config::new().region(region.to_owned());
-    match env(&format!("AWS_ENDPOINT_URL_{service}")).or_else(|| env("AWS_ENDPOINT_URL")) {
-        Some(url) => config.endpoint_url(url),
-        None => config,
-    }
+/// Where a credentials call to `service` (`STS`, `SSO`, `SSO_OIDC`, as in
+/// `AWS_ENDPOINT_URL_<SERVICE>`) in `region` goes: that variable or
+/// `AWS_ENDPOINT_URL` moves its endpoint (to a local emulator).
+pub(crate) fn call_target(env: &Env, service: &str, region: &str) -> roles::CallTarget {
+    let endpoint_url = env(&format!("AWS_ENDPOINT_URL_{service}")).or_else(|| env("AWS_ENDPOINT_URL"));
+    roles::CallTarget { region: region.to_owned(), endpoint_url }
 }
 
 /// The environment's keys.

@@ -11,7 +11,6 @@
 
 use super::profile::{Env, ProfileFiles, Section};
 use super::{Credentials, Found, static_keys};
-use crate::config::Config;
 use nimbus_core::http::BoxFuture;
 use nimbus_core::{Error, ErrorKind};
 use std::fmt;
@@ -73,17 +72,32 @@ impl fmt::Debug for TokenRefresh {
     }
 }
 
+/// Where a credentials call goes: the region, and an endpoint URL when one
+/// is configured (`AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallTarget {
+    /// The region to call.
+    pub region: String,
+    /// The endpoint, instead of the service's regional one.
+    pub endpoint_url: Option<String>,
+}
+
 /// The AWS calls behind the role, web identity and SSO credential sources.
-/// Each call gets a [`Config`] with the region and endpoint to call; the
-/// implementation adds what it signs with.
+/// Each call gets the [`CallTarget`] to call; the implementation adds what
+/// it signs with.
 pub trait CredentialCalls: Send + Sync + fmt::Debug + 'static {
     /// STS `AssumeRole`, signed with `base`.
-    fn assume_role<'a>(&'a self, config: Config, base: Credentials, role: &'a RoleRequest) -> BoxFuture<'a, Result<Credentials, Error>>;
+    fn assume_role<'a>(
+        &'a self,
+        target: &'a CallTarget,
+        base: Credentials,
+        role: &'a RoleRequest,
+    ) -> BoxFuture<'a, Result<Credentials, Error>>;
 
     /// STS `AssumeRoleWithWebIdentity` (unsigned) with `token`.
     fn assume_role_with_web_identity<'a>(
         &'a self,
-        config: Config,
+        target: &'a CallTarget,
         role: &'a RoleRequest,
         token: String,
     ) -> BoxFuture<'a, Result<Credentials, Error>>;
@@ -91,13 +105,13 @@ pub trait CredentialCalls: Send + Sync + fmt::Debug + 'static {
     /// SSO `GetRoleCredentials` with an access token.
     fn sso_role_credentials<'a>(
         &'a self,
-        config: Config,
+        target: &'a CallTarget,
         role: &'a SsoRoleRequest,
         access_token: String,
     ) -> BoxFuture<'a, Result<Credentials, Error>>;
 
     /// SSO OIDC `CreateToken` with a refresh token.
-    fn refresh_sso_token<'a>(&'a self, config: Config, refresh: &'a TokenRefresh) -> BoxFuture<'a, Result<RefreshedToken, Error>>;
+    fn refresh_sso_token<'a>(&'a self, target: &'a CallTarget, refresh: &'a TokenRefresh) -> BoxFuture<'a, Result<RefreshedToken, Error>>;
 }
 
 /// Where the first credentials of a role chain come from.

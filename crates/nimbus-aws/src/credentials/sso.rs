@@ -13,7 +13,7 @@
 
 use super::profile::{Env, ProfileFiles, Section, home};
 use super::roles::{CredentialCalls, SsoRoleRequest, TokenRefresh};
-use super::{Credentials, REFRESH_BEFORE_EXPIRY, call_config};
+use super::{Credentials, REFRESH_BEFORE_EXPIRY, call_target};
 use nimbus_core::{DateTime, Error, ErrorKind};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -102,7 +102,7 @@ impl SsoProfile {
                     _ => None,
                 };
             let refreshed = match refresh {
-                Some(refresh) => Some(calls.refresh_sso_token(call_config(env, "SSO_OIDC", &self.region), &refresh).await),
+                Some(refresh) => Some(calls.refresh_sso_token(&call_target(env, "SSO_OIDC", &self.region), &refresh).await),
                 None => None,
             };
             match refreshed {
@@ -125,7 +125,7 @@ impl SsoProfile {
                 _ => {}
             }
         }
-        calls.sso_role_credentials(call_config(env, "SSO", &self.region), &self.role, token).await
+        calls.sso_role_credentials(&call_target(env, "SSO", &self.region), &self.role, token).await
     }
 }
 

@@ -155,9 +155,9 @@ impl FakeCalls {
         self.log.lock().unwrap().clone()
     }
 
-    fn record(&self, config: &crate::config::Config, what: String) {
-        let endpoint = config.get_endpoint_url().unwrap_or("default");
-        self.log.lock().unwrap().push(format!("{what} in {} at {endpoint}", config.get_region().unwrap_or("?")));
+    fn record(&self, target: &super::roles::CallTarget, what: String) {
+        let endpoint = target.endpoint_url.as_deref().unwrap_or("default");
+        self.log.lock().unwrap().push(format!("{what} in {} at {endpoint}", target.region));
     }
 }
 
@@ -169,40 +169,40 @@ fn issued(key: String) -> super::Credentials {
 impl super::CredentialCalls for FakeCalls {
     fn assume_role<'a>(
         &'a self,
-        config: crate::config::Config,
+        target: &'a super::roles::CallTarget,
         base: super::Credentials,
         role: &'a super::roles::RoleRequest,
     ) -> nimbus_core::http::BoxFuture<'a, Result<super::Credentials, nimbus_core::Error>> {
-        self.record(&config, format!("AssumeRole {} as {} ({})", role.role_arn, base.access_key_id(), role.session_name));
+        self.record(target, format!("AssumeRole {} as {} ({})", role.role_arn, base.access_key_id(), role.session_name));
         Box::pin(async move { Ok(issued(format!("AKID[{}]", role.role_arn))) })
     }
 
     fn assume_role_with_web_identity<'a>(
         &'a self,
-        config: crate::config::Config,
+        target: &'a super::roles::CallTarget,
         role: &'a super::roles::RoleRequest,
         token: String,
     ) -> nimbus_core::http::BoxFuture<'a, Result<super::Credentials, nimbus_core::Error>> {
-        self.record(&config, format!("AssumeRoleWithWebIdentity {} token {token}", role.role_arn));
+        self.record(target, format!("AssumeRoleWithWebIdentity {} token {token}", role.role_arn));
         Box::pin(async move { Ok(issued("AKIDWEB".into())) })
     }
 
     fn sso_role_credentials<'a>(
         &'a self,
-        config: crate::config::Config,
+        target: &'a super::roles::CallTarget,
         role: &'a super::roles::SsoRoleRequest,
         access_token: String,
     ) -> nimbus_core::http::BoxFuture<'a, Result<super::Credentials, nimbus_core::Error>> {
-        self.record(&config, format!("GetRoleCredentials {}/{} token {access_token}", role.account_id, role.role_name));
+        self.record(target, format!("GetRoleCredentials {}/{} token {access_token}", role.account_id, role.role_name));
         Box::pin(async move { Ok(issued("AKIDSSO".into())) })
     }
 
     fn refresh_sso_token<'a>(
         &'a self,
-        config: crate::config::Config,
+        target: &'a super::roles::CallTarget,
         refresh: &'a super::roles::TokenRefresh,
     ) -> nimbus_core::http::BoxFuture<'a, Result<super::roles::RefreshedToken, nimbus_core::Error>> {
-        self.record(&config, format!("CreateToken {} {}", refresh.client_id, refresh.refresh_token));
+        self.record(target, format!("CreateToken {} {}", refresh.client_id, refresh.refresh_token));
         Box::pin(async move {
             Ok(super::roles::RefreshedToken { access_token: "fresh-token".into(), expires_in: 3600, refresh_token: Some("rt-2".into()) })
         })

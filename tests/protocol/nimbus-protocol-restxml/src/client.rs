@@ -25,6 +25,8 @@ pub struct Client {
 impl Client {
     /// A client with `config` (region, endpoint, transport, timeouts).
     pub fn new(config: nimbus_aws::codegen::Config) -> Self {
+        #[cfg(feature = "aws-credentials")]
+        let config = config.credential_calls(nimbus_aws_credentials::codegen::calls());
         Self {
             core: nimbus_aws::codegen::Client::new(&SERVICE, config),
         }
