@@ -202,20 +202,40 @@ async fn sts_scenario() {
     assert!(user.arn.ends_with("assumed-role/analyst/nimbus-live"), "{}", user.arn);
 }
 
-/// The default chain's STS sources against moto's STS, through the
-/// generated client (`nimbus-aws-credentials`): a `role_arn` profile whose
-/// `source_profile` holds keys, and web identity from a token file. The
-/// identity STS reports for the chain's credentials is the assumed role.
+/// The default chain's STS sources against moto's STS with signatures
+/// checked, through the generated client (`nimbus-aws-credentials`): a
+/// `role_arn` profile whose `source_profile` holds an IAM user's keys, and
+/// web identity from a token file. The temporary credentials STS returns
+/// then sign an Athena call that moto accepts, and STS reports the assumed
+/// role as the caller.
 async fn credentials_scenario() {
     use nimbus_aws::credentials::DefaultCredentialsChain;
-    let moto = Moto::start(&[]);
+    // The IAM setup (seven calls) is free; everything after must be signed by a known key.
+    let moto = Moto::start(&[("INITIAL_NO_AUTH_ACTION_COUNT", "7")]);
+    let web_moto = Moto::start(&[]);
+    iam(&moto, "Action=CreateUser&UserName=deployer").await;
+    let key = iam(&moto, "Action=CreateAccessKey&UserName=deployer").await;
+    let (key_id, secret) = (xml_value(&key, "AccessKeyId"), xml_value(&key, "SecretAccessKey"));
+    let encode = |json: &str| nimbus_core::protocol::rest::percent_encode(json, false);
+    let user_policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#;
+    iam(&moto, &format!("Action=PutUserPolicy&UserName=deployer&PolicyName=assume&PolicyDocument={}", encode(user_policy))).await;
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*","Federated":"*"},"Action":["sts:AssumeRole","sts:AssumeRoleWithWebIdentity"]}]}"#;
+    let athena_policy =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["athena:*","sts:GetCallerIdentity"],"Resource":"*"}]}"#;
+    for (moto, role) in [(&moto, "admin"), (&moto, "pod"), (&web_moto, "pod")] {
+        iam(moto, &format!("Action=CreateRole&RoleName={role}&AssumeRolePolicyDocument={}", encode(trust))).await;
+        iam(moto, &format!("Action=PutRolePolicy&RoleName={role}&PolicyName=athena&PolicyDocument={}", encode(athena_policy))).await;
+    }
+
     let dir = std::env::temp_dir().join(format!("nimbus-live-credentials-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let config_file = dir.join("config");
     std::fs::write(
         &config_file,
-        "[profile base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n\
-         [profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = base\nrole_session_name = nimbus-chain\n",
+        format!(
+            "[profile base]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n\
+             [profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = base\nrole_session_name = nimbus-chain\n"
+        ),
     )
     .expect("config file");
     let token_file = dir.join("token");
@@ -229,27 +249,57 @@ async fn credentials_scenario() {
             ("AWS_EC2_METADATA_DISABLED", "true"),
         ]
         .iter()
+        .filter(|(k, _)| !extra.iter().any(|(name, _)| name == k))
         .chain(extra)
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
         vars.sort();
         move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
     };
-    let identity = |env| {
+    let signed_calls = |env| {
         let chain = DefaultCredentialsChain::with_env(env).calls(nimbus_aws_credentials::calls());
-        let sts = nimbus_sts::Client::new(AwsConfig::new().region("us-east-1").endpoint_url(&moto.url).credentials(chain));
-        async move { sts.get_caller_identity().send().await.expect("GetCallerIdentity with the chain's credentials") }
+        let config = AwsConfig::new().region("us-east-1").endpoint_url(&moto.url).credentials(chain);
+        let (athena, sts) = (nimbus_athena::Client::new(config.clone()), nimbus_sts::Client::new(config));
+        async move {
+            athena.list_work_groups().send().await.expect("an Athena call signed with the assumed role's credentials");
+            sts.get_caller_identity().send().await.expect("GetCallerIdentity with the chain's credentials")
+        }
     };
-    let me = identity(vars(&[("AWS_PROFILE", "admin")])).await;
+    let me = signed_calls(vars(&[("AWS_PROFILE", "admin")])).await;
     assert!(me.arn.as_deref().is_some_and(|a| a.ends_with(":assumed-role/admin/nimbus-chain")), "{me:?}");
+
+    // Web identity: AssumeRoleWithWebIdentity is unsigned, and moto with
+    // its signature check on answers unsigned requests with a 500, so the
+    // check goes on (`reset-auth`) after the chain has fetched its
+    // credentials; the next calls are signed with them (cached) and checked.
     let web = vars(&[
         ("AWS_WEB_IDENTITY_TOKEN_FILE", token_file.to_str().unwrap_or_default()),
         ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/pod"),
         ("AWS_ROLE_SESSION_NAME", "pod-session"),
+        ("AWS_ENDPOINT_URL_STS", web_moto.url.as_str()),
     ]);
-    let me = identity(web).await;
+    let chain = DefaultCredentialsChain::with_env(web).calls(nimbus_aws_credentials::calls());
+    let config = AwsConfig::new().region("us-east-1").endpoint_url(&web_moto.url).credentials(chain);
+    let (athena, sts) = (nimbus_athena::Client::new(config.clone()), nimbus_sts::Client::new(config));
+    athena.list_work_groups().send().await.expect("the first call fetches the web identity credentials");
+    moto_post(&web_moto, "/moto-api/reset-auth", "0");
+    athena.list_work_groups().send().await.expect("an Athena call signed with the web identity role's credentials");
+    let me = sts.get_caller_identity().send().await.expect("GetCallerIdentity with the chain's credentials");
     assert!(me.arn.as_deref().is_some_and(|a| a.ends_with(":assumed-role/pod/pod-session")), "{me:?}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A plain-text POST to moto's own API (`/moto-api/...`).
+fn moto_post(moto: &Moto, path: &str, body: &str) {
+    let mut stream = TcpStream::connect(("127.0.0.1", moto.port())).expect("connect to moto");
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("send to moto");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("moto's answer");
+    assert!(answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"), "{path}: {answer}");
 }
 
 /// awsQuery against moto's IAM: create and list users, page through

@@ -1,6 +1,8 @@
 //! Test helpers of the AWS layer (feature `test-util`): everything of
-//! [`nimbus_core::testing`], and running endpoint-rule test cases.
+//! [`nimbus_core::testing`], running endpoint-rule test cases, and a local
+//! server answering as instance metadata and container credentials.
 
+pub use crate::credentials::test_server::{CredentialsServer, Seen, env_of};
 pub use nimbus_core::testing::*;
 use serde_json::Value;
 

@@ -33,6 +33,9 @@ mod process;
 pub(crate) mod profile;
 pub mod roles;
 mod sso;
+#[cfg(any(test, feature = "test-util"))]
+#[doc(hidden)]
+pub mod test_server;
 #[cfg(test)]
 pub(crate) mod tests_support;
 
@@ -182,6 +185,14 @@ impl DefaultCredentialsChain {
         self
     }
 
+    /// Sends the container and instance metadata requests through
+    /// `transport` (default: a reqwest transport with a one-second connect
+    /// timeout).
+    pub fn transport(self, transport: Arc<dyn Transport>) -> Self {
+        let _ = self.transport.set(Ok(transport));
+        self
+    }
+
     /// The region to call STS in when neither the environment nor the
     /// profile names one.
     pub fn region(mut self, region: Option<String>) -> Self {
@@ -217,11 +228,11 @@ impl DefaultCredentialsChain {
             None => tried.push("web identity: AWS_WEB_IDENTITY_TOKEN_FILE is not set".into()),
         }
         match container::ContainerEndpoint::from_env(env)? {
-            Some(endpoint) => return endpoint.credentials(self.transport()?.as_ref()).await,
+            Some(endpoint) => return endpoint.credentials(self.http()?.as_ref()).await,
             None => tried.push("container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI are not set".into()),
         }
         match imds::InstanceMetadata::from_env(env, files.profile(&profile_name))? {
-            Some(imds) => match imds.credentials(self.transport()?.as_ref()).await {
+            Some(imds) => match imds.credentials(self.http()?.as_ref()).await {
                 Ok(c) => return Ok(c),
                 Err(e) => tried.push(e.message().to_owned()),
             },
@@ -247,13 +258,13 @@ impl DefaultCredentialsChain {
                 let imds = imds::InstanceMetadata::from_env(env, files.profile(profile_name))?;
                 let imds =
                     imds.ok_or_else(|| Error::config("credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is true"))?;
-                imds.credentials(self.transport()?.as_ref()).await?
+                imds.credentials(self.http()?.as_ref()).await?
             }
             Base::Container => {
                 let endpoint = container::ContainerEndpoint::from_env(env)?.ok_or_else(|| {
                     Error::config("credential_source = EcsContainer, but AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI are not set")
                 })?;
-                endpoint.credentials(self.transport()?.as_ref()).await?
+                endpoint.credentials(self.http()?.as_ref()).await?
             }
             Base::WebIdentity(role, file) => {
                 let token = roles::read_token_file(file).await?;
@@ -289,7 +300,7 @@ impl DefaultCredentialsChain {
             .unwrap_or_else(|| "us-east-1".to_owned())
     }
 
-    fn transport(&self) -> Result<&Arc<dyn Transport>, Error> {
+    fn http(&self) -> Result<&Arc<dyn Transport>, Error> {
         let made = self.transport.get_or_init(|| {
             let transport = nimbus_core::http::ReqwestTransport::new(Some(Duration::from_secs(1))).map_err(|e| e.to_string())?;
             Ok(Arc::new(transport) as Arc<dyn Transport>)
