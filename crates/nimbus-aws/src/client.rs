@@ -141,6 +141,11 @@ impl fmt::Debug for Client {
 impl Client {
     /// A client for `service` with `config`.
     pub fn new(service: &'static ServiceInfo, config: Config) -> Self {
+        // An endpoint configured for this service outside the code.
+        let config = match (config.get_endpoint_url(), config.endpoint_url_for(service.name)) {
+            (None, Some(url)) => config.endpoint_url(url),
+            _ => config,
+        };
         let credentials = config.credentials_provider();
         let rules = service.endpoint_rules.map(|json| crate::endpoint::RuleSet::parse(json).map_err(|e| e.message().to_owned()));
         let settings = config.settings().clone();
@@ -350,6 +355,20 @@ mod tests {
         assert!(err.message().contains("region"), "{err}");
         let client = Client::new(&SERVICE, Config::new().region("eu-west-1"));
         assert_eq!(client.endpoint().expect("endpoint").url, "https://test.eu-west-1.amazonaws.com");
+    }
+
+    #[test]
+    fn an_endpoint_configured_for_the_service_is_used() {
+        let env = |name: &str| match name {
+            "AWS_REGION" => Some("eu-west-1".to_owned()),
+            "AWS_ENDPOINT_URL_TEST" => Some("http://localhost:4566".to_owned()),
+            "AWS_CONFIG_FILE" | "AWS_SHARED_CREDENTIALS_FILE" => Some("/nonexistent".to_owned()),
+            _ => None,
+        };
+        let client = Client::new(&SERVICE, Config::from_env_with(env).expect("config"));
+        assert_eq!(client.endpoint().expect("endpoint").url, "http://localhost:4566");
+        let client = Client::new(&SERVICE, Config::from_env_with(env).expect("config").endpoint_url("http://code:1"));
+        assert_eq!(client.endpoint().expect("endpoint").url, "http://code:1", "the code's endpoint wins");
     }
 
     #[test]

@@ -81,6 +81,20 @@ pub struct Config {
     /// The STS / SSO calls of the default chain's role, web identity and
     /// SSO sources.
     credential_calls: Option<Arc<dyn crate::credentials::CredentialCalls>>,
+    /// Endpoints configured outside the code ([`from_env`](Self::from_env)):
+    /// the endpoint URL for a service, by its `sdkId`.
+    configured_endpoints: Option<Arc<ConfiguredEndpoints>>,
+}
+
+/// Finds the endpoint URL configured for a service by its `sdkId`.
+type ConfiguredEndpoints = dyn Fn(&str) -> Option<String> + Send + Sync;
+
+/// The `sdkId` as `AWS_ENDPOINT_URL_<SERVICE>` spells it (`WorkSpaces Web`
+/// -> `WORKSPACES_WEB`) and as the config file's `services` section keys
+/// it (`workspaces_web`).
+fn service_keys(sdk_id: &str) -> (String, String) {
+    let snake: String = sdk_id.chars().map(|c| if c == ' ' || c == '-' { '_' } else { c }).collect();
+    (snake.to_ascii_uppercase(), snake.to_ascii_lowercase())
 }
 
 impl fmt::Debug for Config {
@@ -233,11 +247,20 @@ impl Config {
 
     /// Configuration from the environment, as the AWS SDKs do it: region
     /// from `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile; credentials
-    /// from the default chain (resolved at the first call); an endpoint
-    /// override from `AWS_ENDPOINT_URL`; the application id from
-    /// `AWS_SDK_UA_APP_ID`; retries from `AWS_MAX_ATTEMPTS` and
-    /// `AWS_RETRY_MODE` (see [`from_env_with`](Self::from_env_with)). The
-    /// error names what was tried or what is wrong.
+    /// from the default chain (resolved at the first call); the endpoint of
+    /// each service from `AWS_ENDPOINT_URL_<SERVICE>` (its `sdkId` in upper
+    /// snake case), `AWS_ENDPOINT_URL`, the profile's `services` section or
+    /// its `endpoint_url`, in that order, unless
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` / `ignore_configured_endpoint_urls`
+    /// is true; the application id from `AWS_SDK_UA_APP_ID` /
+    /// `sdk_ua_app_id`; FIPS and dual-stack endpoints from
+    /// `AWS_USE_FIPS_ENDPOINT` / `use_fips_endpoint` and
+    /// `AWS_USE_DUALSTACK_ENDPOINT` / `use_dualstack_endpoint`; retries from
+    /// `AWS_MAX_ATTEMPTS` / `max_attempts` and `AWS_RETRY_MODE` /
+    /// `retry_mode` (see [`from_env_with`](Self::from_env_with)). A variable
+    /// wins over the profile (`AWS_PROFILE`, or `default`). The error names
+    /// what was tried or what is wrong, with the file and line of a bad
+    /// profile value.
     pub fn from_env() -> Result<Self, Error> {
         Self::from_env_with(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
     }
@@ -248,32 +271,102 @@ impl Config {
     /// `standard`, and so is `adaptive`, whose client-side rate limiter is
     /// not implemented: a warning says so).
     pub fn from_env_with(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Result<Self, Error> {
-        let mut config = Config::new().region(crate::credentials::region_with_env(&env)?);
-        if let Some(url) = env("AWS_ENDPOINT_URL") {
-            config = config.endpoint_url(url);
-        }
-        if let Some(app) = env("AWS_SDK_UA_APP_ID") {
+        let region = crate::credentials::region_with_env(&env)?;
+        Self::from_env_in(env, region)
+    }
+
+    /// [`from_env`](Self::from_env), and when neither the environment nor
+    /// the profile names a region, the region of the EC2 instance this runs
+    /// on (instance metadata), as the SDKs look last; the error then names
+    /// every place tried.
+    pub async fn load() -> Result<Self, Error> {
+        Self::load_with(|name| std::env::var(name).ok().filter(|v| !v.is_empty())).await
+    }
+
+    /// [`load`](Self::load) reading variables through `env` (for tests).
+    pub async fn load_with(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Result<Self, Error> {
+        let region = match crate::credentials::region_with_env(&env) {
+            Ok(region) => region,
+            Err(not_found) => crate::credentials::region_from_instance(&env)
+                .await
+                .map_err(|e| Error::config(format!("{}; and the instance metadata: {}", not_found.message(), e.message())))?,
+        };
+        Self::from_env_in(env, region)
+    }
+
+    /// The configuration from `env` (and the profile it selects) in `region`.
+    fn from_env_in(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static, region: String) -> Result<Self, Error> {
+        use crate::credentials::profile::{ProfileFiles, selected_profile};
+        let mut config = Config::new().region(region);
+        let (config_path, credentials_path) = ProfileFiles::paths(&env);
+        let files = ProfileFiles::load_blocking(config_path, credentials_path)?;
+        let (profile_name, _) = selected_profile(&env);
+        let profile = files.profile(&profile_name).cloned().unwrap_or_default();
+        // A setting from its variable, else from the profile (`what` names both in errors).
+        let setting = |var: &str, key: &str| match env(var) {
+            Some(value) => Some((value, var.to_owned())),
+            None => profile.get(key).map(|p| (p.value.clone(), format!("`{key}` ({})", p.at))),
+        };
+        let flag = |var: &str, key: &str| -> Result<Option<bool>, Error> {
+            match setting(var, key) {
+                None => Ok(None),
+                Some((value, what)) => match value.trim().to_ascii_lowercase().as_str() {
+                    "true" => Ok(Some(true)),
+                    "false" => Ok(Some(false)),
+                    _ => Err(Error::config(format!("{what} must be `true` or `false`, not `{value}`"))),
+                },
+            }
+        };
+        if let Some((app, _)) = setting("AWS_SDK_UA_APP_ID", "sdk_ua_app_id") {
             config = config.app_id(app);
         }
-        if let Some(attempts) = env("AWS_MAX_ATTEMPTS") {
+        if let Some(on) = flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")? {
+            config = config.use_fips(on);
+        }
+        if let Some(on) = flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")? {
+            config = config.use_dual_stack(on);
+        }
+        if let Some((attempts, what)) = setting("AWS_MAX_ATTEMPTS", "max_attempts") {
             let max_attempts = attempts
                 .trim()
                 .parse::<u32>()
                 .ok()
                 .filter(|n| *n >= 1)
-                .ok_or_else(|| Error::config(format!("AWS_MAX_ATTEMPTS must be a whole number of at least 1, not `{attempts}`")))?;
+                .ok_or_else(|| Error::config(format!("{what} must be a whole number of at least 1, not `{attempts}`")))?;
             config = config.retry(nimbus_core::RetryConfig { max_attempts, ..Default::default() });
         }
-        match env("AWS_RETRY_MODE").as_deref().map(str::trim) {
-            None | Some("standard" | "legacy") => {}
-            Some("adaptive") => {
-                tracing::warn!("AWS_RETRY_MODE=adaptive: the adaptive rate limiter is not implemented; retrying in standard mode");
-            }
-            Some(other) => {
-                return Err(Error::config(format!("AWS_RETRY_MODE must be `standard`, `legacy` or `adaptive`, not `{other}`")));
-            }
+        match setting("AWS_RETRY_MODE", "retry_mode") {
+            None => {}
+            Some((mode, what)) => match mode.trim() {
+                "standard" | "legacy" => {}
+                "adaptive" => {
+                    tracing::warn!("{what} = adaptive: the adaptive rate limiter is not implemented; retrying in standard mode");
+                }
+                other => return Err(Error::config(format!("{what} must be `standard`, `legacy` or `adaptive`, not `{other}`"))),
+            },
+        }
+        if flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls")? != Some(true) {
+            // Per service: AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the
+            // profile's `services` section, the profile's `endpoint_url`.
+            let services = profile.get("services").and_then(|name| files.services(&name.value)).cloned().unwrap_or_default();
+            let profile_url = profile.get("endpoint_url").map(|p| p.value.clone()).filter(|u| !u.is_empty());
+            let resolve = move |sdk_id: &str| {
+                let (upper, lower) = service_keys(sdk_id);
+                env(&format!("AWS_ENDPOINT_URL_{upper}"))
+                    .or_else(|| env("AWS_ENDPOINT_URL"))
+                    .or_else(|| services.get(&lower).and_then(|s| s.sub.get("endpoint_url")).cloned())
+                    .or_else(|| profile_url.clone())
+            };
+            config.configured_endpoints = Some(Arc::new(resolve));
         }
         Ok(config)
+    }
+
+    /// The endpoint URL for the service `sdk_id`: the one set in code, else
+    /// the one configured in the environment or the profile (see
+    /// [`from_env`](Self::from_env)).
+    pub fn endpoint_url_for(&self, sdk_id: &str) -> Option<String> {
+        self.endpoint_url.clone().or_else(|| self.configured_endpoints.as_ref().and_then(|resolve| resolve(sdk_id)))
     }
 
     /// Whether request compression is on, and from which body size.
@@ -346,11 +439,76 @@ mod tests {
         ]))
         .expect("config");
         assert_eq!(config.get_region(), Some("eu-north-1"));
-        assert_eq!(config.get_endpoint_url(), Some("http://localhost:4566"));
+        assert_eq!(config.endpoint_url_for("Athena").as_deref(), Some("http://localhost:4566"));
         assert_eq!(config.get_app_id(), Some("billing"));
         assert_eq!(config.get_retry().max_attempts, 5);
         let adaptive = Config::from_env_with(env_of(&[("AWS_REGION", "x"), ("AWS_RETRY_MODE", "adaptive")])).expect("read as standard");
         assert_eq!(adaptive.get_retry().max_attempts, 3);
+    }
+
+    /// A scratch config file and the variables that select it.
+    fn with_config_file(tag: &str, text: &str, vars: &[(&str, &str)]) -> (std::path::PathBuf, Result<Config, Error>) {
+        let dir = std::env::temp_dir().join(format!("nimbus-config-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("config"), text).unwrap();
+        let mut all: Vec<(String, String)> = vec![
+            ("AWS_CONFIG_FILE".into(), dir.join("config").display().to_string()),
+            ("AWS_SHARED_CREDENTIALS_FILE".into(), dir.join("none").display().to_string()),
+        ];
+        all.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let config = Config::from_env_with(move |name| all.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()));
+        std::fs::remove_dir_all(&dir).ok();
+        (dir, config)
+    }
+
+    #[test]
+    fn service_endpoints_from_variables_then_the_profile() {
+        let text = "[default]\nregion = eu-west-1\nendpoint_url = http://profile:1\nservices = local\nmax_attempts = 7\nuse_fips_endpoint = true\nsdk_ua_app_id = from-profile\n\
+                    [services local]\nathena =\n  endpoint_url = http://athena-from-services:2\nworkspaces_web =\n  endpoint_url = http://wsw:3\n";
+        let (_, config) = with_config_file("endpoints", text, &[]);
+        let config = config.unwrap();
+        assert_eq!(config.endpoint_url_for("Athena").as_deref(), Some("http://athena-from-services:2"));
+        assert_eq!(config.endpoint_url_for("WorkSpaces Web").as_deref(), Some("http://wsw:3"));
+        assert_eq!(config.endpoint_url_for("S3").as_deref(), Some("http://profile:1"));
+        assert_eq!((config.get_region(), config.get_retry().max_attempts, config.get_use_fips()), (Some("eu-west-1"), 7, true));
+        assert_eq!(config.get_app_id(), Some("from-profile"));
+        let (_, config) = with_config_file(
+            "endpoints-env",
+            text,
+            &[("AWS_ENDPOINT_URL_WORKSPACES_WEB", "http://env-wsw:4"), ("AWS_ENDPOINT_URL", "http://env:5"), ("AWS_MAX_ATTEMPTS", "2")],
+        );
+        let config = config.unwrap();
+        assert_eq!(config.endpoint_url_for("WorkSpaces Web").as_deref(), Some("http://env-wsw:4"));
+        assert_eq!(config.endpoint_url_for("Athena").as_deref(), Some("http://env:5"), "the global variable beats the file");
+        assert_eq!(config.get_retry().max_attempts, 2, "a variable beats the profile");
+        assert_eq!(config.clone().endpoint_url("http://code:6").endpoint_url_for("Athena").as_deref(), Some("http://code:6"));
+        let (_, config) =
+            with_config_file("ignored", text, &[("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"), ("AWS_ENDPOINT_URL", "http://env:5")]);
+        assert_eq!(config.unwrap().endpoint_url_for("Athena"), None);
+    }
+
+    #[tokio::test]
+    async fn the_region_comes_from_the_instance_last() {
+        let server = crate::credentials::test_server::CredentialsServer::start().await;
+        let url = server.url();
+        let env = move |name: &str| match name {
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT" => Some(url.clone()),
+            "AWS_CONFIG_FILE" | "AWS_SHARED_CREDENTIALS_FILE" => Some("/nonexistent".to_owned()),
+            _ => None,
+        };
+        assert!(Config::from_env_with(env.clone()).is_err(), "without the instance, no region");
+        let config = Config::load_with(env.clone()).await.expect("the instance's region");
+        assert_eq!(config.get_region(), Some("ap-northeast-2"));
+        let with_region = move |name: &str| if name == "AWS_REGION" { Some("us-west-2".to_owned()) } else { env(name) };
+        assert_eq!(Config::load_with(with_region).await.unwrap().get_region(), Some("us-west-2"));
+        assert_eq!(server.requests().len(), 2, "the instance is asked only when nothing else names a region");
+    }
+
+    #[test]
+    fn bad_profile_values_name_their_line() {
+        let (dir, config) = with_config_file("bad", "[default]\nregion = x\nuse_dualstack_endpoint = yes\n", &[]);
+        let e = config.unwrap_err();
+        assert!(e.message().contains(&format!("{}:3", dir.join("config").display())) && e.message().contains("`yes`"), "{e}");
     }
 
     #[test]

@@ -80,6 +80,17 @@ impl InstanceMetadata {
         credentials_from_json(&json, "Token", &source)
     }
 
+    /// The instance's region (`/latest/meta-data/placement/region`).
+    pub async fn region(&self, transport: &dyn Transport) -> Result<String, Error> {
+        let token = self.session_token(transport).await?;
+        let region = self.get(transport, "/latest/meta-data/placement/region", token.as_deref()).await?;
+        let region = region.trim();
+        if region.is_empty() || !region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(self.error(format!("the region `{region}` is not a region name")));
+        }
+        Ok(region.to_owned())
+    }
+
     fn error(&self, what: String) -> Error {
         Error::new(ErrorKind::Credentials, format!("instance metadata ({}): {what}", self.endpoint))
     }
@@ -163,6 +174,15 @@ mod tests {
         );
         assert_eq!(seen[0].header(TOKEN_TTL_HEADER), Some("21600"));
         assert!(seen[1..].iter().all(|r| r.header(TOKEN_HEADER) == Some("imds-session-token")));
+    }
+
+    #[tokio::test]
+    async fn the_region_comes_from_placement() {
+        let server = CredentialsServer::start().await;
+        let region = at(&server.url()).region(&nimbus_core::http::ReqwestTransport::default()).await.unwrap();
+        assert_eq!(region, "ap-northeast-2");
+        let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+        assert_eq!(paths, ["/latest/api/token", "/latest/meta-data/placement/region"]);
     }
 
     #[tokio::test]

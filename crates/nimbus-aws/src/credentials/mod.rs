@@ -395,6 +395,19 @@ pub(crate) async fn fetch(transport: &dyn Transport, request: &HttpRequest, time
     }
 }
 
+/// The region of the EC2 instance this runs on (instance metadata), the
+/// last place the SDKs look; an error when the source is turned off or
+/// does not answer.
+pub async fn region_from_instance(env: &Env) -> Result<String, Error> {
+    let (config_path, credentials_path) = ProfileFiles::paths(env);
+    let files = ProfileFiles::load_blocking(config_path, credentials_path)?;
+    let (profile, _) = profile::selected_profile(env);
+    let imds = imds::InstanceMetadata::from_env(env, files.profile(&profile))?
+        .ok_or_else(|| Error::config("instance metadata is turned off (AWS_EC2_METADATA_DISABLED)"))?;
+    let transport = nimbus_core::http::ReqwestTransport::new(Some(Duration::from_secs(1)))?;
+    imds.region(&transport).await
+}
+
 /// The region from `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile's
 /// `region` in the config file; the error names what was tried.
 pub fn region_from_env() -> Result<String, Error> {

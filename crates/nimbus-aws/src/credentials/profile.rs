@@ -110,6 +110,11 @@ impl ProfileFiles {
         self.sso_sessions.get(name)
     }
 
+    /// A `[services NAME]` section.
+    pub fn services(&self, name: &str) -> Option<&Section> {
+        self.services.get(name)
+    }
+
     /// Both paths, for messages.
     pub fn describe(&self) -> String {
         format!("{} and {}", self.config_path.display(), self.credentials_path.display())

@@ -99,6 +99,7 @@ fn answer(state: &mut State, seen: &Seen) -> (u16, String) {
         ("PUT", "/latest/api/token") => (400, String::new()),
         (_, path) if path.starts_with("/latest/") && !token_ok => (401, String::new()),
         ("GET", "/latest/meta-data/iam/security-credentials/") => (200, "ec2-role\n".into()),
+        ("GET", "/latest/meta-data/placement/region") => (200, "ap-northeast-2".into()),
         ("GET", "/latest/meta-data/iam/security-credentials/ec2-role") => (
             200,
             format!(
