@@ -31,6 +31,12 @@ fn split_request(server: &ScriptedServer) -> (String, Vec<String>, String) {
         })
         .collect();
     headers.sort();
+    // The AWS clients' invocation id is a fresh UUID v4 per call: checked here, then left out.
+    if let Some(at) = headers.iter().position(|h| h.starts_with("amz-sdk-invocation-id: ")) {
+        let id = headers.remove(at)["amz-sdk-invocation-id: ".len()..].to_owned();
+        let groups: Vec<usize> = id.split('-').map(str::len).collect();
+        assert!(groups == [8, 4, 4, 4, 12] && id.as_bytes()[14] == b'4', "a UUID v4: {id}");
+    }
     (request_line, headers, body.to_owned())
 }
 
@@ -49,6 +55,7 @@ async fn athena_get_session_on_the_wire() {
     let host = endpoint.trim_start_matches("http://");
     let expected = [
         "accept: */*".to_owned(),
+        "amz-sdk-request: attempt=1; max=3".to_owned(),
         format!("content-length: {}", body.len()),
         "content-type: application/x-amz-json-1.1".to_owned(),
         format!("host: {host}"),
@@ -231,7 +238,13 @@ async fn workspacesweb_get_session_on_the_wire() {
     let ua = user_agent("WorkSpaces_Web/2020-07-08");
     assert_eq!(
         headers,
-        ["accept: */*".to_owned(), format!("host: {host}"), format!("user-agent: {ua}"), format!("x-amz-user-agent: {ua}")]
+        [
+            "accept: */*".to_owned(),
+            "amz-sdk-request: attempt=1; max=3".to_owned(),
+            format!("host: {host}"),
+            format!("user-agent: {ua}"),
+            format!("x-amz-user-agent: {ua}")
+        ]
     );
 }
 

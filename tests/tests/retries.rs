@@ -34,6 +34,14 @@ async fn server_errors_are_retried_with_growing_delays_and_the_same_token() {
     let tokens: Vec<String> = got.iter().map(|r| token_of(&r.raw)).collect();
     assert_eq!(tokens.len(), 3);
     assert!(!tokens[0].is_empty() && tokens.iter().all(|t| *t == tokens[0]), "one token for all attempts: {tokens:?}");
+    // The SDKs' attempt headers: one invocation id for the call, the attempt numbered.
+    let header = |raw: &str, name: &str| {
+        raw.split("\r\n").find_map(|l| l.split_once(": ").filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.to_owned()))
+    };
+    let ids: Vec<Option<String>> = got.iter().map(|r| header(&r.raw, "amz-sdk-invocation-id")).collect();
+    assert!(ids[0].is_some() && ids.iter().all(|id| *id == ids[0]), "one invocation id: {ids:?}");
+    let attempts: Vec<Option<String>> = got.iter().map(|r| header(&r.raw, "amz-sdk-request")).collect();
+    assert_eq!(attempts, [1, 2, 3].map(|n| Some(format!("attempt={n}; max=3"))));
     let (first, second) = (got[1].at - got[0].at, got[2].at - got[1].at);
     assert!(first >= Duration::from_millis(30), "first wait {first:?}");
     assert!(second >= Duration::from_millis(60), "second wait {second:?}");

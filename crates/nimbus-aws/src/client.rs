@@ -187,6 +187,8 @@ impl Client {
         let service = aws.service;
         request.headers.insert("User-Agent", &aws.user_agent);
         request.headers.insert("x-amz-user-agent", &aws.user_agent);
+        // One id for all the attempts of this call.
+        request.headers.insert("amz-sdk-invocation-id", uuid::Uuid::new_v4().to_string());
         if service.query_compatible {
             request.headers.insert("x-amzn-query-mode", "true");
         }
@@ -292,9 +294,12 @@ impl Provider for Aws {
         })
     }
 
-    /// Signs with SigV4 (in place: signing replaces the previous attempt's
-    /// signature headers, so one request serves every attempt).
-    async fn authorize(&self, request: &mut HttpRequest) -> Result<(), Error> {
+    /// Says which attempt this is (`amz-sdk-request: attempt=N; max=M`, as
+    /// the AWS SDKs send it) and signs with SigV4 (in place: signing
+    /// replaces the previous attempt's signature headers, so one request
+    /// serves every attempt).
+    async fn authorize(&self, request: &mut HttpRequest, attempt: nimbus_core::pipeline::Attempt) -> Result<(), Error> {
+        request.headers.insert("amz-sdk-request", format!("attempt={}; max={}", attempt.number, attempt.max));
         let Some(provider) = &self.credentials else { return Ok(()) };
         let scope = self.endpoint_for(request)?;
         let credentials = provider.provide().await?;

@@ -201,14 +201,14 @@ impl HttpRequest {
     /// A request with no headers and no body.
     pub fn new(method: impl Into<String>, url: impl Into<String>) -> Self {
         // Room for the usual headers (content type, target, length, date,
-        // authorization, token, and AWS's two agent headers) without regrowing.
+        // authorization, token, and AWS's agent and invocation headers) without regrowing.
         HttpRequest {
             method: method.into(),
             url: url.into(),
             host_prefix: None,
             endpoint_params: Vec::new(),
             endpoint_override: None,
-            headers: Headers(Vec::with_capacity(8)),
+            headers: Headers(Vec::with_capacity(12)),
             body: Bytes::new(),
         }
     }

@@ -46,8 +46,9 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
     fn endpoint(&self, request: &HttpRequest) -> Result<std::borrow::Cow<'_, str>, Error>;
 
     /// Authorises one attempt (signs it, or adds a token). Called before
-    /// every attempt, so it replaces what an earlier attempt added.
-    fn authorize<'a>(&'a self, request: &'a mut HttpRequest) -> impl Future<Output = Result<(), Error>> + Send + 'a;
+    /// every attempt, so it replaces what an earlier attempt added;
+    /// `attempt` says which one it is.
+    fn authorize<'a>(&'a self, request: &'a mut HttpRequest, attempt: Attempt) -> impl Future<Output = Result<(), Error>> + Send + 'a;
 
     /// Turns a non-2xx response into a service [`Error`] with the code,
     /// message and request id the provider's protocols define. Never fails.
@@ -56,6 +57,15 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
     /// Whether a failed attempt is worth another one; `idempotent` says
     /// whether this call is safe to repeat.
     fn classify(&self, error: &Error, operation: &OperationInfo, idempotent: bool) -> RetryKind;
+}
+
+/// Which attempt of a call this is: `number` of at most `max` (both from 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    /// This attempt, the first being 1.
+    pub number: u32,
+    /// The most attempts the call makes.
+    pub max: u32,
 }
 
 /// The settings every provider's configuration shares: transport,
@@ -353,7 +363,7 @@ impl<P: Provider> Pipeline<P> {
         let mut attempt = 1;
         let mut retry_cost = None;
         loop {
-            provider.authorize(&mut request).await?;
+            provider.authorize(&mut request, Attempt { number: attempt, max: retry.max_attempts }).await?;
             let result = self
                 .attempt(&request)
                 .await
@@ -394,7 +404,7 @@ impl<P: Provider> Pipeline<P> {
         let span = self.call_span(operation);
         async {
             let mut request = self.locate(request)?;
-            self.inner.provider.authorize(&mut request).await?;
+            self.inner.provider.authorize(&mut request, Attempt { number: 1, max: 1 }).await?;
             let transport = self.transport()?;
             let limits = self.inner.settings.limits;
             let mut response = limits.send(transport, &request).await?;
@@ -473,7 +483,7 @@ mod tests {
         fn endpoint(&self, _: &HttpRequest) -> Result<std::borrow::Cow<'_, str>, Error> {
             Ok(self.0.into())
         }
-        async fn authorize(&self, request: &mut HttpRequest) -> Result<(), Error> {
+        async fn authorize(&self, request: &mut HttpRequest, _: Attempt) -> Result<(), Error> {
             request.headers.insert("x-authorized", "yes");
             Ok(())
         }

@@ -170,7 +170,7 @@ impl Provider for Google {
 
     /// Adds the bearer token (unless an emulator or `no_credentials` says
     /// not to) and the quota project.
-    async fn authorize(&self, request: &mut HttpRequest) -> Result<(), Error> {
+    async fn authorize(&self, request: &mut HttpRequest, _: nimbus_core::pipeline::Attempt) -> Result<(), Error> {
         if let Some(project) = self.config.get_quota_project() {
             request.headers.insert("x-goog-user-project", project.to_owned());
         }
