@@ -35,6 +35,28 @@ pub(super) fn programs() -> Vec<Program> {
             dependencies: |_| format!("aws-config = \"1\"\naws-sdk-athena = \"1\"\n{TOKIO}\n"),
             build_bench: true,
         },
+        // The same programs without the credential sources that call STS and
+        // SSO: our `aws-credentials` feature off, aws-config without its
+        // default `sso` and `credentials-process` features (it always keeps
+        // STS for its web identity and assume-role providers).
+        Program {
+            name: "athena-nimbus-lean",
+            source: include_str!("../../bench/athena_nimbus.rs"),
+            dependencies: |root| {
+                format!("nimbus-athena = {{ path = {:?}, default-features = false }}\n{TOKIO}\n", root.join("crates/nimbus-athena"))
+            },
+            build_bench: true,
+        },
+        Program {
+            name: "athena-aws-sdk-lean",
+            source: include_str!("../../bench/athena_aws.rs"),
+            dependencies: |_| {
+                format!(
+                    "aws-config = {{ version = \"1\", default-features = false, features = [\"default-https-client\", \"rt-tokio\"] }}\naws-sdk-athena = \"1\"\n{TOKIO}\n"
+                )
+            },
+            build_bench: true,
+        },
         Program {
             name: "athena-floor",
             source: include_str!("../../bench/athena_reqwest.rs"),

@@ -50,16 +50,25 @@ pub(super) fn ratio_text(ratio: Option<f64>) -> String {
 
 pub(super) fn targets(r: &Report) -> Vec<Target> {
     let mut out = Vec::new();
-    if let (Some(ours), Some(aws)) = (r.builds.get("athena-nimbus"), r.builds.get("athena-aws-sdk")) {
+    for (ours, aws, what_build, what_binary) in [
+        ("athena-nimbus", "athena-aws-sdk", "Athena program, cold debug build", "Athena program, release binary"),
+        (
+            "athena-nimbus-lean",
+            "athena-aws-sdk-lean",
+            "Athena program without the STS/SSO credential sources, cold debug build",
+            "Athena program without the STS/SSO credential sources, release binary",
+        ),
+    ] {
+        let (Some(ours), Some(aws)) = (r.builds.get(ours), r.builds.get(aws)) else { continue };
         out.push(Target {
-            what: "Athena program, cold debug build",
+            what: what_build,
             bound: "<= 0.5x aws-sdk-athena".into(),
             measured: ours.cold_debug.as_secs_f64() / aws.cold_debug.as_secs_f64(),
             instructions: None,
             limit: 0.5,
         });
         out.push(Target {
-            what: "Athena program, release binary",
+            what: what_binary,
             bound: "<= 0.5x aws-sdk-athena".into(),
             measured: ours.binary_bytes as f64 / aws.binary_bytes as f64,
             instructions: None,
@@ -156,7 +165,9 @@ pub(super) fn render(r: &Report, elapsed: Duration) -> String {
         );
     }
     let _ = writeln!(md);
-    for (ours, anchor) in [("athena-nimbus", "athena-aws-sdk"), ("spanner-nimbus", "spanner-google")] {
+    for (ours, anchor) in
+        [("athena-nimbus", "athena-aws-sdk"), ("athena-nimbus-lean", "athena-aws-sdk-lean"), ("spanner-nimbus", "spanner-google")]
+    {
         if let (Some(a), Some(b)) = (r.builds.get(ours), r.builds.get(anchor)) {
             let _ = writeln!(
                 md,
