@@ -137,3 +137,60 @@ async fn every_attempt_is_signed_once() {
         assert!(authorization.contains("SignedHeaders=") && !authorization.contains("authorization;"), "{authorization}");
     }
 }
+
+/// Interceptors: the configuration's on every call, a request builder's on
+/// that call only; each sees every attempt, changes the request before it
+/// is signed (the header it adds is in `SignedHeaders`) and sees how each
+/// attempt ended.
+#[tokio::test]
+async fn interceptors_change_requests_before_signing_and_see_every_attempt() {
+    use nimbus_athena::config::{Attempt, Credentials, Interceptor, http::HttpRequest, http::HttpResponse};
+    use std::sync::{Arc, Mutex};
+    #[derive(Debug)]
+    struct Tag(&'static str, Arc<Mutex<Vec<String>>>);
+    impl Interceptor for Tag {
+        fn modify_request(&self, request: &mut HttpRequest, attempt: Attempt) -> Result<(), nimbus_core::Error> {
+            request.headers.insert(self.0, format!("attempt {} of {}", attempt.number, attempt.max));
+            Ok(())
+        }
+        fn read_response(&self, response: Result<&HttpResponse, &nimbus_core::Error>, attempt: Attempt) {
+            let status = response.map(|r| r.status.to_string()).unwrap_or_else(|e| e.to_string());
+            self.1.lock().unwrap().push(format!("{} saw {status} on attempt {}", self.0, attempt.number));
+        }
+    }
+    let server = ScriptedServer::start(vec![
+        answer(503, r#"{"__type":"ServiceUnavailable"}"#),
+        answer(200, r#"{"WorkGroups": []}"#),
+        answer(200, r#"{"WorkGroups": []}"#),
+    ])
+    .await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let retry = RetryConfig { max_attempts: 2, initial_backoff: Duration::from_millis(10), max_backoff: Duration::from_millis(50) };
+    let config = AwsConfig::new()
+        .region("us-east-1")
+        .endpoint_url(&server.url)
+        .credentials(Credentials::new("AKIDTEST", "secret", None))
+        .retry(retry)
+        .interceptor(Tag("x-client-tag", seen.clone()));
+    let client = nimbus_athena::Client::new(config);
+    client.list_work_groups().interceptor(Tag("x-call-tag", seen.clone())).send().await.expect("the second attempt succeeds");
+    client.list_work_groups().send().await.expect("a call without the call's interceptor");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            "x-client-tag saw 503 on attempt 1",
+            "x-call-tag saw 503 on attempt 1",
+            "x-client-tag saw 200 on attempt 2",
+            "x-call-tag saw 200 on attempt 2",
+            "x-client-tag saw 200 on attempt 1",
+        ]
+    );
+    let got = server.received();
+    let header = |raw: &str, name: &str| {
+        raw.split("\r\n").find_map(|l| l.split_once(": ").filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.to_owned()))
+    };
+    assert_eq!(header(&got[1].raw, "x-call-tag").as_deref(), Some("attempt 2 of 2"));
+    assert!(header(&got[1].raw, "authorization").is_some_and(|a| a.contains("x-call-tag") && a.contains("x-client-tag")), "signed");
+    assert_eq!(header(&got[2].raw, "x-call-tag"), None, "the call's interceptor stays with its call");
+    assert_eq!(header(&got[2].raw, "x-client-tag").as_deref(), Some("attempt 1 of 2"));
+}

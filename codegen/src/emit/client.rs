@@ -539,6 +539,12 @@ fn operation_item(service: &Service, op: &Operation) -> Result<TokenStream, Stri
                 &self.input
             }
 
+            /// Runs `interceptor` on this call only (after the configuration's).
+            pub fn interceptor(mut self, interceptor: impl #rt::Interceptor) -> Self {
+                self.client = self.client.with_interceptor(interceptor);
+                self
+            }
+
             #(#setters)*
 
             #paginator

@@ -32,6 +32,14 @@ impl BatchGetNamedQuery {
     pub fn input(&self) -> &crate::types::BatchGetNamedQueryInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `BatchGetNamedQuery` request and decodes the response; a modeled error arrives as its
     /// [`BatchGetNamedQueryError`](crate::errors::BatchGetNamedQueryError) variant.
     pub async fn send(
@@ -86,6 +94,14 @@ impl BatchGetPreparedStatement {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::BatchGetPreparedStatementInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `BatchGetPreparedStatement` request and decodes the response; a modeled error arrives as
     /// its [`BatchGetPreparedStatementError`](crate::errors::BatchGetPreparedStatementError) variant.
@@ -142,6 +158,14 @@ impl BatchGetQueryExecution {
     pub fn input(&self) -> &crate::types::BatchGetQueryExecutionInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `BatchGetQueryExecution` request and decodes the response; a modeled error arrives as its
     /// [`BatchGetQueryExecutionError`](crate::errors::BatchGetQueryExecutionError) variant.
     pub async fn send(
@@ -197,6 +221,14 @@ impl CancelCapacityReservation {
     pub fn input(&self) -> &crate::types::CancelCapacityReservationInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `CancelCapacityReservation` request and decodes the response; a modeled error arrives as
     /// its [`CancelCapacityReservationError`](crate::errors::CancelCapacityReservationError) variant.
     pub async fn send(
@@ -248,6 +280,14 @@ impl CreateCapacityReservation {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateCapacityReservationInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The tags for the capacity reservation.
     pub fn set_tags(mut self, value: impl Into<Vec<crate::types::Tag>>) -> Self {
@@ -305,6 +345,14 @@ impl CreateDataCatalog {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateDataCatalogInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A description of the data catalog to be created.
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
@@ -407,6 +455,14 @@ impl CreateNamedQuery {
     pub fn input(&self) -> &crate::types::CreateNamedQueryInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The query description.
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_description(value);
@@ -485,6 +541,14 @@ impl CreateNotebook {
     pub fn input(&self) -> &crate::types::CreateNotebookInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent
     /// (executes only once).
     ///
@@ -543,6 +607,14 @@ impl CreatePreparedStatement {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreatePreparedStatementInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The description of the prepared statement.
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
@@ -604,6 +676,14 @@ impl CreatePresignedNotebookUrl {
     pub fn input(&self) -> &crate::types::CreatePresignedNotebookUrlRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `CreatePresignedNotebookUrl` request and decodes the response; a modeled error arrives as
     /// its [`CreatePresignedNotebookUrlError`](crate::errors::CreatePresignedNotebookUrlError) variant.
     pub async fn send(
@@ -655,6 +735,14 @@ impl CreateWorkGroup {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateWorkGroupInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Contains configuration information for creating an Athena SQL workgroup or Spark enabled Athena
     /// workgroup. Athena SQL workgroup configuration includes the location in Amazon S3 where query and
@@ -735,6 +823,14 @@ impl DeleteCapacityReservation {
     pub fn input(&self) -> &crate::types::DeleteCapacityReservationInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteCapacityReservation` request and decodes the response; a modeled error arrives as
     /// its [`DeleteCapacityReservationError`](crate::errors::DeleteCapacityReservationError) variant.
     pub async fn send(
@@ -785,6 +881,14 @@ impl DeleteDataCatalog {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteDataCatalogInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Deletes the Athena Data Catalog. You can only use this with the `FEDERATED` catalogs. You usually
     /// perform this before registering the connector with Glue Data Catalog. After deletion, you will have
@@ -844,6 +948,14 @@ impl DeleteNamedQuery {
     pub fn input(&self) -> &crate::types::DeleteNamedQueryInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteNamedQuery` request and decodes the response; a modeled error arrives as its
     /// [`DeleteNamedQueryError`](crate::errors::DeleteNamedQueryError) variant.
     pub async fn send(
@@ -895,6 +1007,14 @@ impl DeleteNotebook {
     pub fn input(&self) -> &crate::types::DeleteNotebookInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteNotebook` request and decodes the response; a modeled error arrives as its
     /// [`DeleteNotebookError`](crate::errors::DeleteNotebookError) variant.
     pub async fn send(
@@ -942,6 +1062,14 @@ impl DeletePreparedStatement {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeletePreparedStatementInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DeletePreparedStatement` request and decodes the response; a modeled error arrives as its
     /// [`DeletePreparedStatementError`](crate::errors::DeletePreparedStatementError) variant.
@@ -993,6 +1121,14 @@ impl DeleteWorkGroup {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteWorkGroupInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The option to delete the workgroup and its contents even if the workgroup contains any named
     /// queries, query executions, or notebooks.
@@ -1051,6 +1187,14 @@ impl ExportNotebook {
     pub fn input(&self) -> &crate::types::ExportNotebookInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `ExportNotebook` request and decodes the response; a modeled error arrives as its
     /// [`ExportNotebookError`](crate::errors::ExportNotebookError) variant.
     pub async fn send(
@@ -1098,6 +1242,14 @@ impl GetCalculationExecution {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetCalculationExecutionRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetCalculationExecution` request and decodes the response; a modeled error arrives as its
     /// [`GetCalculationExecutionError`](crate::errors::GetCalculationExecutionError) variant.
@@ -1151,6 +1303,14 @@ impl GetCalculationExecutionCode {
     pub fn input(&self) -> &crate::types::GetCalculationExecutionCodeRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetCalculationExecutionCode` request and decodes the response; a modeled error arrives as
     /// its [`GetCalculationExecutionCodeError`](crate::errors::GetCalculationExecutionCodeError) variant.
     pub async fn send(
@@ -1202,6 +1362,14 @@ impl GetCalculationExecutionStatus {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetCalculationExecutionStatusRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetCalculationExecutionStatus` request and decodes the response; a modeled error arrives
     /// as its [`GetCalculationExecutionStatusError`](crate::errors::GetCalculationExecutionStatusError)
@@ -1255,6 +1423,14 @@ impl GetCapacityAssignmentConfiguration {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetCapacityAssignmentConfigurationInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetCapacityAssignmentConfiguration` request and decodes the response; a modeled error
     /// arrives as its
@@ -1311,6 +1487,14 @@ impl GetCapacityReservation {
     pub fn input(&self) -> &crate::types::GetCapacityReservationInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetCapacityReservation` request and decodes the response; a modeled error arrives as its
     /// [`GetCapacityReservationError`](crate::errors::GetCapacityReservationError) variant.
     pub async fn send(
@@ -1361,6 +1545,14 @@ impl GetDataCatalog {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetDataCatalogInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the workgroup. Required if making an IAM Identity Center request.
     pub fn set_work_group(mut self, value: impl Into<String>) -> Self {
@@ -1414,6 +1606,14 @@ impl GetDatabase {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetDatabaseInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
     /// Identity Center enabled Glue Data Catalog.
@@ -1469,6 +1669,14 @@ impl GetNamedQuery {
     pub fn input(&self) -> &crate::types::GetNamedQueryInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetNamedQuery` request and decodes the response; a modeled error arrives as its
     /// [`GetNamedQueryError`](crate::errors::GetNamedQueryError) variant.
     pub async fn send(
@@ -1516,6 +1724,14 @@ impl GetNotebookMetadata {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetNotebookMetadataInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetNotebookMetadata` request and decodes the response; a modeled error arrives as its
     /// [`GetNotebookMetadataError`](crate::errors::GetNotebookMetadataError) variant.
@@ -1567,6 +1783,14 @@ impl GetPreparedStatement {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetPreparedStatementInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetPreparedStatement` request and decodes the response; a modeled error arrives as its
     /// [`GetPreparedStatementError`](crate::errors::GetPreparedStatementError) variant.
@@ -1620,6 +1844,14 @@ impl GetQueryExecution {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetQueryExecutionInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetQueryExecution` request and decodes the response; a modeled error arrives as its
     /// [`GetQueryExecutionError`](crate::errors::GetQueryExecutionError) variant.
@@ -1675,6 +1907,14 @@ impl GetQueryResults {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetQueryResultsInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
@@ -1773,6 +2013,14 @@ impl GetQueryRuntimeStatistics {
     pub fn input(&self) -> &crate::types::GetQueryRuntimeStatisticsInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetQueryRuntimeStatistics` request and decodes the response; a modeled error arrives as
     /// its [`GetQueryRuntimeStatisticsError`](crate::errors::GetQueryRuntimeStatisticsError) variant.
     pub async fn send(
@@ -1823,6 +2071,14 @@ impl GetResourceDashboard {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetResourceDashboardRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetResourceDashboard` request and decodes the response; a modeled error arrives as its
     /// [`GetResourceDashboardError`](crate::errors::GetResourceDashboardError) variant.
@@ -1875,6 +2131,14 @@ impl GetSession {
     pub fn input(&self) -> &crate::types::GetSessionRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetSession` request and decodes the response; a modeled error arrives as its
     /// [`GetSessionError`](crate::errors::GetSessionError) variant.
     pub async fn send(
@@ -1922,6 +2186,14 @@ impl GetSessionEndpoint {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetSessionEndpointRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetSessionEndpoint` request and decodes the response; a modeled error arrives as its
     /// [`GetSessionEndpointError`](crate::errors::GetSessionEndpointError) variant.
@@ -1974,6 +2246,14 @@ impl GetSessionStatus {
     pub fn input(&self) -> &crate::types::GetSessionStatusRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetSessionStatus` request and decodes the response; a modeled error arrives as its
     /// [`GetSessionStatusError`](crate::errors::GetSessionStatusError) variant.
     pub async fn send(
@@ -2024,6 +2304,14 @@ impl GetTableMetadata {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetTableMetadataInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the workgroup for which the metadata is being fetched. Required if requesting an IAM
     /// Identity Center enabled Glue Data Catalog.
@@ -2082,6 +2370,14 @@ impl GetWorkGroup {
     pub fn input(&self) -> &crate::types::GetWorkGroupInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetWorkGroup` request and decodes the response; a modeled error arrives as its
     /// [`GetWorkGroupError`](crate::errors::GetWorkGroupError) variant.
     pub async fn send(
@@ -2132,6 +2428,14 @@ impl ImportNotebook {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ImportNotebookInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The notebook content to be imported. The payload must be in `ipynb` format.
     pub fn set_payload(mut self, value: impl Into<String>) -> Self {
@@ -2203,6 +2507,14 @@ impl ListApplicationDpuSizes {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListApplicationDpuSizesInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Specifies the maximum number of results to return.
     pub fn set_max_results(mut self, value: impl Into<i32>) -> Self {
@@ -2283,6 +2595,14 @@ impl ListCalculationExecutions {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListCalculationExecutionsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A filter for a specific calculation execution state. A description of each state follows.
     ///
@@ -2389,6 +2709,14 @@ impl ListCapacityReservations {
     pub fn input(&self) -> &crate::types::ListCapacityReservationsInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -2466,6 +2794,14 @@ impl ListDataCatalogs {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListDataCatalogsInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the NextToken from the response
@@ -2568,6 +2904,14 @@ impl ListDatabases {
     pub fn input(&self) -> &crate::types::ListDatabasesInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
@@ -2667,6 +3011,14 @@ impl ListEngineVersions {
     pub fn input(&self) -> &crate::types::ListEngineVersionsInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
@@ -2746,6 +3098,14 @@ impl ListExecutors {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListExecutorsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A filter for a specific executor state. A description of each state follows.
     ///
@@ -2845,6 +3205,14 @@ impl ListNamedQueries {
     pub fn input(&self) -> &crate::types::ListNamedQueriesInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
@@ -2930,6 +3298,14 @@ impl ListNotebookMetadata {
     pub fn input(&self) -> &crate::types::ListNotebookMetadataInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Search filter string.
     pub fn set_filters(
         mut self,
@@ -3002,6 +3378,14 @@ impl ListNotebookSessions {
     pub fn input(&self) -> &crate::types::ListNotebookSessionsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The maximum number of notebook sessions to return.
     pub fn set_max_results(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.set_max_results(value);
@@ -3064,6 +3448,14 @@ impl ListPreparedStatements {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListPreparedStatementsInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
@@ -3145,6 +3537,14 @@ impl ListQueryExecutions {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListQueryExecutionsInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
@@ -3231,6 +3631,14 @@ impl ListSessions {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListSessionsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A filter for a specific session state. A description of each state follows.
     ///
@@ -3331,6 +3739,14 @@ impl ListTableMetadata {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListTableMetadataInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A regex filter that pattern-matches table names. If no expression is supplied, metadata for all
     /// tables are listed.
@@ -3440,6 +3856,14 @@ impl ListTagsForResource {
     pub fn input(&self) -> &crate::types::ListTagsForResourceInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The token for the next set of results, or null if there are no additional results for this request,
     /// where the request lists the tags for the resource with the specified ARN.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -3530,6 +3954,14 @@ impl ListWorkGroups {
     pub fn input(&self) -> &crate::types::ListWorkGroupsInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A token generated by the Athena service that specifies where to continue pagination if a previous
     /// request was truncated. To obtain the next set of pages, pass in the `NextToken` from the response
     /// object of the previous page call.
@@ -3609,6 +4041,14 @@ impl PutCapacityAssignmentConfiguration {
     pub fn input(&self) -> &crate::types::PutCapacityAssignmentConfigurationInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `PutCapacityAssignmentConfiguration` request and decodes the response; a modeled error
     /// arrives as its
     /// [`PutCapacityAssignmentConfigurationError`](crate::errors::PutCapacityAssignmentConfigurationError)
@@ -3665,6 +4105,14 @@ impl StartCalculationExecution {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::StartCalculationExecutionRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A description of the calculation.
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
@@ -3753,6 +4201,14 @@ impl StartQueryExecution {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::StartQueryExecutionInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A unique case-sensitive string used to ensure the request to create the query is idempotent
     /// (executes only once). If another `StartQueryExecution` request is received, the same response is
@@ -3878,6 +4334,14 @@ impl StartSession {
     pub fn input(&self) -> &crate::types::StartSessionRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The session description.
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_description(value);
@@ -3984,6 +4448,14 @@ impl StopCalculationExecution {
     pub fn input(&self) -> &crate::types::StopCalculationExecutionRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `StopCalculationExecution` request and decodes the response; a modeled error arrives as
     /// its [`StopCalculationExecutionError`](crate::errors::StopCalculationExecutionError) variant.
     pub async fn send(
@@ -4034,6 +4506,14 @@ impl StopQueryExecution {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::StopQueryExecutionInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `StopQueryExecution` request and decodes the response; a modeled error arrives as its
     /// [`StopQueryExecutionError`](crate::errors::StopQueryExecutionError) variant.
@@ -4095,6 +4575,14 @@ impl TagResource {
     pub fn input(&self) -> &crate::types::TagResourceInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `TagResource` request and decodes the response; a modeled error arrives as its
     /// [`TagResourceError`](crate::errors::TagResourceError) variant.
     pub async fn send(
@@ -4145,6 +4633,14 @@ impl TerminateSession {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::TerminateSessionRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `TerminateSession` request and decodes the response; a modeled error arrives as its
     /// [`TerminateSessionError`](crate::errors::TerminateSessionError) variant.
@@ -4197,6 +4693,14 @@ impl UntagResource {
     pub fn input(&self) -> &crate::types::UntagResourceInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `UntagResource` request and decodes the response; a modeled error arrives as its
     /// [`UntagResourceError`](crate::errors::UntagResourceError) variant.
     pub async fn send(
@@ -4245,6 +4749,14 @@ impl UpdateCapacityReservation {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateCapacityReservationInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `UpdateCapacityReservation` request and decodes the response; a modeled error arrives as
     /// its [`UpdateCapacityReservationError`](crate::errors::UpdateCapacityReservationError) variant.
@@ -4296,6 +4808,14 @@ impl UpdateDataCatalog {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateDataCatalogInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// New or modified text that describes the data catalog.
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
@@ -4375,6 +4895,14 @@ impl UpdateNamedQuery {
     pub fn input(&self) -> &crate::types::UpdateNamedQueryInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The query description.
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_description(value);
@@ -4430,6 +4958,14 @@ impl UpdateNotebook {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateNotebookInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The active notebook session ID. Required if the notebook has an active session.
     pub fn set_session_id(mut self, value: impl Into<String>) -> Self {
@@ -4495,6 +5031,14 @@ impl UpdateNotebookMetadata {
     pub fn input(&self) -> &crate::types::UpdateNotebookMetadataInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A unique case-sensitive string used to ensure the request to create the notebook is idempotent
     /// (executes only once).
     ///
@@ -4557,6 +5101,14 @@ impl UpdatePreparedStatement {
     pub fn input(&self) -> &crate::types::UpdatePreparedStatementInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The description of the prepared statement.
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_description(value);
@@ -4613,6 +5165,14 @@ impl UpdateWorkGroup {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateWorkGroupInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The workgroup description.
     pub fn set_description(mut self, value: impl Into<String>) -> Self {

@@ -91,6 +91,9 @@ pub struct ResolvedEndpoint {
 #[derive(Clone)]
 pub struct Client {
     pipeline: Pipeline<Aws>,
+    /// Interceptors of the calls made through this handle only (a request
+    /// builder's `interceptor`).
+    call_interceptors: Vec<Arc<dyn nimbus_core::Interceptor>>,
 }
 
 /// The AWS decisions for one client (the pipeline's [`Provider`]).
@@ -151,11 +154,19 @@ impl Client {
         let settings = config.settings().clone();
         let user_agent = user_agent(service, &config).into();
         let aws = Aws { service, config, credentials, rules, endpoint: OnceLock::new(), user_agent };
-        Client { pipeline: Pipeline::new(settings, aws) }
+        Client { pipeline: Pipeline::new(settings, aws), call_interceptors: Vec::new() }
     }
 
     fn aws(&self) -> &Aws {
         self.pipeline.provider()
+    }
+
+    /// This client with `interceptor` added for the calls made through the
+    /// returned handle (after the configuration's interceptors).
+    pub fn with_interceptor(&self, interceptor: impl nimbus_core::Interceptor) -> Client {
+        let mut client = self.clone();
+        client.call_interceptors.push(Arc::new(interceptor));
+        client
     }
 
     /// The configuration.
@@ -197,7 +208,7 @@ impl Client {
                 request.headers.insert(*name, *value);
             }
         }
-        self.pipeline.send(operation, request, operation.idempotent).await
+        self.pipeline.send_with(operation, request, operation.idempotent, &self.call_interceptors).await
     }
 
     /// The endpoint requests go to: the service's endpoint rules (which let

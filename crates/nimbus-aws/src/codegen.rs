@@ -11,7 +11,9 @@ pub use crate::operation_error::{Decoded, ModeledError, OperationError, decode_a
 pub use crate::protocol::{compress_gzip, content_md5, glacier_checksums};
 pub use nimbus_core::http::{EndpointParam, HttpRequest, HttpResponse};
 pub use nimbus_core::protocol::rest;
-pub use nimbus_core::{BigNumber, Blob, DateTime, Document, Error, ErrorKind, OperationInfo, UnknownIntVariant, UnknownVariant};
+pub use nimbus_core::{
+    Attempt, BigNumber, Blob, DateTime, Document, Error, ErrorKind, Interceptor, OperationInfo, UnknownIntVariant, UnknownVariant,
+};
 pub use nimbus_core::{paginate, wire};
 
 /// JSON bodies and the awsJson request shape.
@@ -40,6 +42,7 @@ pub mod config {
     pub use nimbus_core::http;
     pub use nimbus_core::limits::{MinThroughput, ResponseLimits};
     pub use nimbus_core::retry::RetryConfig;
+    pub use nimbus_core::{Attempt, Interceptor};
 }
 
 /// What a service crate re-exports as its `primitives` module.

@@ -56,7 +56,7 @@ pub use blob::Blob;
 pub use date_time::{DateTime, DateTimeParseError, DateTimeRangeError};
 pub use error::{Error, ErrorKind};
 pub use limits::{MinThroughput, ResponseLimits};
-pub use pipeline::{OperationInfo, Pipeline, Settings};
+pub use pipeline::{Attempt, Interceptor, OperationInfo, Pipeline, Settings};
 pub use retry::RetryConfig;
 pub use unknown::{UnknownIntVariant, UnknownVariant};
 

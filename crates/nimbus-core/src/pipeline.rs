@@ -68,6 +68,28 @@ pub struct Attempt {
     pub max: u32,
 }
 
+/// A hook on the calls of a client, or of one call: it reads or changes
+/// each attempt's request before the attempt is authorised (so a header it
+/// adds is signed), and sees how each attempt ended. For headers, tracing
+/// or metrics without wrapping the transport. Both methods do nothing by
+/// default; interceptors run in the order they were added, the client's
+/// before the call's.
+pub trait Interceptor: Send + Sync + fmt::Debug + 'static {
+    /// Before `attempt` is authorised: may change the request. An error
+    /// ends the call with it.
+    fn modify_request(&self, request: &mut HttpRequest, attempt: Attempt) -> Result<(), Error> {
+        let _ = (request, attempt);
+        Ok(())
+    }
+
+    /// After `attempt`: its response, whatever the status (an error
+    /// response is decoded after this), or the error that ended it before a
+    /// response came. Not called for streamed responses.
+    fn read_response(&self, response: Result<&HttpResponse, &Error>, attempt: Attempt) {
+        let _ = (response, attempt);
+    }
+}
+
 /// The settings every provider's configuration shares: transport,
 /// timeouts, response limits and retries.
 ///
@@ -83,6 +105,7 @@ pub struct Settings {
     attempt_timeout: Option<Duration>,
     call_timeout: Option<Duration>,
     retry: RetryConfig,
+    interceptors: Vec<Arc<dyn Interceptor>>,
     #[cfg(feature = "test-util")]
     mocks: Option<Arc<crate::mock::Mocks>>,
 }
@@ -96,6 +119,7 @@ impl fmt::Debug for Settings {
             .field("attempt_timeout", &self.attempt_timeout)
             .field("call_timeout", &self.call_timeout)
             .field("retry", &self.retry)
+            .field("interceptors", &self.interceptors)
             .finish_non_exhaustive()
     }
 }
@@ -167,6 +191,12 @@ impl Settings {
         self
     }
 
+    /// Runs `interceptor` on every call (after those added before it).
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        self
+    }
+
     /// Answers calls from typed rules instead of sending them (the
     /// generated `testing::Mock` of each service crate sets this).
     #[cfg(feature = "test-util")]
@@ -213,6 +243,14 @@ macro_rules! settings_builders {
         /// Uses `transport` to send requests (default: reqwest with rustls).
         pub fn transport(mut self, transport: impl $crate::http::Transport) -> Self {
             self.$field = self.$field.transport(transport);
+            self
+        }
+
+        /// Runs `interceptor` on every call of the clients made from this
+        /// configuration: it may change each attempt's request before it is
+        /// signed and sees each attempt's response.
+        pub fn interceptor(mut self, interceptor: impl $crate::pipeline::Interceptor) -> Self {
+            self.$field = self.$field.interceptor(interceptor);
             self
         }
 
@@ -339,16 +377,38 @@ impl<P: Provider> Pipeline<P> {
     /// errors. `idempotent` says whether this call is safe to repeat (the
     /// operation's flag, or a per-request decision).
     pub async fn send(&self, operation: &'static OperationInfo, request: HttpRequest, idempotent: bool) -> Result<HttpResponse, Error> {
+        self.send_with(operation, request, idempotent, &[]).await
+    }
+
+    /// [`send`](Self::send) with `interceptors` for this call only (after
+    /// the configuration's).
+    pub async fn send_with(
+        &self,
+        operation: &'static OperationInfo,
+        request: HttpRequest,
+        idempotent: bool,
+        interceptors: &[Arc<dyn Interceptor>],
+    ) -> Result<HttpResponse, Error> {
         let span = self.call_span(operation);
         let call = async {
             match self.inner.settings.call_timeout {
-                Some(limit) => tokio::time::timeout(limit, self.attempts(operation, request, idempotent))
+                Some(limit) => tokio::time::timeout(limit, self.attempts(operation, request, idempotent, interceptors))
                     .await
                     .map_err(|_| Error::new(ErrorKind::Timeout, format!("the call took longer than {limit:?}")))?,
-                None => self.attempts(operation, request, idempotent).await,
+                None => self.attempts(operation, request, idempotent, interceptors).await,
             }
         };
         call.instrument(span).await
+    }
+
+    /// The configuration's interceptors, then `extra`.
+    fn interceptors<'a>(&'a self, extra: &'a [Arc<dyn Interceptor>]) -> impl Iterator<Item = &'a Arc<dyn Interceptor>> {
+        self.inner.settings.interceptors.iter().chain(extra)
+    }
+
+    /// Lets every interceptor change the request of `attempt`.
+    fn modify_request(&self, extra: &[Arc<dyn Interceptor>], request: &mut HttpRequest, attempt: Attempt) -> Result<(), Error> {
+        self.interceptors(extra).try_for_each(|interceptor| interceptor.modify_request(request, attempt))
     }
 
     /// The tracing span of one call (all its attempts).
@@ -356,18 +416,27 @@ impl<P: Provider> Pipeline<P> {
         tracing::debug_span!("nimbus.call", service = self.inner.provider.service_name(), operation = operation.name)
     }
 
-    async fn attempts(&self, operation: &'static OperationInfo, request: HttpRequest, idempotent: bool) -> Result<HttpResponse, Error> {
+    async fn attempts(
+        &self,
+        operation: &'static OperationInfo,
+        request: HttpRequest,
+        idempotent: bool,
+        extra: &[Arc<dyn Interceptor>],
+    ) -> Result<HttpResponse, Error> {
         let provider = &self.inner.provider;
         let mut request = self.locate(request)?;
         let retry = self.inner.settings.retry;
         let mut attempt = 1;
         let mut retry_cost = None;
         loop {
-            provider.authorize(&mut request, Attempt { number: attempt, max: retry.max_attempts }).await?;
-            let result = self
-                .attempt(&request)
-                .await
-                .and_then(|response| if response.is_success() { Ok(response) } else { Err(provider.read_error(response)) });
+            let this = Attempt { number: attempt, max: retry.max_attempts };
+            self.modify_request(extra, &mut request, this)?;
+            provider.authorize(&mut request, this).await?;
+            let outcome = self.attempt(&request).await;
+            for interceptor in self.interceptors(extra) {
+                interceptor.read_response(outcome.as_ref(), this);
+            }
+            let result = outcome.and_then(|response| if response.is_success() { Ok(response) } else { Err(provider.read_error(response)) });
             let error = match result {
                 Ok(response) => {
                     tracing::debug!(status = response.status, attempt, "response");
@@ -404,7 +473,9 @@ impl<P: Provider> Pipeline<P> {
         let span = self.call_span(operation);
         async {
             let mut request = self.locate(request)?;
-            self.inner.provider.authorize(&mut request, Attempt { number: 1, max: 1 }).await?;
+            let only = Attempt { number: 1, max: 1 };
+            self.modify_request(&[], &mut request, only)?;
+            self.inner.provider.authorize(&mut request, only).await?;
             let transport = self.transport()?;
             let limits = self.inner.settings.limits;
             let mut response = limits.send(transport, &request).await?;

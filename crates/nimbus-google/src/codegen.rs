@@ -22,6 +22,7 @@ pub mod config {
     pub use nimbus_core::http;
     pub use nimbus_core::limits::{MinThroughput, ResponseLimits};
     pub use nimbus_core::retry::RetryConfig;
+    pub use nimbus_core::{Attempt, Interceptor};
 }
 
 /// What a service crate re-exports as its `primitives` module.

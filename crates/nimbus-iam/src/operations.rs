@@ -28,6 +28,14 @@ impl AddClientIdToOpenIdConnectProvider {
     pub fn input(&self) -> &crate::types::AddClientIdToOpenIdConnectProviderRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `AddClientIDToOpenIDConnectProvider` request and decodes the response; a modeled error
     /// arrives as its
     /// [`AddClientIdToOpenIdConnectProviderError`](crate::errors::AddClientIdToOpenIdConnectProviderError)
@@ -92,6 +100,14 @@ impl AddRoleToInstanceProfile {
     pub fn input(&self) -> &crate::types::AddRoleToInstanceProfileRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `AddRoleToInstanceProfile` request and decodes the response; a modeled error arrives as
     /// its [`AddRoleToInstanceProfileError`](crate::errors::AddRoleToInstanceProfileError) variant.
     pub async fn send(self) -> Result<(), crate::errors::AddRoleToInstanceProfileError> {
@@ -140,6 +156,14 @@ impl AddUserToGroup {
     pub fn input(&self) -> &crate::types::AddUserToGroupRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `AddUserToGroup` request and decodes the response; a modeled error arrives as its
     /// [`AddUserToGroupError`](crate::errors::AddUserToGroupError) variant.
     pub async fn send(self) -> Result<(), crate::errors::AddUserToGroupError> {
@@ -187,6 +211,14 @@ impl AttachGroupPolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::AttachGroupPolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `AttachGroupPolicy` request and decodes the response; a modeled error arrives as its
     /// [`AttachGroupPolicyError`](crate::errors::AttachGroupPolicyError) variant.
@@ -237,6 +269,14 @@ impl AttachRolePolicy {
     pub fn input(&self) -> &crate::types::AttachRolePolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `AttachRolePolicy` request and decodes the response; a modeled error arrives as its
     /// [`AttachRolePolicyError`](crate::errors::AttachRolePolicyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::AttachRolePolicyError> {
@@ -284,6 +324,14 @@ impl AttachUserPolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::AttachUserPolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `AttachUserPolicy` request and decodes the response; a modeled error arrives as its
     /// [`AttachUserPolicyError`](crate::errors::AttachUserPolicyError) variant.
@@ -336,6 +384,14 @@ impl ChangePassword {
     pub fn input(&self) -> &crate::types::ChangePasswordRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `ChangePassword` request and decodes the response; a modeled error arrives as its
     /// [`ChangePasswordError`](crate::errors::ChangePasswordError) variant.
     pub async fn send(self) -> Result<(), crate::errors::ChangePasswordError> {
@@ -384,6 +440,14 @@ impl CreateAccessKey {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateAccessKeyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the IAM user that the new key will belong to.
     ///
@@ -449,6 +513,14 @@ impl CreateAccountAlias {
     pub fn input(&self) -> &crate::types::CreateAccountAliasRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `CreateAccountAlias` request and decodes the response; a modeled error arrives as its
     /// [`CreateAccountAliasError`](crate::errors::CreateAccountAliasError) variant.
     pub async fn send(self) -> Result<(), crate::errors::CreateAccountAliasError> {
@@ -495,6 +567,14 @@ impl CreateGroup {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateGroupRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The path to the group. For more information about paths, see [IAM
     /// identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the *IAM
@@ -564,6 +644,14 @@ impl CreateInstanceProfile {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateInstanceProfileRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The path to the instance profile. For more information about paths, see [IAM
     /// Identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the *IAM
@@ -642,6 +730,14 @@ impl CreateLoginProfile {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateLoginProfileRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the IAM user to create a password for. The user must already exist.
     ///
@@ -732,6 +828,14 @@ impl CreateOpenIdConnectProvider {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateOpenIdConnectProviderRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Provides a list of client IDs, also known as audiences. When a mobile or web app registers with an
     /// OpenID Connect provider, they establish a value that identifies the application. This is the value
@@ -833,6 +937,14 @@ impl CreatePolicy {
     pub fn input(&self) -> &crate::types::CreatePolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The path for the policy.
     ///
     /// For more information about paths, see [IAM
@@ -923,6 +1035,14 @@ impl CreatePolicyVersion {
     pub fn input(&self) -> &crate::types::CreatePolicyVersionRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Specifies whether to set this version as the policy's default version.
     ///
     /// When this parameter is `true`, the new policy version becomes the operative version. That is, it
@@ -987,6 +1107,14 @@ impl CreateRole {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateRoleRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The path to the role. For more information about paths, see [IAM
     /// Identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the *IAM
@@ -1099,6 +1227,14 @@ impl CreateSamlProvider {
     pub fn input(&self) -> &crate::types::CreateSamlProviderRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A list of tags that you want to attach to the new IAM SAML provider. Each tag consists of a key name
     /// and an associated value. For more information about tagging, see [Tagging IAM
     /// resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the *IAM User Guide*.
@@ -1183,6 +1319,14 @@ impl CreateServiceLinkedRole {
     pub fn input(&self) -> &crate::types::CreateServiceLinkedRoleRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The description of the role.
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_description(value);
@@ -1254,6 +1398,14 @@ impl CreateServiceSpecificCredential {
     pub fn input(&self) -> &crate::types::CreateServiceSpecificCredentialRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `CreateServiceSpecificCredential` request and decodes the response; a modeled error
     /// arrives as its
     /// [`CreateServiceSpecificCredentialError`](crate::errors::CreateServiceSpecificCredentialError)
@@ -1307,6 +1459,14 @@ impl CreateUser {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateUserRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The path for the user name. For more information about paths, see [IAM
     /// identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the *IAM
@@ -1402,6 +1562,14 @@ impl CreateVirtualMfaDevice {
     pub fn input(&self) -> &crate::types::CreateVirtualMfaDeviceRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The path for the virtual MFA device. For more information about paths, see [IAM
     /// identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the *IAM
     /// User Guide*.
@@ -1480,6 +1648,14 @@ impl DeactivateMfaDevice {
     pub fn input(&self) -> &crate::types::DeactivateMfaDeviceRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The name of the user whose MFA device you want to deactivate.
     ///
     /// This parameter is optional. If no user name is included, it defaults to the principal making the
@@ -1542,6 +1718,14 @@ impl DeleteAccessKey {
     pub fn input(&self) -> &crate::types::DeleteAccessKeyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The name of the user whose access key pair you want to delete.
     ///
     /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of
@@ -1602,6 +1786,14 @@ impl DeleteAccountAlias {
     pub fn input(&self) -> &crate::types::DeleteAccountAliasRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteAccountAlias` request and decodes the response; a modeled error arrives as its
     /// [`DeleteAccountAliasError`](crate::errors::DeleteAccountAliasError) variant.
     pub async fn send(self) -> Result<(), crate::errors::DeleteAccountAliasError> {
@@ -1647,6 +1839,14 @@ impl DeleteAccountPasswordPolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DeleteAccountPasswordPolicy` request and decodes the response; a modeled error arrives as
     /// its [`DeleteAccountPasswordPolicyError`](crate::errors::DeleteAccountPasswordPolicyError) variant.
@@ -1698,6 +1898,14 @@ impl DeleteGroup {
     pub fn input(&self) -> &crate::types::DeleteGroupRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteGroup` request and decodes the response; a modeled error arrives as its
     /// [`DeleteGroupError`](crate::errors::DeleteGroupError) variant.
     pub async fn send(self) -> Result<(), crate::errors::DeleteGroupError> {
@@ -1745,6 +1953,14 @@ impl DeleteGroupPolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteGroupPolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DeleteGroupPolicy` request and decodes the response; a modeled error arrives as its
     /// [`DeleteGroupPolicyError`](crate::errors::DeleteGroupPolicyError) variant.
@@ -1794,6 +2010,14 @@ impl DeleteInstanceProfile {
     pub fn input(&self) -> &crate::types::DeleteInstanceProfileRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteInstanceProfile` request and decodes the response; a modeled error arrives as its
     /// [`DeleteInstanceProfileError`](crate::errors::DeleteInstanceProfileError) variant.
     pub async fn send(self) -> Result<(), crate::errors::DeleteInstanceProfileError> {
@@ -1842,6 +2066,14 @@ impl DeleteLoginProfile {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteLoginProfileRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the user whose password you want to delete.
     ///
@@ -1906,6 +2138,14 @@ impl DeleteOpenIdConnectProvider {
     pub fn input(&self) -> &crate::types::DeleteOpenIdConnectProviderRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteOpenIDConnectProvider` request and decodes the response; a modeled error arrives as
     /// its [`DeleteOpenIdConnectProviderError`](crate::errors::DeleteOpenIdConnectProviderError) variant.
     pub async fn send(
@@ -1956,6 +2196,14 @@ impl DeletePolicy {
     pub fn input(&self) -> &crate::types::DeletePolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeletePolicy` request and decodes the response; a modeled error arrives as its
     /// [`DeletePolicyError`](crate::errors::DeletePolicyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::DeletePolicyError> {
@@ -2003,6 +2251,14 @@ impl DeletePolicyVersion {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeletePolicyVersionRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DeletePolicyVersion` request and decodes the response; a modeled error arrives as its
     /// [`DeletePolicyVersionError`](crate::errors::DeletePolicyVersionError) variant.
@@ -2056,6 +2312,14 @@ impl DeleteRole {
     pub fn input(&self) -> &crate::types::DeleteRoleRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteRole` request and decodes the response; a modeled error arrives as its
     /// [`DeleteRoleError`](crate::errors::DeleteRoleError) variant.
     pub async fn send(self) -> Result<(), crate::errors::DeleteRoleError> {
@@ -2104,6 +2368,14 @@ impl DeleteRolePermissionsBoundary {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteRolePermissionsBoundaryRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DeleteRolePermissionsBoundary` request and decodes the response; a modeled error arrives
     /// as its [`DeleteRolePermissionsBoundaryError`](crate::errors::DeleteRolePermissionsBoundaryError)
@@ -2156,6 +2428,14 @@ impl DeleteRolePolicy {
     pub fn input(&self) -> &crate::types::DeleteRolePolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteRolePolicy` request and decodes the response; a modeled error arrives as its
     /// [`DeleteRolePolicyError`](crate::errors::DeleteRolePolicyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::DeleteRolePolicyError> {
@@ -2204,6 +2484,14 @@ impl DeleteSamlProvider {
     pub fn input(&self) -> &crate::types::DeleteSamlProviderRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteSAMLProvider` request and decodes the response; a modeled error arrives as its
     /// [`DeleteSamlProviderError`](crate::errors::DeleteSamlProviderError) variant.
     pub async fn send(self) -> Result<(), crate::errors::DeleteSamlProviderError> {
@@ -2251,6 +2539,14 @@ impl DeleteServerCertificate {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteServerCertificateRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DeleteServerCertificate` request and decodes the response; a modeled error arrives as its
     /// [`DeleteServerCertificateError`](crate::errors::DeleteServerCertificateError) variant.
@@ -2305,6 +2601,14 @@ impl DeleteServiceLinkedRole {
     pub fn input(&self) -> &crate::types::DeleteServiceLinkedRoleRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteServiceLinkedRole` request and decodes the response; a modeled error arrives as its
     /// [`DeleteServiceLinkedRoleError`](crate::errors::DeleteServiceLinkedRoleError) variant.
     pub async fn send(
@@ -2357,6 +2661,14 @@ impl DeleteServiceSpecificCredential {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteServiceSpecificCredentialRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the IAM user associated with the service-specific credential. If this value is not
     /// specified, then the operation assumes the user whose credentials are used to call the operation.
@@ -2421,6 +2733,14 @@ impl DeleteSigningCertificate {
     pub fn input(&self) -> &crate::types::DeleteSigningCertificateRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The name of the user the signing certificate belongs to.
     ///
     /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of
@@ -2478,6 +2798,14 @@ impl DeleteSshPublicKey {
     pub fn input(&self) -> &crate::types::DeleteSshPublicKeyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteSSHPublicKey` request and decodes the response; a modeled error arrives as its
     /// [`DeleteSshPublicKeyError`](crate::errors::DeleteSshPublicKeyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::DeleteSshPublicKeyError> {
@@ -2530,6 +2858,14 @@ impl DeleteUser {
     pub fn input(&self) -> &crate::types::DeleteUserRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteUser` request and decodes the response; a modeled error arrives as its
     /// [`DeleteUserError`](crate::errors::DeleteUserError) variant.
     pub async fn send(self) -> Result<(), crate::errors::DeleteUserError> {
@@ -2578,6 +2914,14 @@ impl DeleteUserPermissionsBoundary {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteUserPermissionsBoundaryRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DeleteUserPermissionsBoundary` request and decodes the response; a modeled error arrives
     /// as its [`DeleteUserPermissionsBoundaryError`](crate::errors::DeleteUserPermissionsBoundaryError)
@@ -2630,6 +2974,14 @@ impl DeleteUserPolicy {
     pub fn input(&self) -> &crate::types::DeleteUserPolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteUserPolicy` request and decodes the response; a modeled error arrives as its
     /// [`DeleteUserPolicyError`](crate::errors::DeleteUserPolicyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::DeleteUserPolicyError> {
@@ -2677,6 +3029,14 @@ impl DeleteVirtualMfaDevice {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteVirtualMfaDeviceRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DeleteVirtualMFADevice` request and decodes the response; a modeled error arrives as its
     /// [`DeleteVirtualMfaDeviceError`](crate::errors::DeleteVirtualMfaDeviceError) variant.
@@ -2726,6 +3086,14 @@ impl DetachGroupPolicy {
     pub fn input(&self) -> &crate::types::DetachGroupPolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DetachGroupPolicy` request and decodes the response; a modeled error arrives as its
     /// [`DetachGroupPolicyError`](crate::errors::DetachGroupPolicyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::DetachGroupPolicyError> {
@@ -2774,6 +3142,14 @@ impl DetachRolePolicy {
     pub fn input(&self) -> &crate::types::DetachRolePolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DetachRolePolicy` request and decodes the response; a modeled error arrives as its
     /// [`DetachRolePolicyError`](crate::errors::DetachRolePolicyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::DetachRolePolicyError> {
@@ -2821,6 +3197,14 @@ impl DetachUserPolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DetachUserPolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DetachUserPolicy` request and decodes the response; a modeled error arrives as its
     /// [`DetachUserPolicyError`](crate::errors::DetachUserPolicyError) variant.
@@ -2874,6 +3258,14 @@ impl DisableOrganizationsRootCredentialsManagement {
         &self,
     ) -> &crate::types::DisableOrganizationsRootCredentialsManagementRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DisableOrganizationsRootCredentialsManagement` request and decodes the response; a
     /// modeled error arrives as its
@@ -2938,6 +3330,14 @@ impl DisableOrganizationsRootSessions {
     pub fn input(&self) -> &crate::types::DisableOrganizationsRootSessionsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DisableOrganizationsRootSessions` request and decodes the response; a modeled error
     /// arrives as its
     /// [`DisableOrganizationsRootSessionsError`](crate::errors::DisableOrganizationsRootSessionsError)
@@ -2993,6 +3393,14 @@ impl EnableMfaDevice {
     pub fn input(&self) -> &crate::types::EnableMfaDeviceRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `EnableMFADevice` request and decodes the response; a modeled error arrives as its
     /// [`EnableMfaDeviceError`](crate::errors::EnableMfaDeviceError) variant.
     pub async fn send(self) -> Result<(), crate::errors::EnableMfaDeviceError> {
@@ -3047,6 +3455,14 @@ impl EnableOrganizationsRootCredentialsManagement {
         &self,
     ) -> &crate::types::EnableOrganizationsRootCredentialsManagementRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `EnableOrganizationsRootCredentialsManagement` request and decodes the response; a modeled
     /// error arrives as its
@@ -3112,6 +3528,14 @@ impl EnableOrganizationsRootSessions {
     pub fn input(&self) -> &crate::types::EnableOrganizationsRootSessionsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `EnableOrganizationsRootSessions` request and decodes the response; a modeled error
     /// arrives as its
     /// [`EnableOrganizationsRootSessionsError`](crate::errors::EnableOrganizationsRootSessionsError)
@@ -3167,6 +3591,14 @@ impl GenerateCredentialReport {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GenerateCredentialReport` request and decodes the response; a modeled error arrives as
     /// its [`GenerateCredentialReportError`](crate::errors::GenerateCredentialReportError) variant.
     pub async fn send(
@@ -3220,6 +3652,14 @@ impl GenerateOrganizationsAccessReport {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GenerateOrganizationsAccessReportRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The identifier of the Organizations service control policy (SCP). This parameter is optional.
     ///
@@ -3290,6 +3730,14 @@ impl GenerateServiceLastAccessedDetails {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GenerateServiceLastAccessedDetailsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The level of detail that you want to generate. You can specify whether you want to generate
     /// information about the last attempt to access services or actions. If you specify service-level
@@ -3362,6 +3810,14 @@ impl GetAccessKeyLastUsed {
     pub fn input(&self) -> &crate::types::GetAccessKeyLastUsedRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetAccessKeyLastUsed` request and decodes the response; a modeled error arrives as its
     /// [`GetAccessKeyLastUsedError`](crate::errors::GetAccessKeyLastUsedError) variant.
     pub async fn send(
@@ -3416,6 +3872,14 @@ impl GetAccountAuthorizationDetails {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetAccountAuthorizationDetailsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A list of entity types used to filter the results. Only the entities that match the types you
     /// specify are included in the output. Use the value `LocalManagedPolicy` to include customer managed
@@ -3519,6 +3983,14 @@ impl GetAccountPasswordPolicy {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetAccountPasswordPolicy` request and decodes the response; a modeled error arrives as
     /// its [`GetAccountPasswordPolicyError`](crate::errors::GetAccountPasswordPolicyError) variant.
     pub async fn send(
@@ -3567,6 +4039,14 @@ impl GetAccountSummary {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetAccountSummary` request and decodes the response; a modeled error arrives as its
     /// [`GetAccountSummaryError`](crate::errors::GetAccountSummaryError) variant.
@@ -3623,6 +4103,14 @@ impl GetContextKeysForCustomPolicy {
     pub fn input(&self) -> &crate::types::GetContextKeysForCustomPolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetContextKeysForCustomPolicy` request and decodes the response; a modeled error arrives
     /// as its [`GetContextKeysForCustomPolicyError`](crate::errors::GetContextKeysForCustomPolicyError)
     /// variant.
@@ -3678,6 +4166,14 @@ impl GetContextKeysForPrincipalPolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetContextKeysForPrincipalPolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// An optional list of additional policies for which you want the list of context keys that are
     /// referenced.
@@ -3748,6 +4244,14 @@ impl GetCredentialReport {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetCredentialReport` request and decodes the response; a modeled error arrives as its
     /// [`GetCredentialReportError`](crate::errors::GetCredentialReportError) variant.
     pub async fn send(
@@ -3800,6 +4304,14 @@ impl GetGroup {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetGroupRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
@@ -3897,6 +4409,14 @@ impl GetGroupPolicy {
     pub fn input(&self) -> &crate::types::GetGroupPolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetGroupPolicy` request and decodes the response; a modeled error arrives as its
     /// [`GetGroupPolicyError`](crate::errors::GetGroupPolicyError) variant.
     pub async fn send(
@@ -3952,6 +4472,14 @@ impl GetInstanceProfile {
     pub fn input(&self) -> &crate::types::GetInstanceProfileRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetInstanceProfile` request and decodes the response; a modeled error arrives as its
     /// [`GetInstanceProfileError`](crate::errors::GetInstanceProfileError) variant.
     pub async fn send(
@@ -4005,6 +4533,14 @@ impl GetLoginProfile {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetLoginProfileRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the user whose login profile you want to retrieve.
     ///
@@ -4072,6 +4608,14 @@ impl GetMfaDevice {
     pub fn input(&self) -> &crate::types::GetMfaDeviceRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The friendly name identifying the user.
     pub fn set_user_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_user_name(value);
@@ -4127,6 +4671,14 @@ impl GetOpenIdConnectProvider {
     pub fn input(&self) -> &crate::types::GetOpenIdConnectProviderRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetOpenIDConnectProvider` request and decodes the response; a modeled error arrives as
     /// its [`GetOpenIdConnectProviderError`](crate::errors::GetOpenIdConnectProviderError) variant.
     pub async fn send(
@@ -4181,6 +4733,14 @@ impl GetOrganizationsAccessReport {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetOrganizationsAccessReportRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Use this only when paginating results to indicate the maximum number of items you want in the
     /// response. If additional items exist beyond the maximum you specify, the `IsTruncated` response
@@ -4265,6 +4825,14 @@ impl GetPolicy {
     pub fn input(&self) -> &crate::types::GetPolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetPolicy` request and decodes the response; a modeled error arrives as its
     /// [`GetPolicyError`](crate::errors::GetPolicyError) variant.
     pub async fn send(
@@ -4314,6 +4882,14 @@ impl GetPolicyVersion {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetPolicyVersionRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetPolicyVersion` request and decodes the response; a modeled error arrives as its
     /// [`GetPolicyVersionError`](crate::errors::GetPolicyVersionError) variant.
@@ -4369,6 +4945,14 @@ impl GetRole {
     pub fn input(&self) -> &crate::types::GetRoleRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetRole` request and decodes the response; a modeled error arrives as its
     /// [`GetRoleError`](crate::errors::GetRoleError) variant.
     pub async fn send(
@@ -4417,6 +5001,14 @@ impl GetRolePolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetRolePolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetRolePolicy` request and decodes the response; a modeled error arrives as its
     /// [`GetRolePolicyError`](crate::errors::GetRolePolicyError) variant.
@@ -4467,6 +5059,14 @@ impl GetSamlProvider {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetSamlProviderRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetSAMLProvider` request and decodes the response; a modeled error arrives as its
     /// [`GetSamlProviderError`](crate::errors::GetSamlProviderError) variant.
@@ -4519,6 +5119,14 @@ impl GetServerCertificate {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetServerCertificateRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetServerCertificate` request and decodes the response; a modeled error arrives as its
     /// [`GetServerCertificateError`](crate::errors::GetServerCertificateError) variant.
@@ -4576,6 +5184,14 @@ impl GetServiceLastAccessedDetails {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetServiceLastAccessedDetailsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Use this only when paginating results to indicate the maximum number of items you want in the
     /// response. If additional items exist beyond the maximum you specify, the `IsTruncated` response
@@ -4654,6 +5270,14 @@ impl GetServiceLastAccessedDetailsWithEntities {
         &self,
     ) -> &crate::types::GetServiceLastAccessedDetailsWithEntitiesRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Use this only when paginating results to indicate the maximum number of items you want in the
     /// response. If additional items exist beyond the maximum you specify, the `IsTruncated` response
@@ -4738,6 +5362,14 @@ impl GetServiceLinkedRoleDeletionStatus {
     pub fn input(&self) -> &crate::types::GetServiceLinkedRoleDeletionStatusRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetServiceLinkedRoleDeletionStatus` request and decodes the response; a modeled error
     /// arrives as its
     /// [`GetServiceLinkedRoleDeletionStatusError`](crate::errors::GetServiceLinkedRoleDeletionStatusError)
@@ -4795,6 +5427,14 @@ impl GetSshPublicKey {
     pub fn input(&self) -> &crate::types::GetSshPublicKeyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetSSHPublicKey` request and decodes the response; a modeled error arrives as its
     /// [`GetSshPublicKeyError`](crate::errors::GetSshPublicKeyError) variant.
     pub async fn send(
@@ -4846,6 +5486,14 @@ impl GetUser {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetUserRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the user to get information about.
     ///
@@ -4906,6 +5554,14 @@ impl GetUserPolicy {
     pub fn input(&self) -> &crate::types::GetUserPolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetUserPolicy` request and decodes the response; a modeled error arrives as its
     /// [`GetUserPolicyError`](crate::errors::GetUserPolicyError) variant.
     pub async fn send(
@@ -4955,6 +5611,14 @@ impl ListAccessKeys {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListAccessKeysRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the user.
     ///
@@ -5070,6 +5734,14 @@ impl ListAccountAliases {
     pub fn input(&self) -> &crate::types::ListAccountAliasesRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
     /// received to indicate where the next call should start.
@@ -5169,6 +5841,14 @@ impl ListAttachedGroupPolicies {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListAttachedGroupPoliciesRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The path prefix for filtering the results. This parameter is optional. If it is not included, it
     /// defaults to a slash (/), listing all policies.
@@ -5287,6 +5967,14 @@ impl ListAttachedRolePolicies {
     pub fn input(&self) -> &crate::types::ListAttachedRolePoliciesRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The path prefix for filtering the results. This parameter is optional. If it is not included, it
     /// defaults to a slash (/), listing all policies.
     ///
@@ -5404,6 +6092,14 @@ impl ListAttachedUserPolicies {
     pub fn input(&self) -> &crate::types::ListAttachedUserPoliciesRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The path prefix for filtering the results. This parameter is optional. If it is not included, it
     /// defaults to a slash (/), listing all policies.
     ///
@@ -5519,6 +6215,14 @@ impl ListEntitiesForPolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListEntitiesForPolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The entity type to use for filtering the results.
     ///
@@ -5645,6 +6349,14 @@ impl ListGroupPolicies {
     pub fn input(&self) -> &crate::types::ListGroupPoliciesRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
     /// received to indicate where the next call should start.
@@ -5743,6 +6455,14 @@ impl ListGroups {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListGroupsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The path prefix for filtering the results. For example, the prefix `/division_abc/subdivision_xyz/`
     /// gets all groups whose path starts with `/division_abc/subdivision_xyz/`.
@@ -5853,6 +6573,14 @@ impl ListGroupsForUser {
     pub fn input(&self) -> &crate::types::ListGroupsForUserRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
     /// received to indicate where the next call should start.
@@ -5955,6 +6683,14 @@ impl ListInstanceProfileTags {
     pub fn input(&self) -> &crate::types::ListInstanceProfileTagsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
     /// received to indicate where the next call should start.
@@ -6056,6 +6792,14 @@ impl ListInstanceProfiles {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListInstanceProfilesRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The path prefix for filtering the results. For example, the prefix `/application_abc/component_xyz/`
     /// gets all instance profiles whose path starts with `/application_abc/component_xyz/`.
@@ -6173,6 +6917,14 @@ impl ListInstanceProfilesForRole {
     pub fn input(&self) -> &crate::types::ListInstanceProfilesForRoleRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
     /// received to indicate where the next call should start.
@@ -6273,6 +7025,14 @@ impl ListMfaDeviceTags {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListMfaDeviceTagsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
@@ -6375,6 +7135,14 @@ impl ListMfaDevices {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListMfaDevicesRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the user whose MFA devices you want to list.
     ///
@@ -6487,6 +7255,14 @@ impl ListOpenIdConnectProviderTags {
     pub fn input(&self) -> &crate::types::ListOpenIdConnectProviderTagsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
     /// received to indicate where the next call should start.
@@ -6589,6 +7365,14 @@ impl ListOpenIdConnectProviders {
     pub fn input(&self) -> &crate::types::ListOpenIdConnectProvidersRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `ListOpenIDConnectProviders` request and decodes the response; a modeled error arrives as
     /// its [`ListOpenIdConnectProvidersError`](crate::errors::ListOpenIdConnectProvidersError) variant.
     pub async fn send(
@@ -6644,6 +7428,14 @@ impl ListOrganizationsFeatures {
     pub fn input(&self) -> &crate::types::ListOrganizationsFeaturesRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `ListOrganizationsFeatures` request and decodes the response; a modeled error arrives as
     /// its [`ListOrganizationsFeaturesError`](crate::errors::ListOrganizationsFeaturesError) variant.
     pub async fn send(
@@ -6696,6 +7488,14 @@ impl ListPolicies {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListPoliciesRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The scope to use for filtering the results.
     ///
@@ -6843,6 +7643,14 @@ impl ListPoliciesGrantingServiceAccess {
     pub fn input(&self) -> &crate::types::ListPoliciesGrantingServiceAccessRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
     /// received to indicate where the next call should start.
@@ -6905,6 +7713,14 @@ impl ListPolicyTags {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListPolicyTagsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
@@ -7005,6 +7821,14 @@ impl ListPolicyVersions {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListPolicyVersionsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
@@ -7110,6 +7934,14 @@ impl ListRolePolicies {
     pub fn input(&self) -> &crate::types::ListRolePoliciesRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
     /// received to indicate where the next call should start.
@@ -7211,6 +8043,14 @@ impl ListRoleTags {
     pub fn input(&self) -> &crate::types::ListRoleTagsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
     /// received to indicate where the next call should start.
@@ -7308,6 +8148,14 @@ impl ListRoles {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListRolesRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The path prefix for filtering the results. For example, the prefix `/application_abc/component_xyz/`
     /// gets all roles whose path starts with `/application_abc/component_xyz/`.
@@ -7421,6 +8269,14 @@ impl ListSamlProviderTags {
     pub fn input(&self) -> &crate::types::ListSamlProviderTagsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
     /// received to indicate where the next call should start.
@@ -7523,6 +8379,14 @@ impl ListSamlProviders {
     pub fn input(&self) -> &crate::types::ListSamlProvidersRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `ListSAMLProviders` request and decodes the response; a modeled error arrives as its
     /// [`ListSamlProvidersError`](crate::errors::ListSamlProvidersError) variant.
     pub async fn send(
@@ -7577,6 +8441,14 @@ impl ListServerCertificateTags {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListServerCertificateTagsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
@@ -7677,6 +8549,14 @@ impl ListServerCertificates {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListServerCertificatesRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The path prefix for filtering the results. For example: `/company/servercerts` would get all server
     /// certificates for which the path starts with `/company/servercerts`.
@@ -7802,6 +8682,14 @@ impl ListServiceSpecificCredentials {
     pub fn input(&self) -> &crate::types::ListServiceSpecificCredentialsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The name of the user whose service-specific credentials you want information about. If this value is
     /// not specified, then the operation assumes the user whose credentials are used to call the operation.
     ///
@@ -7871,6 +8759,14 @@ impl ListSigningCertificates {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListSigningCertificatesRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the IAM user whose signing certificates you want to examine.
     ///
@@ -7980,6 +8876,14 @@ impl ListSshPublicKeys {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListSshPublicKeysRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the IAM user to list SSH public keys for. If none is specified, the `UserName` field is
     /// determined implicitly based on the Amazon Web Services access key used to sign the request.
@@ -8095,6 +8999,14 @@ impl ListUserPolicies {
     pub fn input(&self) -> &crate::types::ListUserPoliciesRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
     /// received to indicate where the next call should start.
@@ -8196,6 +9108,14 @@ impl ListUserTags {
     pub fn input(&self) -> &crate::types::ListUserTagsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Use this parameter only when paginating results and only after you receive a response indicating
     /// that the results are truncated. Set it to the value of the `Marker` element in the response that you
     /// received to indicate where the next call should start.
@@ -8292,6 +9212,14 @@ impl ListUsers {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListUsersRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The path prefix for filtering the results. For example: `/division_abc/subdivision_xyz/`, which
     /// would get all user names whose path starts with `/division_abc/subdivision_xyz/`.
@@ -8404,6 +9332,14 @@ impl ListVirtualMfaDevices {
     pub fn input(&self) -> &crate::types::ListVirtualMfaDevicesRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The status (`Unassigned` or `Assigned`) of the devices to list. If you do not specify an
     /// `AssignmentStatus`, the operation defaults to `Any`, which lists both assigned and unassigned
     /// virtual MFA devices.,
@@ -8515,6 +9451,14 @@ impl PutGroupPolicy {
     pub fn input(&self) -> &crate::types::PutGroupPolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `PutGroupPolicy` request and decodes the response; a modeled error arrives as its
     /// [`PutGroupPolicyError`](crate::errors::PutGroupPolicyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::PutGroupPolicyError> {
@@ -8567,6 +9511,14 @@ impl PutRolePermissionsBoundary {
     pub fn input(&self) -> &crate::types::PutRolePermissionsBoundaryRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `PutRolePermissionsBoundary` request and decodes the response; a modeled error arrives as
     /// its [`PutRolePermissionsBoundaryError`](crate::errors::PutRolePermissionsBoundaryError) variant.
     pub async fn send(
@@ -8616,6 +9568,14 @@ impl PutRolePolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutRolePolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `PutRolePolicy` request and decodes the response; a modeled error arrives as its
     /// [`PutRolePolicyError`](crate::errors::PutRolePolicyError) variant.
@@ -8669,6 +9629,14 @@ impl PutUserPermissionsBoundary {
     pub fn input(&self) -> &crate::types::PutUserPermissionsBoundaryRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `PutUserPermissionsBoundary` request and decodes the response; a modeled error arrives as
     /// its [`PutUserPermissionsBoundaryError`](crate::errors::PutUserPermissionsBoundaryError) variant.
     pub async fn send(
@@ -8718,6 +9686,14 @@ impl PutUserPolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutUserPolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `PutUserPolicy` request and decodes the response; a modeled error arrives as its
     /// [`PutUserPolicyError`](crate::errors::PutUserPolicyError) variant.
@@ -8770,6 +9746,14 @@ impl RemoveClientIdFromOpenIdConnectProvider {
         &self,
     ) -> &crate::types::RemoveClientIdFromOpenIdConnectProviderRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `RemoveClientIDFromOpenIDConnectProvider` request and decodes the response; a modeled
     /// error arrives as its
@@ -8830,6 +9814,14 @@ impl RemoveRoleFromInstanceProfile {
     pub fn input(&self) -> &crate::types::RemoveRoleFromInstanceProfileRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `RemoveRoleFromInstanceProfile` request and decodes the response; a modeled error arrives
     /// as its [`RemoveRoleFromInstanceProfileError`](crate::errors::RemoveRoleFromInstanceProfileError)
     /// variant.
@@ -8881,6 +9873,14 @@ impl RemoveUserFromGroup {
     pub fn input(&self) -> &crate::types::RemoveUserFromGroupRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `RemoveUserFromGroup` request and decodes the response; a modeled error arrives as its
     /// [`RemoveUserFromGroupError`](crate::errors::RemoveUserFromGroupError) variant.
     pub async fn send(self) -> Result<(), crate::errors::RemoveUserFromGroupError> {
@@ -8931,6 +9931,14 @@ impl ResetServiceSpecificCredential {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ResetServiceSpecificCredentialRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the IAM user associated with the service-specific credential. If this value is not
     /// specified, then the operation assumes the user whose credentials are used to call the operation.
@@ -8995,6 +10003,14 @@ impl ResyncMfaDevice {
     pub fn input(&self) -> &crate::types::ResyncMfaDeviceRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `ResyncMFADevice` request and decodes the response; a modeled error arrives as its
     /// [`ResyncMfaDeviceError`](crate::errors::ResyncMfaDeviceError) variant.
     pub async fn send(self) -> Result<(), crate::errors::ResyncMfaDeviceError> {
@@ -9043,6 +10059,14 @@ impl SetDefaultPolicyVersion {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::SetDefaultPolicyVersionRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `SetDefaultPolicyVersion` request and decodes the response; a modeled error arrives as its
     /// [`SetDefaultPolicyVersionError`](crate::errors::SetDefaultPolicyVersionError) variant.
@@ -9093,6 +10117,14 @@ impl SetSecurityTokenServicePreferences {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::SetSecurityTokenServicePreferencesRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `SetSecurityTokenServicePreferences` request and decodes the response; a modeled error
     /// arrives as its
@@ -9150,6 +10182,14 @@ impl SimulateCustomPolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::SimulateCustomPolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The IAM permissions boundary policy to simulate. The permissions boundary sets the maximum
     /// permissions that an IAM entity can have. You can input only one permissions boundary when you pass a
@@ -9393,6 +10433,14 @@ impl SimulatePrincipalPolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::SimulatePrincipalPolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// An optional list of additional policy documents to include in the simulation. Each document is
     /// specified as a string containing the complete, valid JSON text of an IAM policy.
@@ -9654,6 +10702,14 @@ impl TagInstanceProfile {
     pub fn input(&self) -> &crate::types::TagInstanceProfileRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `TagInstanceProfile` request and decodes the response; a modeled error arrives as its
     /// [`TagInstanceProfileError`](crate::errors::TagInstanceProfileError) variant.
     pub async fn send(self) -> Result<(), crate::errors::TagInstanceProfileError> {
@@ -9702,6 +10758,14 @@ impl TagMfaDevice {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::TagMfaDeviceRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `TagMFADevice` request and decodes the response; a modeled error arrives as its
     /// [`TagMfaDeviceError`](crate::errors::TagMfaDeviceError) variant.
@@ -9755,6 +10819,14 @@ impl TagOpenIdConnectProvider {
     pub fn input(&self) -> &crate::types::TagOpenIdConnectProviderRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `TagOpenIDConnectProvider` request and decodes the response; a modeled error arrives as
     /// its [`TagOpenIdConnectProviderError`](crate::errors::TagOpenIdConnectProviderError) variant.
     pub async fn send(self) -> Result<(), crate::errors::TagOpenIdConnectProviderError> {
@@ -9804,6 +10876,14 @@ impl TagPolicy {
     pub fn input(&self) -> &crate::types::TagPolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `TagPolicy` request and decodes the response; a modeled error arrives as its
     /// [`TagPolicyError`](crate::errors::TagPolicyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::TagPolicyError> {
@@ -9852,6 +10932,14 @@ impl TagRole {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::TagRoleRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `TagRole` request and decodes the response; a modeled error arrives as its
     /// [`TagRoleError`](crate::errors::TagRoleError) variant.
@@ -9904,6 +10992,14 @@ impl TagSamlProvider {
     pub fn input(&self) -> &crate::types::TagSamlProviderRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `TagSAMLProvider` request and decodes the response; a modeled error arrives as its
     /// [`TagSamlProviderError`](crate::errors::TagSamlProviderError) variant.
     pub async fn send(self) -> Result<(), crate::errors::TagSamlProviderError> {
@@ -9953,6 +11049,14 @@ impl TagServerCertificate {
     pub fn input(&self) -> &crate::types::TagServerCertificateRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `TagServerCertificate` request and decodes the response; a modeled error arrives as its
     /// [`TagServerCertificateError`](crate::errors::TagServerCertificateError) variant.
     pub async fn send(self) -> Result<(), crate::errors::TagServerCertificateError> {
@@ -10001,6 +11105,14 @@ impl TagUser {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::TagUserRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `TagUser` request and decodes the response; a modeled error arrives as its
     /// [`TagUserError`](crate::errors::TagUserError) variant.
@@ -10052,6 +11164,14 @@ impl UntagInstanceProfile {
     pub fn input(&self) -> &crate::types::UntagInstanceProfileRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `UntagInstanceProfile` request and decodes the response; a modeled error arrives as its
     /// [`UntagInstanceProfileError`](crate::errors::UntagInstanceProfileError) variant.
     pub async fn send(self) -> Result<(), crate::errors::UntagInstanceProfileError> {
@@ -10101,6 +11221,14 @@ impl UntagMfaDevice {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UntagMfaDeviceRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `UntagMFADevice` request and decodes the response; a modeled error arrives as its
     /// [`UntagMfaDeviceError`](crate::errors::UntagMfaDeviceError) variant.
@@ -10155,6 +11283,14 @@ impl UntagOpenIdConnectProvider {
     pub fn input(&self) -> &crate::types::UntagOpenIdConnectProviderRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `UntagOpenIDConnectProvider` request and decodes the response; a modeled error arrives as
     /// its [`UntagOpenIdConnectProviderError`](crate::errors::UntagOpenIdConnectProviderError) variant.
     pub async fn send(
@@ -10206,6 +11342,14 @@ impl UntagPolicy {
     pub fn input(&self) -> &crate::types::UntagPolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `UntagPolicy` request and decodes the response; a modeled error arrives as its
     /// [`UntagPolicyError`](crate::errors::UntagPolicyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::UntagPolicyError> {
@@ -10254,6 +11398,14 @@ impl UntagRole {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UntagRoleRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `UntagRole` request and decodes the response; a modeled error arrives as its
     /// [`UntagRoleError`](crate::errors::UntagRoleError) variant.
@@ -10307,6 +11459,14 @@ impl UntagSamlProvider {
     pub fn input(&self) -> &crate::types::UntagSamlProviderRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `UntagSAMLProvider` request and decodes the response; a modeled error arrives as its
     /// [`UntagSamlProviderError`](crate::errors::UntagSamlProviderError) variant.
     pub async fn send(self) -> Result<(), crate::errors::UntagSamlProviderError> {
@@ -10357,6 +11517,14 @@ impl UntagServerCertificate {
     pub fn input(&self) -> &crate::types::UntagServerCertificateRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `UntagServerCertificate` request and decodes the response; a modeled error arrives as its
     /// [`UntagServerCertificateError`](crate::errors::UntagServerCertificateError) variant.
     pub async fn send(self) -> Result<(), crate::errors::UntagServerCertificateError> {
@@ -10406,6 +11574,14 @@ impl UntagUser {
     pub fn input(&self) -> &crate::types::UntagUserRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `UntagUser` request and decodes the response; a modeled error arrives as its
     /// [`UntagUserError`](crate::errors::UntagUserError) variant.
     pub async fn send(self) -> Result<(), crate::errors::UntagUserError> {
@@ -10454,6 +11630,14 @@ impl UpdateAccessKey {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateAccessKeyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the user whose key you want to update.
     ///
@@ -10512,6 +11696,14 @@ impl UpdateAccountPasswordPolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateAccountPasswordPolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The minimum number of characters allowed in an IAM user password.
     ///
@@ -10656,6 +11848,14 @@ impl UpdateAssumeRolePolicy {
     pub fn input(&self) -> &crate::types::UpdateAssumeRolePolicyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `UpdateAssumeRolePolicy` request and decodes the response; a modeled error arrives as its
     /// [`UpdateAssumeRolePolicyError`](crate::errors::UpdateAssumeRolePolicyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::UpdateAssumeRolePolicyError> {
@@ -10703,6 +11903,14 @@ impl UpdateGroup {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateGroupRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// New path for the IAM group. Only include this if changing the group's path.
     ///
@@ -10773,6 +11981,14 @@ impl UpdateLoginProfile {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateLoginProfileRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The new password for the specified IAM user.
     ///
@@ -10847,6 +12063,14 @@ impl UpdateOpenIdConnectProviderThumbprint {
     pub fn input(&self) -> &crate::types::UpdateOpenIdConnectProviderThumbprintRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `UpdateOpenIDConnectProviderThumbprint` request and decodes the response; a modeled error
     /// arrives as its
     /// [`UpdateOpenIdConnectProviderThumbprintError`](crate::errors::UpdateOpenIdConnectProviderThumbprintError)
@@ -10901,6 +12125,14 @@ impl UpdateRole {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateRoleRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The new description that you want to apply to the specified role.
     pub fn set_description(mut self, value: impl Into<String>) -> Self {
@@ -10975,6 +12207,14 @@ impl UpdateRoleDescription {
     pub fn input(&self) -> &crate::types::UpdateRoleDescriptionRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `UpdateRoleDescription` request and decodes the response; a modeled error arrives as its
     /// [`UpdateRoleDescriptionError`](crate::errors::UpdateRoleDescriptionError) variant.
     pub async fn send(
@@ -11027,6 +12267,14 @@ impl UpdateSamlProvider {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateSamlProviderRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// An XML document generated by an identity provider (IdP) that supports SAML 2.0. The document
     /// includes the issuer's name, expiration information, and keys that can be used to validate the SAML
@@ -11107,6 +12355,14 @@ impl UpdateServerCertificate {
     pub fn input(&self) -> &crate::types::UpdateServerCertificateRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The new path for the server certificate. Include this only if you are updating the server
     /// certificate's path.
     ///
@@ -11180,6 +12436,14 @@ impl UpdateServiceSpecificCredential {
     pub fn input(&self) -> &crate::types::UpdateServiceSpecificCredentialRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The name of the IAM user associated with the service-specific credential. If you do not specify this
     /// value, then the operation assumes the user whose credentials are used to call the operation.
     ///
@@ -11245,6 +12509,14 @@ impl UpdateSigningCertificate {
     pub fn input(&self) -> &crate::types::UpdateSigningCertificateRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The name of the IAM user the signing certificate belongs to.
     ///
     /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of
@@ -11304,6 +12576,14 @@ impl UpdateSshPublicKey {
     pub fn input(&self) -> &crate::types::UpdateSshPublicKeyRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `UpdateSSHPublicKey` request and decodes the response; a modeled error arrives as its
     /// [`UpdateSshPublicKeyError`](crate::errors::UpdateSshPublicKeyError) variant.
     pub async fn send(self) -> Result<(), crate::errors::UpdateSshPublicKeyError> {
@@ -11351,6 +12631,14 @@ impl UpdateUser {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateUserRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// New path for the IAM user. Include this parameter only if you're changing the user's path.
     ///
@@ -11421,6 +12709,14 @@ impl UploadServerCertificate {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UploadServerCertificateRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The path for the server certificate. For more information about paths, see [IAM
     /// identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in the *IAM
@@ -11519,6 +12815,14 @@ impl UploadSigningCertificate {
     pub fn input(&self) -> &crate::types::UploadSigningCertificateRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The name of the user the signing certificate is for.
     ///
     /// This parameter allows (through its [regex pattern](http://wikipedia.org/wiki/regex)) a string of
@@ -11579,6 +12883,14 @@ impl UploadSshPublicKey {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UploadSshPublicKeyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `UploadSSHPublicKey` request and decodes the response; a modeled error arrives as its
     /// [`UploadSshPublicKeyError`](crate::errors::UploadSshPublicKeyError) variant.

@@ -30,6 +30,14 @@ impl AbortMultipartUpload {
     pub fn input(&self) -> &crate::types::AbortMultipartUploadRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Confirms that the requester knows that they will be charged for the request. Bucket owners need not
     /// specify this parameter in their requests. If either the source or destination S3 bucket has
     /// Requester Pays enabled, the requester will pay for corresponding charges to copy the object. For
@@ -149,6 +157,14 @@ impl CompleteMultipartUpload {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CompleteMultipartUploadRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The container for the multipart upload request information.
     pub fn set_multipart_upload(
@@ -436,6 +452,14 @@ impl CopyObject {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CopyObjectRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The canned access control list (ACL) to apply to the object.
     ///
@@ -1232,6 +1256,14 @@ impl CreateBucket {
     pub fn input(&self) -> &crate::types::CreateBucketRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The canned ACL to apply to the bucket.
     ///
     /// **Note:** This functionality is not supported for directory buckets.
@@ -1427,6 +1459,14 @@ impl CreateBucketMetadataTableConfiguration {
     pub fn input(&self) -> &crate::types::CreateBucketMetadataTableConfigurationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The `Content-MD5` header for the metadata table configuration.
     pub fn set_content_md5(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_content_md5(value);
@@ -1539,6 +1579,14 @@ impl CreateMultipartUpload {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateMultipartUploadRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The canned ACL to apply to the object. Amazon S3 supports a set of predefined ACLs, known as *canned
     /// ACLs*. Each canned ACL has a predefined set of grantees and permissions. For more information, see
@@ -2180,6 +2228,14 @@ impl CreateSession {
     pub fn input(&self) -> &crate::types::CreateSessionRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Specifies the mode of the session that will be created, either `ReadWrite` or `ReadOnly`. By
     /// default, a `ReadWrite` session is created. A `ReadWrite` session is capable of executing all the
     /// Zonal endpoint API operations on a directory bucket. A `ReadOnly` session is constrained to execute
@@ -2340,6 +2396,14 @@ impl DeleteBucket {
     pub fn input(&self) -> &crate::types::DeleteBucketRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -2413,6 +2477,14 @@ impl DeleteBucketAnalyticsConfiguration {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteBucketAnalyticsConfigurationRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -2495,6 +2567,14 @@ impl DeleteBucketCors {
     pub fn input(&self) -> &crate::types::DeleteBucketCorsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -2566,6 +2646,14 @@ impl DeleteBucketEncryption {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteBucketEncryptionRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -2644,6 +2732,14 @@ impl DeleteBucketIntelligentTieringConfiguration {
     ) -> &crate::types::DeleteBucketIntelligentTieringConfigurationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteBucketIntelligentTieringConfiguration` request and decodes the response; a modeled
     /// error arrives as its
     /// [`DeleteBucketIntelligentTieringConfigurationError`](crate::errors::DeleteBucketIntelligentTieringConfigurationError)
@@ -2719,6 +2815,14 @@ impl DeleteBucketInventoryConfiguration {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteBucketInventoryConfigurationRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -2804,6 +2908,14 @@ impl DeleteBucketLifecycle {
     pub fn input(&self) -> &crate::types::DeleteBucketLifecycleRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -2882,6 +2994,14 @@ impl DeleteBucketMetadataTableConfiguration {
     pub fn input(&self) -> &crate::types::DeleteBucketMetadataTableConfigurationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The expected bucket owner of the general purpose bucket that you want to remove the metadata table
     /// configuration from.
     pub fn set_expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
@@ -2959,6 +3079,14 @@ impl DeleteBucketMetricsConfiguration {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteBucketMetricsConfigurationRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -3040,6 +3168,14 @@ impl DeleteBucketOwnershipControls {
     pub fn input(&self) -> &crate::types::DeleteBucketOwnershipControlsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -3113,6 +3249,14 @@ impl DeleteBucketPolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteBucketPolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -3188,6 +3332,14 @@ impl DeleteBucketReplication {
     pub fn input(&self) -> &crate::types::DeleteBucketReplicationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -3258,6 +3410,14 @@ impl DeleteBucketTagging {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteBucketTaggingRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -3330,6 +3490,14 @@ impl DeleteBucketWebsite {
     pub fn input(&self) -> &crate::types::DeleteBucketWebsiteRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -3400,6 +3568,14 @@ impl DeleteObject {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteObjectRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The concatenation of the authentication device's serial number, a space, and the value that is
     /// displayed on your authentication device. Required to permanently delete a versioned object if
@@ -3577,6 +3753,14 @@ impl DeleteObjectTagging {
     pub fn input(&self) -> &crate::types::DeleteObjectTaggingRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The versionId of the object that the tag-set will be removed from.
     pub fn set_version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_version_id(value);
@@ -3660,6 +3844,14 @@ impl DeleteObjects {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteObjectsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The concatenation of the authentication device's serial number, a space, and the value that is
     /// displayed on your authentication device. Required to permanently delete a versioned object if
@@ -3822,6 +4014,14 @@ impl DeletePublicAccessBlock {
     pub fn input(&self) -> &crate::types::DeletePublicAccessBlockRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -3893,6 +4093,14 @@ impl GetBucketAccelerateConfiguration {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetBucketAccelerateConfigurationRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -3990,6 +4198,14 @@ impl GetBucketAcl {
     pub fn input(&self) -> &crate::types::GetBucketAclRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -4062,6 +4278,14 @@ impl GetBucketAnalyticsConfiguration {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetBucketAnalyticsConfigurationRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -4145,6 +4369,14 @@ impl GetBucketCors {
     pub fn input(&self) -> &crate::types::GetBucketCorsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -4217,6 +4449,14 @@ impl GetBucketEncryption {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetBucketEncryptionRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -4299,6 +4539,14 @@ impl GetBucketIntelligentTieringConfiguration {
     ) -> &crate::types::GetBucketIntelligentTieringConfigurationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetBucketIntelligentTieringConfiguration` request and decodes the response; a modeled
     /// error arrives as its
     /// [`GetBucketIntelligentTieringConfigurationError`](crate::errors::GetBucketIntelligentTieringConfigurationError)
@@ -4374,6 +4622,14 @@ impl GetBucketInventoryConfiguration {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetBucketInventoryConfigurationRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -4460,6 +4716,14 @@ impl GetBucketLifecycleConfiguration {
     pub fn input(&self) -> &crate::types::GetBucketLifecycleConfigurationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -4540,6 +4804,14 @@ impl GetBucketLocation {
     pub fn input(&self) -> &crate::types::GetBucketLocationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -4614,6 +4886,14 @@ impl GetBucketLogging {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetBucketLoggingRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -4694,6 +4974,14 @@ impl GetBucketMetadataTableConfiguration {
     pub fn input(&self) -> &crate::types::GetBucketMetadataTableConfigurationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The expected owner of the general purpose bucket that you want to retrieve the metadata table
     /// configuration from.
     pub fn set_expected_bucket_owner(mut self, value: impl Into<String>) -> Self {
@@ -4773,6 +5061,14 @@ impl GetBucketMetricsConfiguration {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetBucketMetricsConfigurationRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -4856,6 +5152,14 @@ impl GetBucketNotificationConfiguration {
     pub fn input(&self) -> &crate::types::GetBucketNotificationConfigurationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -4936,6 +5240,14 @@ impl GetBucketOwnershipControls {
     pub fn input(&self) -> &crate::types::GetBucketOwnershipControlsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -5010,6 +5322,14 @@ impl GetBucketPolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetBucketPolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -5089,6 +5409,14 @@ impl GetBucketPolicyStatus {
     pub fn input(&self) -> &crate::types::GetBucketPolicyStatusRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -5163,6 +5491,14 @@ impl GetBucketReplication {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetBucketReplicationRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -5240,6 +5576,14 @@ impl GetBucketRequestPayment {
     pub fn input(&self) -> &crate::types::GetBucketRequestPaymentRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -5314,6 +5658,14 @@ impl GetBucketTagging {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetBucketTaggingRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -5390,6 +5742,14 @@ impl GetBucketVersioning {
     pub fn input(&self) -> &crate::types::GetBucketVersioningRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -5465,6 +5825,14 @@ impl GetBucketWebsite {
     pub fn input(&self) -> &crate::types::GetBucketWebsiteRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -5539,6 +5907,14 @@ impl GetObject {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetObjectRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Return the object only if its entity tag (ETag) is the same as the one specified in this header;
     /// otherwise, return a `412 Precondition Failed` error.
@@ -5886,6 +6262,14 @@ impl GetObjectAcl {
     pub fn input(&self) -> &crate::types::GetObjectAclRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Version ID used to reference a specific version of the object.
     ///
     /// **Note:** This functionality is not supported for directory buckets.
@@ -5992,6 +6376,14 @@ impl GetObjectAttributes {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetObjectAttributesRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The version ID used to reference a specific version of the object.
     ///
@@ -6158,6 +6550,14 @@ impl GetObjectLegalHold {
     pub fn input(&self) -> &crate::types::GetObjectLegalHoldRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The version ID of the object whose legal hold status you want to retrieve.
     pub fn set_version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_version_id(value);
@@ -6260,6 +6660,14 @@ impl GetObjectLockConfiguration {
     pub fn input(&self) -> &crate::types::GetObjectLockConfigurationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -6328,6 +6736,14 @@ impl GetObjectRetention {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetObjectRetentionRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The version ID for the object whose retention settings you want to retrieve.
     pub fn set_version_id(mut self, value: impl Into<String>) -> Self {
@@ -6430,6 +6846,14 @@ impl GetObjectTagging {
     pub fn input(&self) -> &crate::types::GetObjectTaggingRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The versionId of the object for which to get the tagging information.
     pub fn set_version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_version_id(value);
@@ -6531,6 +6955,14 @@ impl GetObjectTorrent {
     pub fn input(&self) -> &crate::types::GetObjectTorrentRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Confirms that the requester knows that they will be charged for the request. Bucket owners need not
     /// specify this parameter in their requests. If either the source or destination S3 bucket has
     /// Requester Pays enabled, the requester will pay for corresponding charges to copy the object. For
@@ -6624,6 +7056,14 @@ impl GetPublicAccessBlock {
     pub fn input(&self) -> &crate::types::GetPublicAccessBlockRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -6700,6 +7140,14 @@ impl HeadBucket {
     pub fn input(&self) -> &crate::types::HeadBucketRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -6765,6 +7213,14 @@ impl HeadObject {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HeadObjectRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Return the object only if its entity tag (ETag) is the same as the one specified; otherwise, return
     /// a 412 (precondition failed) error.
@@ -7084,6 +7540,14 @@ impl ListBucketAnalyticsConfigurations {
     pub fn input(&self) -> &crate::types::ListBucketAnalyticsConfigurationsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The `ContinuationToken` that represents a placeholder from where this request should begin.
     pub fn set_continuation_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_continuation_token(value);
@@ -7173,6 +7637,14 @@ impl ListBucketIntelligentTieringConfigurations {
     ) -> &crate::types::ListBucketIntelligentTieringConfigurationsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The `ContinuationToken` that represents a placeholder from where this request should begin.
     pub fn set_continuation_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_continuation_token(value);
@@ -7255,6 +7727,14 @@ impl ListBucketInventoryConfigurations {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListBucketInventoryConfigurationsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The marker used to continue an inventory configuration listing that has been truncated. Use the
     /// `NextContinuationToken` from a previously truncated list response to continue the listing. The
@@ -7345,6 +7825,14 @@ impl ListBucketMetricsConfigurations {
     pub fn input(&self) -> &crate::types::ListBucketMetricsConfigurationsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The marker that is used to continue a metrics configuration listing that has been truncated. Use the
     /// `NextContinuationToken` from a previously truncated list response to continue the listing. The
     /// continuation token is an opaque value that Amazon S3 understands.
@@ -7426,6 +7914,14 @@ impl ListBuckets {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListBucketsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Maximum number of buckets to be returned in response. When the number is more than the count of
     /// buckets that are owned by an Amazon Web Services account, return all the buckets in response.
@@ -7559,6 +8055,14 @@ impl ListDirectoryBuckets {
     pub fn input(&self) -> &crate::types::ListDirectoryBucketsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// `ContinuationToken` indicates to Amazon S3 that the list is being continued on buckets in this
     /// account with a token. `ContinuationToken` is obfuscated and is not a real bucket name. You can use
     /// this `ContinuationToken` for the pagination of the list results.
@@ -7667,6 +8171,14 @@ impl ListMultipartUploads {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListMultipartUploadsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Character you use to group keys.
     ///
@@ -7861,6 +8373,14 @@ impl ListObjectVersions {
     pub fn input(&self) -> &crate::types::ListObjectVersionsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A delimiter is a character that you specify to group keys. All keys that contain the same string
     /// between the `prefix` and the first occurrence of the delimiter are grouped under a single result
     /// element in `CommonPrefixes`. These groups are counted as one result against the `max-keys`
@@ -8044,6 +8564,14 @@ impl ListObjects {
     pub fn input(&self) -> &crate::types::ListObjectsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A delimiter is a character that you use to group keys.
     pub fn set_delimiter(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_delimiter(value);
@@ -8206,6 +8734,14 @@ impl ListObjectsV2 {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListObjectsV2Request {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A delimiter is a character that you use to group keys.
     ///
@@ -8422,6 +8958,14 @@ impl ListParts {
     pub fn input(&self) -> &crate::types::ListPartsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the maximum number of parts to return.
     pub fn set_max_parts(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.set_max_parts(value);
@@ -8611,6 +9155,14 @@ impl PutBucketAccelerateConfiguration {
     pub fn input(&self) -> &crate::types::PutBucketAccelerateConfigurationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -8715,6 +9267,14 @@ impl PutBucketAcl {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutBucketAclRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The canned ACL to apply to the bucket.
     pub fn set_acl(mut self, value: impl Into<crate::types::BucketCannedAcl>) -> Self {
@@ -8889,6 +9449,14 @@ impl PutBucketAnalyticsConfiguration {
     pub fn input(&self) -> &crate::types::PutBucketAnalyticsConfigurationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -8978,6 +9546,14 @@ impl PutBucketCors {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutBucketCorsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The Base64 encoded 128-bit `MD5` digest of the data. This header must be used as a message integrity
     /// check to verify that the request body was not corrupted in transit. For more information, go to [RFC
@@ -9092,6 +9668,14 @@ impl PutBucketEncryption {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutBucketEncryptionRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The Base64 encoded 128-bit `MD5` digest of the server-side encryption configuration.
     ///
@@ -9216,6 +9800,14 @@ impl PutBucketIntelligentTieringConfiguration {
     ) -> &crate::types::PutBucketIntelligentTieringConfigurationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `PutBucketIntelligentTieringConfiguration` request and decodes the response; a modeled
     /// error arrives as its
     /// [`PutBucketIntelligentTieringConfigurationError`](crate::errors::PutBucketIntelligentTieringConfigurationError)
@@ -9299,6 +9891,14 @@ impl PutBucketInventoryConfiguration {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutBucketInventoryConfigurationRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -9394,6 +9994,14 @@ impl PutBucketLifecycleConfiguration {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutBucketLifecycleConfigurationRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Indicates the algorithm used to create the checksum for the request when you use the SDK. This
     /// header will not provide any additional functionality if you don't use the SDK. When you send this
@@ -9536,6 +10144,14 @@ impl PutBucketLogging {
     pub fn input(&self) -> &crate::types::PutBucketLoggingRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The MD5 hash of the `PutBucketLogging` request body.
     ///
     /// For requests made using the Amazon Web Services Command Line Interface (CLI) or Amazon Web Services
@@ -9649,6 +10265,14 @@ impl PutBucketMetricsConfiguration {
     pub fn input(&self) -> &crate::types::PutBucketMetricsConfigurationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
     /// denied).
@@ -9738,6 +10362,14 @@ impl PutBucketNotificationConfiguration {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutBucketNotificationConfigurationRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The account ID of the expected bucket owner. If the account ID that you provide does not match the
     /// actual owner of the bucket, the request fails with the HTTP status code `403 Forbidden` (access
@@ -9836,6 +10468,14 @@ impl PutBucketOwnershipControls {
     pub fn input(&self) -> &crate::types::PutBucketOwnershipControlsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The MD5 hash of the `OwnershipControls` request body.
     ///
     /// For requests made using the Amazon Web Services Command Line Interface (CLI) or Amazon Web Services
@@ -9930,6 +10570,14 @@ impl PutBucketPolicy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutBucketPolicyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The MD5 hash of the request body.
     ///
@@ -10070,6 +10718,14 @@ impl PutBucketReplication {
     pub fn input(&self) -> &crate::types::PutBucketReplicationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The Base64 encoded 128-bit `MD5` digest of the data. You must use this header as a message integrity
     /// check to verify that the request body was not corrupted in transit. For more information, see [RFC
     /// 1864](http://www.ietf.org/rfc/rfc1864.txt).
@@ -10193,6 +10849,14 @@ impl PutBucketRequestPayment {
     pub fn input(&self) -> &crate::types::PutBucketRequestPaymentRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The Base64 encoded 128-bit `MD5` digest of the data. You must use this header as a message integrity
     /// check to verify that the request body was not corrupted in transit. For more information, see [RFC
     /// 1864](http://www.ietf.org/rfc/rfc1864.txt).
@@ -10307,6 +10971,14 @@ impl PutBucketTagging {
     pub fn input(&self) -> &crate::types::PutBucketTaggingRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The Base64 encoded 128-bit `MD5` digest of the data. You must use this header as a message integrity
     /// check to verify that the request body was not corrupted in transit. For more information, see [RFC
     /// 1864](http://www.ietf.org/rfc/rfc1864.txt).
@@ -10420,6 +11092,14 @@ impl PutBucketVersioning {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutBucketVersioningRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// &gt;The Base64 encoded 128-bit `MD5` digest of the data. You must use this header as a message
     /// integrity check to verify that the request body was not corrupted in transit. For more information,
@@ -10544,6 +11224,14 @@ impl PutBucketWebsite {
     pub fn input(&self) -> &crate::types::PutBucketWebsiteRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The Base64 encoded 128-bit `MD5` digest of the data. You must use this header as a message integrity
     /// check to verify that the request body was not corrupted in transit. For more information, see [RFC
     /// 1864](http://www.ietf.org/rfc/rfc1864.txt).
@@ -10656,6 +11344,14 @@ impl PutObject {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutObjectRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The canned ACL to apply to the object. For more information, see [Canned
     /// ACL](https://docs.aws.amazon.com/AmazonS3/latest/dev/acl-overview.html#CannedACL) in the *Amazon S3
@@ -11362,6 +12058,14 @@ impl PutObjectAcl {
     pub fn input(&self) -> &crate::types::PutObjectAclRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The canned ACL to apply to the object. For more information, see [Canned
     /// ACL](https://docs.aws.amazon.com/AmazonS3/latest/dev/acl-overview.html#CannedACL).
     pub fn set_acl(mut self, value: impl Into<crate::types::ObjectCannedAcl>) -> Self {
@@ -11578,6 +12282,14 @@ impl PutObjectLegalHold {
     pub fn input(&self) -> &crate::types::PutObjectLegalHoldRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Container element for the legal hold configuration you want to apply to the specified object.
     pub fn set_legal_hold(
         mut self,
@@ -11728,6 +12440,14 @@ impl PutObjectLockConfiguration {
     pub fn input(&self) -> &crate::types::PutObjectLockConfigurationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The Object Lock configuration that you want to apply to the specified bucket.
     pub fn set_object_lock_configuration(
         mut self,
@@ -11871,6 +12591,14 @@ impl PutObjectRetention {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutObjectRetentionRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The container element for the Object Retention configuration.
     pub fn set_retention(
@@ -12029,6 +12757,14 @@ impl PutObjectTagging {
     pub fn input(&self) -> &crate::types::PutObjectTaggingRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The versionId of the object that the tag-set will be added to.
     pub fn set_version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_version_id(value);
@@ -12171,6 +12907,14 @@ impl PutPublicAccessBlock {
     pub fn input(&self) -> &crate::types::PutPublicAccessBlockRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The MD5 hash of the `PutPublicAccessBlock` request body.
     ///
     /// For requests made using the Amazon Web Services Command Line Interface (CLI) or Amazon Web Services
@@ -12282,6 +13026,14 @@ impl RestoreObject {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::RestoreObjectRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// VersionId used to reference a specific version of the object.
     pub fn set_version_id(mut self, value: impl Into<String>) -> Self {
@@ -12486,6 +13238,14 @@ impl UploadPart {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UploadPartRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Object data.
     pub fn set_body(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
@@ -12738,6 +13498,14 @@ impl UploadPartCopy {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UploadPartCopyRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Copies the object if its entity tag (ETag) matches the specified tag.
     ///
@@ -13026,6 +13794,14 @@ impl WriteGetObjectResponse {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::WriteGetObjectResponseRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The object data.
     pub fn set_body(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {

@@ -26,6 +26,14 @@ impl GetRoleCredentials {
     pub fn input(&self) -> &crate::types::GetRoleCredentialsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetRoleCredentials` request and decodes the response; a modeled error arrives as its
     /// [`GetRoleCredentialsError`](crate::errors::GetRoleCredentialsError) variant.
     pub async fn send(
@@ -86,6 +94,14 @@ impl ListAccountRoles {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListAccountRolesRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The page token from the previous response output when you request subsequent pages.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -196,6 +212,14 @@ impl ListAccounts {
     pub fn input(&self) -> &crate::types::ListAccountsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// (Optional) When requesting subsequent pages, this is the page token from the previous response
     /// output.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -296,6 +320,14 @@ impl Logout {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::LogoutRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `Logout` request and decodes the response; a modeled error arrives as its
     /// [`LogoutError`](crate::errors::LogoutError) variant.

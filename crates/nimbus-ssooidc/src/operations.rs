@@ -28,6 +28,14 @@ impl CreateToken {
     pub fn input(&self) -> &crate::types::CreateTokenRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Used only when calling this API for the Device Code grant type. This short-lived code is used to
     /// identify this authorization request. This comes from the result of the `StartDeviceAuthorization`
     /// API.
@@ -119,6 +127,14 @@ impl CreateTokenWithIam {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateTokenWithIamRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Used only when calling this API for the Authorization Code grant type. This short-lived code is used
     /// to identify this authorization request. The code is obtained through a redirect from IAM Identity
@@ -243,6 +259,14 @@ impl RegisterClient {
     pub fn input(&self) -> &crate::types::RegisterClientRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The list of scopes that are defined by the client. Upon authorization, this list is used to restrict
     /// permissions when granting an access token.
     pub fn set_scopes(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -331,6 +355,14 @@ impl StartDeviceAuthorization {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::StartDeviceAuthorizationRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `StartDeviceAuthorization` request and decodes the response; a modeled error arrives as
     /// its [`StartDeviceAuthorizationError`](crate::errors::StartDeviceAuthorizationError) variant.

@@ -33,6 +33,14 @@ impl AssumeRole {
     pub fn input(&self) -> &crate::types::AssumeRoleRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as managed session
     /// policies. The policies must exist in the same account as the role.
     ///
@@ -307,6 +315,14 @@ impl AssumeRoleWithSaml {
     pub fn input(&self) -> &crate::types::AssumeRoleWithSamlRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The Amazon Resource Names (ARNs) of the IAM managed policies that you want to use as managed session
     /// policies. The policies must exist in the same account as the role.
     ///
@@ -445,6 +461,14 @@ impl AssumeRoleWithWebIdentity {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::AssumeRoleWithWebIdentityRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The fully qualified host component of the domain name of the OAuth 2.0 identity provider. Do not
     /// specify this value for an OpenID Connect identity provider.
@@ -589,6 +613,14 @@ impl AssumeRoot {
     pub fn input(&self) -> &crate::types::AssumeRootRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The duration, in seconds, of the privileged session. The value can range from 0 seconds up to the
     /// maximum session duration of 900 seconds (15 minutes). If you specify a value higher than this
     /// setting, the operation fails.
@@ -649,6 +681,14 @@ impl DecodeAuthorizationMessage {
     pub fn input(&self) -> &crate::types::DecodeAuthorizationMessageRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DecodeAuthorizationMessage` request and decodes the response; a modeled error arrives as
     /// its [`DecodeAuthorizationMessageError`](crate::errors::DecodeAuthorizationMessageError) variant.
     pub async fn send(
@@ -701,6 +741,14 @@ impl GetAccessKeyInfo {
     pub fn input(&self) -> &crate::types::GetAccessKeyInfoRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetAccessKeyInfo` request and decodes the response; a modeled error arrives as its
     /// [`GetAccessKeyInfoError`](crate::errors::GetAccessKeyInfoError) variant.
     pub async fn send(
@@ -752,6 +800,14 @@ impl GetCallerIdentity {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetCallerIdentityRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetCallerIdentity` request and decodes the response; a modeled error arrives as its
     /// [`GetCallerIdentityError`](crate::errors::GetCallerIdentityError) variant.
@@ -806,6 +862,14 @@ impl GetFederationToken {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetFederationTokenRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// An IAM policy in JSON format that you want to use as an inline session policy.
     ///
@@ -976,6 +1040,14 @@ impl GetSessionToken {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetSessionTokenRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The duration, in seconds, that the credentials should remain valid. Acceptable durations for IAM
     /// user sessions range from 900 seconds (15 minutes) to 129,600 seconds (36 hours), with 43,200 seconds

@@ -27,6 +27,14 @@ impl AssociateBrowserSettings {
     pub fn input(&self) -> &crate::types::AssociateBrowserSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `AssociateBrowserSettings` request and decodes the response; a modeled error arrives as
     /// its [`AssociateBrowserSettingsError`](crate::errors::AssociateBrowserSettingsError) variant.
     pub async fn send(
@@ -85,6 +93,14 @@ impl AssociateDataProtectionSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::AssociateDataProtectionSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `AssociateDataProtectionSettings` request and decodes the response; a modeled error
     /// arrives as its
@@ -147,6 +163,14 @@ impl AssociateIpAccessSettings {
     pub fn input(&self) -> &crate::types::AssociateIpAccessSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `AssociateIpAccessSettings` request and decodes the response; a modeled error arrives as
     /// its [`AssociateIpAccessSettingsError`](crate::errors::AssociateIpAccessSettingsError) variant.
     pub async fn send(
@@ -206,6 +230,14 @@ impl AssociateNetworkSettings {
     pub fn input(&self) -> &crate::types::AssociateNetworkSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `AssociateNetworkSettings` request and decodes the response; a modeled error arrives as
     /// its [`AssociateNetworkSettingsError`](crate::errors::AssociateNetworkSettingsError) variant.
     pub async fn send(
@@ -263,6 +295,14 @@ impl AssociateTrustStore {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::AssociateTrustStoreRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `AssociateTrustStore` request and decodes the response; a modeled error arrives as its
     /// [`AssociateTrustStoreError`](crate::errors::AssociateTrustStoreError) variant.
@@ -322,6 +362,14 @@ impl AssociateUserAccessLoggingSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::AssociateUserAccessLoggingSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `AssociateUserAccessLoggingSettings` request and decodes the response; a modeled error
     /// arrives as its
@@ -386,6 +434,14 @@ impl AssociateUserSettings {
     pub fn input(&self) -> &crate::types::AssociateUserSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `AssociateUserSettings` request and decodes the response; a modeled error arrives as its
     /// [`AssociateUserSettingsError`](crate::errors::AssociateUserSettingsError) variant.
     pub async fn send(
@@ -445,6 +501,14 @@ impl CreateBrowserSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateBrowserSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The tags to add to the browser settings resource. A tag is a key-value pair.
     pub fn set_tags(mut self, value: impl Into<Vec<crate::types::Tag>>) -> Self {
@@ -527,6 +591,14 @@ impl CreateDataProtectionSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateDataProtectionSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The display name of the data protection settings.
     pub fn set_display_name(mut self, value: impl Into<String>) -> Self {
@@ -629,6 +701,14 @@ impl CreateIdentityProvider {
     pub fn input(&self) -> &crate::types::CreateIdentityProviderRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
     /// original request completes successfully, subsequent retries with the same client token returns the
@@ -696,6 +776,14 @@ impl CreateIpAccessSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateIpAccessSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The display name of the IP access settings.
     pub fn set_display_name(mut self, value: impl Into<String>) -> Self {
@@ -789,6 +877,14 @@ impl CreateNetworkSettings {
     pub fn input(&self) -> &crate::types::CreateNetworkSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The tags to add to the network settings resource. A tag is a key-value pair.
     pub fn set_tags(mut self, value: impl Into<Vec<crate::types::Tag>>) -> Self {
         self.input = self.input.set_tags(value);
@@ -855,6 +951,14 @@ impl CreatePortal {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreatePortalRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the web portal. This is not visible to users who log into the web portal.
     pub fn set_display_name(mut self, value: impl Into<String>) -> Self {
@@ -973,6 +1077,14 @@ impl CreateTrustStore {
     pub fn input(&self) -> &crate::types::CreateTrustStoreRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The tags to add to the trust store. A tag is a key-value pair.
     pub fn set_tags(mut self, value: impl Into<Vec<crate::types::Tag>>) -> Self {
         self.input = self.input.set_tags(value);
@@ -1041,6 +1153,14 @@ impl CreateUserAccessLoggingSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateUserAccessLoggingSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The tags to add to the user settings resource. A tag is a key-value pair.
     pub fn set_tags(mut self, value: impl Into<Vec<crate::types::Tag>>) -> Self {
@@ -1113,6 +1233,14 @@ impl CreateUserSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::CreateUserSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The tags to add to the user settings resource. A tag is a key-value pair.
     pub fn set_tags(mut self, value: impl Into<Vec<crate::types::Tag>>) -> Self {
@@ -1237,6 +1365,14 @@ impl DeleteBrowserSettings {
     pub fn input(&self) -> &crate::types::DeleteBrowserSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteBrowserSettings` request and decodes the response; a modeled error arrives as its
     /// [`DeleteBrowserSettingsError`](crate::errors::DeleteBrowserSettingsError) variant.
     pub async fn send(
@@ -1290,6 +1426,14 @@ impl DeleteDataProtectionSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteDataProtectionSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DeleteDataProtectionSettings` request and decodes the response; a modeled error arrives
     /// as its [`DeleteDataProtectionSettingsError`](crate::errors::DeleteDataProtectionSettingsError)
@@ -1345,6 +1489,14 @@ impl DeleteIdentityProvider {
     pub fn input(&self) -> &crate::types::DeleteIdentityProviderRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteIdentityProvider` request and decodes the response; a modeled error arrives as its
     /// [`DeleteIdentityProviderError`](crate::errors::DeleteIdentityProviderError) variant.
     pub async fn send(
@@ -1397,6 +1549,14 @@ impl DeleteIpAccessSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteIpAccessSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DeleteIpAccessSettings` request and decodes the response; a modeled error arrives as its
     /// [`DeleteIpAccessSettingsError`](crate::errors::DeleteIpAccessSettingsError) variant.
@@ -1451,6 +1611,14 @@ impl DeleteNetworkSettings {
     pub fn input(&self) -> &crate::types::DeleteNetworkSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteNetworkSettings` request and decodes the response; a modeled error arrives as its
     /// [`DeleteNetworkSettingsError`](crate::errors::DeleteNetworkSettingsError) variant.
     pub async fn send(
@@ -1503,6 +1671,14 @@ impl DeletePortal {
     pub fn input(&self) -> &crate::types::DeletePortalRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeletePortal` request and decodes the response; a modeled error arrives as its
     /// [`DeletePortalError`](crate::errors::DeletePortalError) variant.
     pub async fn send(
@@ -1552,6 +1728,14 @@ impl DeleteTrustStore {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteTrustStoreRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DeleteTrustStore` request and decodes the response; a modeled error arrives as its
     /// [`DeleteTrustStoreError`](crate::errors::DeleteTrustStoreError) variant.
@@ -1606,6 +1790,14 @@ impl DeleteUserAccessLoggingSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DeleteUserAccessLoggingSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DeleteUserAccessLoggingSettings` request and decodes the response; a modeled error
     /// arrives as its
@@ -1662,6 +1854,14 @@ impl DeleteUserSettings {
     pub fn input(&self) -> &crate::types::DeleteUserSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DeleteUserSettings` request and decodes the response; a modeled error arrives as its
     /// [`DeleteUserSettingsError`](crate::errors::DeleteUserSettingsError) variant.
     pub async fn send(
@@ -1715,6 +1915,14 @@ impl DisassociateBrowserSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DisassociateBrowserSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DisassociateBrowserSettings` request and decodes the response; a modeled error arrives as
     /// its [`DisassociateBrowserSettingsError`](crate::errors::DisassociateBrowserSettingsError) variant.
@@ -1770,6 +1978,14 @@ impl DisassociateDataProtectionSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DisassociateDataProtectionSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DisassociateDataProtectionSettings` request and decodes the response; a modeled error
     /// arrives as its
@@ -1830,6 +2046,14 @@ impl DisassociateIpAccessSettings {
     pub fn input(&self) -> &crate::types::DisassociateIpAccessSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DisassociateIpAccessSettings` request and decodes the response; a modeled error arrives
     /// as its [`DisassociateIpAccessSettingsError`](crate::errors::DisassociateIpAccessSettingsError)
     /// variant.
@@ -1886,6 +2110,14 @@ impl DisassociateNetworkSettings {
     pub fn input(&self) -> &crate::types::DisassociateNetworkSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DisassociateNetworkSettings` request and decodes the response; a modeled error arrives as
     /// its [`DisassociateNetworkSettingsError`](crate::errors::DisassociateNetworkSettingsError) variant.
     pub async fn send(
@@ -1939,6 +2171,14 @@ impl DisassociateTrustStore {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DisassociateTrustStoreRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DisassociateTrustStore` request and decodes the response; a modeled error arrives as its
     /// [`DisassociateTrustStoreError`](crate::errors::DisassociateTrustStoreError) variant.
@@ -1994,6 +2234,14 @@ impl DisassociateUserAccessLoggingSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DisassociateUserAccessLoggingSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `DisassociateUserAccessLoggingSettings` request and decodes the response; a modeled error
     /// arrives as its
@@ -2055,6 +2303,14 @@ impl DisassociateUserSettings {
     pub fn input(&self) -> &crate::types::DisassociateUserSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DisassociateUserSettings` request and decodes the response; a modeled error arrives as
     /// its [`DisassociateUserSettingsError`](crate::errors::DisassociateUserSettingsError) variant.
     pub async fn send(
@@ -2108,6 +2364,14 @@ impl ExpireSession {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ExpireSessionRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `ExpireSession` request and decodes the response; a modeled error arrives as its
     /// [`ExpireSessionError`](crate::errors::ExpireSessionError) variant.
@@ -2164,6 +2428,14 @@ impl GetBrowserSettings {
     pub fn input(&self) -> &crate::types::GetBrowserSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetBrowserSettings` request and decodes the response; a modeled error arrives as its
     /// [`GetBrowserSettingsError`](crate::errors::GetBrowserSettingsError) variant.
     pub async fn send(
@@ -2218,6 +2490,14 @@ impl GetDataProtectionSettings {
     pub fn input(&self) -> &crate::types::GetDataProtectionSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetDataProtectionSettings` request and decodes the response; a modeled error arrives as
     /// its [`GetDataProtectionSettingsError`](crate::errors::GetDataProtectionSettingsError) variant.
     pub async fn send(
@@ -2270,6 +2550,14 @@ impl GetIdentityProvider {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetIdentityProviderRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetIdentityProvider` request and decodes the response; a modeled error arrives as its
     /// [`GetIdentityProviderError`](crate::errors::GetIdentityProviderError) variant.
@@ -2324,6 +2612,14 @@ impl GetIpAccessSettings {
     pub fn input(&self) -> &crate::types::GetIpAccessSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetIpAccessSettings` request and decodes the response; a modeled error arrives as its
     /// [`GetIpAccessSettingsError`](crate::errors::GetIpAccessSettingsError) variant.
     pub async fn send(
@@ -2377,6 +2673,14 @@ impl GetNetworkSettings {
     pub fn input(&self) -> &crate::types::GetNetworkSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetNetworkSettings` request and decodes the response; a modeled error arrives as its
     /// [`GetNetworkSettingsError`](crate::errors::GetNetworkSettingsError) variant.
     pub async fn send(
@@ -2429,6 +2733,14 @@ impl GetPortal {
     pub fn input(&self) -> &crate::types::GetPortalRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetPortal` request and decodes the response; a modeled error arrives as its
     /// [`GetPortalError`](crate::errors::GetPortalError) variant.
     pub async fn send(
@@ -2479,6 +2791,14 @@ impl GetPortalServiceProviderMetadata {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetPortalServiceProviderMetadataRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetPortalServiceProviderMetadata` request and decodes the response; a modeled error
     /// arrives as its
@@ -2535,6 +2855,14 @@ impl GetSession {
     pub fn input(&self) -> &crate::types::GetSessionRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetSession` request and decodes the response; a modeled error arrives as its
     /// [`GetSessionError`](crate::errors::GetSessionError) variant.
     pub async fn send(
@@ -2590,6 +2918,14 @@ impl GetTrustStore {
     pub fn input(&self) -> &crate::types::GetTrustStoreRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetTrustStore` request and decodes the response; a modeled error arrives as its
     /// [`GetTrustStoreError`](crate::errors::GetTrustStoreError) variant.
     pub async fn send(
@@ -2640,6 +2976,14 @@ impl GetTrustStoreCertificate {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetTrustStoreCertificateRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetTrustStoreCertificate` request and decodes the response; a modeled error arrives as
     /// its [`GetTrustStoreCertificateError`](crate::errors::GetTrustStoreCertificateError) variant.
@@ -2700,6 +3044,14 @@ impl GetUserAccessLoggingSettings {
     pub fn input(&self) -> &crate::types::GetUserAccessLoggingSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetUserAccessLoggingSettings` request and decodes the response; a modeled error arrives
     /// as its [`GetUserAccessLoggingSettingsError`](crate::errors::GetUserAccessLoggingSettingsError)
     /// variant.
@@ -2754,6 +3106,14 @@ impl GetUserSettings {
     pub fn input(&self) -> &crate::types::GetUserSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetUserSettings` request and decodes the response; a modeled error arrives as its
     /// [`GetUserSettingsError`](crate::errors::GetUserSettingsError) variant.
     pub async fn send(
@@ -2806,6 +3166,14 @@ impl ListBrowserSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListBrowserSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The pagination token used to retrieve the next page of results for this operation.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -2888,6 +3256,14 @@ impl ListDataProtectionSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListDataProtectionSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The pagination token used to retrieve the next page of results for this operation.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -2987,6 +3363,14 @@ impl ListIdentityProviders {
     pub fn input(&self) -> &crate::types::ListIdentityProvidersRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The pagination token used to retrieve the next page of results for this operation.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
@@ -3073,6 +3457,14 @@ impl ListIpAccessSettings {
     pub fn input(&self) -> &crate::types::ListIpAccessSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The pagination token used to retrieve the next page of results for this operation.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
@@ -3153,6 +3545,14 @@ impl ListNetworkSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListNetworkSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The pagination token used to retrieve the next page of results for this operation.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -3235,6 +3635,14 @@ impl ListPortals {
     pub fn input(&self) -> &crate::types::ListPortalsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The pagination token used to retrieve the next page of results for this operation.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
@@ -3312,6 +3720,14 @@ impl ListSessions {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListSessionsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The username of the session.
     pub fn set_username(mut self, value: impl Into<String>) -> Self {
@@ -3440,6 +3856,14 @@ impl ListTagsForResource {
     pub fn input(&self) -> &crate::types::ListTagsForResourceRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `ListTagsForResource` request and decodes the response; a modeled error arrives as its
     /// [`ListTagsForResourceError`](crate::errors::ListTagsForResourceError) variant.
     pub async fn send(
@@ -3493,6 +3917,14 @@ impl ListTrustStoreCertificates {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListTrustStoreCertificatesRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The pagination token used to retrieve the next page of results for this operation.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -3580,6 +4012,14 @@ impl ListTrustStores {
     pub fn input(&self) -> &crate::types::ListTrustStoresRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The pagination token used to retrieve the next page of results for this operation.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
@@ -3661,6 +4101,14 @@ impl ListUserAccessLoggingSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListUserAccessLoggingSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The pagination token used to retrieve the next page of results for this operation.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
@@ -3744,6 +4192,14 @@ impl ListUserSettings {
     pub fn input(&self) -> &crate::types::ListUserSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The pagination token used to retrieve the next page of results for this operation.
     pub fn set_next_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_next_token(value);
@@ -3825,6 +4281,14 @@ impl TagResource {
     pub fn input(&self) -> &crate::types::TagResourceRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A unique, case-sensitive identifier that you provide to ensure the idempotency of the request.
     /// Idempotency ensures that an API request completes only once. With an idempotent request, if the
     /// original request completes successfully, subsequent retries with the same client token returns the
@@ -3889,6 +4353,14 @@ impl UntagResource {
     pub fn input(&self) -> &crate::types::UntagResourceRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `UntagResource` request and decodes the response; a modeled error arrives as its
     /// [`UntagResourceError`](crate::errors::UntagResourceError) variant.
     pub async fn send(
@@ -3944,6 +4416,14 @@ impl UpdateBrowserSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateBrowserSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A JSON string containing Chrome Enterprise policies that will be applied to all streaming sessions.
     pub fn set_browser_policy(mut self, value: impl Into<String>) -> Self {
@@ -4017,6 +4497,14 @@ impl UpdateDataProtectionSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateDataProtectionSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The inline redaction configuration of the data protection settings that will be applied to all
     /// sessions.
@@ -4104,6 +4592,14 @@ impl UpdateIdentityProvider {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateIdentityProviderRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the identity provider.
     pub fn set_identity_provider_name(mut self, value: impl Into<String>) -> Self {
@@ -4226,6 +4722,14 @@ impl UpdateIpAccessSettings {
     pub fn input(&self) -> &crate::types::UpdateIpAccessSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The display name of the IP access settings.
     pub fn set_display_name(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_display_name(value);
@@ -4308,6 +4812,14 @@ impl UpdateNetworkSettings {
     pub fn input(&self) -> &crate::types::UpdateNetworkSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The VPC that streaming instances will connect to.
     pub fn set_vpc_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_vpc_id(value);
@@ -4389,6 +4901,14 @@ impl UpdatePortal {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdatePortalRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// The name of the web portal. This is not visible to users who log into the web portal.
     pub fn set_display_name(mut self, value: impl Into<String>) -> Self {
@@ -4476,6 +4996,14 @@ impl UpdateTrustStore {
     pub fn input(&self) -> &crate::types::UpdateTrustStoreRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A list of CA certificates to add to the trust store.
     pub fn set_certificates_to_add(
         mut self,
@@ -4557,6 +5085,14 @@ impl UpdateUserAccessLoggingSettings {
     pub fn input(&self) -> &crate::types::UpdateUserAccessLoggingSettingsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// The ARN of the Kinesis stream.
     pub fn set_kinesis_stream_arn(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_kinesis_stream_arn(value);
@@ -4630,6 +5166,14 @@ impl UpdateUserSettings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UpdateUserSettingsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Specifies whether the user can copy text from the streaming session to the local device.
     pub fn set_copy_allowed(

@@ -25,6 +25,14 @@ impl GetRestApis {
     pub fn input(&self) -> &crate::types::GetRestApisRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `position` member.
     pub fn set_position(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_position(value);

@@ -22,6 +22,14 @@ impl DatetimeOffsets {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DatetimeOffsets` request and decodes the response; a modeled error arrives as its
     /// [`DatetimeOffsetsError`](crate::errors::DatetimeOffsetsError) variant.
     pub async fn send(
@@ -76,6 +84,14 @@ impl EmptyInputAndEmptyOutput {
     pub fn input(&self) -> &crate::types::EmptyInputAndEmptyOutputInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `EmptyInputAndEmptyOutput` request and decodes the response; a modeled error arrives as
     /// its [`EmptyInputAndEmptyOutputError`](crate::errors::EmptyInputAndEmptyOutputError) variant.
     pub async fn send(
@@ -123,6 +139,14 @@ impl EndpointOperation {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its
     /// [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
@@ -176,6 +200,14 @@ impl EndpointWithHostLabelOperation {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HostLabelInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `EndpointWithHostLabelOperation` request and decodes the response; a modeled error arrives
     /// as its [`EndpointWithHostLabelOperationError`](crate::errors::EndpointWithHostLabelOperationError)
@@ -231,6 +263,14 @@ impl FractionalSeconds {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `FractionalSeconds` request and decodes the response; a modeled error arrives as its
     /// [`FractionalSecondsError`](crate::errors::FractionalSecondsError) variant.
     pub async fn send(
@@ -281,6 +321,14 @@ impl GreetingWithErrors {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GreetingWithErrors` request and decodes the response; a modeled error arrives as its
     /// [`GreetingWithErrorsError`](crate::errors::GreetingWithErrorsError) variant.
     pub async fn send(
@@ -329,6 +377,14 @@ impl HostWithPathOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its
     /// [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
@@ -374,6 +430,14 @@ impl IgnoresWrappingXmlName {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `IgnoresWrappingXmlName` request and decodes the response; a modeled error arrives as its
     /// [`IgnoresWrappingXmlNameError`](crate::errors::IgnoresWrappingXmlNameError) variant.
@@ -427,6 +491,14 @@ impl NestedStructures {
     pub fn input(&self) -> &crate::types::NestedStructuresInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `Nested` member.
     pub fn set_nested(mut self, value: impl Into<crate::types::StructArg>) -> Self {
         self.input = self.input.set_nested(value);
@@ -478,6 +550,14 @@ impl NoInputAndOutput {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `NoInputAndOutput` request and decodes the response; a modeled error arrives as its
     /// [`NoInputAndOutputError`](crate::errors::NoInputAndOutputError) variant.
     pub async fn send(
@@ -528,6 +608,14 @@ impl PutWithContentEncoding {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutWithContentEncodingInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `encoding` member.
     pub fn set_encoding(mut self, value: impl Into<String>) -> Self {
@@ -590,6 +678,14 @@ impl QueryIdempotencyTokenAutoFill {
     pub fn input(&self) -> &crate::types::QueryIdempotencyTokenAutoFillInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `token` member.
     pub fn set_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_token(value);
@@ -648,6 +744,14 @@ impl QueryLists {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::QueryListsInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `ListArg` member.
     pub fn set_list_arg(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -733,6 +837,14 @@ impl QueryTimestamps {
     pub fn input(&self) -> &crate::types::QueryTimestampsInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `normalFormat` member.
     pub fn set_normal_format(
         mut self,
@@ -802,6 +914,14 @@ impl RecursiveXmlShapes {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `RecursiveXmlShapes` request and decodes the response; a modeled error arrives as its
     /// [`RecursiveXmlShapesError`](crate::errors::RecursiveXmlShapesError) variant.
     pub async fn send(
@@ -853,6 +973,14 @@ impl SimpleInputParams {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::SimpleInputParamsInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `Foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
@@ -969,6 +1097,14 @@ impl SimpleScalarXmlProperties {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `SimpleScalarXmlProperties` request and decodes the response; a modeled error arrives as
     /// its [`SimpleScalarXmlPropertiesError`](crate::errors::SimpleScalarXmlPropertiesError) variant.
     pub async fn send(
@@ -1017,6 +1153,14 @@ impl XmlBlobs {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `XmlBlobs` request and decodes the response; a modeled error arrives as its
     /// [`XmlBlobsError`](crate::errors::XmlBlobsError) variant.
     pub async fn send(
@@ -1062,6 +1206,14 @@ impl XmlEmptyBlobs {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `XmlEmptyBlobs` request and decodes the response; a modeled error arrives as its
     /// [`XmlEmptyBlobsError`](crate::errors::XmlEmptyBlobsError) variant.
     pub async fn send(
@@ -1106,6 +1258,14 @@ impl XmlEmptyLists {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `XmlEmptyLists` request and decodes the response; a modeled error arrives as its
     /// [`XmlEmptyListsError`](crate::errors::XmlEmptyListsError) variant.
@@ -1153,6 +1313,14 @@ impl XmlEnums {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `XmlEnums` request and decodes the response; a modeled error arrives as its
     /// [`XmlEnumsError`](crate::errors::XmlEnumsError) variant.
     pub async fn send(
@@ -1198,6 +1366,14 @@ impl XmlIntEnums {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `XmlIntEnums` request and decodes the response; a modeled error arrives as its
     /// [`XmlIntEnumsError`](crate::errors::XmlIntEnumsError) variant.
@@ -1247,6 +1423,14 @@ impl XmlLists {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `XmlLists` request and decodes the response; a modeled error arrives as its
     /// [`XmlListsError`](crate::errors::XmlListsError) variant.
     pub async fn send(
@@ -1291,6 +1475,14 @@ impl XmlNamespaces {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `XmlNamespaces` request and decodes the response; a modeled error arrives as its
     /// [`XmlNamespacesError`](crate::errors::XmlNamespacesError) variant.
@@ -1338,6 +1530,14 @@ impl XmlTimestamps {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `XmlTimestamps` request and decodes the response; a modeled error arrives as its
     /// [`XmlTimestampsError`](crate::errors::XmlTimestampsError) variant.

@@ -25,6 +25,14 @@ impl UploadArchive {
     pub fn input(&self) -> &crate::types::UploadArchiveInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `archiveDescription` member.
     pub fn set_archive_description(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_archive_description(value);
@@ -108,6 +116,14 @@ impl UploadMultipartPart {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::UploadMultipartPartInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `checksum` member.
     pub fn set_checksum(mut self, value: impl Into<String>) -> Self {

@@ -27,6 +27,14 @@ impl ContentTypeParameters {
     pub fn input(&self) -> &crate::types::ContentTypeParametersInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `value` member.
     pub fn set_value(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.set_value(value);
@@ -79,6 +87,14 @@ impl DatetimeOffsets {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DatetimeOffsets` request and decodes the response; a modeled error arrives as its
     /// [`DatetimeOffsetsError`](crate::errors::DatetimeOffsetsError) variant.
     pub async fn send(
@@ -128,6 +144,14 @@ impl EmptyOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `EmptyOperation` request and decodes the response; a modeled error arrives as its
     /// [`EmptyOperationError`](crate::errors::EmptyOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::EmptyOperationError> {
@@ -172,6 +196,14 @@ impl EndpointOperation {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its
     /// [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
@@ -227,6 +259,14 @@ impl EndpointWithHostLabelOperation {
     pub fn input(&self) -> &crate::types::HostLabelInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `EndpointWithHostLabelOperation` request and decodes the response; a modeled error arrives
     /// as its [`EndpointWithHostLabelOperationError`](crate::errors::EndpointWithHostLabelOperationError)
     /// variant.
@@ -280,6 +320,14 @@ impl FractionalSeconds {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `FractionalSeconds` request and decodes the response; a modeled error arrives as its
     /// [`FractionalSecondsError`](crate::errors::FractionalSecondsError) variant.
     pub async fn send(
@@ -332,6 +380,14 @@ impl GreetingWithErrors {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GreetingWithErrors` request and decodes the response; a modeled error arrives as its
     /// [`GreetingWithErrorsError`](crate::errors::GreetingWithErrorsError) variant.
     pub async fn send(
@@ -381,6 +437,14 @@ impl HostWithPathOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its
     /// [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
@@ -429,6 +493,14 @@ impl JsonEnums {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::JsonEnumsInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `fooEnum1` member.
     pub fn set_foo_enum1(mut self, value: impl Into<crate::types::FooEnum>) -> Self {
@@ -516,6 +588,14 @@ impl JsonIntEnums {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::JsonIntEnumsInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `intEnum1` member.
     pub fn set_int_enum1(mut self, value: impl Into<crate::types::IntegerEnum>) -> Self {
@@ -607,6 +687,14 @@ impl JsonUnions {
     pub fn input(&self) -> &crate::types::UnionInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A union with a representative set of types for members.
     pub fn set_contents(mut self, value: impl Into<crate::types::MyUnion>) -> Self {
         self.input = self.input.set_contents(value);
@@ -658,6 +746,14 @@ impl KitchenSinkOperation {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::KitchenSink {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `Blob` member.
     pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
@@ -886,6 +982,14 @@ impl NullOperation {
     pub fn input(&self) -> &crate::types::NullOperationInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `string` member.
     pub fn set_string(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_string(value);
@@ -941,6 +1045,14 @@ impl OperationWithOptionalInputOutput {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::OperationWithOptionalInputOutputInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `Value` member.
     pub fn set_value(mut self, value: impl Into<String>) -> Self {
@@ -1001,6 +1113,14 @@ impl PutAndGetInlineDocuments {
     pub fn input(&self) -> &crate::types::PutAndGetInlineDocumentsInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `inlineDocument` member.
     pub fn set_inline_document(
         mut self,
@@ -1059,6 +1179,14 @@ impl PutWithContentEncoding {
     pub fn input(&self) -> &crate::types::PutWithContentEncodingInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `encoding` member.
     pub fn set_encoding(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_encoding(value);
@@ -1116,6 +1244,14 @@ impl SimpleScalarProperties {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::SimpleScalarPropertiesInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `floatValue` member.
     pub fn set_float_value(mut self, value: impl Into<f32>) -> Self {
@@ -1176,6 +1312,14 @@ impl SparseNullsOperation {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::SparseNullsOperationInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `sparseStringList` member.
     pub fn set_sparse_string_list(

@@ -23,6 +23,14 @@ impl QueryCompatibleOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `QueryCompatibleOperation` request and decodes the response; a modeled error arrives as
     /// its [`QueryCompatibleOperationError`](crate::errors::QueryCompatibleOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::QueryCompatibleOperationError> {

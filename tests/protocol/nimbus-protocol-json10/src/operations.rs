@@ -27,6 +27,14 @@ impl ContentTypeParameters {
     pub fn input(&self) -> &crate::types::ContentTypeParametersInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `value` member.
     pub fn set_value(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.set_value(value);
@@ -86,6 +94,14 @@ impl EmptyInputAndEmptyOutput {
     pub fn input(&self) -> &crate::types::EmptyInputAndEmptyOutputInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `EmptyInputAndEmptyOutput` request and decodes the response; a modeled error arrives as
     /// its [`EmptyInputAndEmptyOutputError`](crate::errors::EmptyInputAndEmptyOutputError) variant.
     pub async fn send(
@@ -132,6 +148,14 @@ impl EndpointOperation {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its
     /// [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
@@ -186,6 +210,14 @@ impl EndpointWithHostLabelOperation {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::EndpointWithHostLabelOperationInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `EndpointWithHostLabelOperation` request and decodes the response; a modeled error arrives
     /// as its [`EndpointWithHostLabelOperationError`](crate::errors::EndpointWithHostLabelOperationError)
@@ -246,6 +278,14 @@ impl GreetingWithErrors {
     pub fn input(&self) -> &crate::types::GreetingWithErrorsInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `greeting` member.
     pub fn set_greeting(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_greeting(value);
@@ -298,6 +338,14 @@ impl HostWithPathOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its
     /// [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
@@ -346,6 +394,14 @@ impl JsonUnions {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::JsonUnionsInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// A union with a representative set of types for members.
     pub fn set_contents(mut self, value: impl Into<crate::types::MyUnion>) -> Self {
@@ -399,6 +455,14 @@ impl NoInputAndNoOutput {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `NoInputAndNoOutput` request and decodes the response; a modeled error arrives as its
     /// [`NoInputAndNoOutputError`](crate::errors::NoInputAndNoOutputError) variant.
     pub async fn send(self) -> Result<(), crate::errors::NoInputAndNoOutputError> {
@@ -446,6 +510,14 @@ impl NoInputAndOutput {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `NoInputAndOutput` request and decodes the response; a modeled error arrives as its
     /// [`NoInputAndOutputError`](crate::errors::NoInputAndOutputError) variant.
@@ -498,6 +570,14 @@ impl OperationWithDefaults {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::OperationWithDefaultsInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `defaults` member.
     pub fn set_defaults(mut self, value: impl Into<crate::types::Defaults>) -> Self {
@@ -573,6 +653,14 @@ impl OperationWithNestedStructure {
     pub fn input(&self) -> &crate::types::OperationWithNestedStructureInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `OperationWithNestedStructure` request and decodes the response; a modeled error arrives
     /// as its [`OperationWithNestedStructureError`](crate::errors::OperationWithNestedStructureError)
     /// variant.
@@ -621,6 +709,14 @@ impl OperationWithRequiredMembers {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `OperationWithRequiredMembers` request and decodes the response; a modeled error arrives
     /// as its [`OperationWithRequiredMembersError`](crate::errors::OperationWithRequiredMembersError)
@@ -672,6 +768,14 @@ impl OperationWithRequiredMembersWithDefaults {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `OperationWithRequiredMembersWithDefaults` request and decodes the response; a modeled
     /// error arrives as its
@@ -730,6 +834,14 @@ impl PutWithContentEncoding {
     pub fn input(&self) -> &crate::types::PutWithContentEncodingInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `encoding` member.
     pub fn set_encoding(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_encoding(value);
@@ -786,6 +898,14 @@ impl QueryIncompatibleOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `QueryIncompatibleOperation` request and decodes the response; a modeled error arrives as
     /// its [`QueryIncompatibleOperationError`](crate::errors::QueryIncompatibleOperationError) variant.
     pub async fn send(
@@ -835,6 +955,14 @@ impl SimpleScalarProperties {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::SimpleScalarPropertiesInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `floatValue` member.
     pub fn set_float_value(mut self, value: impl Into<f32>) -> Self {

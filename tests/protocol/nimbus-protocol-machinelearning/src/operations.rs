@@ -25,6 +25,14 @@ impl Predict {
     pub fn input(&self) -> &crate::types::PredictInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `Predict` request and decodes the response; a modeled error arrives as its
     /// [`PredictError`](crate::errors::PredictError) variant.
     pub async fn send(

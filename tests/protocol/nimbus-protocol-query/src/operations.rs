@@ -22,6 +22,14 @@ impl DatetimeOffsets {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DatetimeOffsets` request and decodes the response; a modeled error arrives as its
     /// [`DatetimeOffsetsError`](crate::errors::DatetimeOffsetsError) variant.
     pub async fn send(
@@ -76,6 +84,14 @@ impl EmptyInputAndEmptyOutput {
     pub fn input(&self) -> &crate::types::EmptyInputAndEmptyOutputInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `EmptyInputAndEmptyOutput` request and decodes the response; a modeled error arrives as
     /// its [`EmptyInputAndEmptyOutputError`](crate::errors::EmptyInputAndEmptyOutputError) variant.
     pub async fn send(
@@ -123,6 +139,14 @@ impl EndpointOperation {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its
     /// [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
@@ -176,6 +200,14 @@ impl EndpointWithHostLabelOperation {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HostLabelInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `EndpointWithHostLabelOperation` request and decodes the response; a modeled error arrives
     /// as its [`EndpointWithHostLabelOperationError`](crate::errors::EndpointWithHostLabelOperationError)
@@ -231,6 +263,14 @@ impl FlattenedXmlMap {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `FlattenedXmlMap` request and decodes the response; a modeled error arrives as its
     /// [`FlattenedXmlMapError`](crate::errors::FlattenedXmlMapError) variant.
     pub async fn send(
@@ -280,6 +320,14 @@ impl FlattenedXmlMapWithXmlName {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `FlattenedXmlMapWithXmlName` request and decodes the response; a modeled error arrives as
     /// its [`FlattenedXmlMapWithXmlNameError`](crate::errors::FlattenedXmlMapWithXmlNameError) variant.
@@ -331,6 +379,14 @@ impl FlattenedXmlMapWithXmlNamespace {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `FlattenedXmlMapWithXmlNamespace` request and decodes the response; a modeled error
     /// arrives as its
     /// [`FlattenedXmlMapWithXmlNamespaceError`](crate::errors::FlattenedXmlMapWithXmlNamespaceError)
@@ -380,6 +436,14 @@ impl FractionalSeconds {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `FractionalSeconds` request and decodes the response; a modeled error arrives as its
     /// [`FractionalSecondsError`](crate::errors::FractionalSecondsError) variant.
@@ -431,6 +495,14 @@ impl GreetingWithErrors {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GreetingWithErrors` request and decodes the response; a modeled error arrives as its
     /// [`GreetingWithErrorsError`](crate::errors::GreetingWithErrorsError) variant.
     pub async fn send(
@@ -479,6 +551,14 @@ impl HostWithPathOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its
     /// [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
@@ -525,6 +605,14 @@ impl IgnoresWrappingXmlName {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `IgnoresWrappingXmlName` request and decodes the response; a modeled error arrives as its
     /// [`IgnoresWrappingXmlNameError`](crate::errors::IgnoresWrappingXmlNameError) variant.
@@ -578,6 +666,14 @@ impl NestedStructures {
     pub fn input(&self) -> &crate::types::NestedStructuresInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `Nested` member.
     pub fn set_nested(mut self, value: impl Into<crate::types::StructArg>) -> Self {
         self.input = self.input.set_nested(value);
@@ -630,6 +726,14 @@ impl NoInputAndNoOutput {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `NoInputAndNoOutput` request and decodes the response; a modeled error arrives as its
     /// [`NoInputAndNoOutputError`](crate::errors::NoInputAndNoOutputError) variant.
     pub async fn send(self) -> Result<(), crate::errors::NoInputAndNoOutputError> {
@@ -678,6 +782,14 @@ impl NoInputAndOutput {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::NoInputAndOutputInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `NoInputAndOutput` request and decodes the response; a modeled error arrives as its
     /// [`NoInputAndOutputError`](crate::errors::NoInputAndOutputError) variant.
@@ -729,6 +841,14 @@ impl PutWithContentEncoding {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutWithContentEncodingInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `encoding` member.
     pub fn set_encoding(mut self, value: impl Into<String>) -> Self {
@@ -791,6 +911,14 @@ impl QueryIdempotencyTokenAutoFill {
     pub fn input(&self) -> &crate::types::QueryIdempotencyTokenAutoFillInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `token` member.
     pub fn set_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_token(value);
@@ -849,6 +977,14 @@ impl QueryLists {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::QueryListsInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `ListArg` member.
     pub fn set_list_arg(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -939,6 +1075,14 @@ impl QueryMaps {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::QueryMapsInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `MapArg` member.
     pub fn set_map_arg(
@@ -1054,6 +1198,14 @@ impl QueryTimestamps {
     pub fn input(&self) -> &crate::types::QueryTimestampsInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `normalFormat` member.
     pub fn set_normal_format(
         mut self,
@@ -1123,6 +1275,14 @@ impl RecursiveXmlShapes {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `RecursiveXmlShapes` request and decodes the response; a modeled error arrives as its
     /// [`RecursiveXmlShapesError`](crate::errors::RecursiveXmlShapesError) variant.
     pub async fn send(
@@ -1174,6 +1334,14 @@ impl SimpleInputParams {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::SimpleInputParamsInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `Foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
@@ -1268,6 +1436,14 @@ impl SimpleScalarXmlProperties {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `SimpleScalarXmlProperties` request and decodes the response; a modeled error arrives as
     /// its [`SimpleScalarXmlPropertiesError`](crate::errors::SimpleScalarXmlPropertiesError) variant.
     pub async fn send(
@@ -1316,6 +1492,14 @@ impl XmlBlobs {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `XmlBlobs` request and decodes the response; a modeled error arrives as its
     /// [`XmlBlobsError`](crate::errors::XmlBlobsError) variant.
     pub async fn send(
@@ -1360,6 +1544,14 @@ impl XmlEmptyBlobs {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `XmlEmptyBlobs` request and decodes the response; a modeled error arrives as its
     /// [`XmlEmptyBlobsError`](crate::errors::XmlEmptyBlobsError) variant.
@@ -1406,6 +1598,14 @@ impl XmlEmptyLists {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `XmlEmptyLists` request and decodes the response; a modeled error arrives as its
     /// [`XmlEmptyListsError`](crate::errors::XmlEmptyListsError) variant.
     pub async fn send(
@@ -1450,6 +1650,14 @@ impl XmlEmptyMaps {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `XmlEmptyMaps` request and decodes the response; a modeled error arrives as its
     /// [`XmlEmptyMapsError`](crate::errors::XmlEmptyMapsError) variant.
@@ -1497,6 +1705,14 @@ impl XmlEnums {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `XmlEnums` request and decodes the response; a modeled error arrives as its
     /// [`XmlEnumsError`](crate::errors::XmlEnumsError) variant.
     pub async fn send(
@@ -1542,6 +1758,14 @@ impl XmlIntEnums {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `XmlIntEnums` request and decodes the response; a modeled error arrives as its
     /// [`XmlIntEnumsError`](crate::errors::XmlIntEnumsError) variant.
@@ -1591,6 +1815,14 @@ impl XmlLists {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `XmlLists` request and decodes the response; a modeled error arrives as its
     /// [`XmlListsError`](crate::errors::XmlListsError) variant.
     pub async fn send(
@@ -1637,6 +1869,14 @@ impl XmlMaps {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `XmlMaps` request and decodes the response; a modeled error arrives as its
     /// [`XmlMapsError`](crate::errors::XmlMapsError) variant.
     pub async fn send(
@@ -1682,6 +1922,14 @@ impl XmlMapsXmlName {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `XmlMapsXmlName` request and decodes the response; a modeled error arrives as its
     /// [`XmlMapsXmlNameError`](crate::errors::XmlMapsXmlNameError) variant.
     pub async fn send(
@@ -1726,6 +1974,14 @@ impl XmlNamespaces {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `XmlNamespaces` request and decodes the response; a modeled error arrives as its
     /// [`XmlNamespacesError`](crate::errors::XmlNamespacesError) variant.
@@ -1773,6 +2029,14 @@ impl XmlTimestamps {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `XmlTimestamps` request and decodes the response; a modeled error arrives as its
     /// [`XmlTimestampsError`](crate::errors::XmlTimestampsError) variant.

@@ -26,6 +26,14 @@ impl AllQueryStringTypes {
     pub fn input(&self) -> &crate::types::AllQueryStringTypesInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `queryString` member.
     pub fn set_query_string(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_query_string(value);
@@ -287,6 +295,14 @@ impl ConstantAndVariableQueryString {
     pub fn input(&self) -> &crate::types::ConstantAndVariableQueryStringInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `baz` member.
     pub fn set_baz(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_baz(value);
@@ -354,6 +370,14 @@ impl ConstantQueryString {
     pub fn input(&self) -> &crate::types::ConstantQueryStringInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `ConstantQueryString` request and decodes the response; a modeled error arrives as its
     /// [`ConstantQueryStringError`](crate::errors::ConstantQueryStringError) variant.
     pub async fn send(self) -> Result<(), crate::errors::ConstantQueryStringError> {
@@ -406,6 +430,14 @@ impl ContentTypeParameters {
     pub fn input(&self) -> &crate::types::ContentTypeParametersInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `value` member.
     pub fn set_value(mut self, value: impl Into<i32>) -> Self {
         self.input = self.input.set_value(value);
@@ -457,6 +489,14 @@ impl DatetimeOffsets {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DatetimeOffsets` request and decodes the response; a modeled error arrives as its
     /// [`DatetimeOffsetsError`](crate::errors::DatetimeOffsetsError) variant.
     pub async fn send(
@@ -505,6 +545,14 @@ impl DocumentType {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DocumentTypeInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `stringValue` member.
     pub fn set_string_value(mut self, value: impl Into<String>) -> Self {
@@ -570,6 +618,14 @@ impl DocumentTypeAsMapValue {
     pub fn input(&self) -> &crate::types::DocumentTypeAsMapValueInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `docValuedMap` member.
     pub fn set_doc_valued_map(
         mut self,
@@ -629,6 +685,14 @@ impl DocumentTypeAsPayload {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::DocumentTypeAsPayloadInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `documentValue` member.
     pub fn set_document_value(
@@ -813,6 +877,14 @@ impl EmptyInputAndEmptyOutput {
     pub fn input(&self) -> &crate::types::EmptyInputAndEmptyOutputInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `EmptyInputAndEmptyOutput` request and decodes the response; a modeled error arrives as
     /// its [`EmptyInputAndEmptyOutputError`](crate::errors::EmptyInputAndEmptyOutputError) variant.
     pub async fn send(
@@ -857,6 +929,14 @@ impl EndpointOperation {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its
     /// [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
@@ -907,6 +987,14 @@ impl EndpointWithHostLabelOperation {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HostLabelInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `EndpointWithHostLabelOperation` request and decodes the response; a modeled error arrives
     /// as its [`EndpointWithHostLabelOperationError`](crate::errors::EndpointWithHostLabelOperationError)
@@ -960,6 +1048,14 @@ impl FractionalSeconds {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `FractionalSeconds` request and decodes the response; a modeled error arrives as its
     /// [`FractionalSecondsError`](crate::errors::FractionalSecondsError) variant.
     pub async fn send(
@@ -1009,6 +1105,14 @@ impl GreetingWithErrors {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GreetingWithErrors` request and decodes the response; a modeled error arrives as its
     /// [`GreetingWithErrorsError`](crate::errors::GreetingWithErrorsError) variant.
     pub async fn send(
@@ -1054,6 +1158,14 @@ impl HostWithPathOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `HostWithPathOperation` request and decodes the response; a modeled error arrives as its
     /// [`HostWithPathOperationError`](crate::errors::HostWithPathOperationError) variant.
     pub async fn send(self) -> Result<(), crate::errors::HostWithPathOperationError> {
@@ -1098,6 +1210,14 @@ impl HttpChecksumRequired {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpChecksumRequiredInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
@@ -1155,6 +1275,14 @@ impl HttpEmptyPrefixHeaders {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpEmptyPrefixHeadersInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `prefixHeaders` member.
     pub fn set_prefix_headers(
@@ -1223,6 +1351,14 @@ impl HttpEnumPayload {
     pub fn input(&self) -> &crate::types::EnumPayloadInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `payload` member.
     pub fn set_payload(mut self, value: impl Into<crate::types::StringEnum>) -> Self {
         self.input = self.input.set_payload(value);
@@ -1277,6 +1413,14 @@ impl HttpPayloadTraits {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpPayloadTraitsInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
@@ -1344,6 +1488,14 @@ impl HttpPayloadTraitsWithMediaType {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpPayloadTraitsWithMediaTypeInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
@@ -1413,6 +1565,14 @@ impl HttpPayloadWithStructure {
     pub fn input(&self) -> &crate::types::HttpPayloadWithStructureInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `nested` member.
     pub fn set_nested(mut self, value: impl Into<crate::types::NestedPayload>) -> Self {
         self.input = self.input.set_nested(value);
@@ -1475,6 +1635,14 @@ impl HttpPayloadWithUnion {
     pub fn input(&self) -> &crate::types::HttpPayloadWithUnionInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `nested` member.
     pub fn set_nested(mut self, value: impl Into<crate::types::UnionPayload>) -> Self {
         self.input = self.input.set_nested(value);
@@ -1531,6 +1699,14 @@ impl HttpPrefixHeaders {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpPrefixHeadersInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
@@ -1604,6 +1780,14 @@ impl HttpPrefixHeadersInResponse {
     pub fn input(&self) -> &crate::types::HttpPrefixHeadersInResponseInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `HttpPrefixHeadersInResponse` request and decodes the response; a modeled error arrives as
     /// its [`HttpPrefixHeadersInResponseError`](crate::errors::HttpPrefixHeadersInResponseError) variant.
     pub async fn send(
@@ -1653,6 +1837,14 @@ impl HttpQueryParamsOnlyOperation {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpQueryParamsOnlyInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `queryMap` member.
     pub fn set_query_map(
@@ -1713,6 +1905,14 @@ impl HttpRequestWithFloatLabels {
     pub fn input(&self) -> &crate::types::HttpRequestWithFloatLabelsInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `HttpRequestWithFloatLabels` request and decodes the response; a modeled error arrives as
     /// its [`HttpRequestWithFloatLabelsError`](crate::errors::HttpRequestWithFloatLabelsError) variant.
     pub async fn send(
@@ -1768,6 +1968,14 @@ impl HttpRequestWithGreedyLabelInPath {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpRequestWithGreedyLabelInPathInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `HttpRequestWithGreedyLabelInPath` request and decodes the response; a modeled error
     /// arrives as its
@@ -1828,6 +2036,14 @@ impl HttpRequestWithLabels {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpRequestWithLabelsInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `HttpRequestWithLabels` request and decodes the response; a modeled error arrives as its
     /// [`HttpRequestWithLabelsError`](crate::errors::HttpRequestWithLabelsError) variant.
@@ -1913,6 +2129,14 @@ impl HttpRequestWithLabelsAndTimestampFormat {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpRequestWithLabelsAndTimestampFormatInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `HttpRequestWithLabelsAndTimestampFormat` request and decodes the response; a modeled
     /// error arrives as its
@@ -2000,6 +2224,14 @@ impl HttpRequestWithRegexLiteral {
     pub fn input(&self) -> &crate::types::HttpRequestWithRegexLiteralInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `HttpRequestWithRegexLiteral` request and decodes the response; a modeled error arrives as
     /// its [`HttpRequestWithRegexLiteralError`](crate::errors::HttpRequestWithRegexLiteralError) variant.
     pub async fn send(
@@ -2048,6 +2280,14 @@ impl HttpResponseCode {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `HttpResponseCode` request and decodes the response; a modeled error arrives as its
     /// [`HttpResponseCodeError`](crate::errors::HttpResponseCodeError) variant.
     pub async fn send(
@@ -2095,6 +2335,14 @@ impl HttpStringPayload {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::StringPayloadInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `payload` member.
     pub fn set_payload(mut self, value: impl Into<String>) -> Self {
@@ -2152,6 +2400,14 @@ impl IgnoreQueryParamsInResponse {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `IgnoreQueryParamsInResponse` request and decodes the response; a modeled error arrives as
     /// its [`IgnoreQueryParamsInResponseError`](crate::errors::IgnoreQueryParamsInResponseError) variant.
     pub async fn send(
@@ -2202,6 +2458,14 @@ impl InputAndOutputWithHeaders {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::InputAndOutputWithHeadersIo {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `headerString` member.
     pub fn set_header_string(mut self, value: impl Into<String>) -> Self {
@@ -2488,6 +2752,14 @@ impl JsonBlobs {
     pub fn input(&self) -> &crate::types::JsonBlobsInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `data` member.
     pub fn set_data(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.input = self.input.set_data(value);
@@ -2539,6 +2811,14 @@ impl JsonEnums {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::JsonEnumsInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `fooEnum1` member.
     pub fn set_foo_enum1(mut self, value: impl Into<crate::types::FooEnum>) -> Self {
@@ -2625,6 +2905,14 @@ impl JsonIntEnums {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::JsonIntEnumsInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `integerEnum1` member.
     pub fn set_integer_enum1(
@@ -2724,6 +3012,14 @@ impl JsonLists {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::JsonListsInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `stringList` member.
     pub fn set_string_list(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -2829,6 +3125,14 @@ impl JsonMaps {
     pub fn input(&self) -> &crate::types::JsonMapsInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `denseStructMap` member.
     pub fn set_dense_struct_map(
         mut self,
@@ -2918,6 +3222,14 @@ impl JsonTimestamps {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::JsonTimestampsInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `normal` member.
     pub fn set_normal(
@@ -3025,6 +3337,14 @@ impl JsonUnions {
     pub fn input(&self) -> &crate::types::UnionInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// A union with a representative set of types for members.
     pub fn set_contents(mut self, value: impl Into<crate::types::MyUnion>) -> Self {
         self.input = self.input.set_contents(value);
@@ -3074,6 +3394,14 @@ impl MalformedAcceptWithBody {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `MalformedAcceptWithBody` request and decodes the response; a modeled error arrives as its
     /// [`MalformedAcceptWithBodyError`](crate::errors::MalformedAcceptWithBodyError) variant.
     pub async fn send(
@@ -3119,6 +3447,14 @@ impl MalformedAcceptWithGenericString {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `MalformedAcceptWithGenericString` request and decodes the response; a modeled error
     /// arrives as its
@@ -3168,6 +3504,14 @@ impl MalformedAcceptWithPayload {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `MalformedAcceptWithPayload` request and decodes the response; a modeled error arrives as
     /// its [`MalformedAcceptWithPayloadError`](crate::errors::MalformedAcceptWithPayloadError) variant.
     pub async fn send(
@@ -3215,6 +3559,14 @@ impl MalformedBlob {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MalformedBlobInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `blob` member.
     pub fn set_blob(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
@@ -3265,6 +3617,14 @@ impl MalformedBoolean {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MalformedBooleanInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `booleanInBody` member.
     pub fn set_boolean_in_body(mut self, value: impl Into<bool>) -> Self {
@@ -3335,6 +3695,14 @@ impl MalformedByte {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MalformedByteInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `byteInBody` member.
     pub fn set_byte_in_body(mut self, value: impl Into<i8>) -> Self {
@@ -3407,6 +3775,14 @@ impl MalformedContentTypeWithBody {
     pub fn input(&self) -> &crate::types::GreetingStruct2 {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `hi` member.
     pub fn set_hi(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_hi(value);
@@ -3460,6 +3836,14 @@ impl MalformedContentTypeWithGenericString {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MalformedContentTypeWithGenericStringInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `payload` member.
     pub fn set_payload(mut self, value: impl Into<String>) -> Self {
@@ -3521,6 +3905,14 @@ impl MalformedContentTypeWithPayload {
     pub fn input(&self) -> &crate::types::MalformedContentTypeWithPayloadInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `payload` member.
     pub fn set_payload(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.input = self.input.set_payload(value);
@@ -3575,6 +3967,14 @@ impl MalformedContentTypeWithoutBody {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `MalformedContentTypeWithoutBody` request and decodes the response; a modeled error
     /// arrives as its
     /// [`MalformedContentTypeWithoutBodyError`](crate::errors::MalformedContentTypeWithoutBodyError)
@@ -3625,6 +4025,14 @@ impl MalformedContentTypeWithoutBodyEmptyInput {
         &self,
     ) -> &crate::types::MalformedContentTypeWithoutBodyEmptyInputInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `header` member.
     pub fn set_header(mut self, value: impl Into<String>) -> Self {
@@ -3687,6 +4095,14 @@ impl MalformedDouble {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MalformedDoubleInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `doubleInBody` member.
     pub fn set_double_in_body(mut self, value: impl Into<f64>) -> Self {
@@ -3765,6 +4181,14 @@ impl MalformedFloat {
     pub fn input(&self) -> &crate::types::MalformedFloatInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `floatInBody` member.
     pub fn set_float_in_body(mut self, value: impl Into<f32>) -> Self {
         self.input = self.input.set_float_in_body(value);
@@ -3834,6 +4258,14 @@ impl MalformedInteger {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MalformedIntegerInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `integerInBody` member.
     pub fn set_integer_in_body(mut self, value: impl Into<i32>) -> Self {
@@ -3905,6 +4337,14 @@ impl MalformedList {
     pub fn input(&self) -> &crate::types::MalformedListInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `bodyList` member.
     pub fn set_body_list(mut self, value: impl Into<Vec<String>>) -> Self {
         self.input = self.input.set_body_list(value);
@@ -3954,6 +4394,14 @@ impl MalformedLong {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MalformedLongInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `longInBody` member.
     pub fn set_long_in_body(mut self, value: impl Into<i64>) -> Self {
@@ -4025,6 +4473,14 @@ impl MalformedMap {
     pub fn input(&self) -> &crate::types::MalformedMapInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `bodyMap` member.
     pub fn set_body_map(
         mut self,
@@ -4077,6 +4533,14 @@ impl MalformedRequestBody {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MalformedRequestBodyInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `int` member.
     pub fn set_int(mut self, value: impl Into<i32>) -> Self {
@@ -4132,6 +4596,14 @@ impl MalformedShort {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MalformedShortInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `shortInBody` member.
     pub fn set_short_in_body(mut self, value: impl Into<i16>) -> Self {
@@ -4203,6 +4675,14 @@ impl MalformedString {
     pub fn input(&self) -> &crate::types::MalformedStringInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `blob` member.
     pub fn set_blob(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_blob(value);
@@ -4259,6 +4739,14 @@ impl MalformedTimestampBodyDateTime {
     pub fn input(&self) -> &crate::types::MalformedTimestampBodyDateTimeInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `MalformedTimestampBodyDateTime` request and decodes the response; a modeled error arrives
     /// as its [`MalformedTimestampBodyDateTimeError`](crate::errors::MalformedTimestampBodyDateTimeError)
     /// variant.
@@ -4307,6 +4795,14 @@ impl MalformedTimestampBodyDefault {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MalformedTimestampBodyDefaultInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `MalformedTimestampBodyDefault` request and decodes the response; a modeled error arrives
     /// as its [`MalformedTimestampBodyDefaultError`](crate::errors::MalformedTimestampBodyDefaultError)
@@ -4357,6 +4853,14 @@ impl MalformedTimestampBodyHttpDate {
     pub fn input(&self) -> &crate::types::MalformedTimestampBodyHttpDateInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `MalformedTimestampBodyHttpDate` request and decodes the response; a modeled error arrives
     /// as its [`MalformedTimestampBodyHttpDateError`](crate::errors::MalformedTimestampBodyHttpDateError)
     /// variant.
@@ -4405,6 +4909,14 @@ impl MalformedTimestampHeaderDateTime {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MalformedTimestampHeaderDateTimeInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `MalformedTimestampHeaderDateTime` request and decodes the response; a modeled error
     /// arrives as its
@@ -4459,6 +4971,14 @@ impl MalformedTimestampHeaderDefault {
     pub fn input(&self) -> &crate::types::MalformedTimestampHeaderDefaultInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `MalformedTimestampHeaderDefault` request and decodes the response; a modeled error
     /// arrives as its
     /// [`MalformedTimestampHeaderDefaultError`](crate::errors::MalformedTimestampHeaderDefaultError)
@@ -4512,6 +5032,14 @@ impl MalformedTimestampHeaderEpoch {
     pub fn input(&self) -> &crate::types::MalformedTimestampHeaderEpochInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `MalformedTimestampHeaderEpoch` request and decodes the response; a modeled error arrives
     /// as its [`MalformedTimestampHeaderEpochError`](crate::errors::MalformedTimestampHeaderEpochError)
     /// variant.
@@ -4563,6 +5091,14 @@ impl MalformedTimestampPathDefault {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MalformedTimestampPathDefaultInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `MalformedTimestampPathDefault` request and decodes the response; a modeled error arrives
     /// as its [`MalformedTimestampPathDefaultError`](crate::errors::MalformedTimestampPathDefaultError)
@@ -4616,6 +5152,14 @@ impl MalformedTimestampPathEpoch {
     pub fn input(&self) -> &crate::types::MalformedTimestampPathEpochInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `MalformedTimestampPathEpoch` request and decodes the response; a modeled error arrives as
     /// its [`MalformedTimestampPathEpochError`](crate::errors::MalformedTimestampPathEpochError) variant.
     pub async fn send(
@@ -4666,6 +5210,14 @@ impl MalformedTimestampPathHttpDate {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MalformedTimestampPathHttpDateInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `MalformedTimestampPathHttpDate` request and decodes the response; a modeled error arrives
     /// as its [`MalformedTimestampPathHttpDateError`](crate::errors::MalformedTimestampPathHttpDateError)
@@ -4719,6 +5271,14 @@ impl MalformedTimestampQueryDefault {
     pub fn input(&self) -> &crate::types::MalformedTimestampQueryDefaultInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `MalformedTimestampQueryDefault` request and decodes the response; a modeled error arrives
     /// as its [`MalformedTimestampQueryDefaultError`](crate::errors::MalformedTimestampQueryDefaultError)
     /// variant.
@@ -4770,6 +5330,14 @@ impl MalformedTimestampQueryEpoch {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MalformedTimestampQueryEpochInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `MalformedTimestampQueryEpoch` request and decodes the response; a modeled error arrives
     /// as its [`MalformedTimestampQueryEpochError`](crate::errors::MalformedTimestampQueryEpochError)
@@ -4823,6 +5391,14 @@ impl MalformedTimestampQueryHttpDate {
     pub fn input(&self) -> &crate::types::MalformedTimestampQueryHttpDateInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `MalformedTimestampQueryHttpDate` request and decodes the response; a modeled error
     /// arrives as its
     /// [`MalformedTimestampQueryHttpDateError`](crate::errors::MalformedTimestampQueryHttpDateError)
@@ -4875,6 +5451,14 @@ impl MalformedUnion {
     pub fn input(&self) -> &crate::types::MalformedUnionInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `union` member.
     pub fn set_union(mut self, value: impl Into<crate::types::SimpleUnion>) -> Self {
         self.input = self.input.set_union(value);
@@ -4925,6 +5509,14 @@ impl MediaTypeHeader {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::MediaTypeHeaderInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `json` member.
     pub fn set_json(mut self, value: impl Into<String>) -> Self {
@@ -4982,6 +5574,14 @@ impl NoInputAndNoOutput {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `NoInputAndNoOutput` request and decodes the response; a modeled error arrives as its
     /// [`NoInputAndNoOutputError`](crate::errors::NoInputAndNoOutputError) variant.
     pub async fn send(self) -> Result<(), crate::errors::NoInputAndNoOutputError> {
@@ -5025,6 +5625,14 @@ impl NoInputAndOutput {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `NoInputAndOutput` request and decodes the response; a modeled error arrives as its
     /// [`NoInputAndOutputError`](crate::errors::NoInputAndOutputError) variant.
@@ -5075,6 +5683,14 @@ impl NullAndEmptyHeadersClient {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::NullAndEmptyHeadersIo {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `a` member.
     pub fn set_a(mut self, value: impl Into<String>) -> Self {
@@ -5150,6 +5766,14 @@ impl NullAndEmptyHeadersServer {
     pub fn input(&self) -> &crate::types::NullAndEmptyHeadersIo {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `a` member.
     pub fn set_a(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_a(value);
@@ -5224,6 +5848,14 @@ impl OmitsNullSerializesEmptyString {
     pub fn input(&self) -> &crate::types::OmitsNullSerializesEmptyStringInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `nullValue` member.
     pub fn set_null_value(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_null_value(value);
@@ -5289,6 +5921,14 @@ impl OmitsSerializingEmptyLists {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::OmitsSerializingEmptyListsInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `queryStringList` member.
     pub fn set_query_string_list(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -5418,6 +6058,14 @@ impl OperationWithDefaults {
     pub fn input(&self) -> &crate::types::OperationWithDefaultsInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `defaults` member.
     pub fn set_defaults(mut self, value: impl Into<crate::types::Defaults>) -> Self {
         self.input = self.input.set_defaults(value);
@@ -5490,6 +6138,14 @@ impl OperationWithNestedStructure {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::OperationWithNestedStructureInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `OperationWithNestedStructure` request and decodes the response; a modeled error arrives
     /// as its [`OperationWithNestedStructureError`](crate::errors::OperationWithNestedStructureError)
@@ -5605,6 +6261,14 @@ impl PostPlayerAction {
     pub fn input(&self) -> &crate::types::PostPlayerActionInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `action` member.
     pub fn set_action(mut self, value: impl Into<crate::types::PlayerAction>) -> Self {
         self.input = self.input.set_action(value);
@@ -5659,6 +6323,14 @@ impl PostUnionWithJsonName {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PostUnionWithJsonNameInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `value` member.
     pub fn set_value(
@@ -5716,6 +6388,14 @@ impl PutWithContentEncoding {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutWithContentEncodingInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `encoding` member.
     pub fn set_encoding(mut self, value: impl Into<String>) -> Self {
@@ -5779,6 +6459,14 @@ impl QueryIdempotencyTokenAutoFill {
     pub fn input(&self) -> &crate::types::QueryIdempotencyTokenAutoFillInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `token` member.
     pub fn set_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_token(value);
@@ -5837,6 +6525,14 @@ impl QueryParamsAsStringListMap {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::QueryParamsAsStringListMapInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `qux` member.
     pub fn set_qux(mut self, value: impl Into<String>) -> Self {
@@ -5909,6 +6605,14 @@ impl QueryPrecedence {
     pub fn input(&self) -> &crate::types::QueryPrecedenceInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_foo(value);
@@ -5972,6 +6676,14 @@ impl RecursiveShapes {
     pub fn input(&self) -> &crate::types::RecursiveShapesInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `nested` member.
     pub fn set_nested(
         mut self,
@@ -6030,6 +6742,14 @@ impl ResponseCodeHttpFallback {
     pub fn input(&self) -> &crate::types::ResponseCodeHttpFallbackInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `ResponseCodeHttpFallback` request and decodes the response; a modeled error arrives as
     /// its [`ResponseCodeHttpFallbackError`](crate::errors::ResponseCodeHttpFallbackError) variant.
     pub async fn send(
@@ -6074,6 +6794,14 @@ impl ResponseCodeRequired {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `ResponseCodeRequired` request and decodes the response; a modeled error arrives as its
     /// [`ResponseCodeRequiredError`](crate::errors::ResponseCodeRequiredError) variant.
@@ -6122,6 +6850,14 @@ impl SimpleScalarProperties {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::SimpleScalarPropertiesInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
@@ -6225,6 +6961,14 @@ impl SparseJsonLists {
     pub fn input(&self) -> &crate::types::SparseJsonListsInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `sparseStringList` member.
     pub fn set_sparse_string_list(
         mut self,
@@ -6287,6 +7031,14 @@ impl SparseJsonMaps {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::SparseJsonMapsInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `sparseStructMap` member.
     pub fn set_sparse_struct_map(
@@ -6381,6 +7133,14 @@ impl StreamingTraits {
     pub fn input(&self) -> &crate::types::StreamingTraitsInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_foo(value);
@@ -6449,6 +7209,14 @@ impl StreamingTraitsRequireLength {
     pub fn input(&self) -> &crate::types::StreamingTraitsRequireLengthInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_foo(value);
@@ -6514,6 +7282,14 @@ impl StreamingTraitsWithMediaType {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::StreamingTraitsWithMediaTypeInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
@@ -6582,6 +7358,14 @@ impl TestBodyStructure {
     pub fn input(&self) -> &crate::types::TestBodyStructureInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `testId` member.
     pub fn set_test_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_test_id(value);
@@ -6648,6 +7432,14 @@ impl TestGetNoInputNoPayload {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `TestGetNoInputNoPayload` request and decodes the response; a modeled error arrives as its
     /// [`TestGetNoInputNoPayloadError`](crate::errors::TestGetNoInputNoPayloadError) variant.
     pub async fn send(
@@ -6698,6 +7490,14 @@ impl TestGetNoPayload {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::TestNoPayloadInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `testId` member.
     pub fn set_test_id(mut self, value: impl Into<String>) -> Self {
@@ -6758,6 +7558,14 @@ impl TestPayloadBlob {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::TestPayloadBlobInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `contentType` member.
     pub fn set_content_type(mut self, value: impl Into<String>) -> Self {
@@ -6824,6 +7632,14 @@ impl TestPayloadStructure {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::TestPayloadStructureInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `testId` member.
     pub fn set_test_id(mut self, value: impl Into<String>) -> Self {
@@ -6898,6 +7714,14 @@ impl TestPostNoInputNoPayload {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `TestPostNoInputNoPayload` request and decodes the response; a modeled error arrives as
     /// its [`TestPostNoInputNoPayloadError`](crate::errors::TestPostNoInputNoPayloadError) variant.
     pub async fn send(
@@ -6948,6 +7772,14 @@ impl TestPostNoPayload {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::TestNoPayloadInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `testId` member.
     pub fn set_test_id(mut self, value: impl Into<String>) -> Self {
@@ -7005,6 +7837,14 @@ impl TimestampFormatHeaders {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::TimestampFormatHeadersIo {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `memberEpochSeconds` member.
     pub fn set_member_epoch_seconds(
@@ -7128,6 +7968,14 @@ impl UnitInputAndOutput {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `UnitInputAndOutput` request and decodes the response; a modeled error arrives as its
     /// [`UnitInputAndOutputError`](crate::errors::UnitInputAndOutputError) variant.

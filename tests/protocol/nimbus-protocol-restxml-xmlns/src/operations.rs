@@ -25,6 +25,14 @@ impl SimpleScalarProperties {
     pub fn input(&self) -> &crate::types::SimpleScalarPropertiesRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_foo(value);

@@ -26,6 +26,14 @@ impl AllQueryStringTypes {
     pub fn input(&self) -> &crate::types::AllQueryStringTypesInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `queryString` member.
     pub fn set_query_string(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_query_string(value);
@@ -278,6 +286,14 @@ impl BodyWithXmlName {
     pub fn input(&self) -> &crate::types::BodyWithXmlNameInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `nested` member.
     pub fn set_nested(
         mut self,
@@ -341,6 +357,14 @@ impl ConstantAndVariableQueryString {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ConstantAndVariableQueryStringInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `baz` member.
     pub fn set_baz(mut self, value: impl Into<String>) -> Self {
@@ -409,6 +433,14 @@ impl ConstantQueryString {
     pub fn input(&self) -> &crate::types::ConstantQueryStringInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `ConstantQueryString` request and decodes the response; a modeled error arrives as its
     /// [`ConstantQueryStringError`](crate::errors::ConstantQueryStringError) variant.
     pub async fn send(self) -> Result<(), crate::errors::ConstantQueryStringError> {
@@ -460,6 +492,14 @@ impl ContentTypeParameters {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ContentTypeParametersInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `value` member.
     pub fn set_value(mut self, value: impl Into<i32>) -> Self {
@@ -519,6 +559,14 @@ impl DatetimeOffsets {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `DatetimeOffsets` request and decodes the response; a modeled error arrives as its
     /// [`DatetimeOffsetsError`](crate::errors::DatetimeOffsetsError) variant.
     pub async fn send(
@@ -571,6 +619,14 @@ impl EmptyInputAndEmptyOutput {
     pub fn input(&self) -> &crate::types::EmptyInputAndEmptyOutputInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `EmptyInputAndEmptyOutput` request and decodes the response; a modeled error arrives as
     /// its [`EmptyInputAndEmptyOutputError`](crate::errors::EmptyInputAndEmptyOutputError) variant.
     pub async fn send(
@@ -615,6 +671,14 @@ impl EndpointOperation {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `EndpointOperation` request and decodes the response; a modeled error arrives as its
     /// [`EndpointOperationError`](crate::errors::EndpointOperationError) variant.
@@ -665,6 +729,14 @@ impl EndpointWithHostLabelHeaderOperation {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HostLabelHeaderInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `EndpointWithHostLabelHeaderOperation` request and decodes the response; a modeled error
     /// arrives as its
@@ -728,6 +800,14 @@ impl EndpointWithHostLabelOperation {
     pub fn input(&self) -> &crate::types::EndpointWithHostLabelOperationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `EndpointWithHostLabelOperation` request and decodes the response; a modeled error arrives
     /// as its [`EndpointWithHostLabelOperationError`](crate::errors::EndpointWithHostLabelOperationError)
     /// variant.
@@ -789,6 +869,14 @@ impl FlattenedXmlMap {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::FlattenedXmlMapRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `myMap` member.
     pub fn set_my_map(
@@ -856,6 +944,14 @@ impl FlattenedXmlMapWithXmlName {
     pub fn input(&self) -> &crate::types::FlattenedXmlMapWithXmlNameRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `myMap` member.
     pub fn set_my_map(
         mut self,
@@ -919,6 +1015,14 @@ impl FlattenedXmlMapWithXmlNamespace {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `FlattenedXmlMapWithXmlNamespace` request and decodes the response; a modeled error
     /// arrives as its
     /// [`FlattenedXmlMapWithXmlNamespaceError`](crate::errors::FlattenedXmlMapWithXmlNamespaceError)
@@ -965,6 +1069,14 @@ impl FractionalSeconds {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `FractionalSeconds` request and decodes the response; a modeled error arrives as its
     /// [`FractionalSecondsError`](crate::errors::FractionalSecondsError) variant.
@@ -1015,6 +1127,14 @@ impl GreetingWithErrors {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GreetingWithErrors` request and decodes the response; a modeled error arrives as its
     /// [`GreetingWithErrorsError`](crate::errors::GreetingWithErrorsError) variant.
     pub async fn send(
@@ -1063,6 +1183,14 @@ impl HttpEmptyPrefixHeaders {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpEmptyPrefixHeadersInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `prefixHeaders` member.
     pub fn set_prefix_headers(
@@ -1131,6 +1259,14 @@ impl HttpEnumPayload {
     pub fn input(&self) -> &crate::types::EnumPayloadInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `payload` member.
     pub fn set_payload(mut self, value: impl Into<crate::types::StringEnum>) -> Self {
         self.input = self.input.set_payload(value);
@@ -1185,6 +1321,14 @@ impl HttpPayloadTraits {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpPayloadTraitsInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
@@ -1252,6 +1396,14 @@ impl HttpPayloadTraitsWithMediaType {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpPayloadTraitsWithMediaTypeInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
@@ -1321,6 +1473,14 @@ impl HttpPayloadWithMemberXmlName {
     pub fn input(&self) -> &crate::types::HttpPayloadWithMemberXmlNameInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `nested` member.
     pub fn set_nested(
         mut self,
@@ -1387,6 +1547,14 @@ impl HttpPayloadWithStructure {
     pub fn input(&self) -> &crate::types::HttpPayloadWithStructureInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `nested` member.
     pub fn set_nested(mut self, value: impl Into<crate::types::NestedPayload>) -> Self {
         self.input = self.input.set_nested(value);
@@ -1446,6 +1614,14 @@ impl HttpPayloadWithUnion {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpPayloadWithUnionInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `nested` member.
     pub fn set_nested(mut self, value: impl Into<crate::types::UnionPayload>) -> Self {
@@ -1507,6 +1683,14 @@ impl HttpPayloadWithXmlName {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpPayloadWithXmlNameInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `nested` member.
     pub fn set_nested(
@@ -1571,6 +1755,14 @@ impl HttpPayloadWithXmlNamespace {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpPayloadWithXmlNamespaceInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `nested` member.
     pub fn set_nested(
@@ -1641,6 +1833,14 @@ impl HttpPayloadWithXmlNamespaceAndPrefix {
         &self,
     ) -> &crate::types::HttpPayloadWithXmlNamespaceAndPrefixInputOutput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `nested` member.
     pub fn set_nested(
@@ -1714,6 +1914,14 @@ impl HttpPrefixHeaders {
     pub fn input(&self) -> &crate::types::HttpPrefixHeadersInputOutput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_foo(value);
@@ -1785,6 +1993,14 @@ impl HttpRequestWithFloatLabels {
     pub fn input(&self) -> &crate::types::HttpRequestWithFloatLabelsInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `HttpRequestWithFloatLabels` request and decodes the response; a modeled error arrives as
     /// its [`HttpRequestWithFloatLabelsError`](crate::errors::HttpRequestWithFloatLabelsError) variant.
     pub async fn send(
@@ -1840,6 +2056,14 @@ impl HttpRequestWithGreedyLabelInPath {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpRequestWithGreedyLabelInPathInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `HttpRequestWithGreedyLabelInPath` request and decodes the response; a modeled error
     /// arrives as its
@@ -1900,6 +2124,14 @@ impl HttpRequestWithLabels {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::HttpRequestWithLabelsInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `HttpRequestWithLabels` request and decodes the response; a modeled error arrives as its
     /// [`HttpRequestWithLabelsError`](crate::errors::HttpRequestWithLabelsError) variant.
@@ -1986,6 +2218,14 @@ impl HttpRequestWithLabelsAndTimestampFormat {
     pub fn input(&self) -> &crate::types::HttpRequestWithLabelsAndTimestampFormatInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `HttpRequestWithLabelsAndTimestampFormat` request and decodes the response; a modeled
     /// error arrives as its
     /// [`HttpRequestWithLabelsAndTimestampFormatError`](crate::errors::HttpRequestWithLabelsAndTimestampFormatError)
@@ -2068,6 +2308,14 @@ impl HttpResponseCode {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `HttpResponseCode` request and decodes the response; a modeled error arrives as its
     /// [`HttpResponseCodeError`](crate::errors::HttpResponseCodeError) variant.
     pub async fn send(
@@ -2115,6 +2363,14 @@ impl HttpStringPayload {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::StringPayloadInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `payload` member.
     pub fn set_payload(mut self, value: impl Into<String>) -> Self {
@@ -2172,6 +2428,14 @@ impl IgnoreQueryParamsInResponse {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `IgnoreQueryParamsInResponse` request and decodes the response; a modeled error arrives as
     /// its [`IgnoreQueryParamsInResponseError`](crate::errors::IgnoreQueryParamsInResponseError) variant.
     pub async fn send(
@@ -2222,6 +2486,14 @@ impl InputAndOutputWithHeaders {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::InputAndOutputWithHeadersIo {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `headerString` member.
     pub fn set_header_string(mut self, value: impl Into<String>) -> Self {
@@ -2411,6 +2683,14 @@ impl NestedXmlMapWithXmlName {
     pub fn input(&self) -> &crate::types::NestedXmlMapWithXmlNameRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `nestedXmlMapWithXmlNameMap` member.
     pub fn set_nested_xml_map_with_xml_name_map(
         mut self,
@@ -2476,6 +2756,14 @@ impl NestedXmlMaps {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::NestedXmlMapsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `nestedMap` member.
     pub fn set_nested_map(
@@ -2552,6 +2840,14 @@ impl NoInputAndNoOutput {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `NoInputAndNoOutput` request and decodes the response; a modeled error arrives as its
     /// [`NoInputAndNoOutputError`](crate::errors::NoInputAndNoOutputError) variant.
     pub async fn send(self) -> Result<(), crate::errors::NoInputAndNoOutputError> {
@@ -2595,6 +2891,14 @@ impl NoInputAndOutput {
     /// The request input as set so far.
     pub fn input(&self) -> &() {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `NoInputAndOutput` request and decodes the response; a modeled error arrives as its
     /// [`NoInputAndOutputError`](crate::errors::NoInputAndOutputError) variant.
@@ -2645,6 +2949,14 @@ impl NullAndEmptyHeadersClient {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::NullAndEmptyHeadersIo {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `a` member.
     pub fn set_a(mut self, value: impl Into<String>) -> Self {
@@ -2720,6 +3032,14 @@ impl NullAndEmptyHeadersServer {
     pub fn input(&self) -> &crate::types::NullAndEmptyHeadersIo {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `a` member.
     pub fn set_a(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_a(value);
@@ -2794,6 +3114,14 @@ impl OmitsNullSerializesEmptyString {
     pub fn input(&self) -> &crate::types::OmitsNullSerializesEmptyStringInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `nullValue` member.
     pub fn set_null_value(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_null_value(value);
@@ -2856,6 +3184,14 @@ impl PutWithContentEncoding {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::PutWithContentEncodingInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `encoding` member.
     pub fn set_encoding(mut self, value: impl Into<String>) -> Self {
@@ -2926,6 +3262,14 @@ impl QueryIdempotencyTokenAutoFill {
     pub fn input(&self) -> &crate::types::QueryIdempotencyTokenAutoFillInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `token` member.
     pub fn set_token(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_token(value);
@@ -2984,6 +3328,14 @@ impl QueryParamsAsStringListMap {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::QueryParamsAsStringListMapInput {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `qux` member.
     pub fn set_qux(mut self, value: impl Into<String>) -> Self {
@@ -3056,6 +3408,14 @@ impl QueryPrecedence {
     pub fn input(&self) -> &crate::types::QueryPrecedenceInput {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_foo(value);
@@ -3118,6 +3478,14 @@ impl RecursiveShapes {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::RecursiveShapesRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `nested` member.
     pub fn set_nested(
@@ -3182,6 +3550,14 @@ impl SimpleScalarProperties {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::SimpleScalarPropertiesRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
@@ -3292,6 +3668,14 @@ impl TimestampFormatHeaders {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::TimestampFormatHeadersIo {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `memberEpochSeconds` member.
     pub fn set_member_epoch_seconds(
@@ -3419,6 +3803,14 @@ impl XmlAttributes {
     pub fn input(&self) -> &crate::types::XmlAttributesRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `foo` member.
     pub fn set_foo(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_foo(value);
@@ -3481,6 +3873,14 @@ impl XmlAttributesInMiddle {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::XmlAttributesInMiddleRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `payload` member.
     pub fn set_payload(
@@ -3549,6 +3949,14 @@ impl XmlAttributesOnPayload {
     pub fn input(&self) -> &crate::types::XmlAttributesOnPayloadRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `payload` member.
     pub fn set_payload(
         mut self,
@@ -3615,6 +4023,14 @@ impl XmlBlobs {
     pub fn input(&self) -> &crate::types::XmlBlobsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `data` member.
     pub fn set_data(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.input = self.input.set_data(value);
@@ -3670,6 +4086,14 @@ impl XmlEmptyBlobs {
     pub fn input(&self) -> &crate::types::XmlEmptyBlobsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `data` member.
     pub fn set_data(mut self, value: impl Into<nimbus_aws::codegen::Blob>) -> Self {
         self.input = self.input.set_data(value);
@@ -3723,6 +4147,14 @@ impl XmlEmptyLists {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::XmlEmptyListsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `stringList` member.
     pub fn set_string_list(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -3869,6 +4301,14 @@ impl XmlEmptyMaps {
     pub fn input(&self) -> &crate::types::XmlEmptyMapsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `myMap` member.
     pub fn set_my_map(
         mut self,
@@ -3925,6 +4365,14 @@ impl XmlEmptyStrings {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::XmlEmptyStringsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `emptyString` member.
     pub fn set_empty_string(mut self, value: impl Into<String>) -> Self {
@@ -3987,6 +4435,14 @@ impl XmlEnums {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::XmlEnumsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `fooEnum1` member.
     pub fn set_foo_enum1(mut self, value: impl Into<crate::types::FooEnum>) -> Self {
@@ -4076,6 +4532,14 @@ impl XmlIntEnums {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::XmlIntEnumsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `intEnum1` member.
     pub fn set_int_enum1(mut self, value: impl Into<crate::types::IntegerEnum>) -> Self {
@@ -4168,6 +4632,14 @@ impl XmlLists {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::XmlListsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `stringList` member.
     pub fn set_string_list(mut self, value: impl Into<Vec<String>>) -> Self {
@@ -4316,6 +4788,14 @@ impl XmlMapWithXmlNamespace {
     pub fn input(&self) -> &crate::types::XmlMapWithXmlNamespaceRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `myMap` member.
     pub fn set_my_map(
         mut self,
@@ -4381,6 +4861,14 @@ impl XmlMaps {
     pub fn input(&self) -> &crate::types::XmlMapsRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `myMap` member.
     pub fn set_my_map(
         mut self,
@@ -4437,6 +4925,14 @@ impl XmlMapsXmlName {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::XmlMapsXmlNameRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `myMap` member.
     pub fn set_my_map(
@@ -4502,6 +4998,14 @@ impl XmlNamespaces {
     pub fn input(&self) -> &crate::types::XmlNamespacesRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `nested` member.
     pub fn set_nested(
         mut self,
@@ -4564,6 +5068,14 @@ impl XmlTimestamps {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::XmlTimestampsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `normal` member.
     pub fn set_normal(
@@ -4669,6 +5181,14 @@ impl XmlUnions {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::XmlUnionsRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `unionValue` member.
     pub fn set_union_value(

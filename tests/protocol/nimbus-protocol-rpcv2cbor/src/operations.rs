@@ -23,6 +23,14 @@ impl NonQueryCompatibleOperation {
     pub fn input(&self) -> &() {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `NonQueryCompatibleOperation` request and decodes the response; a modeled error arrives as
     /// its [`NonQueryCompatibleOperationError`](crate::errors::NonQueryCompatibleOperationError) variant.
     pub async fn send(

@@ -25,6 +25,14 @@ impl DeleteObjectTagging {
     pub fn input(&self) -> &crate::types::DeleteObjectTaggingRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sets the `VersionId` member.
     pub fn set_version_id(mut self, value: impl Into<String>) -> Self {
         self.input = self.input.set_version_id(value);
@@ -104,6 +112,14 @@ impl GetBucketLocation {
     pub fn input(&self) -> &crate::types::GetBucketLocationRequest {
         &self.input
     }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
+    }
     /// Sends the `GetBucketLocation` request and decodes the response; a modeled error arrives as its
     /// [`GetBucketLocationError`](crate::errors::GetBucketLocationError) variant.
     pub async fn send(
@@ -167,6 +183,14 @@ impl GetObject {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::GetObjectRequest {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sends the `GetObject` request and decodes the response; a modeled error arrives as its
     /// [`GetObjectError`](crate::errors::GetObjectError) variant.
@@ -232,6 +256,14 @@ impl ListObjectsV2 {
     /// The request input as set so far.
     pub fn input(&self) -> &crate::types::ListObjectsV2Request {
         &self.input
+    }
+    /// Runs `interceptor` on this call only (after the configuration's).
+    pub fn interceptor(
+        mut self,
+        interceptor: impl nimbus_aws::codegen::Interceptor,
+    ) -> Self {
+        self.client = self.client.with_interceptor(interceptor);
+        self
     }
     /// Sets the `Delimiter` member.
     pub fn set_delimiter(mut self, value: impl Into<String>) -> Self {
