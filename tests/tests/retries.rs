@@ -194,3 +194,29 @@ async fn interceptors_change_requests_before_signing_and_see_every_attempt() {
     assert_eq!(header(&got[2].raw, "x-call-tag"), None, "the call's interceptor stays with its call");
     assert_eq!(header(&got[2].raw, "x-client-tag").as_deref(), Some("attempt 1 of 2"));
 }
+
+/// The adaptive retry mode: after a throttling answer the client-side rate
+/// limiter is on, and (nothing measured yet) the retry waits for a token at
+/// the smallest rate, half a token per second; the standard mode retries at
+/// once.
+#[tokio::test]
+async fn adaptive_mode_slows_down_after_throttling() {
+    let elapsed = |adaptive: bool| async move {
+        let server = ScriptedServer::start(vec![
+            answer(400, r#"{"__type":"ThrottlingException","message":"slow down"}"#),
+            answer(200, r#"{"WorkGroups": []}"#),
+        ])
+        .await;
+        let retry = RetryConfig { max_attempts: 3, initial_backoff: Duration::from_millis(1), max_backoff: Duration::from_millis(5) };
+        let config =
+            AwsConfig::new().region("us-east-1").endpoint_url(&server.url).no_credentials().retry(retry).adaptive_retries(adaptive);
+        let start = std::time::Instant::now();
+        nimbus_athena::Client::new(config).list_work_groups().send().await.expect("the retry succeeds");
+        assert_eq!(server.received().len(), 2);
+        start.elapsed()
+    };
+    let standard = elapsed(false).await;
+    let adaptive = elapsed(true).await;
+    assert!(standard < Duration::from_millis(500), "standard mode retries at once: {standard:?}");
+    assert!(adaptive >= Duration::from_millis(1900), "the limiter waits for a token: {adaptive:?}");
+}

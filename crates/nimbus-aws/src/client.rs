@@ -108,6 +108,21 @@ struct Aws {
     endpoint: OnceLock<ResolvedEndpoint>,
     /// `User-Agent` (and `x-amz-user-agent`) of every request.
     user_agent: Arc<str>,
+    /// The adaptive retry mode's rate limiter, when that mode is on.
+    rate_limiter: Option<Arc<crate::adaptive::RateLimiter>>,
+}
+
+/// Tells the adaptive rate limiter about successful attempts (throttled and
+/// failed ones reach it through `classify`).
+#[derive(Debug)]
+struct Successes(Arc<crate::adaptive::RateLimiter>);
+
+impl nimbus_core::Interceptor for Successes {
+    fn read_response(&self, response: Result<&HttpResponse, &Error>, _: nimbus_core::Attempt) {
+        if response.is_ok_and(HttpResponse::is_success) {
+            self.0.update(false);
+        }
+    }
 }
 
 /// The `User-Agent` of a service's requests, in the AWS SDKs' form:
@@ -151,9 +166,13 @@ impl Client {
         };
         let credentials = config.credentials_provider();
         let rules = service.endpoint_rules.map(|json| crate::endpoint::RuleSet::parse(json).map_err(|e| e.message().to_owned()));
-        let settings = config.settings().clone();
+        let mut settings = config.settings().clone();
+        let rate_limiter = config.get_adaptive_retries().then(|| Arc::new(crate::adaptive::RateLimiter::new()));
+        if let Some(limiter) = &rate_limiter {
+            settings = settings.interceptor(Successes(limiter.clone()));
+        }
         let user_agent = user_agent(service, &config).into();
-        let aws = Aws { service, config, credentials, rules, endpoint: OnceLock::new(), user_agent };
+        let aws = Aws { service, config, credentials, rules, endpoint: OnceLock::new(), user_agent, rate_limiter };
         Client { pipeline: Pipeline::new(settings, aws), call_interceptors: Vec::new() }
     }
 
@@ -311,6 +330,9 @@ impl Provider for Aws {
     /// serves every attempt).
     async fn authorize(&self, request: &mut HttpRequest, attempt: nimbus_core::pipeline::Attempt) -> Result<(), Error> {
         request.headers.insert("amz-sdk-request", format!("attempt={}; max={}", attempt.number, attempt.max));
+        if let Some(limiter) = &self.rate_limiter {
+            limiter.acquire().await;
+        }
         let Some(provider) = &self.credentials else { return Ok(()) };
         let scope = self.endpoint_for(request)?;
         let credentials = provider.provide().await?;
@@ -336,7 +358,11 @@ impl Provider for Aws {
     }
 
     fn classify(&self, error: &Error, operation: &OperationInfo, _idempotent: bool) -> RetryKind {
-        crate::retry::classify(error, operation.retryable_errors)
+        let kind = crate::retry::classify(error, operation.retryable_errors);
+        if let Some(limiter) = &self.rate_limiter {
+            limiter.update(kind == RetryKind::Throttling);
+        }
+        kind
     }
 }
 

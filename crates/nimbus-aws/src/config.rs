@@ -81,6 +81,9 @@ pub struct Config {
     /// The STS / SSO calls of the default chain's role, web identity and
     /// SSO sources.
     credential_calls: Option<Arc<dyn crate::credentials::CredentialCalls>>,
+    /// AWS's adaptive retry mode: standard retries plus a client-side rate
+    /// limiter that slows down after throttling.
+    adaptive_retries: bool,
     /// Endpoints configured outside the code ([`from_env`](Self::from_env)):
     /// the endpoint URL for a service, by its `sdkId`.
     configured_endpoints: Option<Arc<ConfiguredEndpoints>>,
@@ -122,6 +125,20 @@ impl Config {
     }
 
     nimbus_core::settings_builders!(settings);
+
+    /// AWS's adaptive retry mode (`AWS_RETRY_MODE=adaptive`): the standard
+    /// mode's retries, and once the service throttles, a client-side rate
+    /// limiter (a token bucket whose rate follows CUBIC) that makes each
+    /// attempt of the client wait for a token. Off by default.
+    pub fn adaptive_retries(mut self, on: bool) -> Self {
+        self.adaptive_retries = on;
+        self
+    }
+
+    /// Whether the adaptive retry mode is on.
+    pub fn get_adaptive_retries(&self) -> bool {
+        self.adaptive_retries
+    }
 
     /// Lets the default credentials chain assume roles, use web identity
     /// and SSO through `calls` (STS, SSO and SSO OIDC). The generated
@@ -268,8 +285,7 @@ impl Config {
     /// [`from_env`](Self::from_env) reading variables through `env` (for
     /// tests). Also: `AWS_MAX_ATTEMPTS` (attempts per call, the first
     /// included) and `AWS_RETRY_MODE` (`standard`; `legacy` is read as
-    /// `standard`, and so is `adaptive`, whose client-side rate limiter is
-    /// not implemented: a warning says so).
+    /// `standard`; `adaptive` turns on [`adaptive_retries`](Self::adaptive_retries)).
     pub fn from_env_with(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Result<Self, Error> {
         let region = crate::credentials::region_with_env(&env)?;
         Self::from_env_in(env, region)
@@ -339,9 +355,7 @@ impl Config {
             None => {}
             Some((mode, what)) => match mode.trim() {
                 "standard" | "legacy" => {}
-                "adaptive" => {
-                    tracing::warn!("{what} = adaptive: the adaptive rate limiter is not implemented; retrying in standard mode");
-                }
+                "adaptive" => config = config.adaptive_retries(true),
                 other => return Err(Error::config(format!("{what} must be `standard`, `legacy` or `adaptive`, not `{other}`"))),
             },
         }
@@ -442,8 +456,8 @@ mod tests {
         assert_eq!(config.endpoint_url_for("Athena").as_deref(), Some("http://localhost:4566"));
         assert_eq!(config.get_app_id(), Some("billing"));
         assert_eq!(config.get_retry().max_attempts, 5);
-        let adaptive = Config::from_env_with(env_of(&[("AWS_REGION", "x"), ("AWS_RETRY_MODE", "adaptive")])).expect("read as standard");
-        assert_eq!(adaptive.get_retry().max_attempts, 3);
+        let adaptive = Config::from_env_with(env_of(&[("AWS_REGION", "x"), ("AWS_RETRY_MODE", "adaptive")])).expect("adaptive");
+        assert_eq!((adaptive.get_retry().max_attempts, adaptive.get_adaptive_retries()), (3, true));
     }
 
     /// A scratch config file and the variables that select it.

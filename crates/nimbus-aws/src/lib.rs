@@ -17,6 +17,7 @@
 
 #![forbid(unsafe_code)]
 
+mod adaptive;
 #[cfg(feature = "cbor")]
 pub mod cbor;
 mod client;
