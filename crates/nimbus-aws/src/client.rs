@@ -126,15 +126,16 @@ impl nimbus_core::Interceptor for Successes {
 }
 
 /// The `User-Agent` of a service's requests, in the AWS SDKs' form:
-/// `nimbus-aws/<version> api/<service>/<api version> os/<os> lang/rust`,
+/// `nimbus-aws/<version> api/<service>/<api version> os/<os> lang/rust/<rustc version>`,
 /// then `app/<id>` when the configuration names the application.
 fn user_agent(service: &ServiceInfo, config: &Config) -> String {
     let mut ua = format!(
-        "nimbus-aws/{} api/{}/{} os/{} lang/rust",
+        "nimbus-aws/{} api/{}/{} os/{} lang/rust/{}",
         env!("CARGO_PKG_VERSION"),
         service.name.replace(' ', "_"),
         service.api_version,
-        std::env::consts::OS
+        std::env::consts::OS,
+        crate::rustc_version()
     );
     if let Some(app) = config.get_app_id() {
         ua.push_str(" app/");
@@ -435,7 +436,9 @@ mod tests {
         block_on(Client::new(&SERVICE, config).send(&OP, HttpRequest::new("POST", "/"))).expect("ok");
         let ua = mock.requests()[0].headers.get("user-agent").expect("a User-Agent").to_owned();
         assert!(ua.starts_with(&format!("nimbus-aws/{} api/Test/2020-01-01 os/", env!("CARGO_PKG_VERSION"))), "{ua}");
-        assert!(ua.ends_with(" lang/rust app/billing_job_"), "no spaces or control characters from the id: {ua}");
+        let lang = format!(" lang/rust/{} app/billing_job_", crate::rustc_version());
+        assert!(ua.ends_with(&lang), "the compiler's version; no spaces or control characters from the id: {ua}");
+        assert!(crate::rustc_version().starts_with("1."), "{}", crate::rustc_version());
         assert_eq!(mock.requests()[0].headers.get("x-amz-user-agent"), Some(ua.as_str()));
     }
 }

@@ -44,6 +44,12 @@ pub mod xml;
 pub use client::{Client, Protocol, ResolvedEndpoint, ServiceInfo};
 pub use config::{Config, Region, TokenGenerator};
 pub use credentials::{Credentials, ProvideCredentials};
+
+/// The version of the Rust compiler this crate was built with, as the
+/// `User-Agent` reports it (`lang/rust/<version>`).
+pub fn rustc_version() -> &'static str {
+    env!("NIMBUS_RUSTC_VERSION")
+}
 pub use meta::ResponseMeta;
 pub use nimbus_core::{Error, ErrorKind, RetryConfig};
 pub use operation_error::{ModeledError, OperationError};
