@@ -16,6 +16,7 @@ pub mod ir;
 pub mod names;
 pub mod passes;
 pub mod smithy;
+pub mod validate;
 
 /// Which reader a spec needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +53,7 @@ pub fn read_spec(format: SpecFormat, file: &str, bytes: &[u8], service: Option<&
         SpecFormat::Discovery => discovery::read(file, bytes)?,
     };
     passes::run(&mut s);
+    validate::run(&s, file)?;
     Ok(s)
 }
 
@@ -67,7 +69,7 @@ pub fn read_then_emit(format: SpecFormat, bytes: &[u8]) -> Result<bool, String> 
         spec_label: "fuzz".into(),
         runtime_dir: "crates".into(),
         version: "0.1.0".into(),
-        protocol_tests: false,
+        protocol_tests: true,
         examples: Vec::new(),
     };
     emit::emit_crate(&service, &spec).map(|_| true).map_err(|e| format!("an emitter failed on a model that passed validation: {e}"))

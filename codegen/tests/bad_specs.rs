@@ -6,11 +6,9 @@ use common::fixture;
 
 fn error_of(name: &str) -> String {
     let (label, bytes) = fixture(&format!("bad/{name}"));
-    let result = if name.ends_with(".smithy.json") {
-        nimbus_codegen::smithy::read(&label, &bytes, None).map(|_| ())
-    } else {
-        nimbus_codegen::discovery::read(&label, &bytes).map(|_| ())
-    };
+    // The whole read: the reader, the passes and the validation before emission.
+    let format = if name.ends_with(".smithy.json") { nimbus_codegen::SpecFormat::Smithy } else { nimbus_codegen::SpecFormat::Discovery };
+    let result = nimbus_codegen::read_spec(format, &label, &bytes, None).map(|_| ());
     let err = result.expect_err("a bad spec must be rejected");
     let line = err.to_string();
     assert!(!line.contains('\n'), "one line: {line}");
@@ -61,6 +59,13 @@ fn unknown_uri_label() {
 #[test]
 fn xml_namespace_with_a_layout_separator() {
     insta::assert_snapshot!(error_of("xml-namespace-with-separator.smithy.json"));
+}
+
+/// A protocol test whose parameters do not fit the input is reported when
+/// the spec is read, not while the tests are emitted.
+#[test]
+fn protocol_test_parameters_that_do_not_fit() {
+    insta::assert_snapshot!(error_of("test-params-mismatch.smithy.json"));
 }
 
 #[test]

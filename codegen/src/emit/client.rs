@@ -1108,17 +1108,9 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
         };
         match &f.binding {
             Binding::Header(h) => {
-                let media = f.media_type.is_some();
-                let value = match &f.ty {
-                    TypeRef::List { item, .. } => {
-                        let parse = parse_fn(service, item, media)?;
-                        let dates = matches!(**item, TypeRef::Timestamp(TimestampFormat::HttpDate));
-                        quote! { #rt::rest::header_list(response, #h, #parse, #dates)? }
-                    }
-                    ty => {
-                        let parse = parse_fn(service, ty, media)?;
-                        quote! { #rt::rest::header(response, #h, #parse)? }
-                    }
+                let value = match header_parser(service, f)? {
+                    (parse, Some(dates)) => quote! { #rt::rest::header_list(response, #h, #parse, #dates)? },
+                    (parse, None) => quote! { #rt::rest::header(response, #h, #parse)? },
                 };
                 stmts.push(assign(value));
             }
@@ -1177,6 +1169,19 @@ pub(super) fn reader_fn(service: &Service, id: TypeId) -> Result<TokenStream, St
 }
 
 /// A `rest::Parse<T>` of the runtime for a header value of type `ty`.
+/// How a header-bound member is read: the parser of one value, and for a
+/// list, whether its items are HTTP dates (which contain commas). An error
+/// for a type no header can carry (validation reports it before emission).
+pub(crate) fn header_parser(service: &Service, f: &Field) -> Result<(TokenStream, Option<bool>), String> {
+    let media = f.media_type.is_some();
+    match &f.ty {
+        TypeRef::List { item, .. } => {
+            Ok((parse_fn(service, item, media)?, Some(matches!(**item, TypeRef::Timestamp(TimestampFormat::HttpDate)))))
+        }
+        ty => Ok((parse_fn(service, ty, media)?, None)),
+    }
+}
+
 fn parse_fn(service: &Service, ty: &TypeRef, media_type: bool) -> Result<TokenStream, String> {
     let rt = rt(service);
     let p = quote! { #rt::rest };

@@ -365,6 +365,32 @@ fn error_case(service: &Service, op: &Operation, err: TypeId, case: &ProtocolTes
     ))
 }
 
+/// Checks that every protocol test case's parameters fit the shape they
+/// describe (the input for a request case, the output or the error for a
+/// response case): the operation, the case and what does not fit. Run by
+/// validation, so emitting the cases cannot fail.
+pub(crate) fn check_params(service: &Service) -> Result<(), (String, String, String)> {
+    let fail = |op: &Operation, case: &ProtocolTestCase, e: String| (op.name.wire.clone(), case.id.clone(), e);
+    for op in &service.operations {
+        for case in &op.tests.request {
+            if let Some(iid) = op.input {
+                struct_literal(service, iid, fields(service, iid), &case.params).map_err(|e| fail(op, case, e))?;
+            }
+        }
+        for case in &op.tests.response {
+            if let Some(oid) = op.output {
+                struct_literal(service, oid, fields(service, oid), &case.params).map_err(|e| fail(op, case, e))?;
+            }
+        }
+        for &err in &op.errors {
+            for case in &service.ty(err).tests.response {
+                struct_literal(service, err, fields(service, err), &case.params).map_err(|e| fail(op, case, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `src/protocol_tests.rs`, or `None` when the service has no cases.
 pub fn protocol_tests_rs(service: &Service) -> Result<Option<TokenStream>, String> {
     let rt = rt(service);
