@@ -250,7 +250,7 @@ async fn workspacesweb_get_session_on_the_wire() {
 
 /// The `User-Agent` the AWS clients send for `api` (`Service/version`).
 fn user_agent(api: &str) -> String {
-    format!("nimbus-aws/{} api/{api} os/{} lang/rust/{}", env!("CARGO_PKG_VERSION"), std::env::consts::OS, nimbus_aws::rustc_version())
+    format!("nimbus-aws/{} api/{api} os/{} lang/rust/{} m/E", env!("CARGO_PKG_VERSION"), std::env::consts::OS, nimbus_aws::rustc_version())
 }
 
 fn mock_athena(status: u16, headers: &[(&'static str, &'static str)], body: &str) -> (nimbus_athena::Client, MockTransport) {

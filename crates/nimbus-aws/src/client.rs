@@ -127,6 +127,7 @@ impl nimbus_core::Interceptor for Successes {
 
 /// The `User-Agent` of a service's requests, in the AWS SDKs' form:
 /// `nimbus-aws/<version> api/<service>/<api version> os/<os> lang/rust/<rustc version>`,
+/// the feature ids the SDKs send (`m/E` or `m/F` for the retry mode, `,M` for RPC v2 CBOR),
 /// then `app/<id>` when the configuration names the application.
 fn user_agent(service: &ServiceInfo, config: &Config) -> String {
     let mut ua = format!(
@@ -137,6 +138,12 @@ fn user_agent(service: &ServiceInfo, config: &Config) -> String {
         std::env::consts::OS,
         crate::rustc_version()
     );
+    // The SDKs' feature ids (`m/`) this client is known to use from its
+    // creation: the retry mode (E standard, F adaptive) and RPC v2 CBOR (M).
+    ua.push_str(if config.get_adaptive_retries() { " m/F" } else { " m/E" });
+    if service.protocol == Protocol::RpcV2Cbor {
+        ua.push_str(",M");
+    }
     if let Some(app) = config.get_app_id() {
         ua.push_str(" app/");
         ua.extend(app.chars().map(|c| if c.is_ascii_graphic() { c } else { '_' }));
@@ -436,9 +443,12 @@ mod tests {
         block_on(Client::new(&SERVICE, config).send(&OP, HttpRequest::new("POST", "/"))).expect("ok");
         let ua = mock.requests()[0].headers.get("user-agent").expect("a User-Agent").to_owned();
         assert!(ua.starts_with(&format!("nimbus-aws/{} api/Test/2020-01-01 os/", env!("CARGO_PKG_VERSION"))), "{ua}");
-        let lang = format!(" lang/rust/{} app/billing_job_", crate::rustc_version());
+        let lang = format!(" lang/rust/{} m/E app/billing_job_", crate::rustc_version());
         assert!(ua.ends_with(&lang), "the compiler's version; no spaces or control characters from the id: {ua}");
         assert!(crate::rustc_version().starts_with("1."), "{}", crate::rustc_version());
         assert_eq!(mock.requests()[0].headers.get("x-amz-user-agent"), Some(ua.as_str()));
+        let adaptive = Config::new().region("eu-west-1").no_credentials().adaptive_retries(true);
+        let cbor = ServiceInfo { protocol: Protocol::RpcV2Cbor, ..SERVICE };
+        assert!(user_agent(&cbor, &adaptive).ends_with(" m/F,M"), "{}", user_agent(&cbor, &adaptive));
     }
 }
