@@ -454,3 +454,20 @@ async fn redirects_are_not_followed() {
     assert_eq!(inner.status(), Some(301));
     assert_eq!(server.received().len(), 1, "the redirect was followed");
 }
+
+/// Typed resource names read back into their ids (a session name the API
+/// returned becomes its four ids), and print as they were read.
+#[test]
+fn resource_names_parse_back_into_their_ids() {
+    use nimbus_spanner::names::{DatabaseName, SessionName};
+    let text = "projects/p-1/instances/i/databases/d/sessions/AB12-cd";
+    let session: SessionName = text.parse().expect("a session name");
+    assert_eq!(session, SessionName::new("p-1", "i", "d", "AB12-cd"));
+    assert_eq!(session.to_string(), text);
+    assert_eq!(SessionName::try_from(text).expect("the same by TryFrom"), session);
+    let database = DatabaseName::try_from("projects/p-1/instances/i/databases/d").expect("a database name");
+    assert_eq!((database.project.as_str(), database.database.as_str()), ("p-1", "d"));
+    let e = "projects/p-1/instances/i/databases/d".parse::<SessionName>().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidRequest);
+    assert!(e.to_string().contains("SessionName") && e.to_string().contains("sessions/{id}"), "{e}");
+}

@@ -401,6 +401,7 @@ fn idempotent_expr(service: &Service, op: &Operation) -> Option<TokenStream> {
 /// `src/names.rs`: a typed name per distinct `^a/[^/]+/b/[^/]+$` pattern of
 /// the path parameters, or `None` when there is none.
 pub fn names_rs(service: &Service) -> Option<TokenStream> {
+    let rt = rt(service);
     let mut patterns = std::collections::BTreeSet::new();
     for op in &service.operations {
         for f in op.input.map(|id| struct_fields(service, id)).unwrap_or_default() {
@@ -470,6 +471,8 @@ pub fn names_rs(service: &Service) -> Option<TokenStream> {
         let fields2 = fields.clone();
         let fields3 = fields.clone();
         let fields4 = fields.clone();
+        let fields5 = fields.clone();
+        let collections = collections.iter().map(String::as_str);
         items.push(quote! {
             #doc
             #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -493,6 +496,24 @@ pub fn names_rs(service: &Service) -> Option<TokenStream> {
             impl From<#ty> for String {
                 fn from(name: #ty) -> String {
                     name.to_string()
+                }
+            }
+
+            impl std::str::FromStr for #ty {
+                type Err = #rt::Error;
+
+                /// Reads a name of this form back into its ids.
+                fn from_str(name: &str) -> Result<Self, Self::Err> {
+                    let [#(#fields5),*] = #rt::parse_resource_name(name, [#(#collections),*], #type_name)?;
+                    Ok(Self { #(#fields5),* })
+                }
+            }
+
+            impl TryFrom<&str> for #ty {
+                type Error = #rt::Error;
+
+                fn try_from(name: &str) -> Result<Self, Self::Error> {
+                    name.parse()
                 }
             }
         });

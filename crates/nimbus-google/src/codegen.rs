@@ -6,7 +6,7 @@
 pub use crate::client::{Client, ServiceInfo};
 pub use crate::config::Config;
 pub use crate::lro::{WaitSettings, wait_operation};
-pub use crate::params::{StandardParams, check_pattern};
+pub use crate::params::{StandardParams, check_pattern, parse_resource_name};
 pub use crate::stream;
 pub use nimbus_core::http::{HttpRequest, HttpResponse};
 pub use nimbus_core::protocol::{json, rest};

@@ -113,6 +113,33 @@ impl fmt::Debug for StandardParams {
     }
 }
 
+/// Splits a resource name (`projects/p/instances/i`) into its ids, one per
+/// collection of `collections` (`["projects", "instances"]`), for the typed
+/// names' `FromStr`: each collection must be where it belongs and each id
+/// must be there and not empty. The error names `what` (the type) and the
+/// expected form.
+pub fn parse_resource_name<const N: usize>(name: &str, collections: [&str; N], what: &str) -> Result<[String; N], Error> {
+    let fail = || {
+        let form: Vec<String> = collections.iter().map(|c| format!("{c}/{{id}}")).collect();
+        Error::invalid_request(format!("`{name}` is not a {what} (`{}`)", form.join("/")))
+    };
+    let mut segments = name.split('/');
+    let mut ids: [String; N] = std::array::from_fn(|_| String::new());
+    for (id, collection) in ids.iter_mut().zip(collections) {
+        if segments.next() != Some(collection) {
+            return Err(fail());
+        }
+        match segments.next() {
+            Some(value) if !value.is_empty() => *id = value.to_owned(),
+            _ => return Err(fail()),
+        }
+    }
+    match segments.next() {
+        None => Ok(ids),
+        Some(_) => Err(fail()),
+    }
+}
+
 /// Checks `value` against a Discovery parameter `pattern` before sending.
 /// Supports the forms Google APIs use: `^` + literal text, `[^/]+`, `.*`,
 /// `.+` and `[^/]*` + `$`; an unsupported pattern accepts every value.
@@ -164,6 +191,19 @@ fn matches(body: &[u8], value: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resource_names_split_into_their_ids() {
+        let ids = parse_resource_name("projects/p/instances/i-1", ["projects", "instances"], "InstanceName").unwrap();
+        assert_eq!(ids, ["p", "i-1"]);
+        for bad in
+            ["projects/p", "projects/p/instances/", "projects/p/databases/d", "projects/p/instances/i/extra", "", "/projects/p/instances/i"]
+        {
+            let e = parse_resource_name(bad, ["projects", "instances"], "InstanceName").unwrap_err();
+            assert_eq!(e.kind(), nimbus_core::ErrorKind::InvalidRequest, "{bad}");
+            assert!(e.message().contains("InstanceName") && e.message().contains("projects/{id}/instances/{id}"), "{e}");
+        }
+    }
 
     #[test]
     fn patterns() {

@@ -25,6 +25,24 @@ impl From<ProjectName> for String {
         name.to_string()
     }
 }
+impl std::str::FromStr for ProjectName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects"],
+            "ProjectName",
+        )?;
+        Ok(Self { project })
+    }
+}
+impl TryFrom<&str> for ProjectName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
+    }
+}
 /// The resource name `projects/{project}/instanceConfigs/{instance_config}`, built from its ids
 /// (pattern `^projects/[^/]+/instanceConfigs/[^/]+$`); pass it wherever a method takes that name (it
 /// converts into `String`).
@@ -52,6 +70,24 @@ impl std::fmt::Display for InstanceConfigName {
 impl From<InstanceConfigName> for String {
     fn from(name: InstanceConfigName) -> String {
         name.to_string()
+    }
+}
+impl std::str::FromStr for InstanceConfigName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project, instance_config] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects", "instanceConfigs"],
+            "InstanceConfigName",
+        )?;
+        Ok(Self { project, instance_config })
+    }
+}
+impl TryFrom<&str> for InstanceConfigName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
     }
 }
 /// The resource name `projects/{project}/instanceConfigs/{instance_config}/operations/{operation}`,
@@ -91,6 +127,28 @@ impl std::fmt::Display for InstanceConfigOperationName {
 impl From<InstanceConfigOperationName> for String {
     fn from(name: InstanceConfigOperationName) -> String {
         name.to_string()
+    }
+}
+impl std::str::FromStr for InstanceConfigOperationName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project, instance_config, operation] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects", "instanceConfigs", "operations"],
+            "InstanceConfigOperationName",
+        )?;
+        Ok(Self {
+            project,
+            instance_config,
+            operation,
+        })
+    }
+}
+impl TryFrom<&str> for InstanceConfigOperationName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
     }
 }
 /// The resource name
@@ -138,6 +196,29 @@ impl From<SsdCacheOperationName> for String {
         name.to_string()
     }
 }
+impl std::str::FromStr for SsdCacheOperationName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project, instance_config, ssd_cache, operation] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects", "instanceConfigs", "ssdCaches", "operations"],
+            "SsdCacheOperationName",
+        )?;
+        Ok(Self {
+            project,
+            instance_config,
+            ssd_cache,
+            operation,
+        })
+    }
+}
+impl TryFrom<&str> for SsdCacheOperationName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
+    }
+}
 /// The resource name `projects/{project}/instances/{instance}`, built from its ids (pattern
 /// `^projects/[^/]+/instances/[^/]+$`); pass it wherever a method takes that name (it converts into
 /// `String`).
@@ -165,6 +246,24 @@ impl std::fmt::Display for InstanceName {
 impl From<InstanceName> for String {
     fn from(name: InstanceName) -> String {
         name.to_string()
+    }
+}
+impl std::str::FromStr for InstanceName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project, instance] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects", "instances"],
+            "InstanceName",
+        )?;
+        Ok(Self { project, instance })
+    }
+}
+impl TryFrom<&str> for InstanceName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
     }
 }
 /// The resource name `projects/{project}/instances/{instance}/backups/{backup}`, built from its ids
@@ -204,6 +303,24 @@ impl std::fmt::Display for BackupName {
 impl From<BackupName> for String {
     fn from(name: BackupName) -> String {
         name.to_string()
+    }
+}
+impl std::str::FromStr for BackupName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project, instance, backup] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects", "instances", "backups"],
+            "BackupName",
+        )?;
+        Ok(Self { project, instance, backup })
+    }
+}
+impl TryFrom<&str> for BackupName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
     }
 }
 /// The resource name `projects/{project}/instances/{instance}/backups/{backup}/operations/{operation}`,
@@ -249,6 +366,29 @@ impl From<BackupOperationName> for String {
         name.to_string()
     }
 }
+impl std::str::FromStr for BackupOperationName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project, instance, backup, operation] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects", "instances", "backups", "operations"],
+            "BackupOperationName",
+        )?;
+        Ok(Self {
+            project,
+            instance,
+            backup,
+            operation,
+        })
+    }
+}
+impl TryFrom<&str> for BackupOperationName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
+    }
+}
 /// The resource name `projects/{project}/instances/{instance}/databases/{database}`, built from its ids
 /// (pattern `^projects/[^/]+/instances/[^/]+/databases/[^/]+$`); pass it wherever a method takes that
 /// name (it converts into `String`).
@@ -286,6 +426,28 @@ impl std::fmt::Display for DatabaseName {
 impl From<DatabaseName> for String {
     fn from(name: DatabaseName) -> String {
         name.to_string()
+    }
+}
+impl std::str::FromStr for DatabaseName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project, instance, database] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects", "instances", "databases"],
+            "DatabaseName",
+        )?;
+        Ok(Self {
+            project,
+            instance,
+            database,
+        })
+    }
+}
+impl TryFrom<&str> for DatabaseName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
     }
 }
 /// The resource name
@@ -333,6 +495,29 @@ impl From<BackupScheduleName> for String {
         name.to_string()
     }
 }
+impl std::str::FromStr for BackupScheduleName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project, instance, database, backup_schedule] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects", "instances", "databases", "backupSchedules"],
+            "BackupScheduleName",
+        )?;
+        Ok(Self {
+            project,
+            instance,
+            database,
+            backup_schedule,
+        })
+    }
+}
+impl TryFrom<&str> for BackupScheduleName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
+    }
+}
 /// The resource name
 /// `projects/{project}/instances/{instance}/databases/{database}/databaseRoles/{database_role}`, built
 /// from its ids (pattern `^projects/[^/]+/instances/[^/]+/databases/[^/]+/databaseRoles/[^/]+$`); pass
@@ -375,6 +560,29 @@ impl std::fmt::Display for DatabaseRoleName {
 impl From<DatabaseRoleName> for String {
     fn from(name: DatabaseRoleName) -> String {
         name.to_string()
+    }
+}
+impl std::str::FromStr for DatabaseRoleName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project, instance, database, database_role] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects", "instances", "databases", "databaseRoles"],
+            "DatabaseRoleName",
+        )?;
+        Ok(Self {
+            project,
+            instance,
+            database,
+            database_role,
+        })
+    }
+}
+impl TryFrom<&str> for DatabaseRoleName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
     }
 }
 /// The resource name
@@ -421,6 +629,29 @@ impl From<DatabaseOperationName> for String {
         name.to_string()
     }
 }
+impl std::str::FromStr for DatabaseOperationName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project, instance, database, operation] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects", "instances", "databases", "operations"],
+            "DatabaseOperationName",
+        )?;
+        Ok(Self {
+            project,
+            instance,
+            database,
+            operation,
+        })
+    }
+}
+impl TryFrom<&str> for DatabaseOperationName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
+    }
+}
 /// The resource name `projects/{project}/instances/{instance}/databases/{database}/sessions/{session}`,
 /// built from its ids (pattern `^projects/[^/]+/instances/[^/]+/databases/[^/]+/sessions/[^/]+$`); pass
 /// it wherever a method takes that name (it converts into `String`).
@@ -464,6 +695,29 @@ impl From<SessionName> for String {
         name.to_string()
     }
 }
+impl std::str::FromStr for SessionName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project, instance, database, session] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects", "instances", "databases", "sessions"],
+            "SessionName",
+        )?;
+        Ok(Self {
+            project,
+            instance,
+            database,
+            session,
+        })
+    }
+}
+impl TryFrom<&str> for SessionName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
+    }
+}
 /// The resource name `projects/{project}/instances/{instance}/instancePartitions/{instance_partition}`,
 /// built from its ids (pattern `^projects/[^/]+/instances/[^/]+/instancePartitions/[^/]+$`); pass it
 /// wherever a method takes that name (it converts into `String`).
@@ -501,6 +755,28 @@ impl std::fmt::Display for InstancePartitionName {
 impl From<InstancePartitionName> for String {
     fn from(name: InstancePartitionName) -> String {
         name.to_string()
+    }
+}
+impl std::str::FromStr for InstancePartitionName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project, instance, instance_partition] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects", "instances", "instancePartitions"],
+            "InstancePartitionName",
+        )?;
+        Ok(Self {
+            project,
+            instance,
+            instance_partition,
+        })
+    }
+}
+impl TryFrom<&str> for InstancePartitionName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
     }
 }
 /// The resource name
@@ -548,6 +824,29 @@ impl From<InstancePartitionOperationName> for String {
         name.to_string()
     }
 }
+impl std::str::FromStr for InstancePartitionOperationName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project, instance, instance_partition, operation] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects", "instances", "instancePartitions", "operations"],
+            "InstancePartitionOperationName",
+        )?;
+        Ok(Self {
+            project,
+            instance,
+            instance_partition,
+            operation,
+        })
+    }
+}
+impl TryFrom<&str> for InstancePartitionOperationName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
+    }
+}
 /// The resource name `projects/{project}/instances/{instance}/operations/{operation}`, built from its
 /// ids (pattern `^projects/[^/]+/instances/[^/]+/operations/[^/]+$`); pass it wherever a method takes
 /// that name (it converts into `String`).
@@ -585,5 +884,27 @@ impl std::fmt::Display for InstanceOperationName {
 impl From<InstanceOperationName> for String {
     fn from(name: InstanceOperationName) -> String {
         name.to_string()
+    }
+}
+impl std::str::FromStr for InstanceOperationName {
+    type Err = nimbus_google::codegen::Error;
+    /// Reads a name of this form back into its ids.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let [project, instance, operation] = nimbus_google::codegen::parse_resource_name(
+            name,
+            ["projects", "instances", "operations"],
+            "InstanceOperationName",
+        )?;
+        Ok(Self {
+            project,
+            instance,
+            operation,
+        })
+    }
+}
+impl TryFrom<&str> for InstanceOperationName {
+    type Error = nimbus_google::codegen::Error;
+    fn try_from(name: &str) -> Result<Self, Self::Error> {
+        name.parse()
     }
 }
