@@ -92,14 +92,6 @@ pub struct Config {
 /// Finds the endpoint URL configured for a service by its `sdkId`.
 type ConfiguredEndpoints = dyn Fn(&str) -> Option<String> + Send + Sync;
 
-/// The `sdkId` as `AWS_ENDPOINT_URL_<SERVICE>` spells it (`WorkSpaces Web`
-/// -> `WORKSPACES_WEB`) and as the config file's `services` section keys
-/// it (`workspaces_web`).
-fn service_keys(sdk_id: &str) -> (String, String) {
-    let snake: String = sdk_id.chars().map(|c| if c == ' ' || c == '-' { '_' } else { c }).collect();
-    (snake.to_ascii_uppercase(), snake.to_ascii_lowercase())
-}
-
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
@@ -279,7 +271,7 @@ impl Config {
     /// what was tried or what is wrong, with the file and line of a bad
     /// profile value.
     pub fn from_env() -> Result<Self, Error> {
-        Self::from_env_with(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        Self::from_env_with(crate::credentials::process_env)
     }
 
     /// [`from_env`](Self::from_env) reading variables through `env` (for
@@ -287,8 +279,16 @@ impl Config {
     /// included) and `AWS_RETRY_MODE` (`standard`; `legacy` is read as
     /// `standard`; `adaptive` turns on [`adaptive_retries`](Self::adaptive_retries)).
     pub fn from_env_with(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Result<Self, Error> {
-        let region = crate::credentials::region_with_env(&env)?;
-        Self::from_env_in(env, region)
+        let files = Self::profile_files(&env)?;
+        let region = crate::credentials::region_in(&env, &files)?;
+        Self::from_env_in(env, &files, region)
+    }
+
+    /// The shared config and credentials files `env` selects, read once.
+    fn profile_files(env: &crate::credentials::profile::Env) -> Result<crate::credentials::profile::ProfileFiles, Error> {
+        use crate::credentials::profile::ProfileFiles;
+        let (config_path, credentials_path) = ProfileFiles::paths(env);
+        ProfileFiles::load_blocking(config_path, credentials_path)
     }
 
     /// [`from_env`](Self::from_env), and when neither the environment nor
@@ -296,26 +296,29 @@ impl Config {
     /// on (instance metadata), as the SDKs look last; the error then names
     /// every place tried.
     pub async fn load() -> Result<Self, Error> {
-        Self::load_with(|name| std::env::var(name).ok().filter(|v| !v.is_empty())).await
+        Self::load_with(crate::credentials::process_env).await
     }
 
     /// [`load`](Self::load) reading variables through `env` (for tests).
     pub async fn load_with(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Result<Self, Error> {
-        let region = match crate::credentials::region_with_env(&env) {
+        let files = Self::profile_files(&env)?;
+        let region = match crate::credentials::region_in(&env, &files) {
             Ok(region) => region,
-            Err(not_found) => crate::credentials::region_from_instance(&env)
+            Err(not_found) => crate::credentials::region_from_instance(&env, &files)
                 .await
                 .map_err(|e| Error::config(format!("{}; and the instance metadata: {}", not_found.message(), e.message())))?,
         };
-        Self::from_env_in(env, region)
+        Self::from_env_in(env, &files, region)
     }
 
     /// The configuration from `env` (and the profile it selects) in `region`.
-    fn from_env_in(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static, region: String) -> Result<Self, Error> {
-        use crate::credentials::profile::{ProfileFiles, selected_profile};
+    fn from_env_in(
+        env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+        files: &crate::credentials::profile::ProfileFiles,
+        region: String,
+    ) -> Result<Self, Error> {
+        use crate::credentials::profile::{ConfiguredEndpoints, selected_profile};
         let mut config = Config::new().region(region);
-        let (config_path, credentials_path) = ProfileFiles::paths(&env);
-        let files = ProfileFiles::load_blocking(config_path, credentials_path)?;
         let (profile_name, _) = selected_profile(&env);
         let profile = files.profile(&profile_name).cloned().unwrap_or_default();
         // A setting from its variable, else from the profile (`what` names both in errors).
@@ -360,18 +363,8 @@ impl Config {
             },
         }
         if flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls")? != Some(true) {
-            // Per service: AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the
-            // profile's `services` section, the profile's `endpoint_url`.
-            let services = profile.get("services").and_then(|name| files.services(&name.value)).cloned().unwrap_or_default();
-            let profile_url = profile.get("endpoint_url").map(|p| p.value.clone()).filter(|u| !u.is_empty());
-            let resolve = move |sdk_id: &str| {
-                let (upper, lower) = service_keys(sdk_id);
-                env(&format!("AWS_ENDPOINT_URL_{upper}"))
-                    .or_else(|| env("AWS_ENDPOINT_URL"))
-                    .or_else(|| services.get(&lower).and_then(|s| s.sub.get("endpoint_url")).cloned())
-                    .or_else(|| profile_url.clone())
-            };
-            config.configured_endpoints = Some(Arc::new(resolve));
+            let endpoints = ConfiguredEndpoints::of(files, Some(&profile));
+            config.configured_endpoints = Some(Arc::new(move |sdk_id: &str| endpoints.for_service(&env, sdk_id)));
         }
         Ok(config)
     }

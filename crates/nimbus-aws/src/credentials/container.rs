@@ -93,24 +93,7 @@ impl ContainerEndpoint {
             None => return Ok(None),
             Some(Token::Value(value)) => value.clone(),
             Some(Token::File(path)) => {
-                let path = path.clone();
-                let read = tokio::task::spawn_blocking({
-                    let path = path.clone();
-                    move || std::fs::read_to_string(path)
-                })
-                .await
-                .map_err(|e| Error::new(ErrorKind::Credentials, format!("reading {} did not finish: {e}", path.display())))?;
-                read.map_err(|e| {
-                    Error::new(
-                        ErrorKind::Credentials,
-                        format!(
-                            "cannot read the container authorization token (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE={}): {e}",
-                            path.display()
-                        ),
-                    )
-                })?
-                .trim()
-                .to_owned()
+                super::read_token_file(path, "the container authorization token (AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE)").await?
             }
         };
         if token.contains(['\r', '\n']) {

@@ -135,7 +135,8 @@ impl ProvideCredentials for CredentialsCache {
     }
 }
 
-fn process_env(name: &str) -> Option<String> {
+/// A variable of the process environment (empty counts as unset).
+pub(crate) fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
@@ -246,7 +247,7 @@ impl DefaultCredentialsChain {
     async fn run(&self, plan: roles::Plan, files: &ProfileFiles, profile_name: &str) -> Result<Credentials, Error> {
         use roles::Base;
         let env = self.env.as_ref();
-        let sts = call_target(env, "STS", &self.sts_region(files, profile_name));
+        let sts = call_target(env, files, profile_name, "STS", &self.sts_region(files, profile_name));
         let mut credentials = match plan.base {
             Base::Static(c) => c,
             Base::Process(command, at) => process::run(command, at).await?,
@@ -267,10 +268,12 @@ impl DefaultCredentialsChain {
                 endpoint.credentials(self.http()?.as_ref()).await?
             }
             Base::WebIdentity(role, file) => {
-                let token = roles::read_token_file(file).await?;
+                let token = read_token_file(&file, "the web identity token").await?;
                 self.calls_for("web identity")?.assume_role_with_web_identity(&sts, &role, token).await?
             }
-            Base::Sso(profile) => sso::SsoProfile::read(files, &profile)?.credentials(self.calls_for("SSO")?, env).await?,
+            Base::Sso(profile) => {
+                sso::SsoProfile::read(files, &profile)?.credentials(self.calls_for("SSO")?, env, files, profile_name).await?
+            }
         };
         for role in plan.roles.iter().rev() {
             credentials = self.calls_for("assuming a role")?.assume_role(&sts, credentials, role).await?;
@@ -315,11 +318,18 @@ impl ProvideCredentials for DefaultCredentialsChain {
     }
 }
 
-/// Where a credentials call to `service` (`STS`, `SSO`, `SSO_OIDC`, as in
-/// `AWS_ENDPOINT_URL_<SERVICE>`) in `region` goes: that variable or
-/// `AWS_ENDPOINT_URL` moves its endpoint (to a local emulator).
-pub(crate) fn call_target(env: &Env, service: &str, region: &str) -> roles::CallTarget {
-    let endpoint_url = env(&format!("AWS_ENDPOINT_URL_{service}")).or_else(|| env("AWS_ENDPOINT_URL"));
+/// Where a credentials call to the service `sdk_id` (`STS`, `SSO`,
+/// `SSO OIDC`) in `region` goes: its endpoint configured as for any client
+/// (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the profile's
+/// `services` section or `endpoint_url`), unless configured endpoints are
+/// ignored (`AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` /
+/// `ignore_configured_endpoint_urls`).
+pub(crate) fn call_target(env: &Env, files: &ProfileFiles, profile: &str, sdk_id: &str, region: &str) -> roles::CallTarget {
+    let profile = files.profile(profile);
+    let ignore = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .or_else(|| profile?.get("ignore_configured_endpoint_urls").map(|p| p.value.clone()))
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let endpoint_url = (!ignore).then(|| profile::ConfiguredEndpoints::of(files, profile).for_service(env, sdk_id)).flatten();
     roles::CallTarget { region: region.to_owned(), endpoint_url }
 }
 
@@ -343,6 +353,26 @@ fn static_keys(profile: &Section, name: &str) -> Result<Option<Found>, Error> {
             ErrorKind::Credentials,
             format!("profile `{name}` ({}) has `aws_access_key_id` but no `aws_secret_access_key`", id.at),
         )),
+    }
+}
+
+/// Runs blocking file or process work on the blocking pool (never on the
+/// async runtime's threads); the task failing reads as an I/O error.
+pub(crate) async fn blocking<T: Send + 'static>(work: impl FnOnce() -> std::io::Result<T> + Send + 'static) -> std::io::Result<T> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+}
+
+/// Reads a token file, trimmed (at every fetch: the platforms rotate
+/// them); `what` names the token in errors. An empty file is an error.
+pub(crate) async fn read_token_file(path: &std::path::Path, what: &str) -> Result<String, Error> {
+    let shown = path.display().to_string();
+    let owned = path.to_owned();
+    let text = blocking(move || std::fs::read_to_string(owned))
+        .await
+        .map_err(|e| Error::new(ErrorKind::Credentials, format!("cannot read {what} {shown}: {e}")))?;
+    match text.trim() {
+        "" => Err(Error::new(ErrorKind::Credentials, format!("{what} {shown} is empty"))),
+        token => Ok(token.to_owned()),
     }
 }
 
@@ -398,9 +428,7 @@ pub(crate) async fn fetch(transport: &dyn Transport, request: &HttpRequest, time
 /// The region of the EC2 instance this runs on (instance metadata), the
 /// last place the SDKs look; an error when the source is turned off or
 /// does not answer.
-pub async fn region_from_instance(env: &Env) -> Result<String, Error> {
-    let (config_path, credentials_path) = ProfileFiles::paths(env);
-    let files = ProfileFiles::load_blocking(config_path, credentials_path)?;
+pub(crate) async fn region_from_instance(env: &Env, files: &ProfileFiles) -> Result<String, Error> {
     let (profile, _) = profile::selected_profile(env);
     let imds = imds::InstanceMetadata::from_env(env, files.profile(&profile))?
         .ok_or_else(|| Error::config("instance metadata is turned off (AWS_EC2_METADATA_DISABLED)"))?;
@@ -420,9 +448,16 @@ pub fn region_with_env(env: &Env) -> Result<String, Error> {
     if let Some(r) = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")) {
         return Ok(r);
     }
-    let (profile, _) = profile::selected_profile(env);
     let (config_path, credentials_path) = ProfileFiles::paths(env);
-    let files = ProfileFiles::load_blocking(config_path, credentials_path)?;
+    region_in(env, &ProfileFiles::load_blocking(config_path, credentials_path)?)
+}
+
+/// [`region_with_env`] with the files already read.
+pub(crate) fn region_in(env: &Env, files: &ProfileFiles) -> Result<String, Error> {
+    if let Some(r) = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")) {
+        return Ok(r);
+    }
+    let (profile, _) = profile::selected_profile(env);
     if let Some(r) = files.profile(&profile).and_then(|s| s.get("region")).filter(|r| !r.value.is_empty()) {
         return Ok(r.value.clone());
     }
@@ -694,8 +729,7 @@ mod tests {
         let home = files.dir.join("home");
         let cache_dir = home.join(".aws/sso/cache");
         std::fs::create_dir_all(&cache_dir).unwrap();
-        let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, b"corp");
-        let cache_file = cache_dir.join(format!("{}.json", digest.as_ref().iter().map(|b| format!("{b:02x}")).collect::<String>()));
+        let cache_file = cache_dir.join(format!("{}.json", sso::sha1_hex("corp")));
         let write = |access: &str, expires: &str| {
             let json = format!(
                 r#"{{"startUrl": "https://corp.awsapps.com/start", "region": "us-west-2", "accessToken": "{access}", "expiresAt": "{expires}", "clientId": "cid", "clientSecret": "csecret", "registrationExpiresAt": "2099-01-01T00:00:00Z", "refreshToken": "rt-1"}}"#

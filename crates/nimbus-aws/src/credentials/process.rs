@@ -11,11 +11,9 @@ use nimbus_core::{Error, ErrorKind};
 /// names where the command was configured.
 pub(crate) async fn run(command: String, at: String) -> Result<Credentials, Error> {
     let fail = |message: String| Error::new(ErrorKind::Credentials, message);
-    let (command_for_run, at_for_run) = (command.clone(), at.clone());
-    let output = tokio::task::spawn_blocking(move || shell(&command_for_run).output())
+    let output = super::blocking(move || shell(&command).output())
         .await
-        .map_err(|e| fail(format!("credential_process ({at_for_run}) did not finish: {e}")))?
-        .map_err(|e| fail(format!("credential_process ({at}) could not be started: {e}")))?;
+        .map_err(|e| fail(format!("credential_process ({at}) could not be run: {e}")))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let stderr = stderr.trim();

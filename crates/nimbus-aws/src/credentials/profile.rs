@@ -161,6 +161,36 @@ impl ProfileFiles {
     }
 }
 
+/// The endpoints a profile configures for services, read once: the
+/// profile's `services` section and its `endpoint_url`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConfiguredEndpoints {
+    services: Section,
+    profile_url: Option<String>,
+}
+
+impl ConfiguredEndpoints {
+    /// What `profile` configures (nothing without a profile).
+    pub fn of(files: &ProfileFiles, profile: Option<&Section>) -> Self {
+        let Some(profile) = profile else { return Self::default() };
+        ConfiguredEndpoints {
+            services: profile.get("services").and_then(|name| files.services(&name.value)).cloned().unwrap_or_default(),
+            profile_url: profile.get("endpoint_url").map(|p| p.value.clone()).filter(|u| !u.is_empty()),
+        }
+    }
+
+    /// The endpoint URL of the service `sdk_id`: `AWS_ENDPOINT_URL_<SERVICE>`
+    /// (the `sdkId` in upper snake case), `AWS_ENDPOINT_URL`, the `services`
+    /// section's entry (lower snake case), the profile's `endpoint_url`.
+    pub fn for_service(&self, env: &Env, sdk_id: &str) -> Option<String> {
+        let snake: String = sdk_id.chars().map(|c| if c == ' ' || c == '-' { '_' } else { c }).collect();
+        env(&format!("AWS_ENDPOINT_URL_{}", snake.to_ascii_uppercase()))
+            .or_else(|| env("AWS_ENDPOINT_URL"))
+            .or_else(|| self.services.get(&snake.to_ascii_lowercase()).and_then(|s| s.sub.get("endpoint_url")).cloned())
+            .or_else(|| self.profile_url.clone())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FileKind {
     Config,

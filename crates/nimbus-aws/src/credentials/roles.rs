@@ -275,21 +275,6 @@ pub(crate) fn web_identity_from_env(env: &Env) -> Result<Option<(RoleRequest, Pa
     Ok(Some((role, PathBuf::from(file))))
 }
 
-/// Reads a web identity token (again at every refresh: the platform
-/// rotates it).
-pub(crate) async fn read_token_file(path: PathBuf) -> Result<String, Error> {
-    let shown = path.display().to_string();
-    let read = tokio::task::spawn_blocking(move || std::fs::read_to_string(path))
-        .await
-        .map_err(|e| Error::new(ErrorKind::Credentials, format!("reading {shown} did not finish: {e}")))?;
-    let token = read.map_err(|e| Error::new(ErrorKind::Credentials, format!("cannot read the web identity token {shown}: {e}")))?;
-    let token = token.trim();
-    if token.is_empty() {
-        return Err(Error::new(ErrorKind::Credentials, format!("the web identity token file {shown} is empty")));
-    }
-    Ok(token.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

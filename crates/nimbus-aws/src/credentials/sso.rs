@@ -63,9 +63,7 @@ impl SsoProfile {
     /// Where the CLI caches this profile's token.
     fn cache_file(&self, env: &Env) -> PathBuf {
         let key = self.session.as_deref().unwrap_or(&self.start_url);
-        let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, key.as_bytes());
-        let name: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-        home(env).join(".aws/sso/cache").join(format!("{name}.json"))
+        home(env).join(".aws/sso/cache").join(format!("{}.json", sha1_hex(key)))
     }
 
     fn login_hint(&self) -> String {
@@ -76,10 +74,23 @@ impl SsoProfile {
     }
 
     /// The role's credentials, refreshing the cached token when due.
-    pub async fn credentials(&self, calls: &dyn CredentialCalls, env: &Env) -> Result<Credentials, Error> {
+    /// `files` and `profile` (the selected one) say where SSO and SSO OIDC
+    /// are called when their endpoints are configured.
+    pub async fn credentials(
+        &self,
+        calls: &dyn CredentialCalls,
+        env: &Env,
+        files: &ProfileFiles,
+        profile: &str,
+    ) -> Result<Credentials, Error> {
         let path = self.cache_file(env);
         let fail = |what: String| Error::new(ErrorKind::Credentials, format!("SSO ({}): {what}; {}", self.start_url, self.login_hint()));
-        let text = read_blocking(path.clone()).await.map_err(|e| fail(format!("no cached token at {}: {e}", path.display())))?;
+        let text = super::blocking({
+            let path = path.clone();
+            move || std::fs::read_to_string(path)
+        })
+        .await
+        .map_err(|e| fail(format!("no cached token at {}: {e}", path.display())))?;
         let mut cached: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&text).map_err(|_| fail(format!("{} is not a JSON object", path.display())))?;
         let text_of = |cached: &serde_json::Map<String, serde_json::Value>, key: &str| {
@@ -102,7 +113,7 @@ impl SsoProfile {
                     _ => None,
                 };
             let refreshed = match refresh {
-                Some(refresh) => Some(calls.refresh_sso_token(&call_target(env, "SSO_OIDC", &self.region), &refresh).await),
+                Some(refresh) => Some(calls.refresh_sso_token(&call_target(env, files, profile, "SSO OIDC", &self.region), &refresh).await),
                 None => None,
             };
             match refreshed {
@@ -114,7 +125,8 @@ impl SsoProfile {
                         cached.insert("refreshToken".into(), refresh_token.into());
                     }
                     let json = serde_json::Value::Object(cached).to_string();
-                    if let Err(e) = write_blocking(path.clone(), json).await {
+                    let target = path.clone();
+                    if let Err(e) = super::blocking(move || std::fs::write(target, json)).await {
                         tracing::warn!("could not update the SSO token cache {}: {e}", path.display());
                     }
                     token = new.access_token;
@@ -125,16 +137,13 @@ impl SsoProfile {
                 _ => {}
             }
         }
-        calls.sso_role_credentials(&call_target(env, "SSO", &self.region), &self.role, token).await
+        calls.sso_role_credentials(&call_target(env, files, profile, "SSO", &self.region), &self.role, token).await
     }
 }
 
-async fn read_blocking(path: PathBuf) -> std::io::Result<String> {
-    tokio::task::spawn_blocking(move || std::fs::read_to_string(path)).await.unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
-}
-
-async fn write_blocking(path: PathBuf, text: String) -> std::io::Result<()> {
-    tokio::task::spawn_blocking(move || std::fs::write(path, text)).await.unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+/// The SHA-1 of `text` in lower-case hex: how the CLI names a token's cache file.
+pub(crate) fn sha1_hex(text: &str) -> String {
+    crate::sigv4::hex(ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, text.as_bytes()).as_ref())
 }
 
 #[cfg(test)]
@@ -164,16 +173,12 @@ mod tests {
         // SHA-1 of the session name, and of the start URL in the legacy form (the reference guide's examples).
         let env = env_of(&[("HOME", "/home/u")]);
         let file = dev.cache_file(&env);
-        assert_eq!(file, PathBuf::from("/home/u/.aws/sso/cache").join(format!("{}.json", hex_sha1("my-sso"))));
+        assert_eq!(file, PathBuf::from("/home/u/.aws/sso/cache").join(format!("{}.json", sha1_hex("my-sso"))));
         let legacy = SsoProfile::read(&f, "legacy").unwrap();
         assert_eq!((legacy.session.as_deref(), legacy.region.as_str()), (None, "eu-west-1"));
-        assert!(legacy.cache_file(&env).ends_with(format!("{}.json", hex_sha1("https://legacy.awsapps.com/start"))));
+        assert!(legacy.cache_file(&env).ends_with(format!("{}.json", sha1_hex("https://legacy.awsapps.com/start"))));
         let e = SsoProfile::read(&f, "broken").unwrap_err();
         assert!(e.message().contains("[sso-session nowhere]"), "{e}");
-        assert_eq!(hex_sha1("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
-    }
-
-    fn hex_sha1(text: &str) -> String {
-        ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, text.as_bytes()).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+        assert_eq!(sha1_hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
     }
 }
