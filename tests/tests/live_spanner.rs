@@ -123,6 +123,8 @@ async fn create_instance(s: &mut State) -> Result<(), String> {
 async fn create_database(s: &mut State) -> Result<(), String> {
     let ddl = CreateDatabaseRequest::new().set_create_statement("CREATE DATABASE music").set_extra_statements(vec![
         "CREATE TABLE Singers (Id INT64 NOT NULL, Name STRING(MAX), Score FLOAT64) PRIMARY KEY (Id)".to_owned(),
+        "CREATE TABLE Items (Id INT64 NOT NULL, Task INT64) PRIMARY KEY (Id)".to_owned(),
+        "CREATE TABLE Albums (Id INT64 NOT NULL, Title STRING(MAX)) PRIMARY KEY (Id)".to_owned(),
     ]);
     let database: Database =
         s.spanner.projects().instances().databases().create(InstanceName::new(PROJECT, "inst"), ddl).wait(quick()).await.map_err(e)?;
@@ -327,10 +329,249 @@ async fn spanner_emulator_scenario() {
     step!("error cases", errors);
     step!("delete session", delete_session);
     step!("examples/get_session.rs via SPANNER_EMULATOR_HOST", example_via_emulator_host);
+    step!("pool: 500 read-write transactions from 50 tasks through 10 sessions", pool_contention);
+    step!("pool: typed round trip of every type through parameters, NULLs included", pool_typed_round_trip);
+    step!("pool: single-use bounds, read-only transaction, mutations, batch DML, partitioned DML", pool_transactions);
+    step!("pool: keep-alive, shrink, replacement of a lost session, close", pool_upkeep);
     drop(emulator);
     for f in &failed {
         println!("--- spanner emulator: {f}");
     }
     println!("spanner emulator: {passed} passed, {} failed", failed.len());
     assert!(failed.is_empty(), "spanner emulator steps failed: {failed:?}");
+}
+
+// ---- The data plane (nimbus-spanner-data) against the emulator ----
+
+use nimbus_spanner_data::{Change, DatabaseClient, Date, Json, Keys, Numeric, PoolConfig, Row, Statement, Struct, TimestampBound};
+
+fn pool_config(label: &str, min: usize, max: usize) -> PoolConfig {
+    PoolConfig {
+        min_sessions: min,
+        max_sessions: max,
+        labels: [("pool".to_owned(), label.to_owned())].into_iter().collect(),
+        ..PoolConfig::default()
+    }
+}
+
+/// The sessions on the server that carry label `pool=<label>`.
+async fn labelled_sessions(s: &State, label: &str) -> Result<Vec<Session>, String> {
+    let all = s.sessions().list(s.db.clone()).items().try_collect().await.map_err(e)?;
+    Ok(all.into_iter().filter(|x| x.labels.as_ref().and_then(|l| l.get("pool")).map(String::as_str) == Some(label)).collect())
+}
+
+async fn pool_contention(s: &mut State) -> Result<(), String> {
+    let db = DatabaseClient::new(&s.spanner, s.db.clone(), pool_config("contention", 10, 10)).await.map_err(e)?;
+    let mut tasks = Vec::new();
+    for task in 0..50i64 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut retries = 0;
+            for i in 0..10i64 {
+                let id = task * 10 + i;
+                let committed = db
+                    .read_write_transaction(|tx| async move {
+                        let statement =
+                            Statement::new("INSERT INTO Items (Id, Task) VALUES (@id, @task)").bind("id", id).bind("task", task);
+                        tx.execute_update(statement).await
+                    })
+                    .await?;
+                if committed.value != 1 {
+                    return Err(nimbus_core::Error::config(format!("insert of {id} changed {} rows", committed.value)));
+                }
+                retries += committed.aborted_retries;
+            }
+            Ok::<u32, nimbus_core::Error>(retries)
+        }));
+    }
+    let mut retries = 0;
+    for task in tasks {
+        retries += task.await.map_err(e)?.map_err(e)?;
+    }
+    let result = db.query("SELECT COUNT(*) AS n, COUNT(DISTINCT Id) AS d FROM Items").await.map_err(e)?;
+    let row = result.rows.first().ok_or("no count row")?;
+    let (n, d): (i64, i64) = (row.get("n").map_err(e)?, row.get("d").map_err(e)?);
+    ensure!(n == 500 && d == 500, "COUNT(*) = {n}, COUNT(DISTINCT Id) = {d}");
+    let created = db.stats().created.load(std::sync::atomic::Ordering::Relaxed);
+    ensure!(created <= 10, "{created} sessions created for a pool of 10");
+    println!("spanner pool: 500 transactions committed, {retries} ABORTED retries, {created} sessions created");
+    db.close().await;
+    ensure!(labelled_sessions(s, "contention").await?.is_empty(), "close() left sessions");
+    Ok(())
+}
+
+async fn pool_typed_round_trip(s: &mut State) -> Result<(), String> {
+    let db = DatabaseClient::new(&s.spanner, s.db.clone(), pool_config("typed", 1, 2)).await.map_err(e)?;
+    let ts = nimbus_core::DateTime::parse_rfc3339("2026-11-30T10:00:00.123456789Z").map_err(e)?;
+    let date = Date::new(2024, 2, 29).ok_or("date")?;
+    let numeric: Numeric = "-123.456789".parse().map_err(e)?;
+    let json = Json(serde_json::json!({"a": [1, null], "b": "ü"}));
+    let statement = Statement::new(
+        "SELECT @b AS b, @i AS i, @f AS f, @f32 AS f32, @s AS s, @bytes AS bytes, @ts AS ts, @d AS d, @n AS n, @j AS j, \
+         @arr AS arr, [@st] AS st, @nb AS nb, @ni AS ni, @ns AS ns, @nts AS nts, @narr AS narr, @nan AS nan",
+    )
+    .bind("b", true)
+    .bind("i", i64::MIN)
+    .bind("f", 1.25f64)
+    .bind("f32", 0.5f32)
+    .bind("s", "Ünïcode ✓")
+    .bind("bytes", vec![0u8, 255, 7])
+    .bind("ts", ts)
+    .bind("d", date)
+    .bind("n", numeric.clone())
+    .bind("j", json.clone())
+    .bind("arr", vec![Some(1i64), None, Some(3)])
+    .bind("st", Struct::new().field("a", 7i64).field("b", "x"))
+    .bind("nb", Option::<bool>::None)
+    .bind("ni", Option::<i64>::None)
+    .bind("ns", Option::<String>::None)
+    .bind("nts", Option::<nimbus_core::DateTime>::None)
+    .bind("narr", Option::<Vec<i64>>::None)
+    .bind("nan", f64::NAN);
+    let result = db.query(statement).await.map_err(e)?;
+    let row = result.rows.first().ok_or("no row")?;
+    ensure!(row.get::<bool>("b").map_err(e)?, "bool");
+    ensure!(row.get::<i64>("i").map_err(e)? == i64::MIN, "INT64");
+    ensure!(row.get::<f64>("f").map_err(e)? == 1.25, "FLOAT64");
+    ensure!(row.get::<f32>("f32").map_err(e)? == 0.5, "FLOAT32");
+    ensure!(row.get::<String>("s").map_err(e)? == "Ünïcode ✓", "STRING");
+    ensure!(row.get::<Vec<u8>>("bytes").map_err(e)? == vec![0u8, 255, 7], "BYTES");
+    ensure!(row.get::<nimbus_core::DateTime>("ts").map_err(e)? == ts, "TIMESTAMP with nanoseconds");
+    ensure!(row.get::<Date>("d").map_err(e)? == date, "DATE");
+    ensure!(row.get::<Numeric>("n").map_err(e)? == numeric, "NUMERIC");
+    ensure!(row.get::<Json>("j").map_err(e)? == json, "JSON");
+    ensure!(row.get::<Vec<Option<i64>>>("arr").map_err(e)? == vec![Some(1), None, Some(3)], "ARRAY with a NULL element");
+    let structs: Vec<Row> = row.get("st").map_err(e)?;
+    let first = structs.first().ok_or("no struct")?;
+    ensure!(first.get::<i64>("a").map_err(e)? == 7 && first.get::<String>("b").map_err(e)? == "x", "STRUCT fields");
+    ensure!(row.get::<Option<bool>>("nb").map_err(e)?.is_none(), "NULL BOOL");
+    ensure!(row.get::<Option<i64>>("ni").map_err(e)?.is_none(), "NULL INT64");
+    ensure!(row.get::<Option<String>>("ns").map_err(e)?.is_none(), "NULL STRING");
+    ensure!(row.get::<Option<nimbus_core::DateTime>>("nts").map_err(e)?.is_none(), "NULL TIMESTAMP");
+    ensure!(row.get::<Option<Vec<i64>>>("narr").map_err(e)?.is_none(), "NULL ARRAY");
+    ensure!(row.get::<f64>("nan").map_err(e)?.is_nan(), "NaN");
+    let err = row.get::<i64>("s").unwrap_err().to_string();
+    ensure!(err.contains("`s`") && err.contains("STRING") && err.contains("i64"), "a mismatch names the column and both types: {err}");
+    let err = row.get::<i64>("missing").unwrap_err().to_string();
+    ensure!(err.contains("missing"), "an unknown column is named: {err}");
+    db.close().await;
+    Ok(())
+}
+
+async fn pool_transactions(s: &mut State) -> Result<(), String> {
+    let db = DatabaseClient::new(&s.spanner, s.db.clone(), pool_config("tx", 1, 3)).await.map_err(e)?;
+    // Mutations only: a single-use read-write commit.
+    let committed = db
+        .read_write_transaction(|tx| async move {
+            tx.buffer(Change::insert("Albums", &["Id", "Title"]).row(&[&1i64, &"One"]).row(&[&2i64, &"Two"]).row(&[&3i64, &"Three"]));
+            tx.buffer(Change::insert_or_update("Albums", &["Id", "Title"]).row(&[&4i64, &"Four"]));
+            Ok(())
+        })
+        .await
+        .map_err(e)?;
+    ensure!(committed.commit_timestamp.is_some(), "commit timestamp");
+    db.read_write_transaction(|tx| async move {
+        tx.buffer(Change::update("Albums", &["Id", "Title"]).row(&[&1i64, &"Uno"]));
+        tx.buffer(Change::replace("Albums", &["Id", "Title"]).row(&[&2i64, &"Dos"]));
+        tx.buffer(Change::delete("Albums", Keys::new().key(&[&3i64])));
+        Ok(())
+    })
+    .await
+    .map_err(e)?;
+    // Strong single-use read with its timestamp.
+    let strong = db.query("SELECT Id, Title FROM Albums ORDER BY Id").await.map_err(e)?;
+    let titles: Vec<String> = strong.rows.iter().map(|r| r.get("Title")).collect::<Result<_, _>>().map_err(e)?;
+    ensure!(titles == ["Uno", "Dos", "Four"], "after update/replace/delete: {titles:?}");
+    let stale = db.query_at(TimestampBound::ExactStaleness(Duration::from_secs(1)), "SELECT 1").await.map_err(e)?;
+    ensure!(stale.read_timestamp.is_some(), "exact staleness returns its read timestamp");
+    let bounded = db.query_at(TimestampBound::MaxStaleness(Duration::from_secs(10)), "SELECT 1").await.map_err(e)?;
+    ensure!(bounded.read_timestamp.is_some(), "bounded staleness returns its read timestamp");
+    // A multi-use read-only transaction.
+    let ro = db.read_only_transaction(TimestampBound::Strong).await.map_err(e)?;
+    let a = ro.execute_query("SELECT COUNT(*) FROM Albums").await.map_err(e)?;
+    let b = ro.execute_query("SELECT MAX(Id) FROM Albums").await.map_err(e)?;
+    ensure!(a.rows[0].get::<i64>(0).map_err(e)? == 3 && b.rows[0].get::<i64>(0).map_err(e)? == 4, "read-only reads");
+    ensure!(ro.read_timestamp().is_some(), "read-only timestamp");
+    drop(ro);
+    // DML, a query and batch DML in one transaction; reads see its writes.
+    let committed = db
+        .read_write_transaction(|tx| async move {
+            tx.execute_update(Statement::new("INSERT INTO Albums (Id, Title) VALUES (@id, 'Ten')").bind("id", 10i64)).await?;
+            let seen = tx.execute_query("SELECT COUNT(*) FROM Albums WHERE Id = 10").await?;
+            let counts = tx
+                .batch_update(vec![
+                    Statement::new("INSERT INTO Albums (Id, Title) VALUES (11, 'Eleven')"),
+                    Statement::new("UPDATE Albums SET Title = 'TEN' WHERE Id >= 10"),
+                ])
+                .await?;
+            Ok((seen.rows[0].get::<i64>(0)?, counts))
+        })
+        .await
+        .map_err(e)?;
+    ensure!(committed.value == (1, vec![1, 2]), "read-your-writes and batch counts: {:?}", committed.value);
+    // A failing statement rolls the transaction back.
+    let err = db
+        .read_write_transaction(|tx| async move {
+            tx.execute_update("INSERT INTO Albums (Id, Title) VALUES (20, 'Twenty')").await?;
+            tx.execute_update("INSERT INTO Albums (Id, Title) VALUES (1, 'duplicate')").await
+        })
+        .await
+        .unwrap_err();
+    ensure!(err.code() == Some("ALREADY_EXISTS"), "duplicate key: {err}");
+    let twenty = db.query("SELECT COUNT(*) FROM Albums WHERE Id = 20").await.map_err(e)?;
+    ensure!(twenty.rows[0].get::<i64>(0).map_err(e)? == 0, "the failed transaction was rolled back");
+    // Partitioned DML.
+    let changed = db.partitioned_update("UPDATE Albums SET Title = UPPER(Title) WHERE Id < 10").await.map_err(e)?;
+    ensure!(changed == 3, "partitioned DML changed {changed}");
+    db.close().await;
+    Ok(())
+}
+
+async fn pool_upkeep(s: &mut State) -> Result<(), String> {
+    let config = PoolConfig {
+        keep_alive_interval: Duration::from_millis(800),
+        idle_timeout: Duration::from_secs(3),
+        maintenance_interval: Duration::from_millis(200),
+        ..pool_config("upkeep", 2, 4)
+    };
+    let db = DatabaseClient::new(&s.spanner, s.db.clone(), config).await.map_err(e)?;
+    // Grow to four: four read-only transactions hold a session each.
+    let held = futures_util::future::try_join_all((0..4).map(|_| db.read_only_transaction(TimestampBound::Strong))).await.map_err(e)?;
+    ensure!(db.session_count() == 4, "grew to 4, has {}", db.session_count());
+    drop(held);
+    let before = labelled_sessions(s, "upkeep").await?;
+    ensure!(before.len() == 4, "4 sessions on the server, found {}", before.len());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let keep_alives = db.stats().keep_alives.load(std::sync::atomic::Ordering::Relaxed);
+    ensure!(keep_alives >= 4, "idle sessions got SELECT 1: {keep_alives} keep-alives");
+    let after = labelled_sessions(s, "upkeep").await?;
+    let moved = after
+        .iter()
+        .filter(|x| {
+            let was = before.iter().find(|b| b.name == x.name).and_then(|b| b.approximate_last_use_time);
+            x.approximate_last_use_time > was
+        })
+        .count();
+    ensure!(moved == 4, "approximateLastUseTime moved on {moved} of 4 sessions");
+    // Shrink: above min, idle since the start (keep-alives do not count as use).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while db.session_count() > 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    ensure!(db.session_count() == 2, "shrank to min 2, has {}", db.session_count());
+    let left = labelled_sessions(s, "upkeep").await?;
+    ensure!(left.len() == 2, "2 sessions left on the server, found {}", left.len());
+    // Delete one session behind the pool's back: two concurrent queries use both
+    // sessions; the one on the lost session is replaced and retried.
+    s.sessions().delete(left[0].name.clone().unwrap_or_default()).send().await.map_err(e)?;
+    let (a, b) = futures_util::future::join(db.query("SELECT 1"), db.query("SELECT 2")).await;
+    a.map_err(e)?;
+    b.map_err(e)?;
+    let replaced = db.stats().replaced.load(std::sync::atomic::Ordering::Relaxed);
+    ensure!(replaced == 1, "{replaced} sessions replaced");
+    db.close().await;
+    let remaining = labelled_sessions(s, "upkeep").await?;
+    ensure!(remaining.is_empty(), "close() left {} sessions", remaining.len());
+    ensure!(db.query("SELECT 1").await.is_err(), "a closed pool refuses calls");
+    Ok(())
 }
