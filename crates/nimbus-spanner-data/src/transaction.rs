@@ -359,7 +359,7 @@ pub fn is_aborted(error: &Error) -> bool {
 /// The delay `google.rpc.RetryInfo` asks for in an error's details, if any.
 pub fn retry_delay(error: &Error) -> Option<Duration> {
     let details = error.details()?;
-    let list = details.get("error").and_then(|e| e.get("details")).or_else(|| details.get("details"))?.as_array()?.clone();
+    let list = details.as_array()?;
     list.iter().find(|d| d.get("@type").and_then(JsonValue::as_str).is_some_and(|t| t.ends_with("google.rpc.RetryInfo"))).and_then(|d| {
         let text = d.get("retryDelay")?.as_str()?.strip_suffix('s')?;
         let seconds: f64 = text.parse().ok()?;
