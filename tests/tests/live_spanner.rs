@@ -331,7 +331,7 @@ async fn spanner_emulator_scenario() {
     step!("examples/get_session.rs via SPANNER_EMULATOR_HOST", example_via_emulator_host);
     step!("pool: 500 read-write transactions from 50 tasks through 10 sessions", pool_contention);
     step!("pool: typed round trip of every type through parameters, NULLs included", pool_typed_round_trip);
-    step!("pool: single-use bounds, read-only transaction, mutations, batch DML, partitioned DML", pool_transactions);
+    step!("pool: single-use bounds, read-only transaction, mutations, batch DML, streamed query, partitioned DML", pool_transactions);
     step!("pool: keep-alive, shrink, replacement of a lost session, close", pool_upkeep);
     drop(emulator);
     for f in &failed {
@@ -394,7 +394,7 @@ async fn pool_contention(s: &mut State) -> Result<(), String> {
     ensure!(n == 500 && d == 500, "COUNT(*) = {n}, COUNT(DISTINCT Id) = {d}");
     let created = db.stats().created.load(std::sync::atomic::Ordering::Relaxed);
     ensure!(created <= 10, "{created} sessions created for a pool of 10");
-    println!("spanner pool: 500 transactions committed, {retries} ABORTED retries, {created} sessions created");
+    println!("spanner emulator contention: 500 transactions committed, {retries} ABORTED retries, {created} sessions created");
     db.close().await;
     ensure!(labelled_sessions(s, "contention").await?.is_empty(), "close() left sessions");
     Ok(())
@@ -520,6 +520,14 @@ async fn pool_transactions(s: &mut State) -> Result<(), String> {
     ensure!(err.code() == Some("ALREADY_EXISTS"), "duplicate key: {err}");
     let twenty = db.query("SELECT COUNT(*) FROM Albums WHERE Id = 20").await.map_err(e)?;
     ensure!(twenty.rows[0].get::<i64>(0).map_err(e)? == 0, "the failed transaction was rolled back");
+    // A streamed query through the pool.
+    let mut stream = db.query_stream("SELECT x FROM UNNEST(GENERATE_ARRAY(1, 300)) AS x ORDER BY x").await.map_err(e)?;
+    let mut sum = 0i64;
+    while let Some(row) = stream.next().await {
+        sum += row.map_err(e)?.get::<i64>("x").map_err(e)?;
+    }
+    ensure!(sum == 300 * 301 / 2, "streamed rows sum to {sum}");
+    drop(stream);
     // Partitioned DML.
     let changed = db.partitioned_update("UPDATE Albums SET Title = UPPER(Title) WHERE Id < 10").await.map_err(e)?;
     ensure!(changed == 3, "partitioned DML changed {changed}");

@@ -152,6 +152,172 @@ async fn lost_session_is_replaced() -> Result<(), String> {
     Ok(())
 }
 
+// ---- A fake streaming server: cuts or fails the stream, then resumes from the token ----
+
+use base64::Engine as _;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const STREAM_ROWS: i64 = 20;
+
+/// How the first streaming answer ends after row 10.
+#[derive(Clone, Copy, PartialEq)]
+enum Failure {
+    /// The connection is closed mid-body.
+    Cut,
+    /// An `UNAVAILABLE` error element ends the stream.
+    Unavailable,
+}
+
+fn token(row: i64) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("after-{row}"))
+}
+
+/// One `PartialResultSet` per row (the first with the metadata); every third
+/// carries a resume token, and row 12 is chunked across two sets.
+fn set_for(row: i64) -> Vec<serde_json::Value> {
+    let metadata =
+        serde_json::json!({"rowType": {"fields": [{"name": "n", "type": {"code": "INT64"}}, {"name": "s", "type": {"code": "STRING"}}]}});
+    let with_token = |mut v: serde_json::Value| {
+        if row % 3 == 0 {
+            v["resumeToken"] = token(row).into();
+        }
+        v
+    };
+    if row == 12 {
+        return vec![
+            serde_json::json!({"values": [row.to_string(), "row-"], "chunkedValue": true}),
+            with_token(serde_json::json!({"values": ["12"]})),
+        ];
+    }
+    let mut set = serde_json::json!({"values": [row.to_string(), format!("row-{row}")]});
+    if row == 1 {
+        set["metadata"] = metadata;
+    }
+    vec![with_token(set)]
+}
+
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<(String, serde_json::Value)> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = socket.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_string();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                .unwrap_or(0);
+            while buf.len() < end + 4 + length {
+                let n = socket.read(&mut chunk).await.ok()?;
+                if n == 0 {
+                    return None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            let body = serde_json::from_slice(&buf[end + 4..end + 4 + length]).unwrap_or(serde_json::Value::Null);
+            return Some((head.lines().next().unwrap_or_default().to_owned(), body));
+        }
+    }
+}
+
+async fn write_chunk(socket: &mut tokio::net::TcpStream, data: &str) -> std::io::Result<()> {
+    socket.write_all(format!("{:x}\r\n{data}\r\n", data.len()).as_bytes()).await
+}
+
+/// Starts the server; returns its URL and the resume tokens it was asked with.
+async fn stream_server(failure: Failure) -> (String, Arc<std::sync::Mutex<Vec<Option<String>>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = asked.clone();
+    tokio::spawn(async move {
+        let mut streams = 0;
+        'accept: while let Ok((mut socket, _)) = listener.accept().await {
+            let Some((line, body)) = read_request(&mut socket).await else { continue };
+            if line.contains(":batchCreate") {
+                let body = format!(r#"{{"session":[{{"name":"{}/sessions/s-1"}}]}}"#, database());
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all(format!("{head}{body}").as_bytes()).await;
+                continue;
+            }
+            streams += 1;
+            let resume = body.get("resumeToken").and_then(|t| t.as_str()).map(str::to_owned);
+            seen.lock().unwrap().push(resume.clone());
+            let start = match resume {
+                Some(t) => (1..=STREAM_ROWS).find(|r| token(*r) == t).map_or(1, |r| r + 1),
+                None => 1,
+            };
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+            let _ = socket.write_all(head.as_bytes()).await;
+            let mut first = true;
+            let mut element = |v: &serde_json::Value| {
+                let prefix = if first { "[" } else { "," };
+                first = false;
+                format!("{prefix}{v}")
+            };
+            for row in start..=STREAM_ROWS {
+                for set in set_for(row) {
+                    let _ = write_chunk(&mut socket, &element(&set)).await;
+                }
+                if streams == 1 && row == 10 {
+                    match failure {
+                        Failure::Cut => {
+                            let _ = socket.flush().await;
+                            drop(socket);
+                            continue 'accept;
+                        }
+                        Failure::Unavailable => {
+                            let error = serde_json::json!({"error": {"code": 503, "status": "UNAVAILABLE", "message": "try again"}});
+                            let _ = write_chunk(&mut socket, &element(&error)).await;
+                            let _ = write_chunk(&mut socket, "]").await;
+                            let _ = socket.write_all(b"0\r\n\r\n").await;
+                        }
+                    }
+                    break;
+                }
+            }
+            if streams > 1 || start > 10 {
+                let _ = write_chunk(&mut socket, if first { "[]" } else { "]" }).await;
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+            }
+        }
+    });
+    (url, asked)
+}
+
+async fn stream_resumes_after(failure: Failure) -> Result<(), String> {
+    let (url, asked) = stream_server(failure).await;
+    let spanner = nimbus_spanner::Client::new(nimbus_spanner::Config::new().endpoint_url(url).no_credentials());
+    let db = DatabaseClient::new(&spanner, database(), config(1, 1)).await.map_err(|e| e.to_string())?;
+    let mut stream = db.query_stream("SELECT n, s FROM t").await.map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    while let Some(row) = stream.next().await {
+        let row = row.map_err(|e| e.to_string())?;
+        rows.push((row.get::<i64>("n").map_err(|e| e.to_string())?, row.get::<String>("s").map_err(|e| e.to_string())?));
+    }
+    let want: Vec<(i64, String)> = (1..=STREAM_ROWS).map(|r| (r, format!("row-{r}"))).collect();
+    ensure!(rows == want, "every row exactly once, in order: {rows:?}");
+    ensure!(stream.resumed() == 1, "resumed {} times", stream.resumed());
+    let asked = asked.lock().unwrap().clone();
+    ensure!(asked == vec![None, Some(token(9))], "asked with tokens {asked:?}");
+    Ok(())
+}
+
+async fn stream_resumes_after_a_cut_connection() -> Result<(), String> {
+    stream_resumes_after(Failure::Cut).await
+}
+
+async fn stream_resumes_after_unavailable() -> Result<(), String> {
+    stream_resumes_after(Failure::Unavailable).await
+}
+
 #[tokio::test]
 async fn spanner_pool_suite() {
     let mut failed = Vec::new();
@@ -170,6 +336,8 @@ async fn spanner_pool_suite() {
     case!(full_pool_times_out);
     case!(aborted_reruns_after_retry_info);
     case!(lost_session_is_replaced);
+    case!(stream_resumes_after_a_cut_connection);
+    case!(stream_resumes_after_unavailable);
     for f in &failed {
         println!("--- spanner pool: {f}");
     }

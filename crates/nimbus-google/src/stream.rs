@@ -443,6 +443,14 @@ impl RowMerger {
             Some(Value::Bool(b)) => *b,
             Some(_) => return Err(Error::decode("PartialResultSet chunkedValue is not a boolean", None)),
         };
+        self.push_values(values.iter().cloned(), chunked)
+    }
+
+    /// Takes in the values of the next `PartialResultSet` (already decoded;
+    /// the metadata of the first set given with [`set_columns`](Self::set_columns)),
+    /// and returns the rows they completed.
+    pub fn push_values(&mut self, values: impl IntoIterator<Item = Value>, chunked: bool) -> Result<Vec<Vec<Value>>, Error> {
+        let mut values: VecDeque<Value> = values.into_iter().collect();
         if values.is_empty() {
             return Ok(Vec::new());
         }
@@ -451,7 +459,6 @@ impl RowMerger {
             Some(0) => return Err(Error::decode("PartialResultSet has values but the row type has no columns", None)),
             Some(c) => c,
         };
-        let mut values: VecDeque<Value> = values.iter().cloned().collect();
         if let Some(chunk) = self.chunk.take() {
             if let Some(first) = values.pop_front() {
                 values.push_front(merge(chunk, first)?);
@@ -468,6 +475,12 @@ impl RowMerger {
             }
         }
         Ok(rows)
+    }
+
+    /// Sets the number of columns (from the first set's metadata) when the
+    /// sets are decoded elsewhere; the first call wins.
+    pub fn set_columns(&mut self, columns: usize) {
+        self.columns.get_or_insert(columns);
     }
 
     /// Checks that the stream ended on a row boundary: an error when a

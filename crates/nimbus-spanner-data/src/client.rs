@@ -2,6 +2,7 @@
 
 use crate::pool::{Pool, PoolConfig, PoolStats, PooledSession};
 use crate::row::{QueryResult, Statement};
+use crate::stream::RowStream;
 use crate::transaction::{ReadOnlyTransaction, ReadWriteTransaction, TimestampBound, is_aborted, retry_delay, sql_request};
 use nimbus_core::{DateTime, Error, RetryConfig};
 use nimbus_spanner::client::ProjectsInstancesDatabasesSessions;
@@ -128,6 +129,21 @@ impl DatabaseClient {
             Ok(QueryResult::from_result_set(set))
         })
         .await
+    }
+
+    /// A strong single-use query whose rows stream in as the server sends
+    /// them (`executeStreamingSql`), resumed from the last resume token after
+    /// a retryable failure mid-stream; the stream holds a pooled session
+    /// until dropped.
+    pub async fn query_stream(&self, statement: impl Into<Statement>) -> Result<RowStream, Error> {
+        self.query_stream_at(TimestampBound::Strong, statement).await
+    }
+
+    /// [`query_stream`](Self::query_stream) at `bound`.
+    pub async fn query_stream_at(&self, bound: TimestampBound, statement: impl Into<Statement>) -> Result<RowStream, Error> {
+        let selector = TransactionSelector::new().set_single_use(TransactionOptions::new().set_read_only(bound.read_only()));
+        let session = self.pool.checkout().await?;
+        Ok(RowStream::new(self.sessions.clone(), session, sql_request(statement.into(), Some(selector))))
     }
 
     /// Begins a read-only transaction at `bound` (strong, exact staleness or

@@ -12,7 +12,9 @@
 //!   batch DML and mutations ([`Change`]); partitioned DML;
 //! * typed values: [`Statement::bind`] infers each parameter's type
 //!   ([`ToSpanner`]), [`Row::get`] reads a column as any [`FromSpanner`]
-//!   type by name or index.
+//!   type by name or index;
+//! * [`RowStream`]: streamed query results that resume from the last resume
+//!   token after a failure mid-stream.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), nimbus_spanner::Error> {
@@ -37,6 +39,7 @@
 mod client;
 mod pool;
 mod row;
+mod stream;
 mod transaction;
 pub mod value;
 
@@ -44,5 +47,6 @@ pub use client::{Committed, DatabaseClient};
 pub use nimbus_spanner;
 pub use pool::{PoolConfig, PoolStats, PooledSession};
 pub use row::{ColumnIndex, Columns, QueryResult, Row, Statement};
+pub use stream::{MAX_HELD_BYTES, RowStream};
 pub use transaction::{Change, Keys, ReadOnlyTransaction, ReadWriteTransaction, TimestampBound, is_aborted, retry_delay};
 pub use value::{Date, FromSpanner, Json, Numeric, SpannerType, Struct, ToSpanner, Value};
