@@ -214,6 +214,10 @@ pub struct GoogleMeta {
     /// The environment variable naming a local emulator (`SPANNER_EMULATOR_HOST`),
     /// for the APIs Google ships an emulator for (the reader's table).
     pub emulator_env: Option<String>,
+    /// When the emulator variable names a gRPC address and the REST gateway
+    /// listens on another port (Spanner: `host:9010` is gRPC, REST is 9020):
+    /// the variable naming the REST port and its default.
+    pub emulator_rest_port: Option<(String, u16)>,
     /// The literal prefix of the API's `operations.get` path (`v1/`), when
     /// long-running operations can be polled.
     pub operations_prefix: Option<String>,

@@ -17,6 +17,7 @@ const PROJECT: &str = "nimbus-test";
 
 struct Emulator {
     child: Child,
+    grpc_port: u16,
     http_port: u16,
 }
 
@@ -41,7 +42,7 @@ impl Emulator {
             .process_group(0)
             .spawn()
             .expect("start the emulator");
-        let emulator = Emulator { child, http_port };
+        let emulator = Emulator { child, grpc_port, http_port };
         let deadline = Instant::now() + Duration::from_secs(30);
         while !ready(http_port) {
             assert!(Instant::now() < deadline, "the emulator did not answer on port {http_port}");
@@ -96,6 +97,7 @@ fn e(err: impl std::fmt::Display) -> String {
 struct State {
     spanner: nimbus_spanner::Client,
     url: String,
+    grpc_port: u16,
     http_port: u16,
     db: DatabaseName,
     session: String,
@@ -267,25 +269,39 @@ async fn delete_session(s: &mut State) -> Result<(), String> {
     Ok(())
 }
 
-async fn example_via_emulator_host(s: &mut State) -> Result<(), String> {
-    // The emulator convention end to end: the example uses `AwsConfig::new()` and
-    // finds the emulator through SPANNER_EMULATOR_HOST alone.
+/// Builds `example` of `package` and runs it against the emulator found
+/// through SPANNER_EMULATOR_HOST (gRPC address) and SPANNER_EMULATOR_REST_PORT.
+fn run_example(s: &State, package: &str, example: &str) -> Result<String, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let built = Command::new(&cargo)
-        .args(["build", "--quiet", "-p", "nimbus-spanner", "--example", "spanner-get_session"])
-        .current_dir(root)
-        .status()
-        .map_err(e)?;
-    ensure!(built.success(), "cargo build --example failed");
+    let built =
+        Command::new(&cargo).args(["build", "--quiet", "-p", package, "--example", example]).current_dir(root).status().map_err(e)?;
+    ensure!(built.success(), "cargo build --example {example} failed");
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| format!("{root}/target"));
-    let out = Command::new(format!("{target}/debug/examples/spanner-get_session"))
+    let out = Command::new(format!("{target}/debug/examples/{example}"))
         .args([PROJECT, "inst", "music"])
-        .env("SPANNER_EMULATOR_HOST", format!("127.0.0.1:{}", s.http_port))
+        .env("SPANNER_EMULATOR_HOST", format!("127.0.0.1:{}", s.grpc_port))
+        .env("SPANNER_EMULATOR_REST_PORT", s.http_port.to_string())
         .output()
         .map_err(e)?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     ensure!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    Ok(stdout)
+}
+
+async fn data_plane_examples(s: &mut State) -> Result<(), String> {
+    let out = run_example(s, "nimbus-spanner-data", "session_pool")?;
+    ensure!(out.contains("values [10, 20, 30, 40, 50, 60, 70, 80]") && out.contains("closed: 0 sessions left"), "{out}");
+    let out = run_example(s, "nimbus-spanner-data", "read_write")?;
+    ensure!(out.contains("has score 9.5"), "{out}");
+    Ok(())
+}
+
+async fn example_via_emulator_host(s: &mut State) -> Result<(), String> {
+    // The emulator convention end to end: the example uses `Config::new()` and
+    // finds the emulator as Google's libraries do, SPANNER_EMULATOR_HOST naming
+    // the gRPC address; the REST port is SPANNER_EMULATOR_REST_PORT (9020 when unset).
+    let stdout = run_example(s, "nimbus-spanner", "spanner-get_session")?;
     ensure!(stdout.contains(&format!("{}/sessions/", s.db)), "{stdout} (via {})", s.url);
     Ok(())
 }
@@ -299,6 +315,7 @@ async fn spanner_emulator_scenario() {
     let mut state = State {
         spanner: nimbus_spanner::Client::new(GoogleConfig::new().endpoint_url(emulator.url()).no_credentials()),
         url: emulator.url(),
+        grpc_port: emulator.grpc_port,
         http_port: emulator.http_port,
         db: DatabaseName::new(PROJECT, "inst", "music"),
         session: String::new(),
@@ -333,6 +350,7 @@ async fn spanner_emulator_scenario() {
     step!("pool: typed round trip of every type through parameters, NULLs included", pool_typed_round_trip);
     step!("pool: single-use bounds, read-only transaction, mutations, batch DML, streamed query, partitioned DML", pool_transactions);
     step!("pool: keep-alive, shrink, replacement of a lost session, close", pool_upkeep);
+    step!("examples/session_pool.rs and examples/read_write.rs via SPANNER_EMULATOR_HOST", data_plane_examples);
     drop(emulator);
     for f in &failed {
         println!("--- spanner emulator: {f}");

@@ -318,6 +318,30 @@ async fn stream_resumes_after_unavailable() -> Result<(), String> {
     stream_resumes_after(Failure::Unavailable).await
 }
 
+/// Every future of the data plane can be spawned on a multi-threaded
+/// runtime: this function compiles only if they are all `Send`.
+#[allow(dead_code)]
+fn futures_are_send(
+    db: DatabaseClient,
+    tx: nimbus_spanner_data::ReadWriteTransaction,
+    ro: nimbus_spanner_data::ReadOnlyTransaction,
+    mut stream: nimbus_spanner_data::RowStream,
+) {
+    fn send<T: Send>(_: T) {}
+    send(db.query("SELECT 1"));
+    send(db.query_at(TimestampBound::Strong, "SELECT 1"));
+    send(db.query_stream("SELECT 1"));
+    send(db.read_only_transaction(TimestampBound::Strong));
+    send(db.partitioned_update("DELETE FROM T WHERE TRUE"));
+    send(db.read_write_transaction(|tx| async move { tx.execute_update("DELETE FROM T WHERE TRUE").await }));
+    send(db.close());
+    send(tx.execute_query("SELECT 1"));
+    send(tx.execute_update("DELETE FROM T WHERE TRUE"));
+    send(tx.batch_update(Vec::new()));
+    send(ro.execute_query("SELECT 1"));
+    send(stream.next());
+}
+
 #[tokio::test]
 async fn spanner_pool_suite() {
     let mut failed = Vec::new();

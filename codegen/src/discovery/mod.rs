@@ -156,6 +156,7 @@ impl Reader {
         }
         let root_url = root.opt_str("rootUrl")?.unwrap_or_default();
         let emulator = emulator_env(&name).map(str::to_owned);
+        let emulator_rest_port = emulator_rest_port(&name).map(|(variable, port)| (variable.to_owned(), port));
         let service = Service {
             short_name: name.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_lowercase(),
             title: root.opt_str("title")?.unwrap_or_else(|| name.clone()),
@@ -171,6 +172,7 @@ impl Reader {
                 scopes,
                 global_params,
                 emulator_env: emulator,
+                emulator_rest_port,
                 operations_prefix: None,
             }),
             operations,
@@ -574,6 +576,17 @@ fn emulator_env(api: &str) -> Option<&'static str> {
         "datastore" => Some("DATASTORE_EMULATOR_HOST"),
         "pubsub" => Some("PUBSUB_EMULATOR_HOST"),
         "bigtableadmin" => Some("BIGTABLE_EMULATOR_HOST"),
+        _ => None,
+    }
+}
+
+/// The REST port of an emulator whose variable names its gRPC address (the
+/// Spanner emulator's gateway: gRPC 9010, REST 9020 by default, as `gcloud
+/// emulators spanner start` runs it): the variable that names the REST port
+/// and the default. The other emulators answer REST on the variable's port.
+fn emulator_rest_port(api: &str) -> Option<(&'static str, u16)> {
+    match api {
+        "spanner" => Some(("SPANNER_EMULATOR_REST_PORT", 9020)),
         _ => None,
     }
 }

@@ -31,6 +31,9 @@ pub fn summary(service: &Service) -> String {
         let params: Vec<&str> = g.global_params.iter().map(|p| p.name.wire.as_str()).collect();
         let _ = writeln!(out, "  global parameters: {}", params.join(", "));
         let _ = writeln!(out, "  emulator {:?}, operations polled at {:?}", g.emulator_env, g.operations_prefix);
+        if let Some((variable, port)) = &g.emulator_rest_port {
+            let _ = writeln!(out, "  emulator REST port from {variable}, default {port}");
+        }
     }
     let _ = writeln!(out, "\noperations ({}):", service.operations.len());
     for op in &service.operations {

@@ -25,6 +25,19 @@ pub struct ServiceInfo {
     /// requests go there over plain HTTP, unauthenticated
     /// (`SPANNER_EMULATOR_HOST`).
     pub emulator_env: Option<&'static str>,
+    /// When the emulator variable names the emulator's gRPC address and its
+    /// REST gateway listens on another port (Spanner): the variable naming
+    /// the REST port, and the port when it is not set
+    /// (`SPANNER_EMULATOR_REST_PORT`, 9020).
+    pub emulator_rest_port: Option<(&'static str, u16)>,
+}
+
+/// The host of a `host:port` address (`[::1]:9010` keeps its brackets).
+fn host_of(address: &str) -> &str {
+    match address.rfind(':') {
+        Some(i) if !address[i..].contains(']') => &address[..i],
+        _ => address,
+    }
 }
 
 /// The shared core of a generated Google client: cheap to clone.
@@ -65,8 +78,17 @@ impl Client {
 
     /// [`new`](Self::new) reading the emulator variable through `env`.
     pub fn with_env(service: &'static ServiceInfo, config: Config, env: impl Fn(&str) -> Option<String>) -> Self {
-        let emulator =
-            config.get_emulator_host().map(str::to_owned).or_else(|| service.emulator_env.and_then(&env)).filter(|host| !host.is_empty());
+        let from_variable = || {
+            let address = service.emulator_env.and_then(&env).filter(|host| !host.is_empty())?;
+            Some(match service.emulator_rest_port {
+                Some((variable, default)) => {
+                    let port = env(variable).and_then(|p| p.trim().parse::<u16>().ok()).unwrap_or(default);
+                    format!("{}:{port}", host_of(&address))
+                }
+                None => address,
+            })
+        };
+        let emulator = config.get_emulator_host().filter(|host| !host.is_empty()).map(str::to_owned).or_else(from_variable);
         let endpoint = match (config.get_endpoint_url(), &emulator) {
             (Some(url), _) => url.to_owned(),
             (None, Some(host)) => format!("http://{host}"),
@@ -201,6 +223,7 @@ mod tests {
         api_version: "v1",
         default_endpoint: "https://spanner.googleapis.com/",
         emulator_env: Some("TEST_EMULATOR_HOST"),
+        emulator_rest_port: None,
     };
     static OP: OperationInfo = OperationInfo { name: "get", idempotent: true, retryable_errors: &[] };
 
@@ -244,5 +267,27 @@ mod tests {
         assert_eq!(request.url, "http://localhost:1/v1/x");
         let request = sent(Config::new().no_credentials().endpoint_url("http://127.0.0.1:2/"), env);
         assert_eq!(request.url, "http://127.0.0.1:2/v1/x");
+    }
+
+    /// Spanner's convention: the variable names the gRPC address; REST goes
+    /// to the same host on the REST port (its own variable, else 9020).
+    #[test]
+    fn emulator_variable_names_the_grpc_address() {
+        static SPANNER: ServiceInfo = ServiceInfo {
+            name: "spanner",
+            api_version: "v1",
+            default_endpoint: "https://spanner.googleapis.com/",
+            emulator_env: Some("TEST_EMULATOR_HOST"),
+            emulator_rest_port: Some(("TEST_EMULATOR_REST_PORT", 9020)),
+        };
+        let url = |vars: &'static [(&'static str, &'static str)]| {
+            let env = move |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned());
+            Client::with_env(&SPANNER, Config::new(), env).endpoint().to_owned()
+        };
+        assert_eq!(url(&[("TEST_EMULATOR_HOST", "localhost:9010")]), "http://localhost:9020");
+        assert_eq!(url(&[("TEST_EMULATOR_HOST", "127.0.0.1:9010"), ("TEST_EMULATOR_REST_PORT", "19020")]), "http://127.0.0.1:19020");
+        assert_eq!(url(&[("TEST_EMULATOR_HOST", "[::1]:9010")]), "http://[::1]:9020");
+        assert_eq!(url(&[("TEST_EMULATOR_HOST", "emulator")]), "http://emulator:9020");
+        assert_eq!(Client::with_env(&SPANNER, Config::new().emulator_host("h:1"), no_env).endpoint(), "http://h:1");
     }
 }

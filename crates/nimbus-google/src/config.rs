@@ -94,9 +94,11 @@ impl Config {
         self
     }
 
-    /// Sends requests to a local emulator at `host:port`, over plain HTTP and
-    /// without a token, whatever the service's emulator variable says (an
-    /// endpoint URL still wins).
+    /// Sends requests to a local emulator whose REST endpoint is `host:port`
+    /// (for Spanner the gateway's HTTP port, not the gRPC one the
+    /// `SPANNER_EMULATOR_HOST` variable names), over plain HTTP and without a
+    /// token, whatever the service's emulator variable says (an endpoint URL
+    /// still wins).
     pub fn emulator_host(mut self, host: impl Into<String>) -> Self {
         self.emulator_host = Some(host.into());
         self

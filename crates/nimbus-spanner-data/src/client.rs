@@ -15,6 +15,26 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+/// Runs one call on a pooled session; when the server has lost the session,
+/// drops it and runs the call once more on another. (A macro, not a function
+/// taking an async closure, so the futures stay `Send`.)
+macro_rules! with_session {
+    ($client:expr, $session:ident => $call:expr) => {{
+        let mut $session = $client.pool.checkout().await?;
+        let mut replaced = false;
+        loop {
+            match $call {
+                Err(error) if !replaced && $client.pool.session_gone(&error, $session.name()).await => {
+                    $session.discard();
+                    $session = $client.pool.checkout().await?;
+                    replaced = true;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+
 /// A client for one database: a session pool and the transactions that
 /// run on it. Cheap to clone (clones share the pool); call
 /// [`close`](Self::close) when done, which deletes the sessions.
@@ -99,20 +119,6 @@ impl DatabaseClient {
         self.pool.close().await;
     }
 
-    /// Runs `op` on a pooled session; when the server has lost the session,
-    /// drops it and runs `op` once more on another.
-    async fn with_session<T>(&self, op: impl AsyncFn(&PooledSession) -> Result<T, Error>) -> Result<T, Error> {
-        let session = self.pool.checkout().await?;
-        match op(&session).await {
-            Err(error) if self.pool.session_gone(&error, session.name()).await => {
-                session.discard();
-                let session = self.pool.checkout().await?;
-                op(&session).await
-            }
-            other => other,
-        }
-    }
-
     /// A strong single-use query: reads the latest data, in one round trip.
     pub async fn query(&self, statement: impl Into<Statement>) -> Result<QueryResult, Error> {
         self.query_at(TimestampBound::Strong, statement).await
@@ -121,14 +127,10 @@ impl DatabaseClient {
     /// A single-use query at `bound`; the result carries the timestamp the
     /// data was read at.
     pub async fn query_at(&self, bound: TimestampBound, statement: impl Into<Statement>) -> Result<QueryResult, Error> {
-        let statement = statement.into();
         let selector = TransactionSelector::new().set_single_use(TransactionOptions::new().set_read_only(bound.read_only()));
-        self.with_session(async |session| {
-            let request = sql_request(statement.clone(), Some(selector.clone()));
-            let set = self.sessions.execute_sql(session.name().to_owned(), request).send().await?;
-            Ok(QueryResult::from_result_set(set))
-        })
-        .await
+        let request = sql_request(statement.into(), Some(selector));
+        let set = with_session!(self, session => self.sessions.execute_sql(session.name().to_owned(), request.clone()).send().await)?;
+        Ok(QueryResult::from_result_set(set))
     }
 
     /// A strong single-use query whose rows stream in as the server sends
@@ -261,18 +263,16 @@ impl DatabaseClient {
     /// returns the lower bound of the rows it changed.
     pub async fn partitioned_update(&self, statement: impl Into<Statement>) -> Result<i64, Error> {
         let statement = statement.into();
-        self.with_session(async |session| {
-            let options = TransactionOptions::new().set_partitioned_dml(PartitionedDml::new());
-            let begun = self
-                .sessions
-                .begin_transaction(session.name().to_owned(), BeginTransactionRequest::new().set_options(options))
-                .send()
-                .await?;
-            let id = begun.id.ok_or_else(|| Error::decode("beginTransaction returned no id", None))?;
-            let request = sql_request(statement.clone(), Some(TransactionSelector::new().set_id(id))).set_seqno(1);
-            let set = self.sessions.execute_sql(session.name().to_owned(), request).send().await?;
-            Ok(set.stats.and_then(|s| s.row_count_lower_bound).unwrap_or(0))
-        })
-        .await
+        with_session!(self, session => self.partitioned_update_on(&session, &statement).await)
+    }
+
+    async fn partitioned_update_on(&self, session: &PooledSession, statement: &Statement) -> Result<i64, Error> {
+        let options = TransactionOptions::new().set_partitioned_dml(PartitionedDml::new());
+        let request = BeginTransactionRequest::new().set_options(options);
+        let begun = self.sessions.begin_transaction(session.name().to_owned(), request).send().await?;
+        let id = begun.id.ok_or_else(|| Error::decode("beginTransaction returned no id", None))?;
+        let request = sql_request(statement.clone(), Some(TransactionSelector::new().set_id(id))).set_seqno(1);
+        let set = self.sessions.execute_sql(session.name().to_owned(), request).send().await?;
+        Ok(set.stats.and_then(|s| s.row_count_lower_bound).unwrap_or(0))
     }
 }

@@ -1,11 +1,13 @@
 //! Creates a Spanner session, reads it back with `sessions.get`, and deletes it.
 //!
 //! ```text
-//! SPANNER_EMULATOR_HOST=localhost:9020 cargo run -p nimbus-spanner --example spanner-get_session -- <project> <instance> <database>
+//! SPANNER_EMULATOR_HOST=localhost:9010 cargo run -p nimbus-spanner --example spanner-get_session -- <project> <instance> <database>
 //! ```
 //!
-//! With `SPANNER_EMULATOR_HOST` set, requests go to the emulator over plain
-//! HTTP without authentication; otherwise set `NIMBUS_ACCESS_TOKEN` to an OAuth
+//! With `SPANNER_EMULATOR_HOST` set (the emulator's gRPC address, as for
+//! Google's libraries), requests go to the emulator's REST port on that host
+//! (`SPANNER_EMULATOR_REST_PORT`, 9020 by default) over plain HTTP without
+//! authentication; otherwise set `NIMBUS_ACCESS_TOKEN` to an OAuth
 //! access token (e.g. from `gcloud auth print-access-token`).
 
 use nimbus_spanner::names::DatabaseName;

@@ -8,12 +8,15 @@ pub(crate) static SERVICE: nimbus_google::codegen::ServiceInfo = nimbus_google::
     api_version: "v1",
     default_endpoint: "https://spanner.googleapis.com/",
     emulator_env: Some("SPANNER_EMULATOR_HOST"),
+    emulator_rest_port: Some(("SPANNER_EMULATOR_REST_PORT", 9020u16)),
 };
 /// Client for Cloud Spanner API (v1): the resource tree of the API as accessor methods, each method
 /// taking its required parameters and returning a request builder.
 ///
-/// Requests go to `https://spanner.googleapis.com/`, or to `http://$(SPANNER_EMULATOR_HOST)` when that
-/// variable is set (plain HTTP, no authentication), or to `Config::endpoint_url`.
+/// Requests go to `https://spanner.googleapis.com/`, or to the emulator when `SPANNER_EMULATOR_HOST` is
+/// set (`host:port` of its gRPC endpoint, as Google's libraries read it):
+/// `http://host:$SPANNER_EMULATOR_REST_PORT`, port 9020 by default (plain HTTP, no authentication), or
+/// to `Config::endpoint_url`.
 #[derive(Clone, Debug)]
 pub struct Client {
     core: nimbus_google::codegen::Client,
