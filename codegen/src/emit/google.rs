@@ -63,7 +63,8 @@ pub fn client_rs(service: &Service) -> Result<TokenStream, String> {
                         ", or to the emulator when `{emulator}` is set (`host:port` of its gRPC endpoint, as Google's \
                          libraries read it): `http://host:${rest}`, port {port} by default (plain HTTP, no authentication)"
                     ),
-                    (Some(emulator), None) => format!(", or to `http://$({emulator})` when that variable is set (plain HTTP, no authentication)"),
+                    (Some(emulator), None) =>
+                        format!(", or to `http://$({emulator})` when that variable is set (plain HTTP, no authentication)"),
                     (None, _) => String::new(),
                 }
             ));
