@@ -1,7 +1,11 @@
-//! Spanner `sessions.get` with nimbus: the user program of `cargo xtask bench`.
+//! Spanner with nimbus: the user program of `cargo xtask bench` (raw
+//! `sessions.get`/`executeSql`, and single-use reads through the data plane's
+//! session pool).
 
 mod harness;
 
+use nimbus_spanner_data::nimbus_spanner;
+use nimbus_spanner_data::{DatabaseClient, PoolConfig, Statement};
 use nimbus_spanner::types::ExecuteSqlRequest;
 
 #[global_allocator]
@@ -40,6 +44,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Ok::<_, nimbus_spanner::Error>(rows.iter().map(Vec::len).sum())
             })
             .await
+        }
+        "SingleRead" => {
+            let database = nimbus_spanner::names::DatabaseName::new("p", "i", "d");
+            let config = PoolConfig { min_sessions: 1, max_sessions: 4, ..PoolConfig::default() };
+            let db = &DatabaseClient::new(&client, database, config).await?;
+            harness::measure(&args, || async move {
+                let statement = Statement::new("SELECT SingerId FROM Singers WHERE SingerId = @id").bind("id", 7i64);
+                let result = db.query(statement).await?;
+                let id: i64 = result.rows[0].get("SingerId")?;
+                Ok::<_, nimbus_spanner::Error>(usize::from(id == 7))
+            })
+            .await;
+            // The pool reuses its sessions: never more than max_sessions.
+            let created = db.stats().created.load(std::sync::atomic::Ordering::Relaxed);
+            if created > 4 {
+                return Err(format!("the pool created {created} sessions for {} reads", args.calls).into());
+            }
         }
         other => return Err(format!("unknown operation {other}").into()),
     }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 static ALLOCATOR: harness::Counting = harness::Counting;
 
 const SESSION: &str = "projects/p/instances/i/databases/d/sessions/s-1";
+const POOL_SESSION: &str = "projects/p/instances/i/databases/d/sessions/pool-1";
 
 #[derive(Deserialize)]
 struct Session {
@@ -49,6 +50,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let request = client.post(execute_url).header("content-type", "application/json").body(body);
                 let result: ResultSet = read(request).await?;
                 Ok::<_, String>(result.rows.unwrap_or_default().iter().map(Vec::len).sum())
+            })
+            .await
+        }
+        "SingleRead" => {
+            let url = &format!("{}/v1/{POOL_SESSION}:executeSql", args.endpoint);
+            harness::measure(&args, || async move {
+                let body = serde_json::json!({ "sql": "SELECT SingerId FROM Singers WHERE SingerId = 7" }).to_string();
+                let request = client.post(url).header("content-type", "application/json").body(body);
+                let result: ResultSet = read(request).await?;
+                Ok::<_, String>(result.rows.unwrap_or_default().len())
             })
             .await
         }

@@ -66,7 +66,7 @@ pub(super) fn programs() -> Vec<Program> {
         Program {
             name: "spanner-nimbus",
             source: include_str!("../../bench/spanner_nimbus.rs"),
-            dependencies: |root| format!("nimbus-spanner = {{ path = {:?} }}\n{TOKIO}\n", root.join("crates/nimbus-spanner")),
+            dependencies: |root| format!("nimbus-spanner-data = {{ path = {:?} }}\n{TOKIO}\n", root.join("crates/nimbus-spanner-data")),
             build_bench: true,
         },
         Program {

@@ -260,11 +260,11 @@ pub(super) fn render(r: &Report, elapsed: Duration) -> String {
     for c in &r.crates {
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {:.0} | {:.1} s | {} MiB | {:.1} s |",
+            "| {} | {} | {} | {} | {:.1} s | {} MiB | {:.1} s |",
             c.name,
             c.operations,
             c.lines,
-            c.lines as f64 / c.operations.max(1) as f64,
+            if c.operations == 0 { "-".to_owned() } else { format!("{:.0}", c.lines as f64 / c.operations as f64) },
             c.rustc_wall.as_secs_f64(),
             c.rustc_peak_kib / 1024,
             c.cargo_wall.as_secs_f64()

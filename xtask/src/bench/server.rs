@@ -13,6 +13,8 @@ pub(super) const ATHENA_COLUMNS: usize = 8;
 pub(super) const SPANNER_ROWS: usize = 10_000;
 pub(super) const SPANNER_COLUMNS: usize = 5;
 pub(super) const SPANNER_SESSION: &str = "projects/p/instances/i/databases/d/sessions/s-1";
+/// The session `batchCreateSessions` returns to the data plane's pool.
+pub(super) const SPANNER_POOL_SESSION: &str = "projects/p/instances/i/databases/d/sessions/pool-1";
 
 pub(super) fn canned() -> Canned {
     use serde_json::json;
@@ -67,6 +69,12 @@ pub(super) fn canned() -> Canned {
         .collect();
     let result_set = json!({"metadata": {"rowType": {"fields": row_type}}, "rows": rows});
     bodies.insert("spanner:ExecuteSql".into(), result_set.to_string().into_bytes());
+    // The data plane's pool: batchCreateSessions makes the pool's session, and
+    // a single-use read on it returns one row.
+    let pool_sessions = json!({"session": [{"name": SPANNER_POOL_SESSION}]});
+    bodies.insert("spanner:BatchCreateSessions".into(), pool_sessions.to_string().into_bytes());
+    let one_row = json!({"metadata": {"rowType": {"fields": [{"name": "SingerId", "type": {"code": "INT64"}}]}}, "rows": [["7"]]});
+    bodies.insert("spanner:SingleRead".into(), one_row.to_string().into_bytes());
     Canned { bodies }
 }
 
@@ -121,6 +129,8 @@ pub(super) fn serve(stream: TcpStream, canned: &Canned) {
         }
         let key = match target {
             Some(t) => t,
+            None if path.contains(":batchCreate") => "spanner:BatchCreateSessions".into(),
+            None if path.contains(SPANNER_POOL_SESSION) => "spanner:SingleRead".into(),
             None if path.contains(":executeSql") => "spanner:ExecuteSql".into(),
             None => "spanner:GetSession".into(),
         };
