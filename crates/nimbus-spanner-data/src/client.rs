@@ -7,17 +7,16 @@ use crate::transaction::{ReadOnlyTransaction, ReadWriteTransaction, TimestampBou
 use nimbus_core::{DateTime, Error, RetryConfig};
 use nimbus_spanner::client::ProjectsInstancesDatabasesSessions;
 use nimbus_spanner::names::DatabaseName;
-use nimbus_spanner::types::{
-    BeginTransactionRequest, CommitRequest, PartitionedDml, ReadWrite, RollbackRequest, TransactionOptions, TransactionSelector,
-};
+use nimbus_spanner::types::{BeginTransactionRequest, CommitRequest, PartitionedDml, ReadWrite, TransactionOptions, TransactionSelector};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// Runs one call on a pooled session; when the server has lost the session,
-/// drops it and runs the call once more on another. (A macro, not a function
-/// taking an async closure, so the futures stay `Send`.)
+/// drops it and runs the call once more on another. Evaluates to the call's
+/// result and the session it ran on. (A macro, not a function taking an
+/// async closure, so the futures stay `Send`.)
 macro_rules! with_session {
     ($client:expr, $session:ident => $call:expr) => {{
         let mut $session = $client.pool.checkout().await?;
@@ -29,7 +28,7 @@ macro_rules! with_session {
                     $session = $client.pool.checkout().await?;
                     replaced = true;
                 }
-                other => break other,
+                other => break (other, $session),
             }
         }
     }};
@@ -129,7 +128,9 @@ impl DatabaseClient {
     pub async fn query_at(&self, bound: TimestampBound, statement: impl Into<Statement>) -> Result<QueryResult, Error> {
         let selector = TransactionSelector::new().set_single_use(TransactionOptions::new().set_read_only(bound.read_only()));
         let request = sql_request(statement.into(), Some(selector));
-        let set = with_session!(self, session => self.sessions.execute_sql(session.name().to_owned(), request.clone()).send().await)?;
+        let (set, _session) =
+            with_session!(self, session => self.sessions.execute_sql(session.name().to_owned(), request.clone()).send().await);
+        let set = set?;
         Ok(QueryResult::from_result_set(set))
     }
 
@@ -151,29 +152,12 @@ impl DatabaseClient {
     /// Begins a read-only transaction at `bound` (strong, exact staleness or
     /// a read timestamp): every query in it sees the same data.
     pub async fn read_only_transaction(&self, bound: TimestampBound) -> Result<ReadOnlyTransaction, Error> {
-        let mut session = Some(self.pool.checkout().await?);
-        let options = TransactionOptions::new().set_read_only(bound.read_only());
-        for _ in 0..2 {
-            let current = session.take().ok_or_else(|| Error::config("no session"))?;
-            let request = BeginTransactionRequest::new().set_options(options.clone());
-            match self.sessions.begin_transaction(current.name().to_owned(), request).send().await {
-                Ok(transaction) => {
-                    let id = transaction.id.ok_or_else(|| Error::decode("beginTransaction returned no id", None))?;
-                    return Ok(ReadOnlyTransaction {
-                        sessions: self.sessions.clone(),
-                        session: current,
-                        id,
-                        read_timestamp: transaction.read_timestamp,
-                    });
-                }
-                Err(error) if self.pool.session_gone(&error, current.name()).await => {
-                    current.discard();
-                    session = Some(self.pool.checkout().await?);
-                }
-                Err(error) => return Err(error),
-            }
-        }
-        Err(Error::config("the session pool kept handing out sessions the server does not have"))
+        let request = BeginTransactionRequest::new().set_options(TransactionOptions::new().set_read_only(bound.read_only()));
+        let (begun, session) =
+            with_session!(self, session => self.sessions.begin_transaction(session.name().to_owned(), request.clone()).send().await);
+        let transaction = begun?;
+        let id = transaction.id.ok_or_else(|| Error::decode("beginTransaction returned no id", None))?;
+        Ok(ReadOnlyTransaction { sessions: self.sessions.clone(), session, id, read_timestamp: transaction.read_timestamp })
     }
 
     /// Runs a read-write transaction: `body` gets the transaction, runs its
@@ -231,8 +215,7 @@ impl DatabaseClient {
                         continue;
                     }
                     if let Some(id) = transaction.begun_id().await {
-                        let rollback = RollbackRequest::new().set_transaction_id(id);
-                        if self.sessions.rollback(session.name().to_owned(), rollback).send().await.is_ok() {
+                        if self.pool.roll_back(session.name(), id).await {
                             transaction.finished();
                         }
                     }
@@ -263,7 +246,7 @@ impl DatabaseClient {
     /// returns the lower bound of the rows it changed.
     pub async fn partitioned_update(&self, statement: impl Into<Statement>) -> Result<i64, Error> {
         let statement = statement.into();
-        with_session!(self, session => self.partitioned_update_on(&session, &statement).await)
+        with_session!(self, session => self.partitioned_update_on(&session, &statement).await).0
     }
 
     async fn partitioned_update_on(&self, session: &PooledSession, statement: &Statement) -> Result<i64, Error> {

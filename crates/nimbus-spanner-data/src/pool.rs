@@ -252,13 +252,26 @@ impl Pool {
     /// session's transaction otherwise).
     async fn delete(&self, entry: Entry) {
         if let Some(id) = entry.open_transaction {
-            let _ = self.sessions.rollback(entry.name.clone(), RollbackRequest::new().set_transaction_id(id)).send().await;
+            self.roll_back(&entry.name, id).await;
         }
         match self.sessions.delete(entry.name.clone()).send().await {
             Ok(_) => {
                 self.stats.deleted.fetch_add(1, Ordering::Relaxed);
             }
             Err(error) => tracing::debug!(session = %entry.name, %error, "deleting a session failed"),
+        }
+    }
+
+    /// Rolls back transaction `id` on `session`; whether the server
+    /// confirmed it (a failure is only logged: the transaction then ends
+    /// when the session is reused or expires).
+    pub(crate) async fn roll_back(&self, session: &str, id: Blob) -> bool {
+        match self.sessions.rollback(session.to_owned(), RollbackRequest::new().set_transaction_id(id)).send().await {
+            Ok(_) => true,
+            Err(error) => {
+                tracing::debug!(%session, %error, "rollback failed");
+                false
+            }
         }
     }
 
@@ -420,7 +433,7 @@ impl PooledSession {
     async fn roll_back_leftover(&mut self) {
         let Some(entry) = self.entry.as_mut() else { return };
         if let Some(id) = entry.open_transaction.take() {
-            let _ = self.pool.sessions.rollback(entry.name.clone(), RollbackRequest::new().set_transaction_id(id)).send().await;
+            self.pool.roll_back(&entry.name, id).await;
         }
     }
 

@@ -2,7 +2,7 @@
 
 use crate::value::{FromSpanner, ToSpanner, Value, type_name};
 use nimbus_core::{Error, ErrorKind};
-use nimbus_spanner::types::{ResultSetMetadata, Type};
+use nimbus_spanner::types::{Field, ResultSetMetadata, Type};
 use serde_json::Value as JsonValue;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -63,7 +63,10 @@ pub struct Columns {
 
 impl Columns {
     pub(crate) fn from_metadata(metadata: Option<&ResultSetMetadata>) -> Columns {
-        let fields = metadata.and_then(|m| m.row_type.as_ref()).and_then(|t| t.fields.as_deref()).unwrap_or_default();
+        Columns::from_fields(metadata.and_then(|m| m.row_type.as_ref()).and_then(|t| t.fields.as_deref()).unwrap_or_default())
+    }
+
+    fn from_fields(fields: &[Field]) -> Columns {
         Columns {
             names: fields.iter().map(|f| f.name.clone().unwrap_or_default()).collect(),
             types: fields.iter().map(|f| f.r#type.clone().unwrap_or_default()).collect(),
@@ -148,6 +151,13 @@ impl Row {
         &self.columns
     }
 
+    /// The value of column `index` with its type, when it exists.
+    pub fn value(&self, index: usize) -> Option<Value> {
+        let ty = self.columns.types.get(index)?.clone();
+        let json = self.values.get(index)?.clone();
+        Some(crate::value::typed(json, ty))
+    }
+
     /// The raw JSON values, in column order.
     pub fn values(&self) -> &[JsonValue] {
         &self.values
@@ -181,20 +191,6 @@ impl FromSpanner for Row {
     fn from_spanner(json: &JsonValue, ty: &Type) -> Result<Self, String> {
         let fields = ty.struct_type.as_ref().and_then(|s| s.fields.as_deref()).ok_or_else(|| format!("the column is {}", type_name(ty)))?;
         let values = json.as_array().ok_or_else(|| format!("the STRUCT value is not a list: {json}"))?;
-        let columns = Columns {
-            names: fields.iter().map(|f| f.name.clone().unwrap_or_default()).collect(),
-            types: fields.iter().map(|f| f.r#type.clone().unwrap_or_default()).collect(),
-        };
-        Ok(Row::new(Arc::new(columns), values.clone()))
-    }
-}
-
-/// Every value of `row` with its type, for a [`Value`]-level view.
-impl Row {
-    /// The value of column `index` with its type, when it exists.
-    pub fn value(&self, index: usize) -> Option<Value> {
-        let ty = self.columns.types.get(index)?.clone();
-        let json = self.values.get(index)?.clone();
-        Some(crate::value::typed(json, ty))
+        Ok(Row::new(Arc::new(Columns::from_fields(fields)), values.clone()))
     }
 }

@@ -13,6 +13,7 @@
 use crate::pool::PooledSession;
 use crate::row::{Columns, Row};
 use nimbus_core::paginate::Paginated;
+use nimbus_core::retry::RetryKind;
 use nimbus_core::{Blob, Error, ErrorKind, RetryConfig};
 use nimbus_google::stream::RowMerger;
 use nimbus_spanner::client::ProjectsInstancesDatabasesSessions;
@@ -146,8 +147,10 @@ impl RowStream {
     /// from the last token (after a pause), else the error to return.
     async fn retry(&mut self, error: Error) -> Option<Error> {
         self.sets = None;
-        let retryable = matches!(error.kind(), ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Decode)
-            || (error.kind() == ErrorKind::Service && matches!(error.code(), Some("UNAVAILABLE" | "Http502" | "Http503" | "Http504")));
+        // Google's transient failures (AIP-194: connection failures, timeouts,
+        // UNAVAILABLE), plus a body cut short mid-JSON: re-asking from a token
+        // is always safe for a read.
+        let retryable = error.kind() == ErrorKind::Decode || nimbus_google::error::classify(&error, true) == RetryKind::Transient;
         if !retryable || !self.resumable || self.failures >= MAX_RESUMES {
             self.done = true;
             return Some(error);
