@@ -350,6 +350,7 @@ async fn spanner_emulator_scenario() {
     step!("pool: typed round trip of every type through parameters, NULLs included", pool_typed_round_trip);
     step!("pool: single-use bounds, read-only transaction, mutations, batch DML, streamed query, partitioned DML", pool_transactions);
     step!("pool: keep-alive, shrink, replacement of a lost session, close", pool_upkeep);
+    step!("pool: reads by key, streamed reads in every transaction kind, a lost session under a stream, multiplexed fallback", pool_reads);
     step!("examples/session_pool.rs and examples/read_write.rs via SPANNER_EMULATOR_HOST", data_plane_examples);
     drop(emulator);
     for f in &failed {
@@ -361,7 +362,9 @@ async fn spanner_emulator_scenario() {
 
 // ---- The data plane (nimbus-spanner-data) against the emulator ----
 
-use nimbus_spanner_data::{Change, DatabaseClient, Date, Json, Keys, Numeric, PoolConfig, Row, Statement, Struct, TimestampBound};
+use nimbus_spanner_data::{
+    Change, DatabaseClient, Date, Json, Keys, Numeric, PoolConfig, Row, RowStream, Statement, Struct, TableRead, TimestampBound,
+};
 
 fn pool_config(label: &str, min: usize, max: usize) -> PoolConfig {
     PoolConfig {
@@ -599,5 +602,83 @@ async fn pool_upkeep(s: &mut State) -> Result<(), String> {
     let remaining = labelled_sessions(s, "upkeep").await?;
     ensure!(remaining.is_empty(), "close() left {} sessions", remaining.len());
     ensure!(db.query("SELECT 1").await.is_err(), "a closed pool refuses calls");
+    Ok(())
+}
+
+/// The ids of a stream's rows (column `Id`).
+async fn stream_ids(stream: &mut RowStream) -> Result<Vec<i64>, nimbus_core::Error> {
+    let mut ids = Vec::new();
+    while let Some(row) = stream.next().await {
+        ids.push(row?.get::<i64>("Id")?);
+    }
+    Ok(ids)
+}
+
+async fn pool_reads(s: &mut State) -> Result<(), String> {
+    let db = DatabaseClient::new(&s.spanner, s.db.clone(), pool_config("reads", 1, 2)).await.map_err(e)?;
+    // The emulator answers a request for a multiplexed session with a regular
+    // one: reads use the pool, and that session is the pool's first.
+    ensure!(!db.uses_multiplexed_sessions(), "the emulator has no multiplexed sessions");
+    ensure!(db.stats().created.load(std::sync::atomic::Ordering::Relaxed) == 1, "the probe's session is the pool's one");
+    ensure!(labelled_sessions(s, "reads").await?.len() == 1, "one labelled session on the server");
+    let albums = Change::insert("Albums", &["Id", "Title"]);
+    let albums = (100..400i64).fold(albums, |c, id| c.row(&[&id, &format!("album-{id}")]));
+    db.read_write_transaction(|tx| {
+        let albums = albums.clone();
+        async move {
+            tx.buffer(albums);
+            Ok(())
+        }
+    })
+    .await
+    .map_err(e)?;
+    let range = || Keys::new().range(&[&100i64], &[&399i64]);
+    let want: Vec<i64> = (100..400).collect();
+    // Single-use reads: whole, limited, streamed.
+    let read = db.read(TableRead::new("Albums", &["Id", "Title"], Keys::new().key(&[&100i64]).key(&[&250i64]))).await.map_err(e)?;
+    let got: Vec<(i64, String)> =
+        read.rows.iter().map(|r| Ok((r.get("Id")?, r.get("Title")?))).collect::<Result<_, nimbus_core::Error>>().map_err(e)?;
+    ensure!(got == [(100, "album-100".to_owned()), (250, "album-250".to_owned())], "read by keys: {got:?}");
+    ensure!(read.read_timestamp.is_some(), "a single-use read returns its timestamp");
+    let limited = db.read(TableRead::new("Albums", &["Id"], range()).limit(7)).await.map_err(e)?;
+    ensure!(limited.rows.len() == 7, "limit 7 read {} rows", limited.rows.len());
+    let mut stream = db.read_stream(TableRead::new("Albums", &["Id", "Title"], range())).await.map_err(e)?;
+    ensure!(stream_ids(&mut stream).await.map_err(e)? == want, "streamingRead of 300 rows");
+    drop(stream);
+    // A read-only transaction: a read and two streams at one timestamp.
+    let ro = db.read_only_transaction(TimestampBound::Strong).await.map_err(e)?;
+    let one = ro.read(TableRead::new("Albums", &["Id"], Keys::new().key(&[&101i64]))).await.map_err(e)?;
+    ensure!(one.rows.len() == 1, "read-only read");
+    let by_key = stream_ids(&mut ro.read_stream(TableRead::new("Albums", &["Id"], range()))).await.map_err(e)?;
+    let by_sql = stream_ids(&mut ro.query_stream("SELECT Id FROM Albums WHERE Id BETWEEN 100 AND 399 ORDER BY Id")).await.map_err(e)?;
+    ensure!(by_key == want && by_sql == want, "read-only streams");
+    drop(ro);
+    // A read-write transaction whose first statement is a stream (inline
+    // begin), then a read and DML in the same transaction.
+    let committed = db
+        .read_write_transaction(|tx| async move {
+            let mut stream = tx.query_stream("SELECT Id FROM Albums WHERE Id BETWEEN 100 AND 399 ORDER BY Id").await?;
+            let streamed = stream_ids(&mut stream).await?;
+            let by_key = stream_ids(&mut tx.read_stream(TableRead::new("Albums", &["Id"], Keys::new().key(&[&399i64]))).await?).await?;
+            let read = tx.read(TableRead::new("Albums", &["Id"], Keys::new().key(&[&100i64]))).await?;
+            let deleted = tx.execute_update("DELETE FROM Albums WHERE Id >= 390 AND Id < 400").await?;
+            Ok((streamed.len(), by_key, read.rows.len(), deleted))
+        })
+        .await
+        .map_err(e)?;
+    ensure!(committed.value == (300, vec![399], 1, 10), "read-write streams, read and DML: {:?}", committed.value);
+    let left = db.query("SELECT COUNT(*) FROM Albums WHERE Id BETWEEN 100 AND 399").await.map_err(e)?;
+    ensure!(left.rows[0].get::<i64>(0).map_err(e)? == 290, "the transaction committed its DELETE");
+    // The pool's session deleted behind its back: a stream moves to a new one.
+    let sessions = labelled_sessions(s, "reads").await?;
+    ensure!(sessions.len() == 1, "one session before the loss, found {}", sessions.len());
+    s.sessions().delete(sessions[0].name.clone().unwrap_or_default()).send().await.map_err(e)?;
+    let mut stream = db.read_stream(TableRead::new("Albums", &["Id"], range())).await.map_err(e)?;
+    ensure!(stream_ids(&mut stream).await.map_err(e)?.len() == 290, "the stream on a new session");
+    drop(stream);
+    let replaced = db.stats().replaced.load(std::sync::atomic::Ordering::Relaxed);
+    ensure!(replaced == 1, "{replaced} sessions replaced");
+    db.close().await;
+    ensure!(labelled_sessions(s, "reads").await?.is_empty(), "close() left sessions");
     Ok(())
 }

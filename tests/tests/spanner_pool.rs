@@ -10,7 +10,7 @@ use nimbus_core::http::{Headers, HttpResponse};
 use nimbus_spanner::names::DatabaseName;
 use nimbus_spanner::testing::Mock;
 use nimbus_spanner::types::*;
-use nimbus_spanner_data::{DatabaseClient, PoolConfig, Statement, TimestampBound};
+use nimbus_spanner_data::{DatabaseClient, Keys, PoolConfig, Statement, TableRead, TimestampBound};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -19,11 +19,24 @@ fn database() -> DatabaseName {
     DatabaseName::new("p", "inst", "db")
 }
 
-/// A mock whose batchCreateSessions makes numbered sessions, and whose
-/// queries, begins and commits succeed.
+/// A mock whose session creation makes numbered regular sessions (asked for
+/// a multiplexed one, it makes a regular one, as the emulator does), and
+/// whose begins, commits and rollbacks succeed.
 fn mock() -> Mock {
     let mock = Mock::new();
     let next = Arc::new(AtomicUsize::new(0));
+    let counter = next.clone();
+    mock.on_projects_instances_databases_sessions_create()
+        .answers(move |_| Ok(Session::new().set_name(format!("{}/sessions/s-{}", database(), counter.fetch_add(1, Ordering::SeqCst) + 1))));
+    with_batch_create(mock, next)
+}
+
+/// [`mock`] without `sessions.create`: the test answers it.
+fn mock_without_create() -> Mock {
+    with_batch_create(Mock::new(), Arc::new(AtomicUsize::new(0)))
+}
+
+fn with_batch_create(mock: Mock, next: Arc<AtomicUsize>) -> Mock {
     mock.on_projects_instances_databases_sessions_batch_create().answers(move |params| {
         let count = params.request.session_count.unwrap_or(1).max(1) as usize;
         let sessions = (0..count)
@@ -149,6 +162,80 @@ async fn lost_session_is_replaced() -> Result<(), String> {
     ensure!(result.rows[0].get::<i64>("n").map_err(|e| e.to_string())? == 1, "the retried query's row");
     ensure!(db.stats().replaced.load(Ordering::Relaxed) == 1, "one session replaced");
     ensure!(db.session_count() == 1, "the lost session left the pool: {} sessions", db.session_count());
+    ensure!(!db.uses_multiplexed_sessions(), "a regular session answered the probe: multiplexed sessions are off");
+    Ok(())
+}
+
+fn not_found(what: &str) -> nimbus_core::Error {
+    let body = format!(r#"{{"error":{{"code":404,"status":"NOT_FOUND","message":"Session not found: {what}"}}}}"#);
+    nimbus_core::Error::service("NOT_FOUND", format!("Session not found: {what}"), None, HttpResponse::new(404, Headers::new(), body))
+}
+
+/// A server that makes multiplexed sessions: single-use queries and
+/// read-only transactions run on it while the only pooled session is held by
+/// a read-write transaction (through the pool they would time out); when the
+/// server loses it, a new one is made.
+async fn multiplexed_session_carries_reads() -> Result<(), String> {
+    let mock = mock_without_create();
+    let made = Arc::new(AtomicUsize::new(0));
+    let counter = made.clone();
+    mock.on_projects_instances_databases_sessions_create().answers(move |params| {
+        let asked = params.request.session.as_ref().and_then(|s| s.multiplexed) == Some(true);
+        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(Session::new().set_name(format!("{}/sessions/mux-{n}", database())).set_multiplexed(asked))
+    });
+    let lost_once = Arc::new(AtomicUsize::new(0));
+    mock.on_projects_instances_databases_sessions_execute_sql().answers(move |params| {
+        if params.session.ends_with("/mux-1") && lost_once.fetch_add(1, Ordering::SeqCst) == 5 {
+            return Err(not_found("mux-1"));
+        }
+        if params.session.contains("/mux-") {
+            Ok(count_result())
+        } else {
+            Err(nimbus_core::Error::config("a read went to a pooled session"))
+        }
+    });
+    let config = PoolConfig { checkout_timeout: Duration::from_millis(100), ..config(1, 1) };
+    let db = DatabaseClient::new(&mock.client(), database(), config).await.map_err(|e| e.to_string())?;
+    ensure!(db.uses_multiplexed_sessions(), "the server made a multiplexed session");
+    let writer = db.read_write_transaction(|_tx| async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok(())
+    });
+    let readers = async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let queries = (0..10).map(|_| db.query("SELECT 1"));
+        let results = futures_util::future::try_join_all(queries).await?;
+        let ro = db.read_only_transaction(TimestampBound::Strong).await?;
+        drop(ro);
+        Ok::<_, nimbus_core::Error>(results.len())
+    };
+    let (written, read) = tokio::join!(writer, readers);
+    written.map_err(|e| format!("the read-write transaction: {e}"))?;
+    let read = read.map_err(|e| format!("reads while the pool is busy: {e}"))?;
+    ensure!(read == 10, "10 queries");
+    let stats = db.stats();
+    ensure!(stats.multiplexed_created.load(Ordering::Relaxed) == 2, "one multiplexed session, and one after the server lost it");
+    ensure!(stats.replaced.load(Ordering::Relaxed) == 1, "the lost one counted as replaced");
+    // 10 queries, the one retried after the loss, the read-only transaction.
+    ensure!(stats.multiplexed_uses.load(Ordering::Relaxed) == 12, "uses: {:?}", stats.multiplexed_uses);
+    ensure!(stats.created.load(Ordering::Relaxed) == 1 && db.session_count() == 1, "one pooled session for the writer");
+    Ok(())
+}
+
+/// A server that refuses multiplexed sessions: reads use the pool.
+async fn multiplexed_refused_falls_back_to_the_pool() -> Result<(), String> {
+    let mock = mock_without_create();
+    mock.on_projects_instances_databases_sessions_create().answers(|_| {
+        let body = r#"{"error":{"code":501,"status":"UNIMPLEMENTED","message":"multiplexed sessions are not supported"}}"#;
+        Err(nimbus_core::Error::service("UNIMPLEMENTED", "not supported", None, HttpResponse::new(501, Headers::new(), body)))
+    });
+    mock.on_projects_instances_databases_sessions_execute_sql().returns(count_result());
+    let db = DatabaseClient::new(&mock.client(), database(), config(1, 2)).await.map_err(|e| e.to_string())?;
+    ensure!(!db.uses_multiplexed_sessions(), "multiplexed sessions are off");
+    db.query("SELECT 1").await.map_err(|e| e.to_string())?;
+    ensure!(db.stats().created.load(Ordering::Relaxed) == 1, "the pool's one session");
+    ensure!(db.stats().multiplexed_uses.load(Ordering::Relaxed) == 0, "nothing ran on a multiplexed session");
     Ok(())
 }
 
@@ -168,15 +255,36 @@ enum Failure {
     Unavailable,
 }
 
+/// What the fake server does.
+#[derive(Clone, Copy)]
+struct Scenario {
+    failure: Option<Failure>,
+    /// Session `s-1` is gone: every call on it answers `NOT_FOUND`.
+    first_session_lost: bool,
+}
+
+/// A request the fake server received.
+#[derive(Debug, Clone)]
+struct Seen {
+    line: String,
+    body: serde_json::Value,
+}
+
 fn token(row: i64) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("after-{row}"))
 }
 
-/// One `PartialResultSet` per row (the first with the metadata); every third
-/// carries a resume token, and row 12 is chunked across two sets.
-fn set_for(row: i64) -> Vec<serde_json::Value> {
-    let metadata =
+const TRANSACTION_ID: &str = "dHgtNDI="; // "tx-42"
+
+/// One `PartialResultSet` per row (the first with the metadata, and the
+/// transaction when the request began one); every third carries a resume
+/// token, and row 12 is chunked across two sets.
+fn set_for(row: i64, began: bool) -> Vec<serde_json::Value> {
+    let mut metadata =
         serde_json::json!({"rowType": {"fields": [{"name": "n", "type": {"code": "INT64"}}, {"name": "s", "type": {"code": "STRING"}}]}});
+    if began {
+        metadata["transaction"] = serde_json::json!({"id": TRANSACTION_ID});
+    }
     let with_token = |mut v: serde_json::Value| {
         if row % 3 == 0 {
             v["resumeToken"] = token(row).into();
@@ -228,28 +336,43 @@ async fn write_chunk(socket: &mut tokio::net::TcpStream, data: &str) -> std::io:
     socket.write_all(format!("{:x}\r\n{data}\r\n", data.len()).as_bytes()).await
 }
 
-/// Starts the server; returns its URL and the resume tokens it was asked with.
-async fn stream_server(failure: Failure) -> (String, Arc<std::sync::Mutex<Vec<Option<String>>>>) {
+async fn answer_json(socket: &mut tokio::net::TcpStream, status: &str, body: &str) {
+    let head =
+        format!("HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+    let _ = socket.write_all(format!("{head}{body}").as_bytes()).await;
+}
+
+/// Starts the server; returns its URL and the requests it received.
+async fn stream_server(scenario: Scenario) -> (String, Arc<std::sync::Mutex<Vec<Seen>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = asked.clone();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
     tokio::spawn(async move {
         let mut streams = 0;
+        let mut sessions = 0;
         'accept: while let Ok((mut socket, _)) = listener.accept().await {
             let Some((line, body)) = read_request(&mut socket).await else { continue };
-            if line.contains(":batchCreate") {
-                let body = format!(r#"{{"session":[{{"name":"{}/sessions/s-1"}}]}}"#, database());
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = socket.write_all(format!("{head}{body}").as_bytes()).await;
+            log.lock().unwrap().push(Seen { line: line.clone(), body: body.clone() });
+            if scenario.first_session_lost && line.contains("/sessions/s-1") {
+                let body = r#"{"error":{"code":404,"status":"NOT_FOUND","message":"Session not found: s-1"}}"#;
+                answer_json(&mut socket, "404 Not Found", body).await;
+                continue;
+            }
+            if line.contains(":batchCreate") || line.ends_with("/sessions HTTP/1.1") {
+                sessions += 1;
+                let session = format!(r#"{{"name":"{}/sessions/s-{sessions}"}}"#, database());
+                let body = if line.contains(":batchCreate") { format!(r#"{{"session":[{session}]}}"#) } else { session };
+                answer_json(&mut socket, "200 OK", &body).await;
+                continue;
+            }
+            if line.contains(":commit") {
+                answer_json(&mut socket, "200 OK", r#"{"commitTimestamp":"2026-11-30T00:00:00Z"}"#).await;
                 continue;
             }
             streams += 1;
+            let began = body.pointer("/transaction/begin").is_some();
             let resume = body.get("resumeToken").and_then(|t| t.as_str()).map(str::to_owned);
-            seen.lock().unwrap().push(resume.clone());
             let start = match resume {
                 Some(t) => (1..=STREAM_ROWS).find(|r| token(*r) == t).map_or(1, |r| r + 1),
                 None => 1,
@@ -262,60 +385,139 @@ async fn stream_server(failure: Failure) -> (String, Arc<std::sync::Mutex<Vec<Op
                 first = false;
                 format!("{prefix}{v}")
             };
+            let fail_now = |row: i64| streams == 1 && row == 10 && scenario.failure.is_some();
             for row in start..=STREAM_ROWS {
-                for set in set_for(row) {
+                for set in set_for(row, began) {
                     let _ = write_chunk(&mut socket, &element(&set)).await;
                 }
-                if streams == 1 && row == 10 {
-                    match failure {
-                        Failure::Cut => {
+                if fail_now(row) {
+                    match scenario.failure {
+                        Some(Failure::Cut) | None => {
                             let _ = socket.flush().await;
                             drop(socket);
                             continue 'accept;
                         }
-                        Failure::Unavailable => {
+                        Some(Failure::Unavailable) => {
                             let error = serde_json::json!({"error": {"code": 503, "status": "UNAVAILABLE", "message": "try again"}});
                             let _ = write_chunk(&mut socket, &element(&error)).await;
                             let _ = write_chunk(&mut socket, "]").await;
                             let _ = socket.write_all(b"0\r\n\r\n").await;
                         }
                     }
-                    break;
+                    continue 'accept;
                 }
             }
-            if streams > 1 || start > 10 {
-                let _ = write_chunk(&mut socket, if first { "[]" } else { "]" }).await;
-                let _ = socket.write_all(b"0\r\n\r\n").await;
-            }
+            let _ = write_chunk(&mut socket, if first { "[]" } else { "]" }).await;
+            let _ = socket.write_all(b"0\r\n\r\n").await;
         }
     });
-    (url, asked)
+    (url, seen)
 }
 
-async fn stream_resumes_after(failure: Failure) -> Result<(), String> {
-    let (url, asked) = stream_server(failure).await;
+fn stream_requests(seen: &std::sync::Mutex<Vec<Seen>>) -> Vec<Seen> {
+    seen.lock().unwrap().iter().filter(|s| s.line.contains(":executeStreamingSql") || s.line.contains(":streamingRead")).cloned().collect()
+}
+
+async fn client_for(scenario: Scenario) -> Result<(DatabaseClient, Arc<std::sync::Mutex<Vec<Seen>>>), String> {
+    let (url, seen) = stream_server(scenario).await;
     let spanner = nimbus_spanner::Client::new(nimbus_spanner::Config::new().endpoint_url(url).no_credentials());
-    let db = DatabaseClient::new(&spanner, database(), config(1, 1)).await.map_err(|e| e.to_string())?;
-    let mut stream = db.query_stream("SELECT n, s FROM t").await.map_err(|e| e.to_string())?;
+    let db = DatabaseClient::new(&spanner, database(), config(1, 2)).await.map_err(|e| e.to_string())?;
+    Ok((db, seen))
+}
+
+async fn collect(stream: &mut nimbus_spanner_data::RowStream) -> Result<Vec<(i64, String)>, String> {
     let mut rows = Vec::new();
     while let Some(row) = stream.next().await {
         let row = row.map_err(|e| e.to_string())?;
         rows.push((row.get::<i64>("n").map_err(|e| e.to_string())?, row.get::<String>("s").map_err(|e| e.to_string())?));
     }
-    let want: Vec<(i64, String)> = (1..=STREAM_ROWS).map(|r| (r, format!("row-{r}"))).collect();
-    ensure!(rows == want, "every row exactly once, in order: {rows:?}");
+    Ok(rows)
+}
+
+fn all_rows() -> Vec<(i64, String)> {
+    (1..=STREAM_ROWS).map(|r| (r, format!("row-{r}"))).collect()
+}
+
+fn tokens_asked(requests: &[Seen]) -> Vec<Option<String>> {
+    requests.iter().map(|s| s.body.get("resumeToken").and_then(|t| t.as_str()).map(str::to_owned)).collect()
+}
+
+/// A single-use query (or read) whose stream fails after row 10 yields rows
+/// 1..20 exactly once, asking again from the token of row 9.
+async fn stream_resumes_after(failure: Failure, by_key: bool) -> Result<(), String> {
+    let (db, seen) = client_for(Scenario { failure: Some(failure), first_session_lost: false }).await?;
+    let mut stream = if by_key {
+        db.read_stream(TableRead::new("t", &["n", "s"], Keys::all())).await
+    } else {
+        db.query_stream("SELECT n, s FROM t").await
+    }
+    .map_err(|e| e.to_string())?;
+    let rows = collect(&mut stream).await?;
+    ensure!(rows == all_rows(), "every row exactly once, in order: {rows:?}");
     ensure!(stream.resumed() == 1, "resumed {} times", stream.resumed());
-    let asked = asked.lock().unwrap().clone();
-    ensure!(asked == vec![None, Some(token(9))], "asked with tokens {asked:?}");
+    let requests = stream_requests(&seen);
+    ensure!(tokens_asked(&requests) == vec![None, Some(token(9))], "asked with tokens {:?}", tokens_asked(&requests));
+    let verb = if by_key { ":streamingRead" } else { ":executeStreamingSql" };
+    ensure!(requests.iter().all(|r| r.line.contains(verb)), "every request is {verb}");
+    if by_key {
+        ensure!(requests.iter().all(|r| r.body["table"] == "t" && r.body["keySet"]["all"] == true), "the read's table and keys");
+    }
     Ok(())
 }
 
 async fn stream_resumes_after_a_cut_connection() -> Result<(), String> {
-    stream_resumes_after(Failure::Cut).await
+    stream_resumes_after(Failure::Cut, false).await
 }
 
 async fn stream_resumes_after_unavailable() -> Result<(), String> {
-    stream_resumes_after(Failure::Unavailable).await
+    stream_resumes_after(Failure::Unavailable, false).await
+}
+
+async fn streaming_read_resumes_after_a_cut_connection() -> Result<(), String> {
+    stream_resumes_after(Failure::Cut, true).await
+}
+
+/// A stream as the first statement of a read-write transaction begins it
+/// inline; cut after row 10, it resumes in that transaction (by id, with the
+/// token), and the commit names the same transaction.
+async fn read_write_stream_begins_inline_and_resumes() -> Result<(), String> {
+    let (db, seen) = client_for(Scenario { failure: Some(Failure::Cut), first_session_lost: false }).await?;
+    let committed = db
+        .read_write_transaction(|tx| async move {
+            let mut stream = tx.query_stream("SELECT n, s FROM t").await?;
+            let rows = collect(&mut stream).await.map_err(nimbus_core::Error::config)?;
+            Ok((rows, stream.resumed()))
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let (rows, resumed) = committed.value;
+    ensure!(rows == all_rows() && resumed == 1, "every row once after one resume: {rows:?}");
+    let requests = stream_requests(&seen);
+    ensure!(requests.len() == 2, "two stream requests: {requests:?}");
+    ensure!(requests[0].body.pointer("/transaction/begin/readWrite").is_some(), "the first begins inline: {}", requests[0].body);
+    ensure!(
+        requests[1].body.pointer("/transaction/id") == Some(&serde_json::json!(TRANSACTION_ID))
+            && requests[1].body["resumeToken"] == token(9),
+        "the resume runs in the begun transaction from row 9's token: {}",
+        requests[1].body
+    );
+    let commit = seen.lock().unwrap().iter().find(|s| s.line.contains(":commit")).cloned().ok_or("no commit")?;
+    ensure!(commit.body["transactionId"] == TRANSACTION_ID, "the commit names the transaction: {}", commit.body);
+    Ok(())
+}
+
+/// A single-use stream whose session the server lost moves to another
+/// session before any row, once.
+async fn stream_replaces_a_lost_session() -> Result<(), String> {
+    let (db, seen) = client_for(Scenario { failure: None, first_session_lost: true }).await?;
+    let mut stream = db.query_stream("SELECT n, s FROM t").await.map_err(|e| e.to_string())?;
+    let rows = collect(&mut stream).await?;
+    ensure!(rows == all_rows(), "every row once on the new session: {rows:?}");
+    let requests = stream_requests(&seen);
+    let on: Vec<bool> = requests.iter().map(|r| r.line.contains("/sessions/s-1:")).collect();
+    ensure!(on == vec![true, false], "asked on s-1, then on another: {requests:?}");
+    ensure!(db.stats().replaced.load(Ordering::Relaxed) == 1, "one session replaced");
+    Ok(())
 }
 
 /// Every future of the data plane can be spawned on a multi-threaded
@@ -331,6 +533,12 @@ fn futures_are_send(
     send(db.query("SELECT 1"));
     send(db.query_at(TimestampBound::Strong, "SELECT 1"));
     send(db.query_stream("SELECT 1"));
+    send(db.read(TableRead::new("T", &["a"], Keys::all())));
+    send(db.read_stream(TableRead::new("T", &["a"], Keys::all())));
+    send(tx.query_stream("SELECT 1"));
+    send(tx.read(TableRead::new("T", &["a"], Keys::all())));
+    send(tx.read_stream(TableRead::new("T", &["a"], Keys::all())));
+    send(ro.read(TableRead::new("T", &["a"], Keys::all())));
     send(db.read_only_transaction(TimestampBound::Strong));
     send(db.partitioned_update("DELETE FROM T WHERE TRUE"));
     send(db.read_write_transaction(|tx| async move { tx.execute_update("DELETE FROM T WHERE TRUE").await }));
@@ -362,6 +570,11 @@ async fn spanner_pool_suite() {
     case!(lost_session_is_replaced);
     case!(stream_resumes_after_a_cut_connection);
     case!(stream_resumes_after_unavailable);
+    case!(streaming_read_resumes_after_a_cut_connection);
+    case!(read_write_stream_begins_inline_and_resumes);
+    case!(stream_replaces_a_lost_session);
+    case!(multiplexed_session_carries_reads);
+    case!(multiplexed_refused_falls_back_to_the_pool);
     for f in &failed {
         println!("--- spanner pool: {f}");
     }

@@ -1,9 +1,9 @@
 //! [`DatabaseClient`]: the entry point of the data plane.
 
-use crate::pool::{Pool, PoolConfig, PoolStats, PooledSession};
+use crate::pool::{Pool, PoolConfig, PoolStats, PooledSession, Seat, Use};
 use crate::row::{QueryResult, Statement};
-use crate::stream::RowStream;
-use crate::transaction::{ReadOnlyTransaction, ReadWriteTransaction, TimestampBound, is_aborted, retry_delay, sql_request};
+use crate::stream::{RowStream, StreamRequest, StreamSeat};
+use crate::transaction::{ReadOnlyTransaction, ReadWriteTransaction, TableRead, TimestampBound, is_aborted, retry_delay, sql_request};
 use nimbus_core::{DateTime, Error, RetryConfig};
 use nimbus_spanner::client::ProjectsInstancesDatabasesSessions;
 use nimbus_spanner::names::DatabaseName;
@@ -13,19 +13,19 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-/// Runs one call on a pooled session; when the server has lost the session,
-/// drops it and runs the call once more on another. Evaluates to the call's
-/// result and the session it ran on. (A macro, not a function taking an
-/// async closure, so the futures stay `Send`.)
+/// Runs one call on a session for `$use` (a [`Use`]); when the server has
+/// lost the session, gives it up and runs the call once more on another.
+/// Evaluates to the call's result and the session it ran on. (A macro, not
+/// a function taking an async closure, so the futures stay `Send`.)
 macro_rules! with_session {
-    ($client:expr, $session:ident => $call:expr) => {{
-        let mut $session = $client.pool.checkout().await?;
+    ($client:expr, $use:expr, $session:ident => $call:expr) => {{
+        let mut $session = $client.pool.seat($use).await?;
         let mut replaced = false;
         loop {
             match $call {
                 Err(error) if !replaced && $client.pool.session_gone(&error, $session.name()).await => {
-                    $session.discard();
-                    $session = $client.pool.checkout().await?;
+                    $client.pool.lost($session);
+                    $session = $client.pool.seat($use).await?;
                     replaced = true;
                 }
                 other => break (other, $session),
@@ -112,7 +112,8 @@ impl DatabaseClient {
     }
 
     /// Deletes every idle session now and every session in use when it comes
-    /// back; later calls fail. Dropping the last clone without closing
+    /// back (a multiplexed session cannot be deleted: it expires on the
+    /// server); later calls fail. Dropping the last clone without closing
     /// leaves the sessions to expire on the server (a warning is logged).
     pub async fn close(&self) {
         self.pool.close().await;
@@ -129,7 +130,7 @@ impl DatabaseClient {
         let selector = TransactionSelector::new().set_single_use(TransactionOptions::new().set_read_only(bound.read_only()));
         let request = sql_request(statement.into(), Some(selector));
         let (set, _session) =
-            with_session!(self, session => self.sessions.execute_sql(session.name().to_owned(), request.clone()).send().await);
+            with_session!(self, Use::Read, session => self.sessions.execute_sql(session.name().to_owned(), request.clone()).send().await);
         let set = set?;
         Ok(QueryResult::from_result_set(set))
     }
@@ -145,19 +146,61 @@ impl DatabaseClient {
     /// [`query_stream`](Self::query_stream) at `bound`.
     pub async fn query_stream_at(&self, bound: TimestampBound, statement: impl Into<Statement>) -> Result<RowStream, Error> {
         let selector = TransactionSelector::new().set_single_use(TransactionOptions::new().set_read_only(bound.read_only()));
-        let session = self.pool.checkout().await?;
-        Ok(RowStream::new(self.sessions.clone(), session, sql_request(statement.into(), Some(selector))))
+        self.stream(StreamRequest::Query(sql_request(statement.into(), Some(selector)))).await
+    }
+
+    /// A strong single-use read of `read`'s rows by key (`sessions.read`).
+    pub async fn read(&self, read: TableRead) -> Result<QueryResult, Error> {
+        self.read_at(TimestampBound::Strong, read).await
+    }
+
+    /// A single-use read at `bound`; the result carries the timestamp the
+    /// data was read at.
+    pub async fn read_at(&self, bound: TimestampBound, read: TableRead) -> Result<QueryResult, Error> {
+        let selector = TransactionSelector::new().set_single_use(TransactionOptions::new().set_read_only(bound.read_only()));
+        let request = read.into_request(Some(selector));
+        let (set, _session) =
+            with_session!(self, Use::Read, session => self.sessions.read(session.name().to_owned(), request.clone()).send().await);
+        Ok(QueryResult::from_result_set(set?))
+    }
+
+    /// A strong single-use read whose rows stream in (`streamingRead`),
+    /// resumed from the last resume token after a retryable failure.
+    pub async fn read_stream(&self, read: TableRead) -> Result<RowStream, Error> {
+        self.read_stream_at(TimestampBound::Strong, read).await
+    }
+
+    /// [`read_stream`](Self::read_stream) at `bound`.
+    pub async fn read_stream_at(&self, bound: TimestampBound, read: TableRead) -> Result<RowStream, Error> {
+        let selector = TransactionSelector::new().set_single_use(TransactionOptions::new().set_read_only(bound.read_only()));
+        self.stream(StreamRequest::Read(read.into_request(Some(selector)))).await
+    }
+
+    async fn stream(&self, request: StreamRequest) -> Result<RowStream, Error> {
+        let seat = self.pool.seat(Use::Read).await?;
+        Ok(RowStream::new(self.sessions.clone(), StreamSeat::SingleUse(self.pool.clone(), seat), request))
+    }
+
+    /// Whether reads outside read-write transactions go to a multiplexed
+    /// session (the server supports them and
+    /// [`PoolConfig::multiplexed`] is on) rather than to pooled sessions.
+    pub fn uses_multiplexed_sessions(&self) -> bool {
+        self.pool.multiplexed_on()
     }
 
     /// Begins a read-only transaction at `bound` (strong, exact staleness or
     /// a read timestamp): every query in it sees the same data.
     pub async fn read_only_transaction(&self, bound: TimestampBound) -> Result<ReadOnlyTransaction, Error> {
         let request = BeginTransactionRequest::new().set_options(TransactionOptions::new().set_read_only(bound.read_only()));
-        let (begun, session) =
-            with_session!(self, session => self.sessions.begin_transaction(session.name().to_owned(), request.clone()).send().await);
+        let (begun, session) = with_session!(self, Use::Read, session => self.sessions.begin_transaction(session.name().to_owned(), request.clone()).send().await);
         let transaction = begun?;
         let id = transaction.id.ok_or_else(|| Error::decode("beginTransaction returned no id", None))?;
-        Ok(ReadOnlyTransaction { sessions: self.sessions.clone(), session, id, read_timestamp: transaction.read_timestamp })
+        Ok(ReadOnlyTransaction {
+            sessions: self.sessions.clone(),
+            session: Arc::new(session),
+            id,
+            read_timestamp: transaction.read_timestamp,
+        })
     }
 
     /// Runs a read-write transaction: `body` gets the transaction, runs its
@@ -246,10 +289,10 @@ impl DatabaseClient {
     /// returns the lower bound of the rows it changed.
     pub async fn partitioned_update(&self, statement: impl Into<Statement>) -> Result<i64, Error> {
         let statement = statement.into();
-        with_session!(self, session => self.partitioned_update_on(&session, &statement).await).0
+        with_session!(self, Use::Write, session => self.partitioned_update_on(&session, &statement).await).0
     }
 
-    async fn partitioned_update_on(&self, session: &PooledSession, statement: &Statement) -> Result<i64, Error> {
+    async fn partitioned_update_on(&self, session: &Seat, statement: &Statement) -> Result<i64, Error> {
         let options = TransactionOptions::new().set_partitioned_dml(PartitionedDml::new());
         let request = BeginTransactionRequest::new().set_options(options);
         let begun = self.sessions.begin_transaction(session.name().to_owned(), request).send().await?;

@@ -4,7 +4,9 @@
 //! * [`DatabaseClient`]: a session pool (min/max sessions made with
 //!   `batchCreateSessions`, labels, database role, fair bounded waits,
 //!   keep-alive `SELECT 1`, shrinking, replacement of sessions the server
-//!   lost, [`close`](DatabaseClient::close) deleting them all);
+//!   lost, [`close`](DatabaseClient::close) deleting them all), with reads
+//!   outside read-write transactions on a multiplexed session when the
+//!   server makes one;
 //! * transactions: single-use queries at a [`TimestampBound`] with their
 //!   read timestamp, multi-use [`ReadOnlyTransaction`]s, and read-write
 //!   transactions as a closure the runner re-runs on `ABORTED`
@@ -13,8 +15,10 @@
 //! * typed values: [`Statement::bind`] infers each parameter's type
 //!   ([`ToSpanner`]), [`Row::get`] reads a column as any [`FromSpanner`]
 //!   type by name or index;
-//! * [`RowStream`]: streamed query results that resume from the last resume
-//!   token after a failure mid-stream.
+//! * reads by key ([`TableRead`], [`Keys`]);
+//! * [`RowStream`]: streamed query and read results, single-use or in a
+//!   transaction, that resume from the last resume token after a failure
+//!   mid-stream.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), nimbus_spanner::Error> {
@@ -48,5 +52,5 @@ pub use nimbus_spanner;
 pub use pool::{PoolConfig, PoolStats, PooledSession};
 pub use row::{ColumnIndex, Columns, QueryResult, Row, Statement};
 pub use stream::{MAX_HELD_BYTES, RowStream};
-pub use transaction::{Change, Keys, ReadOnlyTransaction, ReadWriteTransaction, TimestampBound, is_aborted, retry_delay};
+pub use transaction::{Change, Keys, ReadOnlyTransaction, ReadWriteTransaction, TableRead, TimestampBound, is_aborted, retry_delay};
 pub use value::{Date, FromSpanner, Json, Numeric, SpannerType, Struct, ToSpanner, Value};

@@ -8,10 +8,18 @@
 //! or creates one only when none is idle, so the pool never has more than
 //! `max_sessions` sessions. A [`PooledSession`] returns its session when
 //! dropped, so a failed or cancelled operation cannot leak one.
+//!
+//! Reads that are not part of a read-write transaction (single-use queries
+//! and reads, read-only transactions) go to one multiplexed session when the
+//! server makes one: it carries any number of them at once, so they never
+//! wait for a pooled session. Whether the server does is decided once, when
+//! the pool starts: a `sessions.create` asking for `multiplexed: true` that
+//! comes back without the flag (the emulator) or is refused means "no", and
+//! those reads use the pool (the session that came back joins it).
 
 use nimbus_core::{Blob, Error, ErrorKind};
 use nimbus_spanner::client::ProjectsInstancesDatabasesSessions;
-use nimbus_spanner::types::{BatchCreateSessionsRequest, ExecuteSqlRequest, RollbackRequest, Session};
+use nimbus_spanner::types::{BatchCreateSessionsRequest, CreateSessionRequest, ExecuteSqlRequest, RollbackRequest, Session};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -41,6 +49,12 @@ pub struct PoolConfig {
     pub labels: HashMap<String, String>,
     /// The database role the sessions act as (fine-grained access control).
     pub database_role: Option<String>,
+    /// Whether reads outside read-write transactions use a multiplexed
+    /// session when the server supports them (default true).
+    pub multiplexed: bool,
+    /// How old a multiplexed session gets before the pool makes a new one
+    /// (default 7 days; the server keeps them for 30).
+    pub multiplexed_refresh: Duration,
 }
 
 impl Default for PoolConfig {
@@ -54,6 +68,8 @@ impl Default for PoolConfig {
             maintenance_interval: Duration::from_secs(60),
             labels: HashMap::new(),
             database_role: None,
+            multiplexed: true,
+            multiplexed_refresh: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
@@ -71,6 +87,10 @@ pub struct PoolStats {
     pub keep_alives: AtomicU64,
     /// Read-write transaction attempts retried after `ABORTED`.
     pub aborted_retries: AtomicU64,
+    /// Multiplexed sessions created (the first, refreshes and replacements).
+    pub multiplexed_created: AtomicU64,
+    /// Operations run on the multiplexed session.
+    pub multiplexed_uses: AtomicU64,
 }
 
 /// A pooled session as the pool keeps it.
@@ -94,11 +114,53 @@ struct State {
     total: usize,
 }
 
+/// Whether reads go to a multiplexed session.
+#[derive(Debug)]
+enum Multiplexed {
+    /// Not asked for, or the server does not make them: reads use the pool.
+    Off,
+    /// The session reads go to, and when it was made.
+    On(Arc<str>, Instant),
+    /// The server lost it: the next read makes a new one.
+    Lost,
+}
+
+/// What an operation needs a session for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Use {
+    /// Single-use reads and read-only transactions: the multiplexed session
+    /// when there is one.
+    Read,
+    /// Read-write and partitioned DML transactions: a pooled session.
+    Write,
+}
+
+/// A session an operation runs on: pooled (held until dropped) or the
+/// shared multiplexed one.
+#[derive(Debug)]
+pub(crate) enum Seat {
+    Pooled(PooledSession),
+    Multiplexed(Arc<str>),
+}
+
+impl Seat {
+    /// The session's resource name.
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            Seat::Pooled(session) => session.name(),
+            Seat::Multiplexed(name) => name,
+        }
+    }
+}
+
 pub(crate) struct Pool {
     pub(crate) sessions: ProjectsInstancesDatabasesSessions,
     pub(crate) database: String,
     pub(crate) config: PoolConfig,
     state: Mutex<State>,
+    multiplexed: Mutex<Multiplexed>,
+    /// Held while a multiplexed session is being made, so one is made at a time.
+    making_multiplexed: tokio::sync::Mutex<()>,
     permits: Arc<Semaphore>,
     closed: AtomicBool,
     pub(crate) stats: PoolStats,
@@ -145,11 +207,17 @@ impl Pool {
             permits: Arc::new(Semaphore::new(config.max_sessions)),
             config,
             state: Mutex::new(State::default()),
+            multiplexed: Mutex::new(Multiplexed::Off),
+            making_multiplexed: tokio::sync::Mutex::new(()),
             closed: AtomicBool::new(false),
             stats: PoolStats::default(),
             shutdown: Arc::new(Notify::new()),
         });
-        let created = pool.create(pool.config.min_sessions).await?;
+        if pool.config.multiplexed {
+            pool.probe_multiplexed().await?;
+        }
+        let missing = pool.config.min_sessions.saturating_sub(pool.total());
+        let created = pool.create(missing).await?;
         {
             let mut state = pool.lock();
             state.total += created.len();
@@ -193,6 +261,109 @@ impl Pool {
             }
         }
         Ok(made)
+    }
+
+    /// Asks for a multiplexed session and records whether the server made
+    /// one. A regular session that comes back instead joins the pool; a
+    /// refusal (`UNIMPLEMENTED`, `INVALID_ARGUMENT`, `FAILED_PRECONDITION`)
+    /// turns multiplexed sessions off; other errors are returned.
+    async fn probe_multiplexed(&self) -> Result<(), Error> {
+        let request = CreateSessionRequest::new().set_session(self.template().set_multiplexed(true));
+        match self.sessions.create(self.database.clone(), request).send().await {
+            Ok(session) => {
+                let name = session.name.ok_or_else(|| Error::decode("sessions.create returned a session without a name", None))?;
+                if session.multiplexed == Some(true) {
+                    self.stats.multiplexed_created.fetch_add(1, Ordering::Relaxed);
+                    *self.lock_multiplexed() = Multiplexed::On(name.into(), Instant::now());
+                } else {
+                    tracing::debug!(database = %self.database, "the server made a regular session: multiplexed sessions are off");
+                    self.stats.created.fetch_add(1, Ordering::Relaxed);
+                    let mut state = self.lock();
+                    state.total += 1;
+                    state.idle.push(Entry { name, last_used: Instant::now(), last_active: Instant::now(), open_transaction: None });
+                }
+                Ok(())
+            }
+            Err(error) if refuses_multiplexed(&error) => {
+                tracing::debug!(database = %self.database, %error, "multiplexed sessions refused: they are off");
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    fn lock_multiplexed(&self) -> std::sync::MutexGuard<'_, Multiplexed> {
+        self.multiplexed.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether reads go to a multiplexed session now.
+    pub(crate) fn multiplexed_on(&self) -> bool {
+        !matches!(*self.lock_multiplexed(), Multiplexed::Off)
+    }
+
+    /// A session for one operation of kind `kind`.
+    pub(crate) async fn seat(self: &Arc<Self>, kind: Use) -> Result<Seat, Error> {
+        if kind == Use::Read {
+            if self.closed.load(Ordering::SeqCst) {
+                return Err(closed_error());
+            }
+            let current = match &*self.lock_multiplexed() {
+                Multiplexed::Off => None,
+                Multiplexed::On(name, _) => Some(Some(name.clone())),
+                Multiplexed::Lost => Some(None),
+            };
+            match current {
+                Some(Some(name)) => {
+                    self.stats.multiplexed_uses.fetch_add(1, Ordering::Relaxed);
+                    return Ok(Seat::Multiplexed(name));
+                }
+                Some(None) => match self.remake_multiplexed().await {
+                    Ok(name) => {
+                        self.stats.multiplexed_uses.fetch_add(1, Ordering::Relaxed);
+                        return Ok(Seat::Multiplexed(name));
+                    }
+                    Err(error) if refuses_multiplexed(&error) => {
+                        tracing::debug!(%error, "multiplexed sessions refused now: reads use the pool");
+                        *self.lock_multiplexed() = Multiplexed::Off;
+                    }
+                    Err(error) => return Err(error),
+                },
+                None => {}
+            }
+        }
+        self.checkout().await.map(Seat::Pooled)
+    }
+
+    /// Makes a new multiplexed session (one at a time: a caller that waited
+    /// for another's takes that one).
+    async fn remake_multiplexed(&self) -> Result<Arc<str>, Error> {
+        let _making = self.making_multiplexed.lock().await;
+        if let Multiplexed::On(name, made) = &*self.lock_multiplexed() {
+            if made.elapsed() < self.config.multiplexed_refresh {
+                return Ok(name.clone());
+            }
+        }
+        let request = CreateSessionRequest::new().set_session(self.template().set_multiplexed(true));
+        let session = self.sessions.create(self.database.clone(), request).send().await?;
+        let name: Arc<str> = session.name.ok_or_else(|| Error::decode("sessions.create returned a session without a name", None))?.into();
+        self.stats.multiplexed_created.fetch_add(1, Ordering::Relaxed);
+        *self.lock_multiplexed() = Multiplexed::On(name.clone(), Instant::now());
+        Ok(name)
+    }
+
+    /// Gives up a session the server lost: a pooled one leaves the pool; a
+    /// multiplexed one is made again by the next read.
+    pub(crate) fn lost(&self, seat: Seat) {
+        match seat {
+            Seat::Pooled(session) => session.discard(),
+            Seat::Multiplexed(name) => {
+                let mut current = self.lock_multiplexed();
+                if matches!(&*current, Multiplexed::On(now, _) if *now == name) {
+                    *current = Multiplexed::Lost;
+                    self.stats.replaced.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
     }
 
     /// Takes a session for one operation: an idle one, or a new one when none
@@ -330,6 +501,15 @@ impl Pool {
     /// longer than the idle timeout.
     async fn maintain_once(self: &Arc<Self>) {
         let now = Instant::now();
+        let refresh =
+            matches!(&*self.lock_multiplexed(), Multiplexed::On(_, made) if now.duration_since(*made) >= self.config.multiplexed_refresh);
+        if refresh {
+            // The old session stays usable for operations that hold it; the
+            // server deletes it when it expires.
+            if let Err(error) = self.remake_multiplexed().await {
+                tracing::debug!(%error, "making a new multiplexed session failed; the old one stays in use");
+            }
+        }
         let surplus = {
             let mut state = self.lock();
             let mut surplus = Vec::new();
@@ -380,6 +560,13 @@ impl Pool {
             drop(session);
         }
     }
+}
+
+/// Whether `error` answers a request for a multiplexed session with "not
+/// here" (rather than a failure worth returning).
+fn refuses_multiplexed(error: &Error) -> bool {
+    error.kind() == ErrorKind::Service
+        && matches!(error.code(), Some("UNIMPLEMENTED" | "INVALID_ARGUMENT" | "FAILED_PRECONDITION" | "Http400" | "Http501"))
 }
 
 fn closed_error() -> Error {

@@ -1,6 +1,6 @@
-//! Streamed query results that resume after a failure mid-stream.
+//! Streamed query and read results that resume after a failure mid-stream.
 //!
-//! `executeStreamingSql` answers with `PartialResultSet`s, some of which
+//! `executeStreamingSql` and `streamingRead` answer with `PartialResultSet`s, some of which
 //! carry a `resumeToken`: a request repeated with that token continues right
 //! after that set. [`RowStream`] holds back the sets received since the last
 //! token; when the stream fails with a retryable error (a cut connection,
@@ -10,14 +10,14 @@
 //! until the next token the stream then cannot resume, and a failure is
 //! returned.
 
-use crate::pool::PooledSession;
+use crate::pool::{Pool, Seat};
 use crate::row::{Columns, Row};
 use nimbus_core::paginate::Paginated;
 use nimbus_core::retry::RetryKind;
 use nimbus_core::{Blob, Error, ErrorKind, RetryConfig};
 use nimbus_google::stream::RowMerger;
 use nimbus_spanner::client::ProjectsInstancesDatabasesSessions;
-use nimbus_spanner::types::{ExecuteSqlRequest, PartialResultSet};
+use nimbus_spanner::types::{ExecuteSqlRequest, PartialResultSet, ReadRequest, TransactionSelector};
 use serde_json::Value as JsonValue;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -29,13 +29,74 @@ pub const MAX_HELD_BYTES: usize = 4 << 20;
 /// Consecutive failed resumptions before the error is returned.
 const MAX_RESUMES: u32 = 5;
 
-/// Rows of a streamed query, resumed from the last resume token after a
-/// retryable failure. Holds its pooled session until dropped.
+/// What a stream asks for: a query (`executeStreamingSql`) or a read by key
+/// (`streamingRead`).
+#[derive(Debug, Clone)]
+pub(crate) enum StreamRequest {
+    Query(ExecuteSqlRequest),
+    Read(ReadRequest),
+}
+
+impl StreamRequest {
+    /// Opens the stream, from `token` when resuming.
+    async fn open(
+        &self,
+        sessions: &ProjectsInstancesDatabasesSessions,
+        session: &str,
+        token: Option<&Blob>,
+    ) -> Result<Paginated<PartialResultSet, Error>, Error> {
+        match self {
+            StreamRequest::Query(request) => {
+                let mut request = request.clone();
+                request.resume_token = token.cloned();
+                sessions.execute_streaming_sql(session.to_owned(), request).stream().await
+            }
+            StreamRequest::Read(request) => {
+                let mut request = request.clone();
+                request.resume_token = token.cloned();
+                sessions.streaming_read(session.to_owned(), request).stream().await
+            }
+        }
+    }
+
+    /// Runs the stream in `selector`'s transaction.
+    pub(crate) fn set_transaction(&mut self, selector: TransactionSelector) {
+        match self {
+            StreamRequest::Query(request) => request.transaction = Some(selector),
+            StreamRequest::Read(request) => request.transaction = Some(selector),
+        }
+    }
+}
+
+/// The session a stream runs on, and what keeps it.
+#[derive(Debug)]
+pub(crate) enum StreamSeat {
+    /// A single-use read's own session: replaced once when the server lost it
+    /// before anything was received.
+    SingleUse(Arc<Pool>, Seat),
+    /// A read-only transaction's session, kept while the stream lives.
+    Transaction(Arc<Seat>),
+    /// A read-write transaction's session, kept by the transaction runner.
+    Named(String),
+}
+
+impl StreamSeat {
+    fn name(&self) -> &str {
+        match self {
+            StreamSeat::SingleUse(_, seat) => seat.name(),
+            StreamSeat::Transaction(seat) => seat.name(),
+            StreamSeat::Named(name) => name,
+        }
+    }
+}
+
+/// Rows of a streamed query or read, resumed from the last resume token
+/// after a retryable failure. Holds its session until dropped.
 #[derive(Debug)]
 pub struct RowStream {
     sessions: ProjectsInstancesDatabasesSessions,
-    session: PooledSession,
-    request: ExecuteSqlRequest,
+    seat: StreamSeat,
+    request: StreamRequest,
     sets: Option<Parts>,
     merger: RowMerger,
     held: Vec<PartialResultSet>,
@@ -44,8 +105,13 @@ pub struct RowStream {
     resumable: bool,
     token: Option<Blob>,
     columns: Option<Arc<Columns>>,
+    /// The transaction the first set began (inline begin), if any.
+    begun: Option<Blob>,
+    /// Whether any set has arrived.
+    received: bool,
     ready: VecDeque<Row>,
     failures: u32,
+    replaced_session: bool,
     done: bool,
     resumed: u32,
 }
@@ -59,10 +125,10 @@ impl std::fmt::Debug for Parts {
 }
 
 impl RowStream {
-    pub(crate) fn new(sessions: ProjectsInstancesDatabasesSessions, session: PooledSession, request: ExecuteSqlRequest) -> RowStream {
+    pub(crate) fn new(sessions: ProjectsInstancesDatabasesSessions, seat: StreamSeat, request: StreamRequest) -> RowStream {
         RowStream {
             sessions,
-            session,
+            seat,
             request,
             sets: None,
             merger: RowMerger::new(),
@@ -71,8 +137,11 @@ impl RowStream {
             resumable: true,
             token: None,
             columns: None,
+            begun: None,
+            received: false,
             ready: VecDeque::new(),
             failures: 0,
+            replaced_session: false,
             done: false,
             resumed: 0,
         }
@@ -97,63 +166,84 @@ impl RowStream {
             if self.done {
                 return None;
             }
-            if self.sets.is_none() {
-                let mut request = self.request.clone();
-                if let Some(token) = &self.token {
-                    request = request.set_resume_token(token.clone());
-                }
-                match self.sessions.execute_streaming_sql(self.session.name().to_owned(), request).stream().await {
-                    Ok(sets) => self.sets = Some(Parts(sets)),
-                    Err(error) => match self.retry(error).await {
-                        Some(error) => return Some(Err(error)),
-                        None => continue,
-                    },
-                }
-            }
-            let Some(Parts(sets)) = self.sets.as_mut() else { continue };
-            match sets.next().await {
-                Some(Ok(set)) => {
-                    let token = set.resume_token.clone().filter(|t| !t.is_empty());
-                    self.held_bytes += set.values.as_deref().map(|v| v.iter().map(size_of_value).sum::<usize>()).unwrap_or(0);
-                    self.held.push(set);
-                    if token.is_some() || self.held_bytes > MAX_HELD_BYTES {
-                        if let Err(error) = self.release() {
-                            self.done = true;
-                            return Some(Err(error));
-                        }
-                        self.resumable = token.is_some();
-                        if token.is_some() {
-                            self.token = token;
-                            self.failures = 0;
-                        }
-                    }
-                }
-                Some(Err(error)) => {
-                    if let Some(error) = self.retry(error).await {
-                        return Some(Err(error));
-                    }
-                }
-                None => {
-                    self.done = true;
-                    if let Err(error) = self.release().and_then(|()| std::mem::take(&mut self.merger).finish()) {
-                        return Some(Err(error));
-                    }
-                }
+            if let Err(error) = self.advance().await {
+                return Some(Err(error));
             }
         }
     }
 
-    /// Decides about a failure: `None` when the stream will be asked again
-    /// from the last token (after a pause), else the error to return.
-    async fn retry(&mut self, error: Error) -> Option<Error> {
+    /// For a stream whose request begins a transaction inline: waits for
+    /// the first set and returns the id of the transaction it began; later
+    /// resumptions then run in that transaction instead of beginning another.
+    pub(crate) async fn begin(&mut self) -> Result<Blob, Error> {
+        while !self.received && !self.done {
+            self.advance().await?;
+        }
+        let id =
+            self.begun.clone().ok_or_else(|| Error::decode("the stream's first result did not carry the transaction it began", None))?;
+        self.request.set_transaction(TransactionSelector::new().set_id(id.clone()));
+        Ok(id)
+    }
+
+    /// Receives one set (opening the stream first, or again after a
+    /// failure), or ends the stream; an error ends it for good.
+    async fn advance(&mut self) -> Result<(), Error> {
+        let sets = match self.sets.as_mut() {
+            Some(Parts(sets)) => sets,
+            None => {
+                match self.request.open(&self.sessions, self.seat.name(), self.token.as_ref()).await {
+                    Ok(sets) => self.sets = Some(Parts(sets)),
+                    Err(error) => return self.retry(error).await,
+                }
+                return Ok(());
+            }
+        };
+        match sets.next().await {
+            Some(Ok(set)) => {
+                if !self.received {
+                    self.received = true;
+                    self.begun = set.metadata.as_ref().and_then(|m| m.transaction.as_ref()).and_then(|t| t.id.clone());
+                }
+                let token = set.resume_token.clone().filter(|t| !t.is_empty());
+                self.held_bytes += set.values.as_deref().map(|v| v.iter().map(size_of_value).sum::<usize>()).unwrap_or(0);
+                self.held.push(set);
+                if token.is_some() || self.held_bytes > MAX_HELD_BYTES {
+                    if let Err(error) = self.release() {
+                        self.done = true;
+                        return Err(error);
+                    }
+                    self.resumable = token.is_some();
+                    if token.is_some() {
+                        self.token = token;
+                        self.failures = 0;
+                    }
+                }
+                Ok(())
+            }
+            Some(Err(error)) => self.retry(error).await,
+            None => {
+                self.done = true;
+                self.release().and_then(|()| std::mem::take(&mut self.merger).finish())
+            }
+        }
+    }
+
+    /// Decides about a failure: `Ok` when the stream will be asked again
+    /// (from the last token, after a pause; or on a new session when the
+    /// server lost a single-use read's session before it sent anything),
+    /// else the error, which ends the stream.
+    async fn retry(&mut self, error: Error) -> Result<(), Error> {
         self.sets = None;
+        if self.replace_session(&error).await? {
+            return Ok(());
+        }
         // Google's transient failures (AIP-194: connection failures, timeouts,
         // UNAVAILABLE), plus a body cut short mid-JSON: re-asking from a token
         // is always safe for a read.
         let retryable = error.kind() == ErrorKind::Decode || nimbus_google::error::classify(&error, true) == RetryKind::Transient;
         if !retryable || !self.resumable || self.failures >= MAX_RESUMES {
             self.done = true;
-            return Some(error);
+            return Err(error);
         }
         self.failures += 1;
         self.resumed += 1;
@@ -162,7 +252,29 @@ impl RowStream {
         let backoff = RetryConfig { initial_backoff: Duration::from_millis(50), max_backoff: Duration::from_secs(2), ..Default::default() };
         tracing::debug!(%error, attempt = self.failures, "resuming a Spanner result stream");
         tokio::time::sleep(backoff.backoff(self.failures)).await;
-        None
+        Ok(())
+    }
+
+    /// Moves a single-use stream that has received nothing to a new session
+    /// when `error` says the server lost its session (once); whether it did.
+    async fn replace_session(&mut self, error: &Error) -> Result<bool, Error> {
+        let StreamSeat::SingleUse(pool, seat) = &self.seat else { return Ok(false) };
+        if self.replaced_session || self.received || !pool.session_gone(error, seat.name()).await {
+            return Ok(false);
+        }
+        let pool = pool.clone();
+        self.replaced_session = true;
+        let fresh = match pool.seat(crate::pool::Use::Read).await {
+            Ok(fresh) => fresh,
+            Err(error) => {
+                self.done = true;
+                return Err(error);
+            }
+        };
+        if let StreamSeat::SingleUse(_, lost) = std::mem::replace(&mut self.seat, StreamSeat::SingleUse(pool.clone(), fresh)) {
+            pool.lost(lost);
+        }
+        Ok(true)
     }
 
     /// Merges the held sets into rows ready to be yielded.

@@ -1,13 +1,14 @@
 //! Transactions: single-use reads, multi-use read-only transactions, and
 //! read-write transactions run by a runner that retries `ABORTED`.
 
-use crate::pool::{OpenTransaction, PooledSession};
+use crate::pool::{OpenTransaction, PooledSession, Seat};
 use crate::row::{QueryResult, Statement};
+use crate::stream::{RowStream, StreamRequest, StreamSeat};
 use crate::value::ToSpanner;
 use nimbus_core::{Blob, DateTime, Error, ErrorKind};
 use nimbus_spanner::client::ProjectsInstancesDatabasesSessions;
 use nimbus_spanner::types::{
-    ExecuteBatchDmlRequest, ExecuteSqlRequest, KeyRange, KeySet, Mutation, ReadOnly, ReadWrite, ResultSet, TransactionOptions,
+    ExecuteBatchDmlRequest, ExecuteSqlRequest, KeyRange, KeySet, Mutation, ReadOnly, ReadRequest, ReadWrite, ResultSet, TransactionOptions,
     TransactionSelector, Write,
 };
 use serde_json::Value as JsonValue;
@@ -57,12 +58,52 @@ pub(crate) fn sql_request(statement: Statement, selector: Option<TransactionSele
     request
 }
 
-/// A read-only transaction over several reads at one timestamp; it holds a
-/// pooled session until dropped.
+/// A read by key: a table's (or an index's) rows with the given keys and in
+/// the given key ranges.
+///
+/// ```
+/// use nimbus_spanner_data::{Keys, TableRead};
+/// let read = TableRead::new("Singers", &["Id", "Name"], Keys::new().range(&[&1i64], &[&10i64])).limit(5);
+/// ```
+#[derive(Debug, Clone)]
+pub struct TableRead {
+    request: ReadRequest,
+}
+
+impl TableRead {
+    /// `columns` of the rows of `table` in `keys`.
+    pub fn new(table: &str, columns: &[&str], keys: Keys) -> TableRead {
+        let columns = columns.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+        TableRead { request: ReadRequest::new().set_table(table).set_columns(columns).set_key_set(keys.set) }
+    }
+
+    /// Reads through the secondary index `index` (the keys are then index
+    /// keys, and only the index's columns can be read).
+    pub fn index(mut self, index: &str) -> TableRead {
+        self.request = self.request.set_index(index);
+        self
+    }
+
+    /// Returns at most `limit` rows.
+    pub fn limit(mut self, limit: i64) -> TableRead {
+        self.request = self.request.set_limit(limit);
+        self
+    }
+
+    pub(crate) fn into_request(self, selector: Option<TransactionSelector>) -> ReadRequest {
+        match selector {
+            Some(selector) => self.request.set_transaction(selector),
+            None => self.request,
+        }
+    }
+}
+
+/// A read-only transaction over several reads at one timestamp; it holds its
+/// session until it and its streams are dropped.
 #[derive(Debug)]
 pub struct ReadOnlyTransaction {
     pub(crate) sessions: ProjectsInstancesDatabasesSessions,
-    pub(crate) session: PooledSession,
+    pub(crate) session: Arc<Seat>,
     pub(crate) id: Blob,
     pub(crate) read_timestamp: Option<DateTime>,
 }
@@ -73,20 +114,50 @@ impl ReadOnlyTransaction {
         self.read_timestamp
     }
 
-    /// Runs a query in the transaction.
-    pub async fn execute_query(&self, statement: impl Into<Statement>) -> Result<QueryResult, Error> {
-        let selector = TransactionSelector::new().set_id(self.id.clone());
-        let set = self.sessions.execute_sql(self.session.name().to_owned(), sql_request(statement.into(), Some(selector))).send().await?;
+    fn selector(&self) -> TransactionSelector {
+        TransactionSelector::new().set_id(self.id.clone())
+    }
+
+    fn at_read_timestamp(&self, set: ResultSet) -> QueryResult {
         let mut result = QueryResult::from_result_set(set);
         result.read_timestamp = self.read_timestamp;
-        Ok(result)
+        result
+    }
+
+    /// Runs a query in the transaction.
+    pub async fn execute_query(&self, statement: impl Into<Statement>) -> Result<QueryResult, Error> {
+        let request = sql_request(statement.into(), Some(self.selector()));
+        let set = self.sessions.execute_sql(self.session.name().to_owned(), request).send().await?;
+        Ok(self.at_read_timestamp(set))
+    }
+
+    /// Reads rows by key in the transaction.
+    pub async fn read(&self, read: TableRead) -> Result<QueryResult, Error> {
+        let set = self.sessions.read(self.session.name().to_owned(), read.into_request(Some(self.selector()))).send().await?;
+        Ok(self.at_read_timestamp(set))
+    }
+
+    /// Runs a query in the transaction, its rows streamed and resumed after
+    /// a retryable failure; the stream keeps the transaction's session.
+    pub fn query_stream(&self, statement: impl Into<Statement>) -> RowStream {
+        self.stream(StreamRequest::Query(sql_request(statement.into(), Some(self.selector()))))
+    }
+
+    /// Reads rows by key in the transaction, streamed and resumed after a
+    /// retryable failure.
+    pub fn read_stream(&self, read: TableRead) -> RowStream {
+        self.stream(StreamRequest::Read(read.into_request(Some(self.selector()))))
+    }
+
+    fn stream(&self, request: StreamRequest) -> RowStream {
+        RowStream::new(self.sessions.clone(), StreamSeat::Transaction(self.session.clone()), request)
     }
 }
 
 /// Keys and key ranges of rows to delete.
 #[derive(Debug, Clone, Default)]
 pub struct Keys {
-    set: KeySet,
+    pub(crate) set: KeySet,
 }
 
 impl Keys {
@@ -324,6 +395,42 @@ impl ReadWriteTransaction {
                     Err(Error::service_status(200, name, message))
                 }
             }
+        })
+        .await
+    }
+
+    /// Reads rows by key in the transaction (the read's locks are held
+    /// until commit).
+    pub async fn read(&self, read: TableRead) -> Result<QueryResult, Error> {
+        self.run(async |selector, _| {
+            let set = self.shared.sessions.read(self.shared.session.clone(), read.into_request(Some(selector))).send().await?;
+            let id = transaction_id(&set);
+            Ok((QueryResult::from_result_set(set), id))
+        })
+        .await
+    }
+
+    /// Runs a query in the transaction with its rows streamed and resumed
+    /// after a retryable failure. As the first statement it begins the
+    /// transaction inline (the call returns once the first result arrived).
+    /// Read the stream inside the transaction's closure.
+    pub async fn query_stream(&self, statement: impl Into<Statement>) -> Result<RowStream, Error> {
+        self.stream(StreamRequest::Query(sql_request(statement.into(), None))).await
+    }
+
+    /// Reads rows by key in the transaction, streamed like
+    /// [`query_stream`](Self::query_stream).
+    pub async fn read_stream(&self, read: TableRead) -> Result<RowStream, Error> {
+        self.stream(StreamRequest::Read(read.into_request(None))).await
+    }
+
+    async fn stream(&self, mut request: StreamRequest) -> Result<RowStream, Error> {
+        self.run(async |selector, _| {
+            let begins = selector.begin.is_some();
+            request.set_transaction(selector);
+            let mut stream = RowStream::new(self.shared.sessions.clone(), StreamSeat::Named(self.shared.session.clone()), request);
+            let id = if begins { Some(stream.begin().await?) } else { None };
+            Ok((stream, id))
         })
         .await
     }
