@@ -52,7 +52,12 @@ struct Datum {
     var_char_value: Option<String>,
 }
 
-async fn call<T: serde::de::DeserializeOwned>(client: &reqwest::Client, endpoint: &str, target: &str, body: &'static str) -> Result<T, String> {
+async fn call<T: serde::de::DeserializeOwned>(
+    client: &reqwest::Client,
+    endpoint: &str,
+    target: &str,
+    body: &'static str,
+) -> Result<T, String> {
     let response = client
         .post(endpoint)
         .header("content-type", "application/x-amz-json-1.1")

@@ -77,11 +77,29 @@ pub fn bench_args() -> Option<BenchArgs> {
     }
 }
 
+/// Peak resident memory of this process so far (VmHWM), in KiB.
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
+}
+
+/// [`measure_then`] without extra numbers.
+pub async fn measure<F, Fut, E>(args: &BenchArgs, call: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<usize, E>>,
+    E: std::fmt::Display,
+{
+    measure_then(args, call, Vec::new).await
+}
+
 /// Calls `call` a few times to warm up, then `calls` times measured, and
-/// prints `{"operation", "calls", "cpu_ns", "wall_ns", "allocations",
-/// "allocated_bytes", "check"}`; `check` is what the last call returned (a
-/// count of decoded items) so the runner can see the response was decoded.
-pub async fn measure<F, Fut, E>(args: &BenchArgs, mut call: F)
+/// prints `{"operation", "calls", "made", "cpu_ns", "wall_ns", "allocations",
+/// "allocated_bytes", "peak_rss_kib", "check"}` and the numbers `extras`
+/// returns afterwards; `made` counts the warm-up calls too; `check` is what
+/// the last call returned (a count of decoded items) so the runner can see
+/// the response was decoded.
+pub async fn measure_then<F, Fut, E>(args: &BenchArgs, mut call: F, extras: impl FnOnce() -> Vec<(&'static str, f64)>)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<usize, E>>,
@@ -106,14 +124,14 @@ where
             }
         }
     }
+    let (cpu, wall) = (process_cpu_ns() - cpu, wall.elapsed().as_nanos());
+    let (allocations, bytes) = (ALLOCATIONS.load(Relaxed) - allocations, ALLOCATED_BYTES.load(Relaxed) - bytes);
+    let extras: String = extras().iter().map(|(name, value)| format!(",\"{name}\":{value}")).collect();
     println!(
-        "{{\"operation\":\"{}\",\"calls\":{},\"cpu_ns\":{},\"wall_ns\":{},\"allocations\":{},\"allocated_bytes\":{},\"check\":{}}}",
+        "{{\"operation\":\"{}\",\"calls\":{},\"made\":{},\"cpu_ns\":{cpu},\"wall_ns\":{wall},\"allocations\":{allocations},\"allocated_bytes\":{bytes},\"peak_rss_kib\":{},\"check\":{check}{extras}}}",
         args.operation,
         args.calls,
-        process_cpu_ns() - cpu,
-        wall.elapsed().as_nanos(),
-        ALLOCATIONS.load(Relaxed) - allocations,
-        ALLOCATED_BYTES.load(Relaxed) - bytes,
-        check
+        args.calls + warm_up,
+        peak_rss_kib(),
     );
 }

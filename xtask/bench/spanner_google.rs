@@ -13,7 +13,9 @@ static ALLOCATOR: harness::Counting = harness::Counting;
 const SESSION: &str = "projects/p/instances/i/databases/d/sessions/s-1";
 const POOL_SESSION: &str = "projects/p/instances/i/databases/d/sessions/pool-1";
 
-fn hub(token: String) -> Result<Spanner<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>>, Box<dyn std::error::Error>> {
+fn hub(
+    token: String,
+) -> Result<Spanner<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>>, Box<dyn std::error::Error>> {
     let connector = hyper_rustls::HttpsConnectorBuilder::new().with_native_roots()?.https_or_http().enable_http1().enable_http2().build();
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
     Ok(Spanner::new(client, token))
@@ -44,7 +46,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "ExecuteSql" => {
             harness::measure(&args, || async move {
                 let request = ExecuteSqlRequest { sql: Some("SELECT * FROM Singers".to_owned()), ..Default::default() };
-                let (_, result) = projects.instances_databases_sessions_execute_sql(request, SESSION).doit().await.map_err(|e| e.to_string())?;
+                let (_, result) =
+                    projects.instances_databases_sessions_execute_sql(request, SESSION).doit().await.map_err(|e| e.to_string())?;
                 let rows = result.rows.unwrap_or_default();
                 Ok::<_, String>(rows.iter().map(Vec::len).sum())
             })
@@ -52,8 +55,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         "SingleRead" => {
             harness::measure(&args, || async move {
-                let request = ExecuteSqlRequest { sql: Some("SELECT SingerId FROM Singers WHERE SingerId = 7".to_owned()), ..Default::default() };
-                let (_, result) = projects.instances_databases_sessions_execute_sql(request, POOL_SESSION).doit().await.map_err(|e| e.to_string())?;
+                let request =
+                    ExecuteSqlRequest { sql: Some("SELECT SingerId FROM Singers WHERE SingerId = 7".to_owned()), ..Default::default() };
+                let (_, result) =
+                    projects.instances_databases_sessions_execute_sql(request, POOL_SESSION).doit().await.map_err(|e| e.to_string())?;
                 Ok::<_, String>(result.rows.unwrap_or_default().len())
             })
             .await

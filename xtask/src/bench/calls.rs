@@ -11,6 +11,11 @@ pub(super) struct CallCost {
     pub(super) allocations: f64,
     pub(super) allocated_kib: f64,
     pub(super) instructions: Option<f64>,
+    /// Peak resident memory of the program's process.
+    pub(super) peak_rss_kib: f64,
+    /// Sessions the data plane's pool created per 1,000 calls (warm-up
+    /// included), for the programs that report it.
+    pub(super) sessions_per_1000: Option<f64>,
 }
 
 /// One operation measured with every client.
@@ -38,6 +43,18 @@ impl CallRow {
     pub(super) fn instructions_vs(a: CallCost, b: CallCost) -> Option<f64> {
         Some(a.instructions? / b.instructions?)
     }
+}
+
+/// The data plane's streamed query, measured with our program only.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct StreamRow {
+    pub(super) rows: usize,
+    /// CPU of one whole stream (median of three runs).
+    pub(super) cpu_us: f64,
+    pub(super) peak_rss_kib: f64,
+    /// The same program's peak after the one-row reads, for comparison.
+    pub(super) single_read_rss_kib: f64,
+    pub(super) body_bytes: usize,
 }
 
 /// Runs per client; the clients of one operation take turns, so a slow
@@ -83,6 +100,11 @@ pub(super) fn run_once(
         allocations: number("allocations") / n,
         allocated_kib: number("allocated_bytes") / n / 1024.0,
         instructions: None,
+        peak_rss_kib: number("peak_rss_kib"),
+        sessions_per_1000: v
+            .get("sessions_created")
+            .and_then(serde_json::Value::as_f64)
+            .map(|created| created * 1000.0 / number("made").max(1.0)),
     })
 }
 

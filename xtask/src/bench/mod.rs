@@ -47,6 +47,7 @@ pub const RUSTC_LOG_ENV: &str = "NIMBUS_BENCH_RUSTC_LOG";
 struct Report {
     builds: BTreeMap<&'static str, BuildCost>,
     calls: Vec<CallRow>,
+    stream: Option<StreamRow>,
     codegen_three: Duration,
     codegen_three_generator: Duration,
     catalog: Option<(Duration, usize)>,
@@ -83,6 +84,7 @@ pub fn run(root: &Path, mirror: Option<&Path>, opts: &Options) -> Result<(), Str
     let mut report = Report {
         builds: BTreeMap::new(),
         calls: Vec::new(),
+        stream: None,
         codegen_three: Duration::ZERO,
         codegen_three_generator: Duration::ZERO,
         catalog: None,
@@ -185,9 +187,38 @@ pub fn run(root: &Path, mirror: Option<&Path>, opts: &Options) -> Result<(), Str
                 row.vs_floor(),
                 ratio_text(CallRow::instructions_vs(row.ours_like_floor, row.floor)),
             );
+            if let Some(per_1000) = row.ours.sessions_per_1000 {
+                println!("call  {service} {op:<16} the pool created {per_1000:.2} sessions per 1,000 reads");
+            }
             report.calls.push(row);
         }
     }
+
+    // 3. A streamed query of many rows through the data plane's RowStream:
+    // CPU per row and the program's peak memory (ours only: the anchor has
+    // no resumable stream, the floor reads whole bodies).
+    let stream_bin = dirs["spanner-nimbus"].join("target/release").join("spanner-nimbus");
+    let mut runs =
+        (0..3).map(|_| run_once(&stream_bin, &endpoint, "StreamRows", 1, false, SPANNER_STREAM_ROWS)).collect::<Result<Vec<_>, _>>()?;
+    runs.sort_by(|a, b| a.cpu_us.total_cmp(&b.cpu_us));
+    let single_read_rss = report.calls.iter().find(|c| c.operation == "SingleRead").map_or(0.0, |c| c.ours.peak_rss_kib);
+    let stream = StreamRow {
+        rows: SPANNER_STREAM_ROWS,
+        cpu_us: runs[1].cpu_us,
+        peak_rss_kib: runs[1].peak_rss_kib,
+        single_read_rss_kib: single_read_rss,
+        body_bytes: canned().bodies.get("spanner:StreamRows").map_or(0, Vec::len),
+    };
+    println!(
+        "stream Spanner {} rows through RowStream: {:.0} ms CPU ({:.2} us/row), peak RSS {:.1} MiB (the SingleRead run: {:.1} MiB), response body {:.1} MiB",
+        stream.rows,
+        stream.cpu_us / 1000.0,
+        stream.cpu_us / stream.rows as f64,
+        stream.peak_rss_kib / 1024.0,
+        stream.single_read_rss_kib / 1024.0,
+        stream.body_bytes as f64 / 1048576.0
+    );
+    report.stream = Some(stream);
 
     // 4. Compile cost of the generated crates themselves: the runtime first
     // (with its dependencies), then each service crate alone on top.

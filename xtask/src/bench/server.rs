@@ -13,6 +13,10 @@ pub(super) const ATHENA_COLUMNS: usize = 8;
 pub(super) const SPANNER_ROWS: usize = 10_000;
 pub(super) const SPANNER_COLUMNS: usize = 5;
 pub(super) const SPANNER_SESSION: &str = "projects/p/instances/i/databases/d/sessions/s-1";
+/// Rows of the streamed query (`executeStreamingSql`), in sets of
+/// [`SPANNER_STREAM_SET_ROWS`], each set with a resume token.
+pub(super) const SPANNER_STREAM_ROWS: usize = 100_000;
+pub(super) const SPANNER_STREAM_SET_ROWS: usize = 1_000;
 /// The session `batchCreateSessions` returns to the data plane's pool.
 pub(super) const SPANNER_POOL_SESSION: &str = "projects/p/instances/i/databases/d/sessions/pool-1";
 
@@ -75,6 +79,27 @@ pub(super) fn canned() -> Canned {
     bodies.insert("spanner:BatchCreateSessions".into(), pool_sessions.to_string().into_bytes());
     let one_row = json!({"metadata": {"rowType": {"fields": [{"name": "SingerId", "type": {"code": "INT64"}}]}}, "rows": [["7"]]});
     bodies.insert("spanner:SingleRead".into(), one_row.to_string().into_bytes());
+    let sets: Vec<_> = (0..SPANNER_STREAM_ROWS / SPANNER_STREAM_SET_ROWS)
+        .map(|set| {
+            let values: Vec<_> = (set * SPANNER_STREAM_SET_ROWS..(set + 1) * SPANNER_STREAM_SET_ROWS)
+                .flat_map(|i| {
+                    [
+                        json!(i.to_string()),
+                        json!(format!("Singer {i}")),
+                        json!(i as f64 * 0.5),
+                        json!(i % 2 == 0),
+                        json!("2026-11-24T10:00:00.000001Z"),
+                    ]
+                })
+                .collect();
+            let mut part = json!({"values": values, "resumeToken": format!("dG9rZW4t{set:08}")});
+            if set == 0 {
+                part["metadata"] = json!({"rowType": {"fields": row_type}});
+            }
+            part
+        })
+        .collect();
+    bodies.insert("spanner:StreamRows".into(), serde_json::Value::Array(sets).to_string().into_bytes());
     Canned { bodies }
 }
 
@@ -130,6 +155,7 @@ pub(super) fn serve(stream: TcpStream, canned: &Canned) {
         let key = match target {
             Some(t) => t,
             None if path.contains(":batchCreate") => "spanner:BatchCreateSessions".into(),
+            None if path.contains(":executeStreamingSql") => "spanner:StreamRows".into(),
             None if path.contains(SPANNER_POOL_SESSION) => "spanner:SingleRead".into(),
             None if path.contains(":executeSql") => "spanner:ExecuteSql".into(),
             None => "spanner:GetSession".into(),
