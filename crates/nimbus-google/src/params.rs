@@ -162,30 +162,34 @@ fn wildcard(body: &[u8]) -> Option<(&[u8], usize, bool)> {
     WILDCARDS.iter().find(|(token, _, _)| body.starts_with(token)).map(|&(token, min, segment)| (&body[token.len()..], min, segment))
 }
 
+/// Bytes that are not literal text in a pattern.
+const SPECIAL: &[u8] = b"[]().*+?{}|\\";
+
+/// The literal text before the first special byte, and the rest.
+fn literal_prefix(body: &[u8]) -> (&[u8], &[u8]) {
+    body.split_at(body.iter().position(|b| SPECIAL.contains(b)).unwrap_or(body.len()))
+}
+
 /// Whether `body` is only literal text and [`WILDCARDS`].
-fn supported(mut body: &[u8]) -> bool {
-    while let Some(&first) = body.first() {
-        body = match wildcard(body) {
-            Some((rest, _, _)) => rest,
-            None if b"[]().*+?{}|\\".contains(&first) => return false,
-            None => &body[1..],
-        };
+fn supported(body: &[u8]) -> bool {
+    let mut rest = literal_prefix(body).1;
+    while !rest.is_empty() {
+        match wildcard(rest) {
+            Some((after, _, _)) => rest = literal_prefix(after).1,
+            None => return false,
+        }
     }
     true
 }
 
-/// Whether `value` matches the whole of `body` (a [`supported`] pattern).
+/// Whether `value` matches the whole of `body` (a [`supported`] pattern):
+/// literal runs compare as slices; a wildcard tries its longest match first.
 fn matches(body: &[u8], value: &[u8]) -> bool {
-    // Wildcards start with `[` or `.`; other bytes are literal.
-    let starts_wildcard = matches!(body.first(), Some(b'[' | b'.'));
-    match (if starts_wildcard { wildcard(body) } else { None }, body.first()) {
-        (Some((rest, min, segment)), _) => {
-            let max = if segment { value.iter().position(|&b| b == b'/').unwrap_or(value.len()) } else { value.len() };
-            (min..=max).rev().any(|n| matches(rest, &value[n..]))
-        }
-        (None, None) => value.is_empty(),
-        (None, Some(first)) => value.first() == Some(first) && matches(&body[1..], &value[1..]),
-    }
+    let (literal, rest) = literal_prefix(body);
+    let Some(value) = value.strip_prefix(literal) else { return false };
+    let Some((rest, min, segment)) = wildcard(rest) else { return value.is_empty() };
+    let max = if segment { value.iter().position(|&b| b == b'/').unwrap_or(value.len()) } else { value.len() };
+    (min..=max).rev().any(|n| matches(rest, &value[n..]))
 }
 
 #[cfg(test)]
