@@ -5,7 +5,7 @@
 //! * AWS Smithy models use HTML fragments; [`html_to_markdown`] turns them into
 //!   CommonMark.
 //! * Google Discovery documents use Markdown-ish plain text;
-//!   [`clean_markdown`] normalises it.
+//!   [`clean_markdown`] normalises it (its blocks parsed by pulldown-cmark).
 //!
 //! Both functions return text meant to be emitted as `///` doc comments in
 //! generated crates, so their output is *rustdoc-safe*:
@@ -54,6 +54,13 @@ pub fn html_to_markdown(html: &str) -> String {
 /// Normalises Markdown-ish documentation text (as found in Google Discovery
 /// documents) into clean, rustdoc-safe CommonMark.
 ///
+/// The block structure (paragraphs, nested lists, code blocks, fences,
+/// thematic breaks, headings, quotes) is CommonMark's, parsed by
+/// pulldown-cmark after two repairs for how Discovery writes lists (markers
+/// indented by hand four or more spaces stay list items; a marker alone on
+/// its line takes the text of the next lines); the inline text of each block
+/// goes through this module's rules as written.
+///
 /// Existing code spans, `[text](url)` links with absolute URLs, `<…>`
 /// autolinks and plausible `*emphasis*` are kept; `*`/`+`/`-` bullets become
 /// `-` bullets with 2-space nesting; fenced blocks become `` ```text ``
@@ -75,12 +82,8 @@ pub fn clean_markdown(text: &str) -> String {
             }
         }
     }
-    let mut conv = MdConv { blank: true, ..MdConv::default() };
-    for line in &lines {
-        conv.line(line);
-    }
-    conv.finish();
-    finalize(&render(&conv.blocks))
+    clamp_list_markers(&mut lines);
+    finalize(&render(&MdConv::convert(&lines.join("\n"))))
 }
 
 // ---------------------------------------------------------------------------
@@ -1610,226 +1613,341 @@ fn link_markdown(f: &Frame) -> String {
 // ---------------------------------------------------------------------------
 // Markdown normaliser
 // ---------------------------------------------------------------------------
+//
+// pulldown-cmark decides the block structure (paragraphs, nested lists, code
+// blocks and fences, thematic breaks, headings, block quotes); the inline
+// text of each block is taken from the source as written and goes through
+// `md_inline`, whose rules suit Discovery's Markdown-ish prose better than
+// CommonMark's inline parsing: `projects/*/locations/*` is a path, not
+// emphasis; relative links keep their text; bare URLs become autolinks.
 
-#[derive(Debug, Clone)]
-struct MdList {
-    orig: usize,
-    indent: usize,
-    marker_len: usize,
-}
-
-impl MdList {
-    fn cont(&self) -> usize {
-        (self.indent + self.marker_len + 1).min(3)
-    }
-}
-
-#[derive(Debug, Default)]
-struct MdConv {
-    blocks: Vec<Block>,
-    cur: Option<Block>,
-    fence: Option<(char, usize, Vec<String>)>,
-    code: Option<Vec<String>>,
-    lists: Vec<MdList>,
-    blank: bool,
-}
-
-fn is_thematic_break(body: &str) -> bool {
-    let Some(first) = body.chars().next() else {
-        return false;
-    };
-    matches!(first, '-' | '*' | '_') && body.chars().all(|c| c == first || c == ' ') && body.chars().filter(|c| *c == first).count() >= 3
-}
-
-/// Recognises a list item; returns the normalised marker and the content.
-fn list_item(body: &str) -> Option<(String, &str)> {
-    let b = body.as_bytes();
-    let (marker, after) = match b.first()? {
-        b'-' | b'*' | b'+' => ("-".to_string(), 1),
-        c if c.is_ascii_digit() => {
-            let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
-            if digits > 9 || !matches!(b.get(digits), Some(b'.' | b')')) {
-                return None;
+/// Discovery's lists are indented by hand, and not always consistently: a
+/// list marker indented four or more spaces past where it could start an
+/// item (its parent item's text, or column 0) is an indented code block or
+/// lazy text to CommonMark, never what its author meant. Inside a list
+/// (until a paragraph at column 0 after a blank line, a fence or a thematic
+/// break) such a marker moves left to its parent item's text column (or to
+/// column 3 at the top level): nested as its author meant, never code.
+fn clamp_list_markers(lines: &mut [String]) {
+    // Text columns of the items the next marker may be nested in.
+    let mut columns: Vec<usize> = Vec::new();
+    let mut blank = true;
+    let mut fence: Option<(char, usize)> = None;
+    for line in lines.iter_mut() {
+        if let Some((ch, n)) = fence {
+            if is_fence_close(line, ch, n) {
+                fence = None;
             }
-            (format!("{}.", body.get(..digits)?), digits + 1)
-        }
-        _ => return None,
-    };
-    if b.get(after) != Some(&b' ') {
-        return None;
-    }
-    let content = body.get(after..)?.trim();
-    if content.is_empty() {
-        return None;
-    }
-    Some((marker, content))
-}
-
-impl MdConv {
-    fn line(&mut self, line: &str) {
-        if let Some((ch, n, buf)) = &mut self.fence {
-            if is_fence_close_body(line, *ch, *n) {
-                let lines = dedent_block(buf);
-                self.fence = None;
-                self.blocks.push(Block::Fence { indent: 0, lines });
-                self.blank = true;
-            } else {
-                buf.push(line.to_string());
-            }
-            return;
+            continue;
         }
         let indent = leading_spaces(line);
-        let body = line.get(indent..).unwrap_or("").trim();
-        if let Some(code) = &mut self.code {
-            if body.is_empty() {
-                code.push(String::new());
-                return;
-            }
-            if indent >= 4 {
-                code.push(line.to_string());
-                return;
-            }
-            self.close_code();
-        }
+        let body = line.trim();
         if body.is_empty() {
-            self.flush_cur();
-            self.blank = true;
-            return;
+            blank = true;
+            continue;
         }
-        if let Some((ch, n)) = fence_open_body(body) {
-            self.flush_all();
-            self.fence = Some((ch, n, Vec::new()));
-            return;
-        }
-        if indent >= 4 && self.blank && self.lists.is_empty() {
-            self.flush_cur();
-            self.code = Some(vec![line.to_string()]);
-            return;
-        }
-        if is_thematic_break(body) {
-            self.flush_all();
-            self.blocks.push(Block::Rule);
-            self.blank = true;
-            return;
-        }
-        if let Some((marker, content)) = list_item(body) {
-            self.item(indent, marker, content);
-        } else {
-            self.plain(indent, body);
-        }
-        self.blank = false;
-    }
-
-    fn close_code(&mut self) {
-        if let Some(lines) = self.code.take() {
-            self.blocks.push(Block::Fence { indent: 0, lines: dedent_block(&lines) });
-        }
-        self.blank = true;
-    }
-
-    fn flush_cur(&mut self) {
-        if let Some(block) = self.cur.take() {
-            self.blocks.push(block);
-        }
-    }
-
-    fn flush_all(&mut self) {
-        self.flush_cur();
-        self.lists.clear();
-    }
-
-    fn item(&mut self, indent: usize, marker: String, content: &str) {
-        self.flush_cur();
-        while self.lists.last().is_some_and(|l| l.orig > indent) {
-            self.lists.pop();
-        }
-        let marker_len = marker.chars().count();
-        let out_indent = match self.lists.last_mut() {
-            Some(top) if indent > top.orig => {
-                let child = top.indent + top.marker_len + 1;
-                let out = if child <= 3 { child } else { top.indent };
-                self.lists.push(MdList { orig: indent, indent: out, marker_len });
-                out
+        if let Some(open) = fence_open(line) {
+            fence = Some(open);
+            columns.clear();
+        } else if let Some(marker) = list_marker_width(body) {
+            if indent < 4 || !columns.is_empty() {
+                while columns.last().is_some_and(|&c| c > indent) {
+                    columns.pop();
+                }
+                let base = columns.last().copied().unwrap_or(0);
+                let at = if indent >= base + 4 { base.max(3).min(base + 3) } else { indent };
+                let at = if columns.is_empty() { at.min(3) } else { at };
+                if at != indent {
+                    *line = format!("{}{body}", " ".repeat(at));
+                }
+                columns.push(at + marker + 1);
             }
-            Some(top) => {
-                top.marker_len = marker_len;
-                top.indent
-            }
-            None => {
-                self.lists.push(MdList { orig: indent, indent: 0, marker_len });
-                0
-            }
+        } else if indent == 0 && blank {
+            columns.clear();
+        }
+        blank = false;
+    }
+}
+
+/// The width of the list marker (`-`, `*`, `+`, `1.`, `1)`) that starts
+/// `body` (a trimmed line) followed by a space.
+fn list_marker_width(body: &str) -> Option<usize> {
+    let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+    let width = match body.as_bytes().first() {
+        Some(b'-' | b'*' | b'+') => 1,
+        Some(b'0'..=b'9') if digits <= 9 && matches!(body.as_bytes().get(digits), Some(b'.' | b')')) => digits + 1,
+        _ => return None,
+    };
+    body.get(width..).is_some_and(|rest| rest.starts_with(' ')).then_some(width)
+}
+
+/// A list being read: where its items go and how they are numbered.
+#[derive(Debug)]
+struct MdList {
+    /// Output indentation of its markers.
+    indent: usize,
+    /// The next number of an ordered list; `None` for bullets.
+    next: Option<u64>,
+}
+
+/// A list item being read.
+#[derive(Debug, Clone)]
+struct MdItem {
+    indent: usize,
+    marker: String,
+    /// Indentation of its continuation lines and blocks.
+    cont: usize,
+    /// Blocks emitted so far (the first carries the marker).
+    blocks: usize,
+    /// Where it starts in the source (an empty item keeps its marker as text).
+    start: usize,
+}
+
+struct MdConv<'a> {
+    source: &'a str,
+    blocks: Vec<Block>,
+    lists: Vec<MdList>,
+    items: Vec<MdItem>,
+    quotes: usize,
+    /// The text of the code block being read.
+    code: Option<String>,
+    /// The source range of the inline text being read.
+    run: Option<std::ops::Range<usize>>,
+    /// Link reference definitions not yet emitted (CommonMark drops them;
+    /// their text is kept as a paragraph where it stood).
+    definitions: std::collections::VecDeque<std::ops::Range<usize>>,
+    /// An item that ended empty (`-` alone on its line): the paragraph right
+    /// after it is its text, as Discovery's converted HTML lists mean it.
+    empty_item: Option<MdItem>,
+    /// Whether the inline text being read is a heading's.
+    heading: bool,
+}
+
+impl<'a> MdConv<'a> {
+    fn convert(source: &'a str) -> Vec<Block> {
+        use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+        let parser = Parser::new(source);
+        let mut definitions: Vec<_> = parser.reference_definitions().iter().map(|(_, d)| d.span.clone()).collect();
+        definitions.sort_by_key(|r| r.start);
+        let mut conv = MdConv {
+            source,
+            blocks: Vec::new(),
+            lists: Vec::new(),
+            items: Vec::new(),
+            quotes: 0,
+            code: None,
+            run: None,
+            definitions: definitions.into(),
+            empty_item: None,
+            heading: false,
         };
-        let cont = (out_indent + marker_len + 1).min(3);
-        self.cur = Some(Block::Item { indent: out_indent, marker: Some(marker), cont, lines: Vec::new() });
-        self.append(content);
-    }
-
-    fn plain(&mut self, indent: usize, body: &str) {
-        if !self.lists.is_empty() {
-            if self.blank {
-                if indent == 0 {
-                    self.flush_all();
-                    self.cur = Some(Block::Para(Vec::new()));
-                } else {
-                    while self.lists.len() > 1 && self.lists.last().is_some_and(|l| l.orig + l.marker_len + 1 > indent) {
-                        self.lists.pop();
+        for (event, range) in parser.into_offset_iter() {
+            match event {
+                Event::Text(text) if conv.code.is_some() => {
+                    if let Some(code) = conv.code.as_mut() {
+                        code.push_str(&text);
                     }
-                    self.flush_cur();
-                    let cont = self.lists.last().map_or(2, MdList::cont);
-                    self.cur = Some(Block::Item { indent: cont, marker: None, cont, lines: Vec::new() });
                 }
-            } else if self.cur.is_none() {
-                let cont = self.lists.last().map_or(2, MdList::cont);
-                self.cur = Some(Block::Item { indent: cont, marker: None, cont, lines: Vec::new() });
+                Event::Start(
+                    Tag::Emphasis
+                    | Tag::Strong
+                    | Tag::Strikethrough
+                    | Tag::Superscript
+                    | Tag::Subscript
+                    | Tag::Link { .. }
+                    | Tag::Image { .. },
+                ) => conv.extend(range),
+                Event::Start(tag) => {
+                    conv.boundary(range.start);
+                    if !matches!(tag, Tag::Paragraph | Tag::Heading { .. }) {
+                        conv.drop_empty_item();
+                    }
+                    match tag {
+                        Tag::List(first) => conv.start_list(first),
+                        Tag::Item => conv.start_item(range.start),
+                        Tag::CodeBlock(_) => conv.code = Some(String::new()),
+                        Tag::BlockQuote(_) => conv.quotes += 1,
+                        // The whole heading as written, `#`s and underline included.
+                        Tag::Heading { .. } => {
+                            conv.run = Some(range);
+                            conv.heading = true;
+                        }
+                        _ => {}
+                    }
+                }
+                Event::End(tag) => match tag {
+                    TagEnd::Emphasis
+                    | TagEnd::Strong
+                    | TagEnd::Strikethrough
+                    | TagEnd::Superscript
+                    | TagEnd::Subscript
+                    | TagEnd::Link
+                    | TagEnd::Image => conv.extend(range),
+                    _ => {
+                        conv.flush();
+                        conv.heading = false;
+                        if !matches!(tag, TagEnd::List(_) | TagEnd::Paragraph | TagEnd::Heading(_)) {
+                            conv.drop_empty_item();
+                        }
+                        match tag {
+                            TagEnd::List(_) => {
+                                conv.lists.pop();
+                            }
+                            TagEnd::Item => {
+                                conv.empty_item = conv.items.pop().filter(|item| item.blocks == 0);
+                            }
+                            TagEnd::CodeBlock => conv.end_code(),
+                            TagEnd::BlockQuote(_) => conv.quotes = conv.quotes.saturating_sub(1),
+                            _ => {}
+                        }
+                    }
+                },
+                Event::Rule => {
+                    conv.boundary(range.start);
+                    conv.drop_empty_item();
+                    conv.blocks.push(Block::Rule);
+                }
+                _ => conv.extend(range),
             }
-        } else if self.blank || !matches!(self.cur, Some(Block::Para(_))) {
-            self.flush_cur();
-            self.cur = Some(Block::Para(Vec::new()));
         }
-        self.append(body);
+        conv.boundary(source.len());
+        conv.drop_empty_item();
+        conv.blocks
     }
 
-    fn cur_lines(&mut self) -> Option<&mut Vec<Line>> {
-        match &mut self.cur {
-            Some(Block::Para(lines)) | Some(Block::Item { lines, .. }) => Some(lines),
-            _ => None,
+    /// An empty item not followed by a paragraph keeps its marker as text.
+    fn drop_empty_item(&mut self) {
+        if let Some(item) = self.empty_item.take() {
+            let marker = self.source.get(item.start..).and_then(|s| s.lines().next()).unwrap_or("").to_owned();
+            self.leaf(&marker);
         }
     }
 
-    fn append(&mut self, body: &str) {
-        let segs = md_inline(body, true, true);
-        let last = segs.len().saturating_sub(1);
-        for (k, seg) in segs.iter().enumerate() {
-            if k > 0 {
-                if let Some(line) = self.cur_lines().and_then(|l| l.last_mut()) {
-                    line.hard = true;
-                }
-            }
-            let t = seg.trim();
-            if !t.is_empty() {
-                if self.cur.is_none() {
-                    self.cur = Some(Block::Para(Vec::new()));
-                }
-                if let Some(lines) = self.cur_lines() {
-                    lines.push(Line::new(t, false));
-                }
-            } else if k > 0 && k < last && matches!(self.cur, Some(Block::Para(_))) {
-                self.flush_cur();
-                self.cur = Some(Block::Para(Vec::new()));
+    /// A block starts or ends at `at`: the inline text read so far becomes a
+    /// block, after the definitions that stood before it.
+    fn boundary(&mut self, at: usize) {
+        self.flush();
+        while self.definitions.front().is_some_and(|d| d.start < at) {
+            if let Some(definition) = self.definitions.pop_front() {
+                let text = self.source.get(definition).unwrap_or("").to_owned();
+                self.leaf(&text);
             }
         }
     }
 
-    fn finish(&mut self) {
-        if let Some((_, _, buf)) = self.fence.take() {
-            let lines = dedent_block(&buf);
-            self.blocks.push(Block::Fence { indent: 0, lines });
+    fn extend(&mut self, range: std::ops::Range<usize>) {
+        self.run = Some(match self.run.take() {
+            Some(run) => run.start.min(range.start)..run.end.max(range.end),
+            None => range,
+        });
+    }
+
+    fn flush(&mut self) {
+        if let Some(mut run) = self.run.take() {
+            if self.quotes > 0 {
+                // From the quote's `>` on, as written.
+                let before = self.source.get(..run.start).unwrap_or("");
+                let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+                if let Some(at) = before.get(line_start..).and_then(|l| l.rfind('>')) {
+                    run.start = line_start + at;
+                }
+            }
+            let text = self.source.get(run).unwrap_or("").to_owned();
+            // Discovery's lists of "-" alone on a line, the text on the next
+            // ones: after an empty item, "text\n-" reads as a heading
+            // underlined by the next item's marker. It is that item's text,
+            // and the "-" starts the next one.
+            let body = text.trim_end();
+            let underline = body.rfind('\n').filter(|&at| self.heading && body.get(at..).is_some_and(|l| l.trim() == "-"));
+            match (underline, self.empty_item.clone()) {
+                (Some(at), Some(item)) => {
+                    self.leaf(body.get(..at).unwrap_or(""));
+                    self.empty_item = Some(item);
+                }
+                _ => self.leaf(&text),
+            }
         }
-        if self.code.is_some() {
-            self.close_code();
+    }
+
+    fn start_list(&mut self, first: Option<u64>) {
+        let indent = match self.items.last() {
+            // Nested under the item's text, unless that would indent by four
+            // or more (a code block): then level with the parent.
+            Some(item) if item.indent + item.marker.len() < 3 => item.indent + item.marker.len() + 1,
+            Some(item) => item.indent,
+            None => 0,
+        };
+        self.lists.push(MdList { indent, next: first });
+    }
+
+    fn start_item(&mut self, start: usize) {
+        let Some(list) = self.lists.last_mut() else { return };
+        let marker = match list.next.as_mut() {
+            Some(n) => {
+                let marker = format!("{n}.");
+                *n = n.saturating_add(1);
+                marker
+            }
+            None => "-".to_owned(),
+        };
+        let cont = (list.indent + marker.len() + 1).min(3);
+        self.items.push(MdItem { indent: list.indent, marker, cont, blocks: 0, start });
+    }
+
+    fn end_code(&mut self) {
+        let Some(code) = self.code.take() else { return };
+        let lines: Vec<String> = code.split('\n').map(str::to_owned).collect();
+        let indent = self.items.last().map_or(0, |item| item.cont);
+        self.push(Block::Fence { indent, lines: dedent_block(&lines) });
+    }
+
+    /// Adds a block in the current list item (or at the top level).
+    fn push(&mut self, block: Block) {
+        if let Some(item) = self.items.last_mut() {
+            item.blocks += 1;
         }
-        self.flush_cur();
+        self.blocks.push(block);
+    }
+
+    /// Turns inline source text into a paragraph or a list item's text. A
+    /// heading keeps its source text (its `#` or underline escaped: in
+    /// Discovery prose such lines are rarely meant as headings). A `<br>`
+    /// breaks the line; two in a row start a new paragraph.
+    fn leaf(&mut self, text: &str) {
+        let mut paragraphs: Vec<Vec<Line>> = vec![Vec::new()];
+        for (n, raw) in text.split('\n').enumerate() {
+            let mut line = raw.trim();
+            if self.quotes > 0 && n > 0 {
+                line = line.trim_start_matches(['>', ' ']);
+            }
+            let segments = md_inline(line, true, true);
+            let last = segments.len().saturating_sub(1);
+            for (k, segment) in segments.iter().enumerate() {
+                let current = paragraphs.last_mut().expect("one paragraph at least");
+                if k > 0 {
+                    if let Some(line) = current.last_mut() {
+                        line.hard = true;
+                    }
+                }
+                let t = segment.trim();
+                if !t.is_empty() {
+                    current.push(Line::new(t, false));
+                } else if k > 0 && k < last && !current.is_empty() {
+                    paragraphs.push(Vec::new());
+                }
+            }
+        }
+        for lines in paragraphs.into_iter().filter(|p| !p.is_empty()) {
+            let block = match (self.empty_item.take(), self.items.last()) {
+                (Some(item), _) => Block::Item { indent: item.indent, marker: Some(item.marker), cont: item.cont, lines },
+                (None, Some(item)) if item.blocks == 0 => {
+                    Block::Item { indent: item.indent, marker: Some(item.marker.clone()), cont: item.cont, lines }
+                }
+                (None, Some(item)) => Block::Item { indent: item.cont, marker: None, cont: item.cont, lines },
+                (None, None) => Block::Para(lines),
+            };
+            self.push(block);
+        }
     }
 }
 
@@ -2664,11 +2782,12 @@ mod tests {
 
     #[test]
     fn discovery_headings_and_breaks() {
-        assert_eq!(md("# Title\nText"), "\\# Title\nText");
+        assert_eq!(md("# Title\nText"), "\\# Title\n\nText");
         assert_eq!(md("Title\n====="), "Title\n\\=====");
-        assert_eq!(md("Above\n---\nBelow"), "Above\n\n---\n\nBelow");
+        assert_eq!(md("Above\n---\nBelow"), "Above\n\\---\n\nBelow");
+        assert_eq!(md("Above\n\n---\nBelow"), "Above\n\n---\n\nBelow");
         assert_eq!(md("> quoted"), "&gt; quoted");
-        assert_eq!(md("-\n+"), "\\-\n\\+");
+        assert_eq!(md("-\n+"), "\\-\n\n\\+");
     }
 
     #[test]
@@ -2677,6 +2796,24 @@ mod tests {
         assert_eq!(md(""), "");
         assert_eq!(md("\n\n"), "");
         assert_eq!(md("trailing  \nspaces"), "trailing\nspaces");
+    }
+
+    #[test]
+    fn discovery_lists_as_google_writes_them() {
+        // A marker alone on its line, the item's text on the next ones.
+        let input = "Use one of:\n   \n   - \n   Full URL, as in\n   https://a.b/x\n   - \n   Partial URL\n   - \n   A name";
+        assert_eq!(md(input), "Use one of:\n\n- Full URL, as in\n  <https://a.b/x>\n- Partial URL\n- A name");
+        // A number that starts a line inside a paragraph is not a list.
+        assert_eq!(md("Defaults to\n1024. Larger is finer."), "Defaults to\n1024\\. Larger is finer.");
+        // Markers indented by hand four or more spaces stay list items.
+        let input = "States:\n   \n   - OK: fine.\n   - LOW: below the low\n    threshold. \n   - HIGH: above\n    - ALARM: far above";
+        assert_eq!(md(input), "States:\n\n- OK: fine.\n- LOW: below the low\n  threshold.\n- HIGH: above\n- ALARM: far above");
+        let input = "- parent:\n          - child one\n  - child two";
+        assert_eq!(md(input), "- parent:\n  - child one\n  - child two");
+        // A paragraph after a blank line at column 1 is not the last item's.
+        assert_eq!(md("- a\n- b\n\n Note that x."), "- a\n- b\n\nNote that x.");
+        // Text CommonMark would take for a link reference definition stays.
+        assert_eq!(md("[Deprecated]: https://a.b/c\nUse d."), "\\[Deprecated\\]: <https://a.b/c>\n\nUse d.");
     }
 
     #[test]
