@@ -1,7 +1,8 @@
 //! The nimbus code generator: spec readers, one IR, Rust emitters.
 //!
 //! Bytes in, files out: this crate does no I/O. `xtask` reads the pinned
-//! specs, calls [`generate`] and writes (or checks) the files.
+//! specs, calls [`read_spec`] and [`emit::emit_crate`], and writes (or checks)
+//! the files.
 //!
 //! - [`smithy`] reads Smithy JSON AST models (AWS), [`discovery`] reads
 //!   Google Discovery documents; both lower into [`ir`].
