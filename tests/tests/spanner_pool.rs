@@ -256,11 +256,16 @@ enum Failure {
 }
 
 /// What the fake server does.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct Scenario {
     failure: Option<Failure>,
-    /// Session `s-1` is gone: every call on it answers `NOT_FOUND`.
+    /// The first session made (`s-1` or `mux-1`) is gone: every call on it
+    /// answers `NOT_FOUND`.
     first_session_lost: bool,
+    /// `sessions.create` makes multiplexed sessions (`mux-N`).
+    multiplexed: bool,
+    /// The first stream ends before its first result.
+    cut_before_first_set: bool,
 }
 
 /// A request the fake server received.
@@ -354,14 +359,19 @@ async fn stream_server(scenario: Scenario) -> (String, Arc<std::sync::Mutex<Vec<
         'accept: while let Ok((mut socket, _)) = listener.accept().await {
             let Some((line, body)) = read_request(&mut socket).await else { continue };
             log.lock().unwrap().push(Seen { line: line.clone(), body: body.clone() });
-            if scenario.first_session_lost && line.contains("/sessions/s-1") {
-                let body = r#"{"error":{"code":404,"status":"NOT_FOUND","message":"Session not found: s-1"}}"#;
+            if scenario.first_session_lost && (line.contains("/sessions/s-1") || line.contains("/sessions/mux-1")) {
+                let body = r#"{"error":{"code":404,"status":"NOT_FOUND","message":"Session not found: the first"}}"#;
                 answer_json(&mut socket, "404 Not Found", body).await;
                 continue;
             }
             if line.contains(":batchCreate") || line.ends_with("/sessions HTTP/1.1") {
                 sessions += 1;
-                let session = format!(r#"{{"name":"{}/sessions/s-{sessions}"}}"#, database());
+                let multiplexed = scenario.multiplexed && !line.contains(":batchCreate");
+                let session = if multiplexed {
+                    format!(r#"{{"name":"{}/sessions/mux-{sessions}","multiplexed":true}}"#, database())
+                } else {
+                    format!(r#"{{"name":"{}/sessions/s-{sessions}"}}"#, database())
+                };
                 let body = if line.contains(":batchCreate") { format!(r#"{{"session":[{session}]}}"#) } else { session };
                 answer_json(&mut socket, "200 OK", &body).await;
                 continue;
@@ -370,7 +380,17 @@ async fn stream_server(scenario: Scenario) -> (String, Arc<std::sync::Mutex<Vec<
                 answer_json(&mut socket, "200 OK", r#"{"commitTimestamp":"2026-11-30T00:00:00Z"}"#).await;
                 continue;
             }
+            if line.contains(":beginTransaction") {
+                answer_json(&mut socket, "200 OK", &format!(r#"{{"id":"{TRANSACTION_ID}"}}"#)).await;
+                continue;
+            }
             streams += 1;
+            if streams == 1 && scenario.cut_before_first_set {
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.flush().await;
+                continue;
+            }
             let began = body.pointer("/transaction/begin").is_some();
             let resume = body.get("resumeToken").and_then(|t| t.as_str()).map(str::to_owned);
             let start = match resume {
@@ -419,9 +439,13 @@ fn stream_requests(seen: &std::sync::Mutex<Vec<Seen>>) -> Vec<Seen> {
 }
 
 async fn client_for(scenario: Scenario) -> Result<(DatabaseClient, Arc<std::sync::Mutex<Vec<Seen>>>), String> {
+    client_with(scenario, config(1, 2)).await
+}
+
+async fn client_with(scenario: Scenario, config: PoolConfig) -> Result<(DatabaseClient, Arc<std::sync::Mutex<Vec<Seen>>>), String> {
     let (url, seen) = stream_server(scenario).await;
     let spanner = nimbus_spanner::Client::new(nimbus_spanner::Config::new().endpoint_url(url).no_credentials());
-    let db = DatabaseClient::new(&spanner, database(), config(1, 2)).await.map_err(|e| e.to_string())?;
+    let db = DatabaseClient::new(&spanner, database(), config).await.map_err(|e| e.to_string())?;
     Ok((db, seen))
 }
 
@@ -445,7 +469,7 @@ fn tokens_asked(requests: &[Seen]) -> Vec<Option<String>> {
 /// A single-use query (or read) whose stream fails after row 10 yields rows
 /// 1..20 exactly once, asking again from the token of row 9.
 async fn stream_resumes_after(failure: Failure, by_key: bool) -> Result<(), String> {
-    let (db, seen) = client_for(Scenario { failure: Some(failure), first_session_lost: false }).await?;
+    let (db, seen) = client_for(Scenario { failure: Some(failure), ..Scenario::default() }).await?;
     let mut stream = if by_key {
         db.read_stream(TableRead::new("t", &["n", "s"], Keys::all())).await
     } else {
@@ -481,7 +505,7 @@ async fn streaming_read_resumes_after_a_cut_connection() -> Result<(), String> {
 /// inline; cut after row 10, it resumes in that transaction (by id, with the
 /// token), and the commit names the same transaction.
 async fn read_write_stream_begins_inline_and_resumes() -> Result<(), String> {
-    let (db, seen) = client_for(Scenario { failure: Some(Failure::Cut), first_session_lost: false }).await?;
+    let (db, seen) = client_for(Scenario { failure: Some(Failure::Cut), ..Scenario::default() }).await?;
     let committed = db
         .read_write_transaction(|tx| async move {
             let mut stream = tx.query_stream("SELECT n, s FROM t").await?;
@@ -507,16 +531,52 @@ async fn read_write_stream_begins_inline_and_resumes() -> Result<(), String> {
 }
 
 /// A single-use stream whose session the server lost moves to another
-/// session before any row, once.
+/// session before any row, once: a pooled session (the pool's only one, so
+/// the lost one must give up its place first) or the multiplexed session.
 async fn stream_replaces_a_lost_session() -> Result<(), String> {
-    let (db, seen) = client_for(Scenario { failure: None, first_session_lost: true }).await?;
-    let mut stream = db.query_stream("SELECT n, s FROM t").await.map_err(|e| e.to_string())?;
-    let rows = collect(&mut stream).await?;
-    ensure!(rows == all_rows(), "every row once on the new session: {rows:?}");
-    let requests = stream_requests(&seen);
-    let on: Vec<bool> = requests.iter().map(|r| r.line.contains("/sessions/s-1:")).collect();
-    ensure!(on == vec![true, false], "asked on s-1, then on another: {requests:?}");
-    ensure!(db.stats().replaced.load(Ordering::Relaxed) == 1, "one session replaced");
+    for multiplexed in [false, true] {
+        let config = PoolConfig { checkout_timeout: Duration::from_secs(2), ..config(1, 1) };
+        let (db, seen) = client_with(Scenario { first_session_lost: true, multiplexed, ..Scenario::default() }, config).await?;
+        ensure!(db.uses_multiplexed_sessions() == multiplexed, "multiplexed sessions {multiplexed}");
+        let mut stream = db.query_stream("SELECT n, s FROM t").await.map_err(|e| e.to_string())?;
+        let rows = collect(&mut stream).await.map_err(|e| format!("multiplexed {multiplexed}: {e}"))?;
+        ensure!(rows == all_rows(), "every row once on the new session: {rows:?}");
+        let requests = stream_requests(&seen);
+        let first = if multiplexed { "/sessions/mux-1:" } else { "/sessions/s-1:" };
+        let on: Vec<bool> = requests.iter().map(|r| r.line.contains(first)).collect();
+        ensure!(on == vec![true, false], "asked on the first session, then on another: {requests:?}");
+        ensure!(db.stats().replaced.load(Ordering::Relaxed) == 1, "one session replaced");
+        if multiplexed {
+            ensure!(db.stats().multiplexed_created.load(Ordering::Relaxed) == 2, "a new multiplexed session");
+        }
+    }
+    Ok(())
+}
+
+/// A read-write transaction whose first statement is a stream that breaks
+/// before its first result cannot know whether the inline begin began a
+/// transaction: it begins one explicitly and runs the stream in it.
+async fn read_write_stream_begins_explicitly_after_an_early_failure() -> Result<(), String> {
+    let (db, seen) = client_for(Scenario { cut_before_first_set: true, ..Scenario::default() }).await?;
+    let committed = db
+        .read_write_transaction(|tx| async move {
+            let mut stream = tx.query_stream("SELECT n, s FROM t").await?;
+            collect(&mut stream).await.map_err(nimbus_core::Error::config)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    ensure!(committed.value == all_rows(), "every row once: {:?}", committed.value);
+    let seen = seen.lock().unwrap().clone();
+    let calls: Vec<&str> = seen
+        .iter()
+        .filter_map(|s| ["executeStreamingSql", "beginTransaction", "commit"].into_iter().find(|verb| s.line.contains(&format!(":{verb}"))))
+        .collect();
+    ensure!(calls == ["executeStreamingSql", "beginTransaction", "executeStreamingSql", "commit"], "calls {calls:?}");
+    let streams = stream_requests(&std::sync::Mutex::new(seen.clone()));
+    ensure!(streams[0].body.pointer("/transaction/begin").is_some(), "the first asks to begin inline");
+    ensure!(streams[1].body.pointer("/transaction/id") == Some(&serde_json::json!(TRANSACTION_ID)), "the second runs in the begun one");
+    let commit = seen.iter().find(|s| s.line.contains(":commit")).ok_or("no commit")?;
+    ensure!(commit.body["transactionId"] == TRANSACTION_ID, "the commit names it: {}", commit.body);
     Ok(())
 }
 
@@ -573,6 +633,7 @@ async fn spanner_pool_suite() {
     case!(streaming_read_resumes_after_a_cut_connection);
     case!(read_write_stream_begins_inline_and_resumes);
     case!(stream_replaces_a_lost_session);
+    case!(read_write_stream_begins_explicitly_after_an_early_failure);
     case!(multiplexed_session_carries_reads);
     case!(multiplexed_refused_falls_back_to_the_pool);
     for f in &failed {

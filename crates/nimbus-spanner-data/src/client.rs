@@ -127,7 +127,7 @@ impl DatabaseClient {
     /// A single-use query at `bound`; the result carries the timestamp the
     /// data was read at.
     pub async fn query_at(&self, bound: TimestampBound, statement: impl Into<Statement>) -> Result<QueryResult, Error> {
-        let selector = TransactionSelector::new().set_single_use(TransactionOptions::new().set_read_only(bound.read_only()));
+        let selector = bound.single_use();
         let request = sql_request(statement.into(), Some(selector));
         let (set, _session) =
             with_session!(self, Use::Read, session => self.sessions.execute_sql(session.name().to_owned(), request.clone()).send().await);
@@ -137,15 +137,15 @@ impl DatabaseClient {
 
     /// A strong single-use query whose rows stream in as the server sends
     /// them (`executeStreamingSql`), resumed from the last resume token after
-    /// a retryable failure mid-stream; the stream holds a pooled session
-    /// until dropped.
+    /// a retryable failure mid-stream; the stream runs on the multiplexed
+    /// session, or holds a pooled session until dropped.
     pub async fn query_stream(&self, statement: impl Into<Statement>) -> Result<RowStream, Error> {
         self.query_stream_at(TimestampBound::Strong, statement).await
     }
 
     /// [`query_stream`](Self::query_stream) at `bound`.
     pub async fn query_stream_at(&self, bound: TimestampBound, statement: impl Into<Statement>) -> Result<RowStream, Error> {
-        let selector = TransactionSelector::new().set_single_use(TransactionOptions::new().set_read_only(bound.read_only()));
+        let selector = bound.single_use();
         self.stream(StreamRequest::Query(sql_request(statement.into(), Some(selector)))).await
     }
 
@@ -157,7 +157,7 @@ impl DatabaseClient {
     /// A single-use read at `bound`; the result carries the timestamp the
     /// data was read at.
     pub async fn read_at(&self, bound: TimestampBound, read: TableRead) -> Result<QueryResult, Error> {
-        let selector = TransactionSelector::new().set_single_use(TransactionOptions::new().set_read_only(bound.read_only()));
+        let selector = bound.single_use();
         let request = read.into_request(Some(selector));
         let (set, _session) =
             with_session!(self, Use::Read, session => self.sessions.read(session.name().to_owned(), request.clone()).send().await);
@@ -172,7 +172,7 @@ impl DatabaseClient {
 
     /// [`read_stream`](Self::read_stream) at `bound`.
     pub async fn read_stream_at(&self, bound: TimestampBound, read: TableRead) -> Result<RowStream, Error> {
-        let selector = TransactionSelector::new().set_single_use(TransactionOptions::new().set_read_only(bound.read_only()));
+        let selector = bound.single_use();
         self.stream(StreamRequest::Read(read.into_request(Some(selector)))).await
     }
 

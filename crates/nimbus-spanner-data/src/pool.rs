@@ -81,7 +81,8 @@ pub struct PoolStats {
     pub created: AtomicU64,
     /// Sessions deleted (shrink and close).
     pub deleted: AtomicU64,
-    /// Sessions found gone on the server and replaced.
+    /// Sessions found gone on the server and replaced (pooled ones, and
+    /// multiplexed ones, whose replacements count in `multiplexed_created`).
     pub replaced: AtomicU64,
     /// Keep-alive queries sent.
     pub keep_alives: AtomicU64,
@@ -213,21 +214,33 @@ impl Pool {
             stats: PoolStats::default(),
             shutdown: Arc::new(Notify::new()),
         });
-        if pool.config.multiplexed {
-            pool.probe_multiplexed().await?;
-        }
-        let missing = pool.config.min_sessions.saturating_sub(pool.total());
-        let created = pool.create(missing).await?;
-        {
-            let mut state = pool.lock();
-            state.total += created.len();
-            state.idle.extend(created);
+        if let Err(error) = pool.fill().await {
+            // Sessions made before the failure are not left to expire.
+            pool.close().await;
+            return Err(error);
         }
         let weak = Arc::downgrade(&pool);
         let shutdown = pool.shutdown.clone();
         let every = pool.config.maintenance_interval.max(Duration::from_millis(10));
         tokio::spawn(maintain(weak, shutdown, every));
         Ok(pool)
+    }
+
+    /// Decides about multiplexed sessions and makes the minimum of pooled
+    /// ones (the regular session a server without multiplexed sessions
+    /// answers the probe with counts).
+    async fn fill(&self) -> Result<(), Error> {
+        if self.config.multiplexed {
+            if let Some(name) = self.ask_multiplexed().await? {
+                *self.lock_multiplexed() = Multiplexed::On(name, Instant::now());
+            }
+        }
+        let missing = self.config.min_sessions.saturating_sub(self.total());
+        let created = self.create(missing).await?;
+        let mut state = self.lock();
+        state.total += created.len();
+        state.idle.extend(created);
+        Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -263,33 +276,43 @@ impl Pool {
         Ok(made)
     }
 
-    /// Asks for a multiplexed session and records whether the server made
-    /// one. A regular session that comes back instead joins the pool; a
-    /// refusal (`UNIMPLEMENTED`, `INVALID_ARGUMENT`, `FAILED_PRECONDITION`)
-    /// turns multiplexed sessions off; other errors are returned.
-    async fn probe_multiplexed(&self) -> Result<(), Error> {
+    /// Asks the server for a multiplexed session: its name when it made one;
+    /// `None` when it refused (`UNIMPLEMENTED`, `INVALID_ARGUMENT`,
+    /// `FAILED_PRECONDITION`, or a bare HTTP 400 or 501) or made a regular
+    /// session instead (which then joins the pool, or is deleted when the
+    /// pool is full); other errors are returned.
+    async fn ask_multiplexed(&self) -> Result<Option<Arc<str>>, Error> {
         let request = CreateSessionRequest::new().set_session(self.template().set_multiplexed(true));
-        match self.sessions.create(self.database.clone(), request).send().await {
-            Ok(session) => {
-                let name = session.name.ok_or_else(|| Error::decode("sessions.create returned a session without a name", None))?;
-                if session.multiplexed == Some(true) {
-                    self.stats.multiplexed_created.fetch_add(1, Ordering::Relaxed);
-                    *self.lock_multiplexed() = Multiplexed::On(name.into(), Instant::now());
-                } else {
-                    tracing::debug!(database = %self.database, "the server made a regular session: multiplexed sessions are off");
-                    self.stats.created.fetch_add(1, Ordering::Relaxed);
-                    let mut state = self.lock();
-                    state.total += 1;
-                    state.idle.push(Entry { name, last_used: Instant::now(), last_active: Instant::now(), open_transaction: None });
-                }
-                Ok(())
-            }
+        let session = match self.sessions.create(self.database.clone(), request).send().await {
+            Ok(session) => session,
             Err(error) if refuses_multiplexed(&error) => {
-                tracing::debug!(database = %self.database, %error, "multiplexed sessions refused: they are off");
-                Ok(())
+                tracing::debug!(database = %self.database, %error, "multiplexed sessions refused: reads use the pool");
+                return Ok(None);
             }
-            Err(error) => Err(error),
+            Err(error) => return Err(error),
+        };
+        let name = session.name.ok_or_else(|| Error::decode("sessions.create returned a session without a name", None))?;
+        if session.multiplexed == Some(true) {
+            self.stats.multiplexed_created.fetch_add(1, Ordering::Relaxed);
+            return Ok(Some(name.into()));
         }
+        tracing::debug!(database = %self.database, "the server made a regular session: reads use the pool");
+        self.stats.created.fetch_add(1, Ordering::Relaxed);
+        let entry = Entry { name, last_used: Instant::now(), last_active: Instant::now(), open_transaction: None };
+        let surplus = {
+            let mut state = self.lock();
+            if state.total < self.config.max_sessions {
+                state.total += 1;
+                state.idle.push(entry);
+                None
+            } else {
+                Some(entry)
+            }
+        };
+        if let Some(entry) = surplus {
+            self.delete(entry).await;
+        }
+        Ok(None)
     }
 
     fn lock_multiplexed(&self) -> std::sync::MutexGuard<'_, Multiplexed> {
@@ -312,43 +335,35 @@ impl Pool {
                 Multiplexed::On(name, _) => Some(Some(name.clone())),
                 Multiplexed::Lost => Some(None),
             };
-            match current {
-                Some(Some(name)) => {
-                    self.stats.multiplexed_uses.fetch_add(1, Ordering::Relaxed);
-                    return Ok(Seat::Multiplexed(name));
-                }
-                Some(None) => match self.remake_multiplexed().await {
-                    Ok(name) => {
-                        self.stats.multiplexed_uses.fetch_add(1, Ordering::Relaxed);
-                        return Ok(Seat::Multiplexed(name));
-                    }
-                    Err(error) if refuses_multiplexed(&error) => {
-                        tracing::debug!(%error, "multiplexed sessions refused now: reads use the pool");
-                        *self.lock_multiplexed() = Multiplexed::Off;
-                    }
-                    Err(error) => return Err(error),
-                },
-                None => {}
+            let name = match current {
+                Some(Some(name)) => Some(name),
+                Some(None) => self.remake_multiplexed().await?,
+                None => None,
+            };
+            if let Some(name) = name {
+                self.stats.multiplexed_uses.fetch_add(1, Ordering::Relaxed);
+                return Ok(Seat::Multiplexed(name));
             }
         }
         self.checkout().await.map(Seat::Pooled)
     }
 
-    /// Makes a new multiplexed session (one at a time: a caller that waited
-    /// for another's takes that one).
-    async fn remake_multiplexed(&self) -> Result<Arc<str>, Error> {
+    /// Makes a new multiplexed session, one at a time (a caller that waited
+    /// for another's takes that one); `None` when the server no longer makes
+    /// them (multiplexed sessions are then off).
+    async fn remake_multiplexed(&self) -> Result<Option<Arc<str>>, Error> {
         let _making = self.making_multiplexed.lock().await;
-        if let Multiplexed::On(name, made) = &*self.lock_multiplexed() {
-            if made.elapsed() < self.config.multiplexed_refresh {
-                return Ok(name.clone());
-            }
+        match &*self.lock_multiplexed() {
+            Multiplexed::Off => return Ok(None),
+            Multiplexed::On(name, made) if made.elapsed() < self.config.multiplexed_refresh => return Ok(Some(name.clone())),
+            _ => {}
         }
-        let request = CreateSessionRequest::new().set_session(self.template().set_multiplexed(true));
-        let session = self.sessions.create(self.database.clone(), request).send().await?;
-        let name: Arc<str> = session.name.ok_or_else(|| Error::decode("sessions.create returned a session without a name", None))?.into();
-        self.stats.multiplexed_created.fetch_add(1, Ordering::Relaxed);
-        *self.lock_multiplexed() = Multiplexed::On(name.clone(), Instant::now());
-        Ok(name)
+        let made = self.ask_multiplexed().await?;
+        *self.lock_multiplexed() = match &made {
+            Some(name) => Multiplexed::On(name.clone(), Instant::now()),
+            None => Multiplexed::Off,
+        };
+        Ok(made)
     }
 
     /// Gives up a session the server lost: a pooled one leaves the pool; a

@@ -17,7 +17,7 @@ use nimbus_core::retry::RetryKind;
 use nimbus_core::{Blob, Error, ErrorKind, RetryConfig};
 use nimbus_google::stream::RowMerger;
 use nimbus_spanner::client::ProjectsInstancesDatabasesSessions;
-use nimbus_spanner::types::{ExecuteSqlRequest, PartialResultSet, ReadRequest, TransactionSelector};
+use nimbus_spanner::types::{ExecuteSqlRequest, PartialResultSet, ReadRequest, ResultSetMetadata, TransactionSelector};
 use serde_json::Value as JsonValue;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -91,7 +91,10 @@ impl StreamSeat {
 }
 
 /// Rows of a streamed query or read, resumed from the last resume token
-/// after a retryable failure. Holds its session until dropped.
+/// after a retryable failure. A single-use stream holds its pooled session
+/// until dropped, a read-only transaction's stream its transaction's
+/// session; a read-write transaction's stream is read inside the
+/// transaction's closure (its session goes back when the transaction ends).
 #[derive(Debug)]
 pub struct RowStream {
     sessions: ProjectsInstancesDatabasesSessions,
@@ -107,6 +110,10 @@ pub struct RowStream {
     columns: Option<Arc<Columns>>,
     /// The transaction the first set began (inline begin), if any.
     begun: Option<Blob>,
+    /// Whether the request begins a transaction inline and no set has
+    /// arrived: a failure then is not resumed (asking again would begin a
+    /// second transaction); the caller decides.
+    beginning: bool,
     /// Whether any set has arrived.
     received: bool,
     ready: VecDeque<Row>,
@@ -138,6 +145,7 @@ impl RowStream {
             token: None,
             columns: None,
             begun: None,
+            beginning: false,
             received: false,
             ready: VecDeque::new(),
             failures: 0,
@@ -147,7 +155,12 @@ impl RowStream {
         }
     }
 
-    /// The columns, once the first set has arrived.
+    /// The request, to run again another way.
+    pub(crate) fn into_request(self) -> StreamRequest {
+        self.request
+    }
+
+    /// The columns, once the first set (which carries them) has arrived.
     pub fn columns(&self) -> Option<&Arc<Columns>> {
         self.columns.as_ref()
     }
@@ -176,6 +189,7 @@ impl RowStream {
     /// the first set and returns the id of the transaction it began; later
     /// resumptions then run in that transaction instead of beginning another.
     pub(crate) async fn begin(&mut self) -> Result<Blob, Error> {
+        self.beginning = true;
         while !self.received && !self.done {
             self.advance().await?;
         }
@@ -202,7 +216,12 @@ impl RowStream {
             Some(Ok(set)) => {
                 if !self.received {
                     self.received = true;
-                    self.begun = set.metadata.as_ref().and_then(|m| m.transaction.as_ref()).and_then(|t| t.id.clone());
+                    self.begun = transaction_of(set.metadata.as_ref());
+                    if let Some(metadata) = set.metadata.as_ref() {
+                        let columns = Arc::new(Columns::from_metadata(Some(metadata)));
+                        self.merger.set_columns(columns.len());
+                        self.columns = Some(columns);
+                    }
                 }
                 let token = set.resume_token.clone().filter(|t| !t.is_empty());
                 self.held_bytes += set.values.as_deref().map(|v| v.iter().map(size_of_value).sum::<usize>()).unwrap_or(0);
@@ -237,11 +256,7 @@ impl RowStream {
         if self.replace_session(&error).await? {
             return Ok(());
         }
-        // Google's transient failures (AIP-194: connection failures, timeouts,
-        // UNAVAILABLE), plus a body cut short mid-JSON: re-asking from a token
-        // is always safe for a read.
-        let retryable = error.kind() == ErrorKind::Decode || nimbus_google::error::classify(&error, true) == RetryKind::Transient;
-        if !retryable || !self.resumable || self.failures >= MAX_RESUMES {
+        if !retryable(&error) || !self.resumable || self.failures >= MAX_RESUMES || (self.beginning && !self.received) {
             self.done = true;
             return Err(error);
         }
@@ -257,36 +272,32 @@ impl RowStream {
 
     /// Moves a single-use stream that has received nothing to a new session
     /// when `error` says the server lost its session (once); whether it did.
+    /// The lost session is given up first, so a full pool has its place.
     async fn replace_session(&mut self, error: &Error) -> Result<bool, Error> {
         let StreamSeat::SingleUse(pool, seat) = &self.seat else { return Ok(false) };
         if self.replaced_session || self.received || !pool.session_gone(error, seat.name()).await {
             return Ok(false);
         }
-        let pool = pool.clone();
         self.replaced_session = true;
-        let fresh = match pool.seat(crate::pool::Use::Read).await {
-            Ok(fresh) => fresh,
+        let StreamSeat::SingleUse(pool, lost) = std::mem::replace(&mut self.seat, StreamSeat::Named(String::new())) else {
+            return Ok(false);
+        };
+        pool.lost(lost);
+        match pool.seat(crate::pool::Use::Read).await {
+            Ok(fresh) => {
+                self.seat = StreamSeat::SingleUse(pool, fresh);
+                Ok(true)
+            }
             Err(error) => {
                 self.done = true;
-                return Err(error);
+                Err(error)
             }
-        };
-        if let StreamSeat::SingleUse(_, lost) = std::mem::replace(&mut self.seat, StreamSeat::SingleUse(pool.clone(), fresh)) {
-            pool.lost(lost);
         }
-        Ok(true)
     }
 
     /// Merges the held sets into rows ready to be yielded.
     fn release(&mut self) -> Result<(), Error> {
         for set in std::mem::take(&mut self.held) {
-            if self.columns.is_none() {
-                if let Some(metadata) = set.metadata.as_ref() {
-                    let columns = Arc::new(Columns::from_metadata(Some(metadata)));
-                    self.merger.set_columns(columns.len());
-                    self.columns = Some(columns);
-                }
-            }
             let chunked = set.chunked_value.unwrap_or(false);
             let rows = self.merger.push_values(set.values.unwrap_or_default(), chunked)?;
             let columns = self.columns.clone().unwrap_or_default();
@@ -295,6 +306,18 @@ impl RowStream {
         self.held_bytes = 0;
         Ok(())
     }
+}
+
+/// Whether a failed stream may be asked again: Google's transient failures
+/// (AIP-194: connection failures, timeouts, `UNAVAILABLE`), plus a body cut
+/// short mid-JSON. Re-asking from a token is always safe for a read.
+pub(crate) fn retryable(error: &Error) -> bool {
+    error.kind() == ErrorKind::Decode || nimbus_google::error::classify(error, true) == RetryKind::Transient
+}
+
+/// The transaction a result's metadata says its statement began.
+pub(crate) fn transaction_of(metadata: Option<&ResultSetMetadata>) -> Option<Blob> {
+    metadata.and_then(|m| m.transaction.as_ref()).and_then(|t| t.id.clone())
 }
 
 /// Roughly the bytes a value holds.

@@ -3,13 +3,13 @@
 
 use crate::pool::{OpenTransaction, PooledSession, Seat};
 use crate::row::{QueryResult, Statement};
-use crate::stream::{RowStream, StreamRequest, StreamSeat};
+use crate::stream::{RowStream, StreamRequest, StreamSeat, retryable, transaction_of};
 use crate::value::ToSpanner;
 use nimbus_core::{Blob, DateTime, Error, ErrorKind};
 use nimbus_spanner::client::ProjectsInstancesDatabasesSessions;
 use nimbus_spanner::types::{
-    ExecuteBatchDmlRequest, ExecuteSqlRequest, KeyRange, KeySet, Mutation, ReadOnly, ReadRequest, ReadWrite, ResultSet, TransactionOptions,
-    TransactionSelector, Write,
+    BeginTransactionRequest, ExecuteBatchDmlRequest, ExecuteSqlRequest, KeyRange, KeySet, Mutation, ReadOnly, ReadRequest, ReadWrite,
+    ResultSet, TransactionOptions, TransactionSelector, Write,
 };
 use serde_json::Value as JsonValue;
 use std::sync::{Arc, Mutex};
@@ -35,6 +35,11 @@ fn duration_text(d: Duration) -> String {
 }
 
 impl TimestampBound {
+    /// A single-use read-only transaction at this bound.
+    pub(crate) fn single_use(&self) -> TransactionSelector {
+        TransactionSelector::new().set_single_use(TransactionOptions::new().set_read_only(self.read_only()))
+    }
+
     pub(crate) fn read_only(&self) -> ReadOnly {
         let read_only = ReadOnly::new().set_return_read_timestamp(true);
         match self {
@@ -429,8 +434,28 @@ impl ReadWriteTransaction {
             let begins = selector.begin.is_some();
             request.set_transaction(selector);
             let mut stream = RowStream::new(self.shared.sessions.clone(), StreamSeat::Named(self.shared.session.clone()), request);
-            let id = if begins { Some(stream.begin().await?) } else { None };
-            Ok((stream, id))
+            if !begins {
+                return Ok((stream, None));
+            }
+            match stream.begin().await {
+                Ok(id) => Ok((stream, Some(id))),
+                // Failed before the first result: the inline begin may or may
+                // not have begun a transaction, whose id is unknown. As
+                // Google's clients do, begin one explicitly and run the
+                // stream in it.
+                Err(error) if retryable(&error) => {
+                    tracing::debug!(%error, "inline begin of a stream failed; beginning the transaction explicitly");
+                    let options = TransactionOptions::new().set_read_write(ReadWrite::new());
+                    let request = BeginTransactionRequest::new().set_options(options);
+                    let begun = self.shared.sessions.begin_transaction(self.shared.session.clone(), request).send().await?;
+                    let id = begun.id.ok_or_else(|| Error::decode("beginTransaction returned no id", None))?;
+                    let mut request = stream.into_request();
+                    request.set_transaction(TransactionSelector::new().set_id(id.clone()));
+                    let stream = RowStream::new(self.shared.sessions.clone(), StreamSeat::Named(self.shared.session.clone()), request);
+                    Ok((stream, Some(id)))
+                }
+                Err(error) => Err(error),
+            }
         })
         .await
     }
@@ -454,7 +479,7 @@ impl ReadWriteTransaction {
 }
 
 fn transaction_id(set: &ResultSet) -> Option<Blob> {
-    set.metadata.as_ref().and_then(|m| m.transaction.as_ref()).and_then(|t| t.id.clone())
+    transaction_of(set.metadata.as_ref())
 }
 
 /// Whether `error` is Spanner's `ABORTED` (the transaction should be run
