@@ -8,6 +8,8 @@ use super::*;
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct CallCost {
     pub(super) cpu_us: f64,
+    /// Wall time per call (one task, calls in sequence).
+    pub(super) wall_us: f64,
     pub(super) allocations: f64,
     pub(super) allocated_kib: f64,
     pub(super) instructions: Option<f64>,
@@ -97,6 +99,7 @@ pub(super) fn run_once(
     let n = calls as f64;
     Ok(CallCost {
         cpu_us: number("cpu_ns") / n / 1000.0,
+        wall_us: number("wall_ns") / n / 1000.0,
         allocations: number("allocations") / n,
         allocated_kib: number("allocated_bytes") / n / 1024.0,
         instructions: None,

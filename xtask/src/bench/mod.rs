@@ -188,7 +188,11 @@ pub fn run(root: &Path, mirror: Option<&Path>, opts: &Options) -> Result<(), Str
                 ratio_text(CallRow::instructions_vs(row.ours_like_floor, row.floor)),
             );
             if let Some(per_1000) = row.ours.sessions_per_1000 {
-                println!("call  {service} {op:<16} the pool created {per_1000:.2} sessions per 1,000 reads");
+                println!(
+                    "call  {service} {op:<16} through the pool: {:.0} reads per second (one task, wall), {:.0} per CPU-second; {per_1000:.2} sessions created per 1,000 reads",
+                    1e6 / row.ours.wall_us,
+                    1e6 / row.ours.cpu_us
+                );
             }
             report.calls.push(row);
         }

@@ -258,9 +258,12 @@ pub(super) fn render(r: &Report, elapsed: Duration) -> String {
         let _ = writeln!(
             md,
             "\n{} {} goes through the data plane's session pool (`nimbus-spanner-data`, min 1, max 4 sessions, multiplexed sessions off): \
-             the pool created {:.2} sessions per 1,000 reads.",
+             {:.0} single-use reads per second from one task against the loopback server (wall time; {:.0} per CPU-second), and the pool \
+             created {:.2} sessions per 1,000 reads.",
             row.service,
             row.operation,
+            1e6 / row.ours.wall_us,
+            1e6 / row.ours.cpu_us,
             row.ours.sessions_per_1000.unwrap_or_default()
         );
     }
