@@ -3,11 +3,13 @@
 use crate::pool::{Pool, PoolConfig, PoolStats, PooledSession, Seat, Use};
 use crate::row::{QueryResult, Statement};
 use crate::stream::{RowStream, StreamRequest, StreamSeat};
-use crate::transaction::{ReadOnlyTransaction, ReadWriteTransaction, TableRead, TimestampBound, is_aborted, retry_delay, sql_request};
+use crate::transaction::{
+    ReadOnlyTransaction, ReadWriteTransaction, TableRead, TimestampBound, begin, is_aborted, retry_delay, sql_request,
+};
 use nimbus_core::{DateTime, Error, RetryConfig};
 use nimbus_spanner::client::ProjectsInstancesDatabasesSessions;
 use nimbus_spanner::names::DatabaseName;
-use nimbus_spanner::types::{BeginTransactionRequest, CommitRequest, PartitionedDml, ReadWrite, TransactionOptions, TransactionSelector};
+use nimbus_spanner::types::{CommitRequest, PartitionedDml, ReadWrite, TransactionOptions, TransactionSelector};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -191,16 +193,10 @@ impl DatabaseClient {
     /// Begins a read-only transaction at `bound` (strong, exact staleness or
     /// a read timestamp): every query in it sees the same data.
     pub async fn read_only_transaction(&self, bound: TimestampBound) -> Result<ReadOnlyTransaction, Error> {
-        let request = BeginTransactionRequest::new().set_options(TransactionOptions::new().set_read_only(bound.read_only()));
-        let (begun, session) = with_session!(self, Use::Read, session => self.sessions.begin_transaction(session.name().to_owned(), request.clone()).send().await);
-        let transaction = begun?;
-        let id = transaction.id.ok_or_else(|| Error::decode("beginTransaction returned no id", None))?;
-        Ok(ReadOnlyTransaction {
-            sessions: self.sessions.clone(),
-            session: Arc::new(session),
-            id,
-            read_timestamp: transaction.read_timestamp,
-        })
+        let options = TransactionOptions::new().set_read_only(bound.read_only());
+        let (begun, session) = with_session!(self, Use::Read, session => begin(&self.sessions, session.name(), options.clone()).await);
+        let (id, read_timestamp) = begun?;
+        Ok(ReadOnlyTransaction { sessions: self.sessions.clone(), session: Arc::new(session), id, read_timestamp })
     }
 
     /// Runs a read-write transaction: `body` gets the transaction, runs its
@@ -294,9 +290,7 @@ impl DatabaseClient {
 
     async fn partitioned_update_on(&self, session: &Seat, statement: &Statement) -> Result<i64, Error> {
         let options = TransactionOptions::new().set_partitioned_dml(PartitionedDml::new());
-        let request = BeginTransactionRequest::new().set_options(options);
-        let begun = self.sessions.begin_transaction(session.name().to_owned(), request).send().await?;
-        let id = begun.id.ok_or_else(|| Error::decode("beginTransaction returned no id", None))?;
+        let (id, _) = begin(&self.sessions, session.name(), options).await?;
         let request = sql_request(statement.clone(), Some(TransactionSelector::new().set_id(id))).set_seqno(1);
         let set = self.sessions.execute_sql(session.name().to_owned(), request).send().await?;
         Ok(set.stats.and_then(|s| s.row_count_lower_bound).unwrap_or(0))

@@ -446,9 +446,7 @@ impl ReadWriteTransaction {
                 Err(error) if retryable(&error) => {
                     tracing::debug!(%error, "inline begin of a stream failed; beginning the transaction explicitly");
                     let options = TransactionOptions::new().set_read_write(ReadWrite::new());
-                    let request = BeginTransactionRequest::new().set_options(options);
-                    let begun = self.shared.sessions.begin_transaction(self.shared.session.clone(), request).send().await?;
-                    let id = begun.id.ok_or_else(|| Error::decode("beginTransaction returned no id", None))?;
+                    let (id, _) = begin(&self.shared.sessions, &self.shared.session, options).await?;
                     let mut request = stream.into_request();
                     request.set_transaction(TransactionSelector::new().set_id(id.clone()));
                     let stream = RowStream::new(self.shared.sessions.clone(), StreamSeat::Named(self.shared.session.clone()), request);
@@ -476,6 +474,19 @@ impl ReadWriteTransaction {
     pub(crate) fn finished(&self) {
         self.shared.open.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
+}
+
+/// Begins a transaction with `options` on `session` (`beginTransaction`):
+/// its id and, for a read-only one, its read timestamp.
+pub(crate) async fn begin(
+    sessions: &ProjectsInstancesDatabasesSessions,
+    session: &str,
+    options: TransactionOptions,
+) -> Result<(Blob, Option<DateTime>), Error> {
+    let request = BeginTransactionRequest::new().set_options(options);
+    let begun = sessions.begin_transaction(session.to_owned(), request).send().await?;
+    let id = begun.id.ok_or_else(|| Error::decode("beginTransaction returned no id", None))?;
+    Ok((id, begun.read_timestamp))
 }
 
 fn transaction_id(set: &ResultSet) -> Option<Blob> {
