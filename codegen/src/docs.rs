@@ -1713,9 +1713,12 @@ struct MdConv<'a> {
     code: Option<String>,
     /// The source range of the inline text being read.
     run: Option<std::ops::Range<usize>>,
-    /// Link reference definitions not yet emitted (CommonMark drops them;
-    /// their text is kept as a paragraph where it stood).
-    definitions: std::collections::VecDeque<std::ops::Range<usize>>,
+    /// How far the events read so far reach into the source. Text no event
+    /// covers is a link reference definition: CommonMark drops it (a second
+    /// one of the same label too); its text is kept where it stood.
+    seen: usize,
+    /// Where the item just begun starts (its marker is not swallowed text).
+    item_start: Option<usize>,
     /// An item that ended empty (`-` alone on its line): the paragraph right
     /// after it is its text, as Discovery's converted HTML lists mean it.
     empty_item: Option<MdItem>,
@@ -1727,8 +1730,6 @@ impl<'a> MdConv<'a> {
     fn convert(source: &'a str) -> Vec<Block> {
         use pulldown_cmark::{Event, Parser, Tag, TagEnd};
         let parser = Parser::new(source);
-        let mut definitions: Vec<_> = parser.reference_definitions().iter().map(|(_, d)| d.span.clone()).collect();
-        definitions.sort_by_key(|r| r.start);
         let mut conv = MdConv {
             source,
             blocks: Vec::new(),
@@ -1737,11 +1738,13 @@ impl<'a> MdConv<'a> {
             quotes: 0,
             code: None,
             run: None,
-            definitions: definitions.into(),
+            seen: 0,
+            item_start: None,
             empty_item: None,
             heading: false,
         };
         for (event, range) in parser.into_offset_iter() {
+            conv.swallowed(&event, &range);
             match event {
                 Event::Text(text) if conv.code.is_some() => {
                     if let Some(code) = conv.code.as_mut() {
@@ -1758,11 +1761,16 @@ impl<'a> MdConv<'a> {
                     | Tag::Image { .. },
                 ) => conv.extend(range),
                 Event::Start(tag) => {
-                    conv.boundary(range.start);
+                    conv.flush();
                     if !matches!(tag, Tag::Paragraph | Tag::Heading { .. }) {
                         conv.drop_empty_item();
                     }
+                    if matches!(tag, Tag::List(_) | Tag::CodeBlock(_)) && conv.quotes == 0 {
+                        conv.marker_alone();
+                    }
                     match tag {
+                        // A quote keeps its text as written, list markers included.
+                        Tag::List(_) | Tag::Item if conv.quotes > 0 => {}
                         Tag::List(first) => conv.start_list(first),
                         Tag::Item => conv.start_item(range.start),
                         Tag::CodeBlock(_) => conv.code = Some(String::new()),
@@ -1790,6 +1798,7 @@ impl<'a> MdConv<'a> {
                             conv.drop_empty_item();
                         }
                         match tag {
+                            TagEnd::List(_) | TagEnd::Item if conv.quotes > 0 => {}
                             TagEnd::List(_) => {
                                 conv.lists.pop();
                             }
@@ -1803,16 +1812,27 @@ impl<'a> MdConv<'a> {
                     }
                 },
                 Event::Rule => {
-                    conv.boundary(range.start);
+                    conv.flush();
                     conv.drop_empty_item();
+                    conv.marker_alone();
                     conv.blocks.push(Block::Rule);
                 }
                 _ => conv.extend(range),
             }
         }
-        conv.boundary(source.len());
+        conv.keep_swallowed(source.len());
+        conv.flush();
         conv.drop_empty_item();
         conv.blocks
+    }
+
+    /// An item whose first block is not text (a nested list, a code block,
+    /// a break) shows its marker alone on its line, the block under it.
+    fn marker_alone(&mut self) {
+        if let Some(item) = self.items.last().filter(|item| item.blocks == 0) {
+            let block = Block::Item { indent: item.indent, marker: Some(item.marker.clone()), cont: item.cont, lines: Vec::new() };
+            self.push(block);
+        }
     }
 
     /// An empty item not followed by a paragraph keeps its marker as text.
@@ -1823,15 +1843,49 @@ impl<'a> MdConv<'a> {
         }
     }
 
-    /// A block starts or ends at `at`: the inline text read so far becomes a
-    /// block, after the definitions that stood before it.
-    fn boundary(&mut self, at: usize) {
-        self.flush();
-        while self.definitions.front().is_some_and(|d| d.start < at) {
-            if let Some(definition) = self.definitions.pop_front() {
-                let text = self.source.get(definition).unwrap_or("").to_owned();
-                self.leaf(&text);
+    /// Keeps the source text before a block event that no event covered (see
+    /// [`MdConv::seen`]), then records how far `event` reaches. Only block
+    /// events are checked: inside inline text, ranges skip escapes.
+    fn swallowed(&mut self, event: &pulldown_cmark::Event<'_>, range: &std::ops::Range<usize>) {
+        use pulldown_cmark::{Event, Tag, TagEnd};
+        let container = matches!(event, Event::Start(Tag::List(_) | Tag::Item | Tag::BlockQuote(_)));
+        let block = container
+            || matches!(
+                event,
+                Event::Rule
+                    | Event::Start(Tag::Paragraph | Tag::Heading { .. } | Tag::CodeBlock(_) | Tag::HtmlBlock)
+                    | Event::End(TagEnd::List(_) | TagEnd::Item | TagEnd::BlockQuote(_))
+            );
+        if block {
+            let until = if matches!(event, Event::End(_)) { range.end } else { range.start };
+            self.keep_swallowed(until);
+        }
+        self.seen = self.seen.max(if container { range.start } else { range.end });
+        self.item_start = matches!(event, Event::Start(Tag::Item)).then_some(range.start);
+    }
+
+    /// Keeps the text between [`MdConv::seen`] and `until`, without the
+    /// quote and list markers around it, as a paragraph.
+    fn keep_swallowed(&mut self, until: usize) {
+        let Some(gap) = self.source.get(self.seen..until) else { return };
+        let mut kept: Vec<&str> = Vec::new();
+        for (n, line) in gap.split('\n').enumerate() {
+            let mut line = line.trim_start_matches([' ', '>']);
+            if n == 0 && self.item_start == Some(self.seen) {
+                let marker = line.bytes().take_while(|b| b.is_ascii_digit()).count();
+                let marker = if marker > 0 { marker + 1 } else { usize::from(line.starts_with(['-', '*', '+'])) };
+                line = line.get(marker..).unwrap_or("").trim_start_matches([' ', '>']);
             }
+            if !line.trim().is_empty() {
+                kept.push(line.trim_end());
+            }
+        }
+        self.seen = self.seen.max(until);
+        if !kept.is_empty() {
+            self.flush();
+            let quotes = std::mem::take(&mut self.quotes);
+            self.leaf(&kept.join("\n"));
+            self.quotes = quotes;
         }
     }
 
@@ -1862,7 +1916,10 @@ impl<'a> MdConv<'a> {
             match (underline, self.empty_item.clone()) {
                 (Some(at), Some(item)) => {
                     self.leaf(body.get(..at).unwrap_or(""));
-                    self.empty_item = Some(item);
+                    // The underline is a bullet: a new item, not the one before again.
+                    let marker = "-".to_owned();
+                    let cont = (item.indent + marker.len() + 1).min(3);
+                    self.empty_item = Some(MdItem { marker, cont, ..item });
                 }
                 _ => self.leaf(&text),
             }
@@ -2814,6 +2871,36 @@ mod tests {
         assert_eq!(md("- a\n- b\n\n Note that x."), "- a\n- b\n\nNote that x.");
         // Text CommonMark would take for a link reference definition stays.
         assert_eq!(md("[Deprecated]: https://a.b/c\nUse d."), "\\[Deprecated\\]: <https://a.b/c>\n\nUse d.");
+    }
+
+    #[test]
+    fn discovery_item_starting_with_a_list_or_code_keeps_its_marker() {
+        assert_eq!(md("-\n  - a"), "-\n  - a");
+        assert_eq!(md("1. - x\n   - y"), "1.\n   - x\n   - y");
+        assert_eq!(md("- ```\n  code\n  ```\n- b"), "-\n  ```text\n  code\n  ```\n- b");
+        assert_eq!(md("1.      - x y"), "1.\n   ```text\n   - x y\n   ```");
+    }
+
+    #[test]
+    fn discovery_link_reference_definitions_keep_their_text() {
+        assert_eq!(md("[a]: /x\n[a]: /y\n\ntext"), "\\[a\\]: /x\n\\[a\\]: /y\n\ntext");
+        assert_eq!(md("1. [a]: /x\n   [a]: /y"), "1. \\[a\\]: /x\n   \\[a\\]: /y");
+        assert_eq!(md("- [a]: /x\n- b"), "- \\[a\\]: /x\n- b");
+        assert_eq!(md("text\n\n[a]:\n/x\n\nmore"), "text\n\n\\[a\\]:\n/x\n\nmore");
+        // Escapes inside text are not swallowed text.
+        assert_eq!(md("a \\* b\n\n- c \\*\n- d"), "a \\* b\n\n- c \\*\n- d");
+    }
+
+    #[test]
+    fn discovery_marker_alone_lists_take_the_next_marker_as_written() {
+        assert_eq!(md("-\nfoo\n-\nbar\n-\nbaz"), "- foo\n- bar\n- baz");
+        assert_eq!(md("1.\nfoo\n-\nbar"), "1. foo\n- bar");
+    }
+
+    #[test]
+    fn discovery_lists_in_quotes_stay_as_written() {
+        assert_eq!(md("> - a"), "&gt; - a");
+        assert_eq!(md("> - a\n> - b"), "&gt; - a\n\n&gt; - b");
     }
 
     #[test]
