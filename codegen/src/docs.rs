@@ -3,7 +3,7 @@
 //! API specifications carry documentation in two flavours:
 //!
 //! * AWS Smithy models use HTML fragments; [`html_to_markdown`] turns them into
-//!   CommonMark.
+//!   CommonMark (tokenized by html5gum).
 //! * Google Discovery documents use Markdown-ish plain text;
 //!   [`clean_markdown`] normalises it (its blocks parsed by pulldown-cmark).
 //!
@@ -37,8 +37,10 @@ use std::collections::BTreeSet;
 /// headings and the AWS specific `<note>`/`<important>` elements are
 /// translated; tables, `<div>`, `<span>` and unknown tags are dropped while
 /// their text is kept; `<fullname>` elements and comments are dropped
-/// entirely. Entities are decoded. Malformed HTML (unclosed tags, stray `<`,
-/// odd attribute quoting, uppercase tags) yields readable text.
+/// entirely. Character references ending in `;` are decoded. Malformed HTML
+/// (unclosed tags, stray `<`, odd attribute quoting, uppercase tags) yields
+/// readable text. The fragment is tokenized by html5gum (WHATWG), under the
+/// rules of `tokenize` for what counts as markup.
 ///
 /// See the [module documentation](self) for the guarantees on the output.
 pub fn html_to_markdown(html: &str) -> String {
@@ -568,95 +570,124 @@ fn wrap_lines(md: &str, marker: &str) -> String {
 // HTML: entities
 // ---------------------------------------------------------------------------
 
-fn named_entity(name: &str) -> Option<char> {
-    Some(match name {
-        "lt" => '<',
-        "gt" => '>',
-        "amp" => '&',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => '\u{a0}',
-        "ndash" => '–',
-        "mdash" => '—',
-        "hellip" => '…',
-        "lsquo" => '‘',
-        "rsquo" => '’',
-        "ldquo" => '“',
-        "rdquo" => '”',
-        "laquo" => '«',
-        "raquo" => '»',
-        "bull" => '•',
-        "middot" => '·',
-        "copy" => '©',
-        "reg" => '®',
-        "trade" => '™',
-        "times" => '×',
-        "divide" => '÷',
-        "deg" => '°',
-        "plusmn" => '±',
-        "micro" => 'µ',
-        "para" => '¶',
-        "sect" => '§',
-        "euro" => '€',
-        "pound" => '£',
-        "yen" => '¥',
-        "cent" => '¢',
-        "larr" => '←',
-        "rarr" => '→',
-        "uarr" => '↑',
-        "darr" => '↓',
-        "le" => '≤',
-        "ge" => '≥',
-        "ne" => '≠',
-        _ => return None,
-    })
-}
-
-/// Parses an entity at the start of `s` (which starts with `&`); returns the
-/// character and the length of the reference in bytes.
-fn parse_entity(s: &str) -> Option<(char, usize)> {
-    let end = s.char_indices().take(34).find(|(_, c)| *c == ';').map(|(i, _)| i)?;
-    let body = s.get(1..end)?;
-    let ch = if let Some(num) = body.strip_prefix('#') {
-        let (digits, radix) = match num.strip_prefix(['x', 'X']) {
-            Some(hex) => (hex, 16),
-            None => (num, 10),
+/// Prepares a fragment for the HTML tokenizer in one pass, so that it
+/// decodes and hides only what the documentation means:
+///
+/// * an `&` that does not start a valid reference ending in `;` (`&lt;`,
+///   `&#60;`) becomes `&amp;`: the HTML standard also decodes some names
+///   without the `;`, which would turn `?a=1&region=x` in a URL into
+///   `?a=1®ion=x`, and turns invalid numbers into U+FFFD;
+/// * a `<` stays markup only where it starts a comment that is closed, a
+///   CDATA section that is closed (which becomes its text: outside SVG and
+///   MathML the standard reads it as a comment ending at the first `>`), or
+///   a tag as [`tag_len`] accepts it; every other `<` becomes `&lt;`. So the
+///   tokenizer never reads prose as a declaration or a "bogus comment" that
+///   it would drop (`</ 2 words>`, `<!x>`, `<?x>`), never lets a quote left
+///   open swallow the rest, and needs no second pass.
+fn prepare_html(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    // Whether a comment end or a CDATA end is still ahead (searched once
+    // each, so many unclosed openings stay linear).
+    let mut comment_end_ahead = true;
+    let mut cdata_end_ahead = true;
+    while let Some(at) = rest.find(['&', '<']) {
+        out.push_str(rest.get(..at).unwrap_or(""));
+        let from = rest.get(at..).unwrap_or("");
+        if from.starts_with('&') {
+            out.push_str(if valid_reference(from) { "&" } else { "&amp;" });
+            rest = from.get(1..).unwrap_or("");
+            continue;
+        }
+        let closed = |end: &str, ahead: &mut bool, skip: usize| {
+            let found = if *ahead { from.get(skip..).and_then(|f| f.find(end)) } else { None };
+            *ahead = found.is_some();
+            found.map(|i| (skip + i, skip + i + end.len()))
         };
-        if digits.is_empty() || digits.len() > 8 || !digits.chars().all(|c| c.is_digit(radix)) {
-            return None;
-        }
-        let value = u32::from_str_radix(digits, radix).ok()?;
-        let c = char::from_u32(value)?;
-        if value == 0 || (c.is_control() && !matches!(c, '\t' | '\n')) {
-            return None;
-        }
-        c
-    } else {
-        named_entity(body)?
-    };
-    Some((ch, end + 1))
-}
-
-/// Decodes HTML entities; invalid references are kept literally.
-fn decode_entities(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(pos) = rest.find('&') {
-        out.push_str(rest.get(..pos).unwrap_or(""));
-        let after = rest.get(pos..).unwrap_or("");
-        match parse_entity(after) {
-            Some((c, len)) => {
-                out.push(c);
-                rest = after.get(len..).unwrap_or("");
+        if from.starts_with("<!--") {
+            if let Some((_, end)) = closed("-->", &mut comment_end_ahead, 4) {
+                out.push_str(from.get(..end).unwrap_or(""));
+                rest = from.get(end..).unwrap_or("");
+                continue;
             }
-            None => {
-                out.push('&');
-                rest = after.get(1..).unwrap_or("");
+        } else if from.starts_with("<![CDATA[") {
+            if let Some((body_end, end)) = closed("]]>", &mut cdata_end_ahead, 9) {
+                let body = from.get(9..body_end).unwrap_or("");
+                out.push_str(&body.replace('&', "&amp;").replace('<', "&lt;"));
+                rest = from.get(end..).unwrap_or("");
+                continue;
             }
+        } else if tag_len(from).is_some() {
+            // Its `&`s are still checked by this loop.
+            out.push('<');
+            rest = from.get(1..).unwrap_or("");
+            continue;
         }
+        out.push_str("&lt;");
+        rest = from.get(1..).unwrap_or("");
     }
     out.push_str(rest);
     out
+}
+
+/// The length of the tag that starts `s` (at its `<`), when the tokenizer
+/// would read it as its author meant: `<name` or `</name` (a letter first),
+/// attributes whose quoted values close, then `>`, with no `<` before the
+/// end and within [`MAX_TAG`] bytes; or a declaration (`<!DOCTYPE …>`,
+/// `<?xml …?>`, dropped by the tokenizer) ending in `>` before any `<`.
+/// `None` for prose like `a<b` or `</ 2 words>`.
+fn tag_len(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let declaration = match bytes.get(1) {
+        Some(b'!') => bytes.get(2).is_some_and(u8::is_ascii_alphabetic),
+        Some(b'?') => true,
+        _ => false,
+    };
+    if declaration {
+        let end = bytes.iter().take(MAX_TAG).skip(1).position(|&c| c == b'>' || c == b'<')? + 1;
+        return (bytes.get(end) == Some(&b'>')).then_some(end + 1);
+    }
+    let mut i = 1 + usize::from(bytes.get(1) == Some(&b'/'));
+    if !bytes.get(i).is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    // Whether a value may start here (after `=` and any spaces).
+    let mut value_next = false;
+    while let Some(&byte) = bytes.get(i).filter(|_| i <= MAX_TAG) {
+        match byte {
+            b'>' => return Some(i + 1),
+            b'<' => return None,
+            b'=' => value_next = true,
+            b'"' | b'\'' if value_next => {
+                let close = bytes.get(i + 1..)?.iter().position(|&c| c == byte || c == b'<')?;
+                if bytes.get(i + 1 + close) != Some(&byte) {
+                    return None;
+                }
+                i += close + 1;
+                value_next = false;
+            }
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => {}
+            _ => value_next = false,
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether `s` (starting with `&`) starts with a reference that decodes to
+/// a character: a name ending in `;`, or a number of a character other than
+/// NUL and the control characters (tab and newline allowed).
+fn valid_reference(s: &str) -> bool {
+    if !entity_like(s) {
+        return false;
+    }
+    let body = s.get(1..).and_then(|b| b.split(';').next()).unwrap_or("");
+    let Some(number) = body.strip_prefix('#') else { return true };
+    let value = match number.strip_prefix(['x', 'X']) {
+        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        None => number.parse::<u32>().ok(),
+    };
+    value.and_then(char::from_u32).is_some_and(|c| c != '\0' && (!c.is_control() || matches!(c, '\t' | '\n')))
 }
 
 /// Escapes decoded HTML text for Markdown; bare URLs become autolinks when
@@ -841,158 +872,85 @@ fn closing_names(html: &str) -> BTreeSet<String> {
     set
 }
 
+/// Splits an HTML fragment into tokens with html5gum (a WHATWG tokenizer:
+/// attributes, character references, comments, CDATA), under the rules of
+/// documentation fragments: a start tag is markup only when its name is a
+/// known tag, is closed somewhere in the fragment, or the tag closes itself
+/// (so AWS's `<bucket-name>` placeholders stay text). [`prepare_html`]
+/// decides first which `<` can start markup at all (prose like
+/// `a<b then <code>x</code>` keeps its `<code>`), so one linear pass reads
+/// the fragment and no text is dropped.
 fn tokenize(html: &str) -> (Vec<Tok>, BTreeSet<String>) {
     let closers = closing_names(html);
-    let mut toks = Vec::new();
+    let input = prepare_html(html);
+    let mut tokens = Vec::new();
     let mut text = String::new();
-    let mut i = 0;
-    while i < html.len() {
-        if html.as_bytes().get(i) == Some(&b'<') {
-            if let Some((tok, end)) = parse_markup(html.get(i..).unwrap_or(""), &closers) {
-                if !text.is_empty() {
-                    toks.push(Tok::Text(decode_entities(&text)));
-                    text.clear();
-                }
-                if let Some(t) = tok {
-                    toks.push(t);
-                }
-                i += end.max(1);
-                continue;
-            }
-            text.push('<');
-            i += 1;
-            continue;
+    // How far the input is consumed.
+    let mut done = 0;
+    let emitter = html5gum::DefaultEmitter::<usize>::new_with_span();
+    for token in html5gum::Tokenizer::new_with_emitter(input.as_str(), emitter).flatten() {
+        let span = match &token {
+            html5gum::Token::StartTag(tag) => tag.span,
+            html5gum::Token::EndTag(tag) => tag.span,
+            html5gum::Token::String(s) | html5gum::Token::Comment(s) => s.span,
+            html5gum::Token::Doctype(d) => d.span,
+            html5gum::Token::Error(_) => continue,
+        };
+        if span.start > done {
+            // Input the tokenizer dropped (none is expected after
+            // `prepare_html`; kept as text all the same).
+            text.push_str(&decode_text(input.get(done..span.start).unwrap_or("")));
         }
-        let rest = html.get(i..).unwrap_or("");
-        let next = rest.find('<').unwrap_or(rest.len());
-        text.push_str(rest.get(..next).unwrap_or(""));
-        i += next.max(1);
-    }
-    if !text.is_empty() {
-        toks.push(Tok::Text(decode_entities(&text)));
-    }
-    (toks, closers)
-}
-
-/// Parses markup at the start of `rest` (which starts with `<`). Returns the
-/// token (`None` for comments and declarations) and the consumed length, or
-/// `None` if this `<` is plain text.
-fn parse_markup(rest: &str, closers: &BTreeSet<String>) -> Option<(Option<Tok>, usize)> {
-    let b = rest.as_bytes();
-    if rest.starts_with("<!--") {
-        let end = rest.get(4..)?.find("-->")?;
-        return Some((None, 4 + end + 3));
-    }
-    if rest.starts_with("<![CDATA[") {
-        let end = rest.get(9..)?.find("]]>")?;
-        let content = rest.get(9..9 + end)?.to_string();
-        return Some((Some(Tok::Text(content)), 9 + end + 3));
-    }
-    match b.get(1) {
-        Some(b'!' | b'?') => {
-            if !b.get(2)?.is_ascii_alphabetic() {
-                return None;
-            }
-            let end = rest.find('>')?;
-            if end > MAX_TAG || rest.get(1..end)?.contains('<') {
-                return None;
-            }
-            Some((None, end + 1))
-        }
-        Some(b'/') => {
-            let (name, mut j) = parse_name(rest, 2)?;
-            loop {
-                match b.get(j) {
-                    None | Some(b'<') => return None,
-                    Some(b'>') => break,
-                    _ => j += 1,
-                }
-                if j > MAX_TAG {
-                    return None;
-                }
-            }
-            Some((Some(Tok::End(name)), j + 1))
-        }
-        Some(c) if c.is_ascii_alphabetic() => {
-            let (name, mut j) = parse_name(rest, 1)?;
-            let mut attrs = Vec::new();
-            let mut self_closing = false;
-            loop {
-                if j > MAX_TAG {
-                    return None;
-                }
-                while b.get(j).is_some_and(u8::is_ascii_whitespace) {
-                    j += 1;
-                }
-                match b.get(j) {
-                    None | Some(b'<') => return None,
-                    Some(b'>') => {
-                        j += 1;
-                        break;
-                    }
-                    Some(b'/') => {
-                        if b.get(j + 1) == Some(&b'>') {
-                            self_closing = true;
-                            j += 2;
-                            break;
-                        }
-                        j += 1;
-                        continue;
-                    }
-                    _ => {}
-                }
-                let start = j;
-                while let Some(&c) = b.get(j) {
-                    if c.is_ascii_whitespace() || matches!(c, b'=' | b'>' | b'/' | b'<') {
-                        break;
-                    }
-                    j += 1;
-                }
-                if j == start {
-                    // A stray `=`.
-                    j += 1;
+        let raw = input.get(span.start..span.end).unwrap_or("");
+        done = done.max(span.end);
+        match token {
+            html5gum::Token::String(s) => text.push_str(&String::from_utf8_lossy(&s.value)),
+            // Only closed `<!--` comments reach the tokenizer.
+            html5gum::Token::Comment(_) | html5gum::Token::Doctype(_) | html5gum::Token::Error(_) => {}
+            html5gum::Token::StartTag(tag) => {
+                let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
+                if !(KNOWN_TAGS.contains(&name.as_str()) || closers.contains(&name) || tag.self_closing) {
+                    text.push_str(&decode_text(raw));
                     continue;
                 }
-                let attr_name = rest.get(start..j)?.to_ascii_lowercase();
-                let mut k = j;
-                while b.get(k).is_some_and(u8::is_ascii_whitespace) {
-                    k += 1;
-                }
-                let mut value = String::new();
-                if b.get(k) == Some(&b'=') {
-                    k += 1;
-                    while b.get(k).is_some_and(u8::is_ascii_whitespace) {
-                        k += 1;
-                    }
-                    match b.get(k) {
-                        Some(&q @ (b'"' | b'\'')) => {
-                            let close = rest.get(k + 1..)?.find(q as char)?;
-                            value = rest.get(k + 1..k + 1 + close)?.to_string();
-                            k = k + 1 + close + 1;
-                        }
-                        _ => {
-                            let vs = k;
-                            while let Some(&c) = b.get(k) {
-                                if c.is_ascii_whitespace() || c == b'>' || c == b'<' {
-                                    break;
-                                }
-                                k += 1;
-                            }
-                            value = rest.get(vs..k)?.to_string();
-                        }
-                    }
-                    j = k;
-                }
-                attrs.push((attr_name, decode_entities(&value)));
+                push_text(&mut tokens, &mut text);
+                let attrs = tag
+                    .attributes
+                    .iter()
+                    .map(|(k, v)| (String::from_utf8_lossy(k).to_ascii_lowercase(), String::from_utf8_lossy(&v.value).into_owned()))
+                    .collect();
+                tokens.push(Tok::Start { name, attrs, self_closing: tag.self_closing });
             }
-            let accepted = KNOWN_TAGS.contains(&name.as_str()) || closers.contains(&name) || self_closing;
-            if !accepted {
-                return None;
+            html5gum::Token::EndTag(tag) => {
+                push_text(&mut tokens, &mut text);
+                tokens.push(Tok::End(String::from_utf8_lossy(&tag.name).to_ascii_lowercase()));
             }
-            Some((Some(Tok::Start { name, attrs, self_closing }), j))
         }
-        _ => None,
     }
+    if done < input.len() {
+        // Cut off by the end of the input (not expected after `prepare_html`).
+        text.push_str(&decode_text(input.get(done..).unwrap_or("")));
+    }
+    push_text(&mut tokens, &mut text);
+    (tokens, closers)
+}
+
+fn push_text(tokens: &mut Vec<Tok>, text: &mut String) {
+    if !text.is_empty() {
+        tokens.push(Tok::Text(std::mem::take(text)));
+    }
+}
+
+/// Markup kept as text, with its character references decoded.
+fn decode_text(raw: &str) -> String {
+    let escaped = raw.replace('<', "&lt;");
+    html5gum::Tokenizer::new(escaped.as_str())
+        .flatten()
+        .filter_map(|token| match token {
+            html5gum::Token::String(s) => Some(String::from_utf8_lossy(&s.value).into_owned()),
+            _ => None,
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -2677,6 +2635,9 @@ mod tests {
         // Invalid references are kept literally (and escaped so Markdown keeps them).
         assert_eq!(html("&bogus; &#xZZ; &#99999999; &#0; & alone &"), "&amp;bogus; &#xZZ; &amp;#99999999; &amp;#0; & alone &");
         assert_eq!(html("&amp;lt;"), "&amp;lt;");
+        // Every HTML name is known (not only the common ones), but only with its `;`.
+        assert_eq!(html("caf&eacute; &Omega;&frac12; &region=us &para=1 &copy"), "café Ω½ &region=us &para=1 &copy");
+        assert_eq!(html("<a href=\"https://a.b/?x=1&region=us&amp;y=2\">link</a>"), "[link](https://a.b/?x=1&region=us&y=2)");
     }
 
     #[test]
@@ -2689,6 +2650,8 @@ mod tests {
         assert_eq!(html("<a href=\"unterminated>x"), "&lt;a href=\"unterminated&gt;x");
         assert_eq!(html("<code>arn:aws:iam::<account-id>:role/x</code>"), "`arn:aws:iam::<account-id>:role/x`");
         assert_eq!(html("<b"), "&lt;b");
+        // A "tag" that runs into another `<` is text; the next tag still counts.
+        assert_eq!(html("if a<b then <code>x</code>"), "if a&lt;b then `x`");
         assert_eq!(html("<"), "&lt;");
         assert_eq!(html("<!-- unterminated"), "&lt;!-- unterminated");
         assert_eq!(html("</"), "&lt;/");
@@ -2696,6 +2659,23 @@ mod tests {
         assert_eq!(html("<dd>lonely</dd>"), "- lonely");
         assert_eq!(html("<ul><li>a<li>b</ul>"), "- a\n- b");
         assert_eq!(html("<p>a<ul><li>b</p>c</li></ul>"), "a\n\n- b\\\n  c");
+    }
+
+    #[test]
+    fn prose_that_only_looks_like_markup_is_kept_as_text() {
+        // Declarations the standard reads as "bogus comments" would be dropped.
+        assert_eq!(html("a </ 2 words> b"), "a &lt;/ 2 words&gt; b");
+        assert_eq!(html("x <![CDATA[ y z"), "x &lt;!\\[CDATA\\[ y z");
+        assert_eq!(html("a <!-- b"), "a &lt;!-- b");
+        // A quote left open does not swallow the rest.
+        assert_eq!(html("<a href=\"x>link <b>bold</b> rest"), "&lt;a href=\"x&gt;link **bold** rest");
+        assert_eq!(html("<p>a<b</p>"), "a&lt;b");
+        // Well-formed declarations and comments are still dropped.
+        assert_eq!(html("a <!x> b <!-- c --> d"), "a b d");
+        // Many openings without their ends (one pass over the input).
+        let many = "a<b".repeat(30_000) + &"<!--".repeat(10_000) + &"<![CDATA[".repeat(10_000) + &"<a x=\"".repeat(10_000);
+        let out = html(&many);
+        assert_eq!(out.matches("&lt;").count(), 60_000);
     }
 
     #[test]
