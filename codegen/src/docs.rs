@@ -587,10 +587,11 @@ fn wrap_lines(md: &str, marker: &str) -> String {
 fn prepare_html(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
-    // Whether a comment end or a CDATA end is still ahead (searched once
-    // each, so many unclosed openings stay linear).
-    let mut comment_end_ahead = true;
-    let mut cdata_end_ahead = true;
+    // The next comment and CDATA ends, each found once (many openings
+    // without their end stay linear).
+    let mut dashes_end = NextMatch::new("-->");
+    let mut bang_end = NextMatch::new("--!>");
+    let mut cdata_end = NextMatch::new("]]>");
     while let Some(at) = rest.find(['&', '<']) {
         out.push_str(rest.get(..at).unwrap_or(""));
         let from = rest.get(at..).unwrap_or("");
@@ -599,20 +600,27 @@ fn prepare_html(html: &str) -> String {
             rest = from.get(1..).unwrap_or("");
             continue;
         }
-        let closed = |end: &str, ahead: &mut bool, skip: usize| {
-            let found = if *ahead { from.get(skip..).and_then(|f| f.find(end)) } else { None };
-            *ahead = found.is_some();
-            found.map(|i| (skip + i, skip + i + end.len()))
-        };
+        let offset = html.len() - from.len();
         if from.starts_with("<!--") {
-            if let Some((_, end)) = closed("-->", &mut comment_end_ahead, 4) {
+            // Where the tokenizer ends it: `<!-->` and `<!--->` at once,
+            // otherwise at the first `-->` or `--!>`.
+            let end = if from.get(4..).is_some_and(|b| b.starts_with('>')) {
+                Some(5)
+            } else if from.get(4..).is_some_and(|b| b.starts_with("->")) {
+                Some(6)
+            } else {
+                let dashes = dashes_end.end_after(html, offset + 4);
+                let bang = bang_end.end_after(html, offset + 4);
+                dashes.into_iter().chain(bang).min().map(|end| end - offset)
+            };
+            if let Some(end) = end {
                 out.push_str(from.get(..end).unwrap_or(""));
                 rest = from.get(end..).unwrap_or("");
                 continue;
             }
         } else if from.starts_with("<![CDATA[") {
-            if let Some((body_end, end)) = closed("]]>", &mut cdata_end_ahead, 9) {
-                let body = from.get(9..body_end).unwrap_or("");
+            if let Some(end) = cdata_end.end_after(html, offset + 9).map(|end| end - offset) {
+                let body = from.get(9..end - 3).unwrap_or("");
                 out.push_str(&body.replace('&', "&amp;").replace('<', "&lt;"));
                 rest = from.get(end..).unwrap_or("");
                 continue;
@@ -630,17 +638,43 @@ fn prepare_html(html: &str) -> String {
     out
 }
 
+/// Finds the next occurrence of a string in one text as a scan moves
+/// forward, searching each part of the text once.
+struct NextMatch {
+    needle: &'static str,
+    /// The last answer: where the next occurrence starts (`None`: there is
+    /// none from there on); not searched yet while `searched` is false.
+    next: Option<usize>,
+    searched: bool,
+}
+
+impl NextMatch {
+    fn new(needle: &'static str) -> Self {
+        NextMatch { needle, next: None, searched: false }
+    }
+
+    /// The end of the first occurrence starting at or after `at` (`at` never
+    /// moves back between calls).
+    fn end_after(&mut self, text: &str, at: usize) -> Option<usize> {
+        if !self.searched || self.next.is_some_and(|next| next < at) {
+            self.next = text.get(at..).and_then(|t| t.find(self.needle)).map(|i| at + i);
+            self.searched = true;
+        }
+        self.next.map(|next| next + self.needle.len())
+    }
+}
+
 /// The length of the tag that starts `s` (at its `<`), when the tokenizer
 /// would read it as its author meant: `<name` or `</name` (a letter first),
 /// attributes whose quoted values close, then `>`, with no `<` before the
 /// end and within [`MAX_TAG`] bytes; or a declaration (`<!DOCTYPE …>`,
 /// `<?xml …?>`, dropped by the tokenizer) ending in `>` before any `<`.
-/// `None` for prose like `a<b` or `</ 2 words>`.
+/// `None` for prose like `a<b`, `a <? b > c`, `<!x>` or `</ 2 words>`.
 fn tag_len(s: &str) -> Option<usize> {
     let bytes = s.as_bytes();
     let declaration = match bytes.get(1) {
-        Some(b'!') => bytes.get(2).is_some_and(u8::is_ascii_alphabetic),
-        Some(b'?') => true,
+        Some(b'!') => bytes.get(2..9).is_some_and(|name| name.eq_ignore_ascii_case(b"doctype")),
+        Some(b'?') => bytes.get(2).is_some_and(u8::is_ascii_alphabetic),
         _ => false,
     };
     if declaration {
@@ -682,7 +716,19 @@ fn valid_reference(s: &str) -> bool {
         return false;
     }
     let body = s.get(1..).and_then(|b| b.split(';').next()).unwrap_or("");
-    let Some(number) = body.strip_prefix('#') else { return true };
+    let Some(number) = body.strip_prefix('#') else {
+        // A name the standard knows whole: `&notit;` must not decode its
+        // legacy prefix `&not` (and keep `it;`).
+        let reference = format!("&{body};");
+        let decoded: String = html5gum::Tokenizer::new(reference.as_str())
+            .flatten()
+            .filter_map(|token| match token {
+                html5gum::Token::String(s) => Some(String::from_utf8_lossy(&s.value).into_owned()),
+                _ => None,
+            })
+            .collect();
+        return decoded != reference && decoded.chars().count() <= 2;
+    };
     let value = match number.strip_prefix(['x', 'X']) {
         Some(hex) => u32::from_str_radix(hex, 16).ok(),
         None => number.parse::<u32>().ok(),
@@ -1666,6 +1712,8 @@ struct MdConv<'a> {
     blocks: Vec<Block>,
     lists: Vec<MdList>,
     items: Vec<MdItem>,
+    /// Depth of the block quote being read (kept as written, see
+    /// [`MdConv::literal_quote`]).
     quotes: usize,
     /// The text of the code block being read.
     code: Option<String>,
@@ -1702,6 +1750,21 @@ impl<'a> MdConv<'a> {
             heading: false,
         };
         for (event, range) in parser.into_offset_iter() {
+            // A block quote is kept as written, `>` and list markers
+            // included: nothing inside it is read as structure.
+            if conv.quotes > 0 {
+                match event {
+                    Event::Start(Tag::BlockQuote(_)) => conv.quotes += 1,
+                    Event::End(TagEnd::BlockQuote(_)) => {
+                        conv.quotes -= 1;
+                        if conv.quotes == 0 {
+                            conv.literal_quote(range);
+                        }
+                    }
+                    _ => {}
+                }
+                continue;
+            }
             conv.swallowed(&event, &range);
             match event {
                 Event::Text(text) if conv.code.is_some() => {
@@ -1723,12 +1786,10 @@ impl<'a> MdConv<'a> {
                     if !matches!(tag, Tag::Paragraph | Tag::Heading { .. }) {
                         conv.drop_empty_item();
                     }
-                    if matches!(tag, Tag::List(_) | Tag::CodeBlock(_)) && conv.quotes == 0 {
+                    if matches!(tag, Tag::List(_) | Tag::CodeBlock(_)) {
                         conv.marker_alone();
                     }
                     match tag {
-                        // A quote keeps its text as written, list markers included.
-                        Tag::List(_) | Tag::Item if conv.quotes > 0 => {}
                         Tag::List(first) => conv.start_list(first),
                         Tag::Item => conv.start_item(range.start),
                         Tag::CodeBlock(_) => conv.code = Some(String::new()),
@@ -1756,7 +1817,6 @@ impl<'a> MdConv<'a> {
                             conv.drop_empty_item();
                         }
                         match tag {
-                            TagEnd::List(_) | TagEnd::Item if conv.quotes > 0 => {}
                             TagEnd::List(_) => {
                                 conv.lists.pop();
                             }
@@ -1764,7 +1824,6 @@ impl<'a> MdConv<'a> {
                                 conv.empty_item = conv.items.pop().filter(|item| item.blocks == 0);
                             }
                             TagEnd::CodeBlock => conv.end_code(),
-                            TagEnd::BlockQuote(_) => conv.quotes = conv.quotes.saturating_sub(1),
                             _ => {}
                         }
                     }
@@ -1814,12 +1873,46 @@ impl<'a> MdConv<'a> {
                     | Event::Start(Tag::Paragraph | Tag::Heading { .. } | Tag::CodeBlock(_) | Tag::HtmlBlock)
                     | Event::End(TagEnd::List(_) | TagEnd::Item | TagEnd::BlockQuote(_))
             );
+        // A tight item's text has no paragraph event: its first inline
+        // event starts a block too.
+        let first_inline = !block && self.run.is_none() && self.code.is_none() && !matches!(event, Event::End(_));
         if block {
             let until = if matches!(event, Event::End(_)) { range.end } else { range.start };
             self.keep_swallowed(until);
+        } else if first_inline {
+            // Up to the text's line only: before the text on its own line
+            // stand the item's marker and indentation, or a `\` escape.
+            let line_start = self.source.get(self.seen..range.start).and_then(|gap| gap.rfind('\n'));
+            if let Some(at) = line_start {
+                self.keep_swallowed(self.seen + at + 1);
+            }
         }
         self.seen = self.seen.max(if container { range.start } else { range.end });
+        // Inside a quote, list markers are text (see `convert`).
         self.item_start = matches!(event, Event::Start(Tag::Item)).then_some(range.start);
+    }
+
+    /// A block quote (`range` is the outermost one) as written: one
+    /// paragraph per run of lines between blank ones, its first line from
+    /// its `>` on, the others without theirs.
+    fn literal_quote(&mut self, range: std::ops::Range<usize>) {
+        self.seen = self.seen.max(range.end);
+        let text = self.source.get(range).unwrap_or("").to_owned();
+        let mut paragraph: Vec<String> = Vec::new();
+        for line in text.split('\n').chain([""]) {
+            let body = line.trim().trim_start_matches(['>', ' ']);
+            if !body.is_empty() {
+                let first = line.find('>').and_then(|at| line.get(at..)).map(str::trim_end);
+                paragraph.push(match first {
+                    Some(first) if paragraph.is_empty() => first.to_owned(),
+                    _ => body.to_owned(),
+                });
+            } else if !paragraph.is_empty() {
+                let joined = paragraph.join("\n");
+                self.leaf(&joined);
+                paragraph.clear();
+            }
+        }
     }
 
     /// Keeps the text between [`MdConv::seen`] and `until`, without the
@@ -1841,9 +1934,7 @@ impl<'a> MdConv<'a> {
         self.seen = self.seen.max(until);
         if !kept.is_empty() {
             self.flush();
-            let quotes = std::mem::take(&mut self.quotes);
             self.leaf(&kept.join("\n"));
-            self.quotes = quotes;
         }
     }
 
@@ -1855,15 +1946,7 @@ impl<'a> MdConv<'a> {
     }
 
     fn flush(&mut self) {
-        if let Some(mut run) = self.run.take() {
-            if self.quotes > 0 {
-                // From the quote's `>` on, as written.
-                let before = self.source.get(..run.start).unwrap_or("");
-                let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-                if let Some(at) = before.get(line_start..).and_then(|l| l.rfind('>')) {
-                    run.start = line_start + at;
-                }
-            }
+        if let Some(run) = self.run.take() {
             let text = self.source.get(run).unwrap_or("").to_owned();
             // Discovery's lists of "-" alone on a line, the text on the next
             // ones: after an empty item, "text\n-" reads as a heading
@@ -1930,11 +2013,8 @@ impl<'a> MdConv<'a> {
     /// breaks the line; two in a row start a new paragraph.
     fn leaf(&mut self, text: &str) {
         let mut paragraphs: Vec<Vec<Line>> = vec![Vec::new()];
-        for (n, raw) in text.split('\n').enumerate() {
-            let mut line = raw.trim();
-            if self.quotes > 0 && n > 0 {
-                line = line.trim_start_matches(['>', ' ']);
-            }
+        for raw in text.split('\n') {
+            let line = raw.trim();
             let segments = md_inline(line, true, true);
             let last = segments.len().saturating_sub(1);
             for (k, segment) in segments.iter().enumerate() {
@@ -2670,8 +2750,14 @@ mod tests {
         // A quote left open does not swallow the rest.
         assert_eq!(html("<a href=\"x>link <b>bold</b> rest"), "&lt;a href=\"x&gt;link **bold** rest");
         assert_eq!(html("<p>a<b</p>"), "a&lt;b");
-        // Well-formed declarations and comments are still dropped.
-        assert_eq!(html("a <!x> b <!-- c --> d"), "a b d");
+        assert_eq!(html("a <? b and c > d <!x>"), "a &lt;? b and c &gt; d &lt;!x&gt;");
+        // Comments end where the tokenizer ends them.
+        assert_eq!(html("<!--> a </ b c --> tail"), "a &lt;/ b c --&gt; tail");
+        assert_eq!(html("<!-- a --!> visible </ hidden --> tail"), "visible &lt;/ hidden --&gt; tail");
+        // Comments and declarations are still dropped.
+        assert_eq!(html("a <!-- c --> b <?xml version=\"1.0\"?>c<!doctype html>"), "a b c");
+        // Only whole names (with their `;`) are references.
+        assert_eq!(html("x &notit; &lt3; &copyright; &eacute; &semi;"), "x &amp;notit; &amp;lt3; &amp;copyright; é ;");
         // Many openings without their ends (one pass over the input).
         let many = "a<b".repeat(30_000) + &"<!--".repeat(10_000) + &"<![CDATA[".repeat(10_000) + &"<a x=\"".repeat(10_000);
         let out = html(&many);
@@ -2867,7 +2953,11 @@ mod tests {
         assert_eq!(md("1. [a]: /x\n   [a]: /y"), "1. \\[a\\]: /x\n   \\[a\\]: /y");
         assert_eq!(md("- [a]: /x\n- b"), "- \\[a\\]: /x\n- b");
         assert_eq!(md("text\n\n[a]:\n/x\n\nmore"), "text\n\n\\[a\\]:\n/x\n\nmore");
+        // In a tight item (no paragraph event), before the item's text.
+        assert_eq!(md("- [a]: /x\nfoo"), "- \\[a\\]: /x\n\n  foo");
+        assert_eq!(md("- a\n- [b]: /x\n  foo"), "- a\n- \\[b\\]: /x\n\n  foo");
         // Escapes inside text are not swallowed text.
+        assert_eq!(md("- \\*a\n- b"), "- \\*a\n- b");
         assert_eq!(md("a \\* b\n\n- c \\*\n- d"), "a \\* b\n\n- c \\*\n- d");
     }
 
@@ -2880,7 +2970,9 @@ mod tests {
     #[test]
     fn discovery_lists_in_quotes_stay_as_written() {
         assert_eq!(md("> - a"), "&gt; - a");
-        assert_eq!(md("> - a\n> - b"), "&gt; - a\n\n&gt; - b");
+        assert_eq!(md("> - a\n> - b"), "&gt; - a\n\\- b");
+        assert_eq!(md("> - ***\n>\n> - [a]: /x\n> - b"), "&gt; - \\*\\*\\*\n\n&gt; - \\[a\\]: /x\n\\- b");
+        assert_eq!(md("- > a\n  > b"), "- &gt; a\n  b");
     }
 
     #[test]
