@@ -789,6 +789,10 @@ fn escape_text(s: &str, autolink: bool) -> String {
 // HTML: tokenizer
 // ---------------------------------------------------------------------------
 
+/// Upper bound for the inline elements (bold, italic, code, links) open at
+/// once; deeper ones are ignored.
+const MAX_INLINE_DEPTH: usize = 32;
+
 /// Upper bound for the length of a tag; longer "tags" are treated as text.
 const MAX_TAG: usize = 4096;
 
@@ -1244,7 +1248,13 @@ impl HtmlConv {
         }
     }
 
+    /// Opens an inline frame; past [`MAX_INLINE_DEPTH`] open ones, the tag
+    /// is ignored (its text stays inside the frames already open), so deep
+    /// unclosed nesting costs linear time.
     fn open(&mut self, kind: Kind, href: Option<String>) {
+        if self.frames.len() > MAX_INLINE_DEPTH {
+            return;
+        }
         self.frames.push(Frame { kind, href, md: String::new(), raw: String::new() });
     }
 
@@ -3145,6 +3155,9 @@ mod tests {
 
     #[test]
     fn deeply_nested_and_long_inputs_do_not_blow_up() {
+        // Unclosed inline tags, each followed by a block: every word kept.
+        let out = html(&("<b>x <i>".repeat(20_000) + &"<p>y".repeat(20_000)));
+        assert_eq!((out.matches('x').count(), out.matches('y').count()), (20_000, 20_000));
         let deep = "<ul><li>x".repeat(200);
         check(&html_to_markdown(&deep));
         let many = "<b>".repeat(500) + "text";
