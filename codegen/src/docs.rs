@@ -674,7 +674,7 @@ fn tag_len(s: &str) -> Option<usize> {
     let bytes = s.as_bytes();
     let declaration = match bytes.get(1) {
         Some(b'!') => bytes.get(2..9).is_some_and(|name| name.eq_ignore_ascii_case(b"doctype")),
-        Some(b'?') => bytes.get(2).is_some_and(u8::is_ascii_alphabetic),
+        Some(b'?') => bytes.get(2..5).is_some_and(|name| name.eq_ignore_ascii_case(b"xml")),
         _ => false,
     };
     if declaration {
@@ -1904,7 +1904,7 @@ impl<'a> MdConv<'a> {
 
     /// A block quote (`range` is the outermost one) as written: one
     /// paragraph per run of lines between blank ones, its first line from
-    /// its `>` on, the others without theirs.
+    /// its `>` on, the others without their first `> `.
     fn literal_quote(&mut self, range: std::ops::Range<usize>) {
         self.seen = self.seen.max(range.end);
         let text = self.source.get(range).unwrap_or("").to_owned();
@@ -1912,10 +1912,12 @@ impl<'a> MdConv<'a> {
         for line in text.split('\n').chain([""]) {
             let body = line.trim().trim_start_matches(['>', ' ']);
             if !body.is_empty() {
-                let first = line.find('>').and_then(|at| line.get(at..)).map(str::trim_end);
+                let line = line.trim();
+                let first = line.find('>').and_then(|at| line.get(at..));
                 paragraph.push(match first {
                     Some(first) if paragraph.is_empty() => first.to_owned(),
-                    _ => body.to_owned(),
+                    // One quote marker and its space; `>= 5` is text.
+                    _ => line.strip_prefix("> ").unwrap_or(line).to_owned(),
                 });
             } else if !paragraph.is_empty() {
                 let joined = paragraph.join("\n");
@@ -2760,7 +2762,7 @@ mod tests {
         // A quote left open does not swallow the rest.
         assert_eq!(html("<a href=\"x>link <b>bold</b> rest"), "&lt;a href=\"x&gt;link **bold** rest");
         assert_eq!(html("<p>a<b</p>"), "a&lt;b");
-        assert_eq!(html("a <? b and c > d <!x>"), "a &lt;? b and c &gt; d &lt;!x&gt;");
+        assert_eq!(html("a <? b and c > d <!x> x<?y then z>w"), "a &lt;? b and c &gt; d &lt;!x&gt; x&lt;?y then z&gt;w");
         // Comments end where the tokenizer ends them.
         assert_eq!(html("<!--> a </ b c --> tail"), "a &lt;/ b c --&gt; tail");
         assert_eq!(html("<!-- a --!> visible </ hidden --> tail"), "visible &lt;/ hidden --&gt; tail");
@@ -2983,6 +2985,7 @@ mod tests {
         assert_eq!(md("> - a\n> - b"), "&gt; - a\n\\- b");
         assert_eq!(md("> - ***\n>\n> - [a]: /x\n> - b"), "&gt; - \\*\\*\\*\n\n&gt; - \\[a\\]: /x\n\\- b");
         assert_eq!(md("- > a\n  > b"), "- &gt; a\n  b");
+        assert_eq!(md("> a\n> >= 5\n>= 6"), "&gt; a\n&gt;= 5\n&gt;= 6");
     }
 
     #[test]
