@@ -720,13 +720,7 @@ fn valid_reference(s: &str) -> bool {
         // A name the standard knows whole: `&notit;` must not decode its
         // legacy prefix `&not` (and keep `it;`).
         let reference = format!("&{body};");
-        let decoded: String = html5gum::Tokenizer::new(reference.as_str())
-            .flatten()
-            .filter_map(|token| match token {
-                html5gum::Token::String(s) => Some(String::from_utf8_lossy(&s.value).into_owned()),
-                _ => None,
-            })
-            .collect();
+        let decoded = decode_text(&reference);
         return decoded != reference && decoded.chars().count() <= 2;
     };
     let value = match number.strip_prefix(['x', 'X']) {
@@ -1871,8 +1865,8 @@ impl<'a> MdConv<'a> {
     }
 
     /// Keeps the source text before a block event that no event covered (see
-    /// [`MdConv::seen`]), then records how far `event` reaches. Only block
-    /// events are checked: inside inline text, ranges skip escapes.
+    /// [`MdConv::seen`]), then records how far `event` reaches. Inline text is
+    /// checked only up to its first line (inside it, ranges skip escapes).
     fn swallowed(&mut self, event: &pulldown_cmark::Event<'_>, range: &std::ops::Range<usize>) {
         use pulldown_cmark::{Event, Tag, TagEnd};
         let container = matches!(event, Event::Start(Tag::List(_) | Tag::Item | Tag::BlockQuote(_)));
@@ -1898,7 +1892,6 @@ impl<'a> MdConv<'a> {
             }
         }
         self.seen = self.seen.max(if container { range.start } else { range.end });
-        // Inside a quote, list markers are text (see `convert`).
         self.item_start = matches!(event, Event::Start(Tag::Item)).then_some(range.start);
     }
 
@@ -1907,7 +1900,8 @@ impl<'a> MdConv<'a> {
     /// its `>` on, the others without their first `> `.
     fn literal_quote(&mut self, range: std::ops::Range<usize>) {
         self.seen = self.seen.max(range.end);
-        let text = self.source.get(range).unwrap_or("").to_owned();
+        let source = self.source;
+        let text = source.get(range).unwrap_or("");
         let mut paragraph: Vec<String> = Vec::new();
         for line in text.split('\n').chain([""]) {
             let body = line.trim().trim_start_matches(['>', ' ']);
@@ -1928,16 +1922,15 @@ impl<'a> MdConv<'a> {
     }
 
     /// Keeps the text between [`MdConv::seen`] and `until`, without the
-    /// quote and list markers around it, as a paragraph.
+    /// item marker before it, as a paragraph.
     fn keep_swallowed(&mut self, until: usize) {
         let Some(gap) = self.source.get(self.seen..until) else { return };
         let mut kept: Vec<&str> = Vec::new();
         for (n, line) in gap.split('\n').enumerate() {
-            let mut line = line.trim_start_matches([' ', '>']);
+            let mut line = line.trim_start();
             if n == 0 && self.item_start == Some(self.seen) {
-                let marker = line.bytes().take_while(|b| b.is_ascii_digit()).count();
-                let marker = if marker > 0 { marker + 1 } else { usize::from(line.starts_with(['-', '*', '+'])) };
-                line = line.get(marker..).unwrap_or("").trim_start_matches([' ', '>']);
+                // The item's marker: up to the first space, or the whole line.
+                line = line.split_once([' ', '\t']).map_or("", |(_, rest)| rest).trim_start();
             }
             if !line.trim().is_empty() {
                 kept.push(line.trim_end());
